@@ -1,0 +1,13 @@
+// `bbs config`: the group holding `config show`, `config check` and `config doc`.
+
+import type { Command } from "commander";
+import { registerConfigCheck } from "./config-check.js";
+import { registerConfigDoc } from "./config-doc.js";
+import { registerConfigShow } from "./config-show.js";
+
+export function registerConfigCommands(program: Command): void {
+  const group = program.command("config").description("show or validate the layered configuration");
+  registerConfigShow(group);
+  registerConfigCheck(group);
+  registerConfigDoc(group);
+}

@@ -1,0 +1,35 @@
+// Filesystem helpers with the "nothing lost" guarantee: a file other tools read
+// is written under a temporary name in the same directory, flushed, then renamed
+// over the old one, so a reader sees either the old or the new file, never half.
+
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+let counter = 0;
+
+/** A temporary path next to `path` (same filesystem, so rename is atomic). */
+export function temporaryPathFor(path: string): string {
+  counter += 1;
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter}`);
+}
+
+/** Writes `data` to `path` atomically, creating the parent directory if needed. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = temporaryPathFor(path);
+  try {
+    const fd = openSync(temporary, "w", 0o644);
+    try {
+      const buffer = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+      let offset = 0;
+      while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}

@@ -155,8 +155,8 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       let escapedKilled = 0;
       if (pgid !== undefined) {
         signalGroup(pgid, "SIGKILL");
-        if (options.sweeper) options.sweeper.release(tag);
-        else escapedKilled = killTaggedNow(new Set([tag])).killed.length;
+        if (options.sweeper) options.sweeper.release(tag, pgid);
+        else escapedKilled = killTaggedNow(new Map([[tag, pgid]])).killed.length;
       }
       resolve({
         command: options.command,
@@ -189,12 +189,12 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       if (stopping || settled || pgid === undefined) return;
       stopping = reason;
       signalGroup(pgid, "SIGTERM");
-      signalTagged(new Set([tag]), "SIGTERM");
+      signalTagged(new Map([[tag, pgid]]), "SIGTERM");
       timers.push(
         setTimeout(() => {
           forceKilled = true;
           signalGroup(pgid, "SIGKILL");
-          signalTagged(new Set([tag]), "SIGKILL");
+          signalTagged(new Map([[tag, pgid]]), "SIGKILL");
           if (exited) finish();
         }, graceMs),
       );

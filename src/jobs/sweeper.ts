@@ -15,15 +15,21 @@ export interface SweepReport {
   readonly killed: ReadonlyArray<{ pid: number; command: string; tag: string }>;
 }
 
-/** One /proc scan: signals every live process whose tag is in `tags`; returns them. */
+/**
+ * One /proc scan: signals every live process whose tag is in `tags`; returns
+ * them. Members of `groupOf(tag)` are left out: a group kill already reached
+ * them (SIGKILL is delivered asynchronously, they may not be dead yet).
+ */
 export function signalTagged(
-  tags: ReadonlySet<string>,
+  tags: ReadonlySet<string> | ReadonlyMap<string, number>,
   signal: NodeJS.Signals,
 ): Array<{ pid: number; command: string; tag: string }> {
   if (!HAS_PROCFS || tags.size === 0) return [];
   const hits: Array<{ pid: number; command: string; tag: string }> = [];
+  const groupOf = (tag: string): number | undefined => (tags instanceof Map ? tags.get(tag) : undefined);
   for (const process of findJobProcesses({ hasTag: (tag) => tags.has(tag) })) {
-    if (process.tag !== undefined && signalProcess(process.pid, signal)) {
+    if (process.tag === undefined || process.pgid === groupOf(process.tag)) continue;
+    if (signalProcess(process.pid, signal)) {
       hits.push({ pid: process.pid, command: process.command, tag: process.tag });
     }
   }
@@ -34,7 +40,7 @@ export function signalTagged(
  * SIGKILLs the tagged processes of `tags` until a scan finds none (a process
  * may fork between a scan and the kill; a few rounds settle it).
  */
-export function killTaggedNow(tags: ReadonlySet<string>, maxRounds = 5): SweepReport {
+export function killTaggedNow(tags: ReadonlySet<string> | ReadonlyMap<string, number>, maxRounds = 5): SweepReport {
   const killed = new Map<number, { pid: number; command: string; tag: string }>();
   for (let round = 0; round < maxRounds; round += 1) {
     const hits = signalTagged(tags, "SIGKILL");
@@ -45,7 +51,8 @@ export function killTaggedNow(tags: ReadonlySet<string>, maxRounds = 5): SweepRe
 }
 
 export class ProcessSweeper {
-  private readonly pending = new Set<string>();
+  /** Tag -> process group of its job. */
+  private readonly pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly killedLog: Array<{ pid: number; command: string; tag: string }> = [];
   private readonly killedKeys = new Set<string>();
@@ -57,10 +64,13 @@ export class ProcessSweeper {
     this.onKill = options.onKill;
   }
 
-  /** The job with this tag has ended: anything still carrying it is a rogue process. */
-  release(tag: string): void {
+  /**
+   * The job with this tag (leader of process group `pgid`, already
+   * SIGKILLed) has ended: anything else still carrying the tag is rogue.
+   */
+  release(tag: string, pgid: number): void {
     if (!HAS_PROCFS) return;
-    this.pending.add(tag);
+    this.pending.set(tag, pgid);
     if (this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -79,7 +89,7 @@ export class ProcessSweeper {
     if (this.pending.size === 0) return 0;
     const hits = signalTagged(this.pending, "SIGKILL");
     const stillSeen = new Set(hits.map((hit) => hit.tag));
-    for (const tag of [...this.pending]) if (!stillSeen.has(tag)) this.pending.delete(tag);
+    for (const tag of [...this.pending.keys()]) if (!stillSeen.has(tag)) this.pending.delete(tag);
     for (const hit of hits) {
       // A process killed in one scan may still show in the next one before it dies.
       const key = `${hit.pid}:${hit.tag}`;

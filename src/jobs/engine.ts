@@ -46,6 +46,11 @@ interface PoolState {
   readonly statuses: Record<string, number>;
 }
 
+/** The status a record stands for: the outcome's for done/restored jobs, else the engine state (skipped, failed...). */
+export function statusOf<O extends JobOutcome>(record: JobRecord<O>): string {
+  return record.state === "done" || record.state === "restored" ? (record.outcome?.status ?? record.state) : record.state;
+}
+
 export class JobEngine<O extends JobOutcome = JobOutcome> {
   private readonly jobs: readonly JobSpec<O>[];
   private readonly schedule: Schedule;
@@ -255,7 +260,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     const pool = this.poolOf(index);
     pool.processed += 1;
     if (record.state !== "restored") pool.remainingEstimate -= this.graph.estimate[index] as number;
-    const status = record.state === "done" || record.state === "restored" ? (record.outcome?.status ?? record.state) : record.state;
+    const status = statusOf(record);
     pool.statuses[status] = (pool.statuses[status] ?? 0) + 1;
   }
 

@@ -8,7 +8,7 @@
 import { appendFileSync } from "node:fs";
 import { constants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { appendRerunHeader, startOutputFile } from "./outfile.js";
+import { commandHeader, startOutputFile } from "./outfile.js";
 import { runProcess, type ProcessResult, type RunProcessOptions } from "./process.js";
 
 export interface CommandJobOptions extends Omit<RunProcessOptions, "outputFile" | "deadline"> {
@@ -58,9 +58,9 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
   const startedAt = new Date();
   const t0 = performance.now();
   const deadline = timeoutMs === undefined ? undefined : startedAt.getTime() + timeoutMs;
-  startOutputFile(options.outputFile, options.command);
   let runs = 1;
-  let last = await runProcess({ ...processOptions, deadline });
+  let last = await runProcess({ ...processOptions, deadline, truncateOutput: true, outputHeader: commandHeader(options.command, false) });
+  if (last.pid === undefined && last.spawnError === undefined) startOutputFile(options.outputFile, options.command); // not started: header only
   if (last.spawnError !== undefined) appendFileSync(options.outputFile, `bbs: cannot start the command: ${last.spawnError}\n`);
   while (!last.timedOut && !last.cancelled && last.spawnError === undefined && rerunIf && (await rerunIf(last, runs))) {
     const remaining = deadline === undefined ? Infinity : deadline - Date.now();
@@ -70,8 +70,7 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
       break;
     }
     runs += 1;
-    appendRerunHeader(options.outputFile, options.command);
-    last = await runProcess({ ...processOptions, deadline });
+    last = await runProcess({ ...processOptions, deadline, outputHeader: commandHeader(options.command, true) });
   }
   return {
     command: options.command,

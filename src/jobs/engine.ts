@@ -12,9 +12,11 @@
 // (BBS ran such a job only when the node was otherwise idle), cycles are
 // broken up front, and both are reported.
 
+import { setMaxListeners } from "node:events";
 import { BbsError, errorMessage } from "../util/errors.js";
 import { compileGraph, type CompiledGraph } from "./graph.js";
 import { JobHeap } from "./heap.js";
+import { priorityKeys } from "./priority.js";
 import { ProcessSweeper } from "./sweeper.js";
 import type {
   EngineEvent,
@@ -80,12 +82,16 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
   constructor(jobs: readonly JobSpec<O>[], private readonly options: EngineOptions<O>) {
     this.jobs = jobs;
     this.schedule = options.schedule ?? "pipeline";
-    this.order = options.order ?? (this.schedule === "barrier" ? "given" : "critical-path");
+    this.order = options.order ?? (this.schedule === "barrier" ? "given" : "bottleneck");
     this.maxConcurrent = options.maxConcurrent ?? Infinity;
     const poolIndex = new Map(options.pools.map((pool, index) => [pool.name, index] as const));
     const completed = new Map(options.completed ?? []);
     this.graph = compileGraph(jobs, poolIndex, new Set(completed.keys()));
-    const key = this.order === "critical-path" ? this.graph.rank : Float64Array.from(jobs, (_, index) => -index);
+    const key = priorityKeys(
+      this.graph,
+      options.pools.map((pool) => Math.max(1, Math.floor(pool.slots))),
+      this.order,
+    );
     this.pools = options.pools.map((pool) => ({
       name: pool.name,
       slots: Math.max(1, Math.floor(pool.slots)),
@@ -113,6 +119,8 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     });
     this.openPools = this.schedule === "barrier" ? 0 : this.pools.length - 1;
     this.sweeper = new ProcessSweeper({ intervalMs: options.sweepIntervalMs });
+    // Every running job listens to the one cancellation signal.
+    setMaxListeners(0, this.abort.signal);
     this.completedOutcomes = completed;
   }
 
@@ -306,13 +314,14 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       }
       return;
     }
-    // With a global cap, the best head over all pools goes first.
+    // With a global cap, the pool whose best job has the longest critical path goes first.
+    const { rank } = this.graph;
     while (this.runningTotal < this.maxConcurrent) {
       let best: PoolState | undefined;
       for (let poolIndex = 0; poolIndex <= this.openPools; poolIndex += 1) {
         const pool = this.pools[poolIndex] as PoolState;
         if (pool.running >= pool.slots || pool.heap.size === 0) continue;
-        if (!best || pool.heap.before(pool.heap.peek() as number, best.heap.peek() as number)) best = pool;
+        if (!best || (rank[pool.heap.peek() as number] as number) > (rank[best.heap.peek() as number] as number)) best = pool;
       }
       if (!best) return;
       this.start(best.heap.pop() as number);

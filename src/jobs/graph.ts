@@ -20,6 +20,8 @@ export interface CompiledGraph {
   readonly waitCount: Int32Array;
   readonly restored: Uint8Array;
   readonly rank: Float64Array;
+  /** The jobs still to run, dependencies before dependents. */
+  readonly topologicalOrder: readonly number[];
   readonly unknownDeps: Map<string, string[]>;
   readonly ignoredCycleEdges: Array<readonly [string, string]>;
 }
@@ -216,6 +218,7 @@ export function compileGraph<O extends JobOutcome>(
     waitCount,
     restored,
     rank,
+    topologicalOrder: order,
     unknownDeps,
     ignoredCycleEdges,
   };

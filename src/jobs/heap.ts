@@ -50,7 +50,7 @@ export class JobHeap {
   }
 
   /** Does job `a` go before job `b`? */
-  before(a: number, b: number): boolean {
+  private before(a: number, b: number): boolean {
     const ka = this.key[a] as number;
     const kb = this.key[b] as number;
     return ka > kb || (ka === kb && a < b);

@@ -15,7 +15,7 @@
 // The result is data (execa style), never an exception for a failing command.
 
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { HAS_PROCFS, JOB_TAG_VARIABLE, findJobProcesses } from "./procfs.js";
 import { killTaggedNow, signalTagged, type ProcessSweeper } from "./sweeper.js";
@@ -25,6 +25,10 @@ export interface RunProcessOptions {
   readonly command: string;
   /** stdout+stderr are appended to this file; omitted: discarded. */
   readonly outputFile?: string;
+  /** Empty the output file first (instead of appending). */
+  readonly truncateOutput?: boolean;
+  /** Text written to the output file before the command's output (BBS's command header). */
+  readonly outputHeader?: string;
   readonly cwd?: string;
   /** Variables added to (or, with `undefined`, removed from) the environment. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -123,7 +127,8 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     let outputFd: number | undefined;
     let child: ReturnType<typeof spawn>;
     try {
-      outputFd = options.outputFile === undefined ? undefined : openSync(options.outputFile, "a");
+      outputFd = options.outputFile === undefined ? undefined : openSync(options.outputFile, options.truncateOutput ? "w" : "a");
+      if (outputFd !== undefined && options.outputHeader) writeSync(outputFd, options.outputHeader);
       const output = outputFd ?? "ignore";
       // detached: the child calls setsid(), so it leads a new process group (pgid = its pid).
       child = spawn("/bin/sh", ["-c", options.command], {

@@ -8,8 +8,13 @@ import type { ProcessSweeper } from "./sweeper.js";
 /** `barrier`: BBS (pool N+1 starts when pool N is finished). `pipeline`: a job starts when its dependencies are processed. */
 export type Schedule = "pipeline" | "barrier";
 
-/** How ready jobs of a pool are ordered: longest remaining path first, or the order given (BBS). */
-export type JobOrder = "critical-path" | "given";
+/**
+ * How ready jobs of a pool are ordered (see priority.ts): `bottleneck` feeds
+ * the pool with the most work per slot (Johnson's rule upstream, longest
+ * path first in it); `critical-path` is longest path first everywhere;
+ * `given` is the job list's order (BBS).
+ */
+export type JobOrder = "bottleneck" | "critical-path" | "given";
 
 /** What a job's run function returns. `status` is the stage's (OK, ERROR, TIMEOUT, WARNINGS, skipped...). */
 export interface JobOutcome {
@@ -77,7 +82,7 @@ export interface EngineOptions<O extends JobOutcome = JobOutcome> {
   readonly pools: readonly PoolSpec[];
   /** Default `pipeline`. */
   readonly schedule?: Schedule;
-  /** Default: `critical-path` for pipeline, `given` for barrier (BBS). */
+  /** Default: `bottleneck` for pipeline, `given` for barrier (BBS). */
   readonly order?: JobOrder;
   /** Results of jobs already done (resume, or earlier stages): they are not run and satisfy dependencies. */
   readonly completed?: Iterable<readonly [string, O]>;

@@ -60,7 +60,7 @@ function fakeJobs(dir: string) {
   return { trace, make };
 }
 
-function order(trace: string): string[] {
+function traceLines(trace: string): string[] {
   return readLines(trace);
 }
 
@@ -106,7 +106,7 @@ describe("JobEngine", () => {
       const jobs = bbsLikeGraph(make);
       const report = await runJobs(jobs, { pools: POOLS, schedule });
       for (const [id, record] of report.records) statuses[schedule][id] = record.outcome?.status ?? record.state;
-      const lines = order(trace);
+      const lines = traceLines(trace);
       expectDepsRespected(lines, jobs);
       expect(lines.filter((line) => line.startsWith("start"))).toHaveLength(jobs.length - 1);
       if (schedule === "barrier") {
@@ -139,7 +139,7 @@ describe("JobEngine", () => {
     ];
     const report = await runJobs(jobs, { pools: POOLS });
     expect(report.records.get("install:slow")?.outcome?.status).toBe("OK");
-    const lines = order(trace);
+    const lines = traceLines(trace);
     expect(lines.indexOf("start build:a")).toBeLessThan(lines.indexOf("end install:slow"));
   });
 
@@ -155,9 +155,12 @@ describe("JobEngine", () => {
     expect([...report.unknownDeps]).toEqual([["install:u", ["install:nowhere"]]]);
   });
 
-  it("orders ready jobs by critical path in pipeline and by given order in barrier", async () => {
+  it("orders ready jobs by critical path, or in the given order (barrier default)", async () => {
     const starts: Record<string, string[]> = {};
-    for (const schedule of ["pipeline", "barrier"] as const) {
+    for (const [name, options] of [
+      ["critical-path", { schedule: "pipeline", order: "critical-path" }],
+      ["barrier", { schedule: "barrier" }],
+    ] as const) {
       const dir = tempDir();
       const { trace, make } = fakeJobs(dir);
       // One install slot. c feeds a long chain, so critical-path order starts it first.
@@ -169,13 +172,35 @@ describe("JobEngine", () => {
         make("build:a", "build", { after: "install:a", estimate: 1 }),
         make("build:b", "build", { after: "install:b", estimate: 1 }),
       ];
-      const engine = new JobEngine(jobs, { pools: [{ name: "install", slots: 1 }, { name: "build", slots: 1 }], schedule });
+      const engine = new JobEngine(jobs, { pools: [{ name: "install", slots: 1 }, { name: "build", slots: 1 }], ...options });
       expect(engine.rankOf("install:c")).toBe(101);
       await engine.run();
-      starts[schedule] = order(trace).filter((line) => line.startsWith("start install")).map((line) => line.slice(6));
+      starts[name] = traceLines(trace).filter((line) => line.startsWith("start install")).map((line) => line.slice(6));
     }
-    expect(starts.pipeline).toEqual(["install:c", "install:a", "install:b"]);
+    expect(starts["critical-path"]).toEqual(["install:c", "install:a", "install:b"]);
     expect(starts.barrier).toEqual(["install:a", "install:b", "install:c"]);
+  });
+
+  it("pipeline default: Johnson's rule feeds the bottleneck pool (shortest feed first), unlike critical path", async () => {
+    // install 1 slot, build (the bottleneck: most work per slot) 1 slot.
+    // x: install 10, build 20 (critical path 30); y: install 1, build 15 (16).
+    // Starting y first lets the bottleneck start at 1 instead of 10.
+    const starts: Record<string, string[]> = {};
+    for (const order of ["bottleneck", "critical-path"] as const) {
+      const dir = tempDir();
+      const { trace, make } = fakeJobs(dir);
+      const jobs = [
+        make("install:x", "install", { estimate: 10 }),
+        make("install:y", "install", { estimate: 1 }),
+        make("build:x", "build", { after: "install:x", estimate: 20 }),
+        make("build:y", "build", { after: "install:y", estimate: 15 }),
+      ];
+      const options = order === "bottleneck" ? {} : { order };
+      await runJobs(jobs, { pools: [{ name: "install", slots: 1 }, { name: "build", slots: 1 }], ...options });
+      starts[order] = traceLines(trace).filter((line) => line.startsWith("start install")).map((line) => line.slice(6));
+    }
+    expect(starts.bottleneck).toEqual(["install:y", "install:x"]);
+    expect(starts["critical-path"]).toEqual(["install:x", "install:y"]);
   });
 
   it("resume: restored jobs are not run, satisfy their dependents and keep their outcome", async () => {
@@ -199,7 +224,7 @@ describe("JobEngine", () => {
       },
     };
     const report = await runJobs(jobs, { pools: POOLS, completed });
-    const started = order(trace).filter((line) => line.startsWith("start")).map((line) => line.slice(6));
+    const started = traceLines(trace).filter((line) => line.startsWith("start")).map((line) => line.slice(6));
     expect(started).not.toContain("install:a");
     expect(started).not.toContain("install:b");
     expect(started).not.toContain("build:a");

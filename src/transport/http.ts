@@ -93,10 +93,17 @@ export class HttpReader {
   }
 
   async exists(relativePath: string, options: CallOptions = {}): Promise<boolean> {
-    return this.fetchWithRetries("exists", relativePath, undefined, options, async (body) => {
-      body.destroy();
-      return undefined;
-    });
+    return this.fetchWithRetries(
+      "exists",
+      relativePath,
+      undefined,
+      options,
+      async (body) => {
+        body.destroy();
+        return undefined;
+      },
+      "HEAD",
+    );
   }
 
   /** Downloads a file to `localPath` (temporary name, MD5 check, rename). */
@@ -164,13 +171,14 @@ export class HttpReader {
     destination: string | undefined,
     options: CallOptions,
     consume: (body: Readable, attempt: number) => Promise<Diagnosis | undefined>,
+    method: "GET" | "HEAD" = "GET",
   ): Promise<boolean> {
     const url = this.url(relativePath);
     const policy = resolvePolicy(RETRY_POLICIES.download, options.retry);
     const { value } = await withRetries({ operation, source: url, destination }, policy, options, async (attempt): Promise<AttemptOutcome<boolean>> => {
       const timeout = AbortSignal.timeout(policy.timeoutMs);
       const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
-      const fetched = await this.open(url, signal, policy.timeoutMs);
+      const fetched = await this.open(url, method, signal, policy.timeoutMs);
       if (fetched.kind === "missing") return { ok: true, value: false };
       if (fetched.kind === "failed") return { ok: false, diagnosis: fetched.diagnosis };
       try {
@@ -183,7 +191,7 @@ export class HttpReader {
     return value;
   }
 
-  private async open(url: string, signal: AbortSignal, timeoutMs: number): Promise<Fetched> {
+  private async open(url: string, method: "GET" | "HEAD", signal: AbortSignal, timeoutMs: number): Promise<Fetched> {
     if (url.startsWith("file:")) {
       const path = fileURLToPath(url);
       try {
@@ -198,7 +206,7 @@ export class HttpReader {
     }
     let response: Response;
     try {
-      response = await fetch(url, { signal, redirect: "follow" });
+      response = await fetch(url, { method, signal, redirect: "follow" });
     } catch (error) {
       return { kind: "failed", diagnosis: this.networkDiagnosis(error, signal, undefined, timeoutMs) };
     }
@@ -206,6 +214,7 @@ export class HttpReader {
       await response.body?.cancel();
       return { kind: "missing" };
     }
+    if (method === "HEAD" && response.ok) return { kind: "body", body: Readable.from([]) };
     if (!response.ok || response.body === null) {
       await response.body?.cancel();
       return {

@@ -88,7 +88,7 @@ export function stderrTail(stderr: string): string {
 
 function testConnection(peer: Peer): string {
   if (peer.login === undefined || peer.ssh === undefined) return "";
-  return `; test the connection by hand with: ${shellCommand([...peer.ssh, peer.login, "true"])}`;
+  return ` Test the connection by hand: ${shellCommand([...peer.ssh, peer.login, "true"])}`;
 }
 
 /** Classifies a failed rsync or ssh run. */
@@ -120,21 +120,21 @@ export function diagnose(result: ProcessResult, peer: Peer, timeoutMs: number | 
     return {
       reason,
       permanent: true,
-      hint: `${host} does not resolve: check centralHost (an ssh host alias or a name this node can resolve) and tools.ssh${testConnection(peer)}`,
+      hint: `${host} does not resolve: check centralHost (an ssh host alias or a name this node can resolve) and tools.ssh.${testConnection(peer)}`,
     };
   }
   if (match(/Permission denied \((publickey|password|keyboard|gssapi|hostbased)/)) {
     return {
       reason,
       permanent: true,
-      hint: `ssh refused the login to ${host}: add this user's public key to the authorized keys of that account, or fix central.user${testConnection(peer)}`,
+      hint: `ssh refused the login to ${host}: add this user's public key to the authorized keys of that account, or fix central.user.${testConnection(peer)}`,
     };
   }
   if (match(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/)) {
     return {
       reason,
       permanent: true,
-      hint: `the host key of ${host} is unknown or changed: verify it and accept it once${testConnection(peer)}`,
+      hint: `the host key of ${host} is unknown or changed: verify it and accept it once.${testConnection(peer)}`,
     };
   }
   if (match(/No space left on device|Disk quota exceeded/)) {
@@ -156,6 +156,9 @@ export function diagnose(result: ProcessResult, peer: Peer, timeoutMs: number | 
       permanent: true,
       hint: "check tools.rsync and tools.rsyncOptions; bbs needs rsync 3.2.3 or newer (--mkpath) on both ends",
     };
+  }
+  if (match(/rsync: (command )?not found|rsync: No such file or directory/)) {
+    return { reason, permanent: true, hint: `rsync is missing on ${host}: install rsync 3.2.3 or newer there` };
   }
   if (match(/Connection refused|Connection timed out|No route to host|Network is unreachable|Connection reset|Connection closed|connection unexpectedly closed|Broken pipe/)) {
     return { reason, permanent: false, hint: `is ${host} up, and its sshd running?${testConnection(peer)}` };

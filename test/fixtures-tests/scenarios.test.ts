@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { git } from "../fixtures/git.js";
 import { dependencyNames, PACKAGE_BEHAVIOURS } from "../fixtures/rpkg-generator.js";
-import { materializeScenario, prerunScenario, runScenario, type MaterializedScenario } from "../fixtures/scenarios.js";
+import { materializeScenario, prerunScenario, runScenario, syntheticScenario, type MaterializedScenario } from "../fixtures/scenarios.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { rscript } from "./r-commands.js";
 
@@ -152,5 +152,33 @@ describe("runScenario", () => {
     }
     const manifest = await git(["--git-dir", materialized.server.repoPath("manifest"), "show", "RELEASE_3_16:software.txt"]);
     expect(manifest.split("\n")).toEqual(scenario.packages.map((p) => `Package: ${p.name}`));
+  });
+});
+
+describe("syntheticScenario", () => {
+  it("is a deterministic DAG of imports over earlier packages, with C code every n-th package", () => {
+    const scenario = syntheticScenario({ count: 300, seed: 7, maxDeps: 3, cEvery: 10 });
+    expect(syntheticScenario({ count: 300, seed: 7, maxDeps: 3, cEvery: 10 })).toEqual(scenario);
+    expect(syntheticScenario({ count: 300, seed: 8, maxDeps: 3, cEvery: 10 })).not.toEqual(scenario);
+    expect(scenario.packages).toHaveLength(300);
+    expect(scenario.packages[0]?.name).toBe("synth0001");
+    const index = new Map(scenario.packages.map((p, i) => [p.name, i]));
+    let edges = 0;
+    scenario.packages.forEach((pkg, i) => {
+      const deps = pkg.spec?.imports ?? [];
+      expect(deps.length).toBeLessThanOrEqual(3);
+      for (const dep of deps) expect(index.get(dep) ?? Infinity).toBeLessThan(i);
+      edges += deps.length;
+    });
+    expect(edges).toBeGreaterThan(200);
+    expect(scenario.packages.filter((p) => p.spec?.withC === true)).toHaveLength(30);
+  });
+
+  it("materializes many repos, listing the maps in scenario order", async () => {
+    const scenario = syntheticScenario({ count: 24 });
+    const materialized = await materializeScenario(scenario, await dirs.make("scenario-synthetic"));
+    expect([...materialized.commits.keys()]).toEqual(scenario.packages.map((p) => p.name));
+    expect([...materialized.packageDirs.keys()]).toEqual(scenario.packages.map((p) => p.name));
+    for (const pkg of scenario.packages) expect((await materialized.server.headCommit(pkg.name)).sha).toBe(materialized.commits.get(pkg.name));
   });
 });

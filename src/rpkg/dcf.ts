@@ -18,8 +18,9 @@
 // Bytes are decoded per record: UTF-8 unless the record declares another
 // `Encoding:` (latin1 and friends), as R CMD INSTALL/build do for DESCRIPTION.
 
-import { readFileSync } from "node:fs";
+import { TextDecoder } from "node:util";
 import { BbsError } from "../util/errors.js";
+import { readInputFile } from "../util/fs.js";
 
 /** One DCF record: its fields in file order and the line it starts on. */
 export interface DcfRecord {
@@ -74,14 +75,7 @@ export function parseDcf(input: string | Uint8Array, options: DcfParseOptions = 
 
 /** Reads and parses a DCF file; BBS_INPUT_INVALID if it cannot be read. */
 export function readDcfFile(path: string, options: DcfParseOptions = {}): DcfRecord[] {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${String(error)})`;
-    throw new BbsError("BBS_INPUT_INVALID", `${path} ${reason}`, { cause: error });
-  }
-  return parseDcf(bytes, { ...options, source: options.source ?? path });
+  return parseDcf(readInputFile(path), { ...options, source: options.source ?? path });
 }
 
 /**

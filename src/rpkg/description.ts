@@ -2,10 +2,10 @@
 // fields parsed into name + version constraint, the maintainer split into name
 // and email, and the field injection BBS does before building.
 
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { BbsError } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { readInputFile, writeFileAtomic } from "../util/fs.js";
 import { injectDcfFields, mergeDcfRecords, parseDcf } from "./dcf.js";
 import { isBbsValidVersion, isVersionOperator, tryParseVersion, type VersionOperator } from "./version.js";
 
@@ -130,14 +130,7 @@ export class Description {
   /** Reads `<dir>/DESCRIPTION`, or the file itself when given a file path. */
   static read(path: string): Description {
     const file = descriptionPath(path);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch (error) {
-      const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-      throw new BbsError("BBS_INPUT_INVALID", `${file} ${missing ? "does not exist" : "cannot be read"}`, { cause: error });
-    }
-    return Description.parse(bytes, file);
+    return Description.parse(readInputFile(file), file);
   }
 
   get(field: string): string | undefined {
@@ -208,11 +201,5 @@ function descriptionPath(path: string): string {
  */
 export function injectDescriptionFields(path: string, fields: readonly (readonly [string, string])[]): void {
   const file = descriptionPath(path);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new BbsError("BBS_INPUT_INVALID", `cannot inject fields: ${file} cannot be read`, { cause: error });
-  }
-  writeFileAtomic(file, injectDcfFields(bytes, fields, file));
+  writeFileAtomic(file, injectDcfFields(readInputFile(file), fields, file));
 }

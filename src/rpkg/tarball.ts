@@ -107,7 +107,7 @@ async function streamInto(path: string, parser: TarParser): Promise<string> {
     return md5;
   }
   const hash = createHash("md5");
-  const gunzip = compression === "gzip" ? createGunzip() : undefined;
+  const gunzip = compression === "gzip" ? createGunzip({ chunkSize: 1 << 18 }) : undefined;
   let failure: unknown;
   const finished = gunzip === undefined ? Promise.resolve() : gunzipFinished(gunzip, parser, (error) => (failure = error));
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {

@@ -3,15 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { displayWidth, formatRDcf, formatRDcfField, strwrap } from "../../src/rpkg/r-write-dcf.js";
+import { seededRandom } from "./helpers/random.js";
 import { runRscript, runRscriptJson } from "./helpers/r.js";
-
-function generator(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-}
 
 const WORDS = [
   "R", "(>=", "4.0.0),", "methods,", "BiocGenerics", "S4Vectors", "end.", "end.)", 'quote."', "why?", "wow!", "x",
@@ -20,7 +13,7 @@ const WORDS = [
 const SEPARATORS = [" ", " ", " ", "  ", "   ", "\t", "\n", "\n    ", "\n\n", "\n \n", " \t ", ".  "];
 
 function generateValues(count: number): [string, string][] {
-  const random = generator(4242);
+  const random = seededRandom(4242);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const values: [string, string][] = [
     ["Depends", "R (>= 4.0.0), methods, BiocGenerics (>= 0.37.0), S4Vectors (>= 0.27.12), IRanges (>= 2.23.9), GenomeInfoDb (>= 1.15.2)"],

@@ -14,19 +14,11 @@ import {
   VERSION_OPERATORS,
 } from "../../src/rpkg/version.js";
 import { BbsError } from "../../src/util/errors.js";
+import { seededRandom } from "./helpers/random.js";
 import { runRscriptJson } from "./helpers/r.js";
 
-// Deterministic pseudo-random generator, so failures reproduce.
-function generator(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-}
-
 function generatePairs(count: number): [string, string][] {
-  const random = generator(20241024);
+  const random = seededRandom(20241024);
   const component = (): string => {
     const r = random();
     if (r < 0.5) return String(Math.floor(random() * 4)); // small numbers collide often

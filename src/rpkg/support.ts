@@ -10,7 +10,23 @@ export interface NodeIdentity {
   arch: string;
   /** `source`, `win.binary`, `mac.binary.big-sur-arm64`, ... */
   pkgType: string;
+  /** R platform triplet (`x86_64-pc-linux-gnu`); tells which OS family the node runs. */
+  rPlatform?: string;
 }
+
+export type OsFamily = "linux" | "mac" | "win";
+
+/** The OS family of an R platform triplet, if recognisable. */
+export function osFamilyOf(rPlatform: string | undefined): OsFamily | undefined {
+  if (rPlatform === undefined) return undefined;
+  if (/linux/i.test(rPlatform)) return "linux";
+  if (/darwin|apple/i.test(rPlatform)) return "mac";
+  if (/mingw|windows|cygwin/i.test(rPlatform)) return "win";
+  return undefined;
+}
+
+/** Entries BBS silently ignored but whose intent is plain: they name an OS family. */
+const OS_FAMILY_ENTRIES: Readonly<Record<string, OsFamily>> = { linux: "linux", win32: "win", win64: "win" };
 
 const IGNORED_ENTRIES = new Set(["", "None", "NA"]);
 
@@ -28,13 +44,16 @@ export function parseUnsupportedPlatforms(value: string | undefined): string[] {
  * the package is supported there. An entry excludes a node when it equals its
  * hostname or its arch, or, on a node building binaries, its pkgType, or is
  * `win`/`mac` and the pkgType starts with it. So `win`, `mac`, `x86_64`,
- * `arm64`, `mac.binary.big-sur-arm64` or a hostname work; `linux`, `win32`,
- * `win64` exclude nothing (as in BBS).
+ * `arm64`, `mac.binary.big-sur-arm64` or a hostname work. BBS ignored `linux`,
+ * `win32` and `win64`, building such packages anyway; bbs honours the intent and
+ * matches them against the node's OS family (from its R platform triplet).
  */
 export function unsupportedBecause(unsupportedPlatforms: string | undefined, node: NodeIdentity): string | undefined {
   const hostname = node.hostname.toLowerCase();
   for (const entry of parseUnsupportedPlatforms(unsupportedPlatforms)) {
     if (entry.toLowerCase() === hostname || entry === node.arch) return entry;
+    const family = OS_FAMILY_ENTRIES[entry.toLowerCase()];
+    if (family !== undefined && family === osFamilyOf(node.rPlatform)) return entry;
     if (node.pkgType === "source") continue;
     if (entry === node.pkgType) return entry;
     if ((entry === "win" || entry === "mac") && node.pkgType.startsWith(entry)) return entry;

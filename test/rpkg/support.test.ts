@@ -29,11 +29,28 @@ describe("UnsupportedPlatforms rule (spec 6.2)", () => {
     expect(supportedNodes("Nebbiolo1")).toEqual(["palomino3", "merida1", "kjohnson3", "taishan"]);
   });
 
-  it("ignores the legacy names linux, win32, win64 and pkgTypes on source nodes", () => {
+  it("ignores linux, win32, win64 when the node's OS family is unknown, and pkgTypes on source nodes", () => {
     expect(supportedNodes("linux, win32, win64")).toHaveLength(5);
     expect(supportedNodes("source")).toHaveLength(5);
     expect(unsupportedBecause("foo, win", windows)).toBe("win");
     expect(unsupportedBecause("foo", windows)).toBeUndefined();
+  });
+});
+
+describe("OS family entries (BBS ignored them; bbs honours them)", () => {
+  const withPlatform: NodeIdentity[] = [
+    { ...linux, rPlatform: "x86_64-pc-linux-gnu" },
+    { ...windows, rPlatform: "x86_64-w64-mingw32" },
+    { ...macArm, rPlatform: "aarch64-apple-darwin20" },
+    { ...linuxArm, rPlatform: "aarch64-unknown-linux-gnu" },
+  ];
+  const supported = (value: string): string[] => withPlatform.filter((n) => isSupportedOn(value, n)).map((n) => n.hostname);
+
+  it("excludes Linux nodes for linux, Windows nodes for win32 and win64", () => {
+    expect(supported("linux")).toEqual(["palomino3", "kjohnson3"]);
+    expect(supported("win32")).toEqual(["nebbiolo1", "kjohnson3", "taishan"]);
+    expect(supported("Win64, linux")).toEqual(["kjohnson3"]);
+    expect(unsupportedBecause("linux", withPlatform[0]!)).toBe("linux");
   });
 });
 

@@ -34,7 +34,7 @@ export interface RetryPolicy {
 /** BBS's policies (bbs-core.md section 8), the default of each operation. */
 export const RETRY_POLICIES = {
   /** Put: 5 attempts, 30 s apart, 120 s + size / 100 KB/s each. */
-  put: { attempts: 5, delayMs: 30_000, timeoutMs: 120_000, bytesPerSecond: 100 * 1024 },
+  put: { attempts: 5, delayMs: 30_000, timeoutMs: 120_000, bytesPerSecond: 100_000 },
   /** Get: 5 attempts of 60 s, 20 s apart. */
   get: { attempts: 5, delayMs: 20_000, timeoutMs: 60_000 },
   /** syncLocalDir: 3 attempts of 2400 s, 30 s apart. */

@@ -9,6 +9,8 @@ import { LocalTransport } from "../../src/transport/local.js";
 import { parseItemized, resolveUnder, rsyncLocalPath, unescapeRsyncName } from "../../src/transport/rsync-base.js";
 import { parseRsyncListing } from "../../src/transport/rsync.js";
 import { quoteForShell, rsyncRemoteShell, splitShellWords } from "../../src/transport/shell.js";
+import { attemptTimeoutMs, resolvePolicy } from "../../src/transport/retry.js";
+import { RETRY_POLICIES } from "../../src/transport/transport.js";
 import { BbsError } from "../../src/util/errors.js";
 
 describe("shell words", () => {
@@ -108,5 +110,18 @@ describe("configuration checks", () => {
       expect(() => new LocalTransport({ root: "/tmp", rsync: "rsync", rsyncOptions: `-rl ${option}` })).toThrow(/tools\.rsyncOptions: .* half-written/);
     }
     expect(() => new LocalTransport({ root: "/tmp", rsync: "", rsyncOptions: "" })).toThrow(/tools\.rsync is empty/);
+  });
+});
+
+describe("retry policies", () => {
+  it("gives put 120 s plus size / 100 KB/s per attempt, as BBS", () => {
+    expect(attemptTimeoutMs(RETRY_POLICIES.put, 0)).toBe(120_000);
+    expect(attemptTimeoutMs(RETRY_POLICIES.put, 50_000_000)).toBe(620_000);
+    expect(attemptTimeoutMs(RETRY_POLICIES.get, 50_000_000)).toBe(60_000);
+  });
+
+  it("merges overrides and refuses zero attempts", () => {
+    expect(resolvePolicy(RETRY_POLICIES.put, { delayMs: 0 })).toEqual({ attempts: 5, delayMs: 0, timeoutMs: 120_000, bytesPerSecond: 100_000 });
+    expect(() => resolvePolicy(RETRY_POLICIES.put, { attempts: 0 })).toThrow(/positive integer/);
   });
 });

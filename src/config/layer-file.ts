@@ -19,6 +19,8 @@ export interface Entry {
   column?: number;
   /** Positions of list items, for rules about single items (duplicate node ids). */
   itemPositions?: { line: number; column: number }[];
+  /** Positions of the keys of a map value (OUTGOING entries). */
+  keyPositions?: Record<string, { line: number; column: number }>;
 }
 
 export interface LayerFile {
@@ -49,7 +51,7 @@ export function readLayerFile(absolutePath: string, relativeFile: string, layer:
   };
 
   for (const error of doc.errors) {
-    const pos = error.linePos?.[0];
+    const pos = lineCounter.linePos(error.pos[0]);
     result.problems.push({
       file: relativeFile,
       ...(pos ? { line: pos.line, column: pos.col } : {}),
@@ -104,7 +106,14 @@ export function readLayerFile(absolutePath: string, relativeFile: string, layer:
       return;
     }
     const entry: Entry = { value: converted as RawValue, source: relativeFile, ...pos };
-    if (isSeq(node)) entry.itemPositions = node.items.map((item) => ({ line: 0, column: 0, ...at(item as Node) }) as { line: number; column: number });
+    if (isSeq(node)) entry.itemPositions = node.items.map((item) => linePosition(at(item as Node)));
+    if (isMap(node)) {
+      entry.keyPositions = {};
+      for (const pair of node.items as Pair[]) {
+        const keyNode = pair.key as Node | null;
+        entry.keyPositions[isScalar(keyNode) ? String(keyNode.value) : String(keyNode)] = linePosition(at(keyNode));
+      }
+    }
     result.entries.set(key, entry);
   };
 
@@ -159,6 +168,10 @@ function unknownKeyHint(keyText: string, prefix: string): string {
   const suggestion = nearSibling === undefined ? closest(full, KEY_NAMES) : prefix === "" ? nearSibling : `${prefix}.${nearSibling}`;
   if (suggestion !== undefined) return `did you mean \`${suggestion}\`?`;
   return `known keys here: ${[...new Set(siblings)].sort().join(", ")} (see docs/config.md)`;
+}
+
+function linePosition(pos: { line?: number; column?: number }): { line: number; column: number } {
+  return { line: pos.line ?? 0, column: pos.column ?? 0 };
 }
 
 function hintFor(spec: KeySpec): { hint?: string } {

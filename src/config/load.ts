@@ -143,6 +143,7 @@ function resolveHost(configDir: string, nodeId: string, env: NodeJS.ProcessEnv):
     for (const [key, entry] of layer.entries) merged.set(key, { ...entry });
   }
   problems.push(...applyEnvironment(merged, env));
+  const missing = new Set<KeyName>();
   const buildType = (merged.get("buildType")?.value ?? SCHEMA.buildType.default) as BuildType;
   for (const key of KEY_NAMES) {
     if (merged.has(key)) continue;
@@ -151,12 +152,12 @@ function resolveHost(configDir: string, nodeId: string, env: NodeJS.ProcessEnv):
     if (derived !== undefined) merged.set(key, { value: derived, source: `default (buildType ${buildType})` });
     else if ("default" in spec && spec.default !== undefined) merged.set(key, { value: cloneDefault(spec.default), source: "default" });
     else if ("required" in spec && spec.required === true) {
-      const file = spec.scope === "build" ? "global.yaml" : spec.scope === "host" ? hostFile : hostFile;
+      const file = spec.scope === "build" ? "global.yaml" : hostFile;
+      missing.add(key);
       problems.push({ file, key, message: "required key is missing", hint: `add \`${key}\` (${spec.doc})` });
     }
   }
-  // A missing required key would only cascade into "has no value" reference errors.
-  problems.push(...resolveReferences(merged));
+  problems.push(...resolveReferences(merged, missing));
   if (!merged.has("hostname")) {
     const id = merged.get("nodeId")?.value;
     if (typeof id === "string") merged.set("hostname", { value: id.split("-")[0] ?? id, source: "default (node id)" });

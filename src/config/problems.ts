@@ -20,7 +20,7 @@ export function formatProblem(p: ConfigProblem): string {
   if (p.line !== undefined) where += `:${p.line}`;
   if (p.line !== undefined && p.column !== undefined) where += `:${p.column}`;
   const key = p.key === undefined ? "" : `${p.key}: `;
-  const hint = p.hint === undefined ? "" : `\n    hint: ${p.hint}`;
+  const hint = p.hint === undefined ? "" : `\n  hint: ${p.hint}`;
   return `${where}: ${key}${p.message}${hint}`;
 }
 

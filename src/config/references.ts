@@ -20,7 +20,7 @@ export function referencesIn(value: RawValue): string[] {
  * Resolves every reference in `merged` in place. Problems: reference to an
  * unknown key, to a key that has no value, and cycles (each cycle reported once).
  */
-export function resolveReferences(merged: Map<KeyName, Entry>): ConfigProblem[] {
+export function resolveReferences(merged: Map<KeyName, Entry>, alreadyReported: ReadonlySet<KeyName> = new Set()): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const state = new Map<KeyName, "visiting" | "done" | "failed">();
   const reportedCycles = new Set<string>();
@@ -75,6 +75,11 @@ export function resolveReferences(merged: Map<KeyName, Entry>): ConfigProblem[] 
       }
       const targetValue = merged.get(target)?.value;
       if (targetValue === undefined) {
+        // A missing required key is reported once, not again by every value built from it.
+        if (alreadyReported.has(target)) {
+          ok = false;
+          return match;
+        }
         problemAt(key, `refers to \${${target}}, which has no value`, `set ${target}, or write this value out`);
         ok = false;
         return match;

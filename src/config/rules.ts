@@ -55,7 +55,8 @@ export function checkRules(configDir: string, nodeId: string, hostFile: string, 
   const outgoing = merged.get("outgoing");
   if (outgoing && typeof outgoing.value === "object" && !Array.isArray(outgoing.value)) {
     for (const [pkgType, target] of Object.entries(outgoing.value)) {
-      const where = { file: outgoing.source, ...position(outgoing), key: `outgoing.${pkgType}` };
+      const keyPos = outgoing.keyPositions?.[pkgType];
+      const where = { file: outgoing.source, ...(keyPos && keyPos.line > 0 ? keyPos : position(outgoing)), key: `outgoing.${pkgType}` };
       const parsed = parseOutgoingEntry(pkgType, target);
       if (!parsed.ok) problems.push({ ...where, message: parsed.message, hint: parsed.hint });
       else if (!reportIds.has(parsed.value.nodeId) || foreignIds.has(parsed.value.nodeId)) {

@@ -110,6 +110,12 @@ export const SCHEMA = {
     doc: "URL of the central directory as builders and R see it.",
     bbs: "BBS_CENTRAL_BASEURL",
   }),
+  "central.runsDir": str({
+    scope: "build",
+    path: true,
+    default: "${central.dir}-runs",
+    doc: "Where each run's central directory lives (`<runsDir>/<run-id>/`); `central.dir` is a symlink to the current run.",
+  }),
   "central.keepRuns": int({
     scope: "build",
     default: 7,

@@ -2,8 +2,9 @@
 // is written under a temporary name in the same directory, flushed, then renamed
 // over the old one, so a reader sees either the old or the new file, never half.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { BbsError } from "./errors.js";
 
 let counter = 0;
 
@@ -31,5 +32,19 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Reads an input file a user or an earlier step provides; a missing or
+ * unreadable file is a BBS_INPUT_INVALID error naming it (with `hint`).
+ */
+export function readInputFile(path: string, hint?: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(error)})`;
+    throw new BbsError("BBS_INPUT_INVALID", `${path} ${reason}`, { hint, cause: error });
   }
 }

@@ -1,0 +1,1 @@
+legacy <- function() "still here"

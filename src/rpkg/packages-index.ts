@@ -1,0 +1,231 @@
+// The PACKAGES index of a CRAN-style source repository directory, identical to
+// what `tools::write_PACKAGES(dir, type = "source", fields = ...)` writes
+// (R 4.x), without starting R or a tar process per file:
+//
+// - files: names matching `_.*\.tar\.[^_]*$`, in the order R's list.files
+//   gives them: ICU collation in a UTF-8 locale (R's usual setting, C.UTF-8 and
+//   en_US.UTF-8 alike: case-insensitive first, punctuation before letters), or
+//   byte order when R runs in the C locale; the package name is what precedes the first `_`;
+// - per file: the fields below plus the extra `fields`, read from the first
+//   record of `<pkg>/DESCRIPTION` in the archive; `MD5sum` of the file;
+//   `NeedsCompilation`, when DESCRIPTION lacks it, "yes" iff the archive has a
+//   `<pkg>/src/` entry; a file whose DESCRIPTION is missing or not DCF is left
+//   out (reported in `problems`, as R prints a message);
+// - only the highest version of each package is kept (`latestOnly`), the first
+//   file among equal versions;
+// - `License` standardized as R does, or dropped (license.ts);
+// - empty values omitted; records written by R's write.dcf rules (r-write-dcf.ts).
+//
+// Unlike write_PACKAGES, a directory with no package gets empty PACKAGES and
+// PACKAGES.gz files instead of keeping a stale index. PACKAGES.rds is not
+// written here.
+
+import { readdirSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { basename, join } from "node:path";
+import { gzipSync } from "node:zlib";
+import pLimit from "p-limit";
+import { BbsError, errorMessage, isBbsError } from "../util/errors.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { parseDcf } from "./dcf.js";
+import { standardizeLicense } from "./license.js";
+import { formatRDcf } from "./r-write-dcf.js";
+import { packageNameFromFileName, readPackageTarball } from "./tarball.js";
+import { indexOfLatestVersion } from "./version.js";
+
+/** The fields write_PACKAGES always reads for `type = "source"`, in its order. */
+export const SOURCE_PACKAGES_FIELDS = [
+  "Package", "Version", "Priority", "Depends", "Imports", "LinkingTo", "Suggests", "Enhances", "License",
+  "License_is_FOSS", "License_restricts_use", "OS_type", "Archs", "MD5sum", "NeedsCompilation",
+] as const;
+
+/** The extra fields BBS adds to the target repository's index (prerun's make-target-repo). */
+export const BBS_GIT_FIELDS = ["git_url", "git_branch", "git_last_commit", "git_last_commit_date"] as const;
+
+const SOURCE_PACKAGE_FILE = /_.*\.tar\.[^_]*$/;
+
+/** What one package file contributes before the index-wide steps (latestOnly, License). */
+export interface PackageFileRecord {
+  /** File name in the directory. */
+  file: string;
+  /** Value of every index field, in index field order; undefined where DESCRIPTION has none (R's NA). */
+  values: Map<string, string | undefined>;
+}
+
+/** One record of the index: its file and its non-empty fields in order. */
+export interface PackagesIndexEntry {
+  file: string;
+  fields: [string, string][];
+}
+
+export interface PackagesIndexProblem {
+  file: string;
+  message: string;
+}
+
+export interface PackagesIndex {
+  /** The fields of the index, in order. */
+  fields: string[];
+  entries: PackagesIndexEntry[];
+  /** Files left out, and why. */
+  problems: PackagesIndexProblem[];
+}
+
+export interface PackagesIndexOptions {
+  /** Fields beyond the standard ones (e.g. BBS_GIT_FIELDS). */
+  fields?: readonly string[];
+  /** Keep only the highest version of each package (default true, as R). */
+  latestOnly?: boolean;
+  /** Tarballs read at once (default: the number of CPUs, at least 2). */
+  concurrency?: number;
+  /** Record order: `icu` (R in a UTF-8 locale, default) or `c` (R with LC_COLLATE=C). */
+  fileOrder?: FileOrder;
+}
+
+export type FileOrder = "icu" | "c";
+
+const icuCollator = new Intl.Collator("en-US");
+
+function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** R's `sort()` of file names: ICU root collation (ties broken by code points), or C byte order. */
+export function compareFileNames(a: string, b: string, order: FileOrder = "icu"): number {
+  if (order === "c") return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return icuCollator.compare(a, b) || compareCodePoints(a, b);
+}
+
+/** `unique(c(standard fields, extra))`: the index's fields in order. */
+export function packagesIndexFields(extra: readonly string[] = []): string[] {
+  return [...new Set<string>([...SOURCE_PACKAGES_FIELDS, ...extra])];
+}
+
+/** Source package files of `dir` (regular files only) in the order write_PACKAGES lists them. */
+export function listSourcePackageFiles(dir: string, order: FileOrder = "icu"): string[] {
+  return readdirSync(dir)
+    .filter((name) => SOURCE_PACKAGE_FILE.test(name) && statSync(join(dir, name)).isFile())
+    .sort((a, b) => compareFileNames(a, b, order));
+}
+
+/**
+ * Reads one package file's record. Throws BBS_INPUT_INVALID, naming the file,
+ * when it has no `<pkg>/DESCRIPTION` or its DESCRIPTION is not DCF.
+ */
+export async function readSourcePackageRecord(path: string, fields: readonly string[] = packagesIndexFields()): Promise<PackageFileRecord> {
+  const packageName = packageNameFromFileName(path);
+  const wantsNeedsCompilation = fields.includes("NeedsCompilation");
+  let values: Map<string, string | undefined> | undefined;
+  const descriptionValues = (bytes: Buffer): Map<string, string | undefined> => {
+    // R keeps DESCRIPTION's bytes and write.dcf shows invalid UTF-8 as <xx>: "r-utf8" does the same.
+    const [first] = parseDcf(bytes, { source: `${path}: ${packageName}/DESCRIPTION`, decoding: "r-utf8" });
+    if (first === undefined) throw new BbsError("BBS_INPUT_INVALID", `${path}: ${packageName}/DESCRIPTION has no fields`);
+    return new Map(fields.map((field) => [field, first.fields.get(field)]));
+  };
+  const contents = await readPackageTarball(path, packageName, {
+    needsListing: (bytes) => {
+      try {
+        values = descriptionValues(bytes);
+      } catch {
+        return false; // reported below, once reading is over
+      }
+      return wantsNeedsCompilation && values.get("NeedsCompilation") === undefined;
+    },
+  });
+  if (contents.description === undefined) {
+    throw new BbsError("BBS_INPUT_INVALID", `${path} has no ${packageName}/DESCRIPTION`, {
+      hint: "a source package file must be named <package>_<version>.tar.gz and hold <package>/DESCRIPTION",
+    });
+  }
+  // The last DESCRIPTION entry wins, as when tar extracts duplicates.
+  values = descriptionValues(contents.description);
+  if (wantsNeedsCompilation && values.get("NeedsCompilation") === undefined) {
+    values.set("NeedsCompilation", contents.hasSrcDirectory ? "yes" : "no");
+  }
+  if (values.has("MD5sum")) values.set("MD5sum", contents.md5);
+  return { file: basename(path), values };
+}
+
+/**
+ * The index-wide steps of write_PACKAGES over per-file records (in file
+ * order): highest version per package, License standardization, empty values
+ * dropped.
+ */
+export function assemblePackagesIndex(records: readonly PackageFileRecord[], options: { latestOnly?: boolean } = {}): PackagesIndexEntry[] {
+  const kept = options.latestOnly === false ? [...records] : latestOnly(records);
+  return kept.map((record) => {
+    const fields: [string, string][] = [];
+    for (const [field, raw] of record.values) {
+      const value = field === "License" ? standardizeLicense(raw) : raw;
+      if (value !== undefined && value !== "") fields.push([field, value]);
+    }
+    return { file: record.file, fields };
+  });
+}
+
+/** R's `.remove_stale_dups`: for a package listed several times, keep the first of its highest versions. */
+function latestOnly(records: readonly PackageFileRecord[]): PackageFileRecord[] {
+  const byPackage = new Map<string, number[]>();
+  records.forEach((record, index) => {
+    const name = record.values.get("Package");
+    if (name === undefined) return;
+    byPackage.set(name, [...(byPackage.get(name) ?? []), index]);
+  });
+  const stale = new Set<number>();
+  for (const [name, indexes] of byPackage) {
+    if (indexes.length < 2) continue;
+    const versions = indexes.map((index) => {
+      const version = records[index]!.values.get("Version");
+      if (version === undefined) throw new BbsError("BBS_INPUT_INVALID", `${records[index]!.file}: package ${name} has no Version`);
+      return version;
+    });
+    const keep = indexes[indexOfLatestVersion(versions)];
+    for (const index of indexes) if (index !== keep) stale.add(index);
+  }
+  return records.filter((_, index) => !stale.has(index));
+}
+
+/** PACKAGES text for the entries (R's write.dcf format). */
+export function formatPackagesIndex(entries: readonly PackagesIndexEntry[]): string {
+  return formatRDcf(entries.map((entry) => entry.fields));
+}
+
+/** Reads every source package file of `dir` and assembles the index (nothing written). */
+export async function buildPackagesIndex(dir: string, options: PackagesIndexOptions = {}): Promise<PackagesIndex> {
+  const fields = packagesIndexFields(options.fields);
+  const limit = pLimit(options.concurrency ?? Math.max(2, availableParallelism()));
+  const problems: PackagesIndexProblem[] = [];
+  const files = listSourcePackageFiles(dir, options.fileOrder);
+  const results = await Promise.all(
+    files.map((file) =>
+      limit(async () => {
+        try {
+          return await readSourcePackageRecord(join(dir, file), fields);
+        } catch (error) {
+          if (!isBbsError(error)) throw error;
+          problems.push({ file, message: errorMessage(error) });
+          return undefined;
+        }
+      }),
+    ),
+  );
+  const records = results.filter((record): record is PackageFileRecord => record !== undefined);
+  problems.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file));
+  return { fields, entries: assemblePackagesIndex(records, options), problems };
+}
+
+/**
+ * Builds the index of `dir` and writes `PACKAGES.gz` then `PACKAGES`
+ * atomically (empty files when there is no package).
+ */
+export async function writePackagesIndex(dir: string, options: PackagesIndexOptions = {}): Promise<PackagesIndex> {
+  const index = await buildPackagesIndex(dir, options);
+  writePackagesFiles(dir, formatPackagesIndex(index.entries));
+  return index;
+}
+
+/** Writes PACKAGES text as `PACKAGES.gz` and `PACKAGES` in `dir`, each atomically. */
+export function writePackagesFiles(dir: string, text: string): void {
+  writeFileAtomic(join(dir, "PACKAGES.gz"), gzipSync(Buffer.from(text, "utf8"), { level: 9 }));
+  writeFileAtomic(join(dir, "PACKAGES"), text);
+}

@@ -7,7 +7,8 @@ import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BbsError } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
-import { formatBbsDate, parseBbsDate } from "./bbs-date-local.js";
+import { parseDcf } from "../rpkg/dcf.js";
+import { formatBbsDate, tryParseBbsDate } from "../util/bbs-date.js";
 import { formatFixed, formatGeneral } from "./pyformat.js";
 
 /** What a job's summary says. `extras` follow the common fields, in order. */
@@ -31,13 +32,18 @@ export function formatSeconds(seconds: number): string {
   return `${formatFixed(seconds, 1)} seconds`;
 }
 
-export function formatSummary(summary: JobSummary): string {
+/** Dates are printed in `timeZone` (IANA name; default the local zone, as BBS). */
+export interface DateOptions {
+  readonly timeZone?: string;
+}
+
+export function formatSummary(summary: JobSummary, options: DateOptions = {}): string {
   const lines = [
     `Package: ${summary.package}`,
     `Version: ${summary.version ?? "None"}`,
     `Command: ${summary.command}`,
-    `StartedAt: ${formatBbsDate(summary.startedAt)}`,
-    `EndedAt: ${formatBbsDate(summary.endedAt)}`,
+    `StartedAt: ${formatBbsDate(summary.startedAt, options)}`,
+    `EndedAt: ${formatBbsDate(summary.endedAt, options)}`,
     `EllapsedTime: ${formatSeconds(summary.elapsedSeconds)}`,
     `RetCode: ${summary.retCode === null ? "None" : String(summary.retCode)}`,
     `Status: ${summary.status}`,
@@ -47,8 +53,8 @@ export function formatSummary(summary: JobSummary): string {
 }
 
 /** Writes a summary atomically (readers never see half a file). */
-export function writeSummary(path: string, summary: JobSummary): void {
-  writeFileAtomic(path, formatSummary(summary));
+export function writeSummary(path: string, summary: JobSummary, options: DateOptions = {}): void {
+  writeFileAtomic(path, formatSummary(summary, options));
 }
 
 // ---- stage extras -------------------------------------------------------------
@@ -120,23 +126,14 @@ export interface ParsedSummary {
 
 /** Parses summary text; `source` names the file in errors. */
 export function parseSummary(text: string, source: string): ParsedSummary {
-  const fields = new Map<string, string>();
-  let lastKey: string | undefined;
-  text.split(/\r?\n/).forEach((line, index) => {
-    if (line.trim() === "" || line.startsWith("#")) return;
-    if (/^[ \t]/.test(line)) {
-      if (lastKey === undefined) throw invalidSummary(source, index + 1, "continuation line before any field");
-      fields.set(lastKey, `${fields.get(lastKey) ?? ""} ${line.trim()}`);
-      return;
-    }
-    const colon = line.indexOf(":");
-    if (colon <= 0) throw invalidSummary(source, index + 1, `expected "Field: value", got ${JSON.stringify(line)}`);
-    lastKey = line.slice(0, colon).trim();
-    fields.set(lastKey, line.slice(colon + 1).trim());
-  });
+  // BBS's own DCF reading: `#` comments, continuation lines joined by a space.
+  const [record, extra] = parseDcf(text, { source, comments: true, continuation: "space" });
+  if (!record) throw invalidSummary(source, "the file is empty");
+  if (extra) throw invalidSummary(source, `a second record starts at line ${extra.line}`);
+  const fields = record.fields;
   const required = (key: string): string => {
     const value = fields.get(key);
-    if (value === undefined) throw invalidSummary(source, undefined, `field ${key} is missing`);
+    if (value === undefined) throw invalidSummary(source, `field ${key} is missing`);
     return value;
   };
   const version = required("Version");
@@ -146,8 +143,8 @@ export function parseSummary(text: string, source: string): ParsedSummary {
     package: required("Package"),
     version: version === "None" ? null : version,
     command: fields.get("Command") ?? "",
-    startedAt: parseBbsDate(fields.get("StartedAt") ?? ""),
-    endedAt: parseBbsDate(fields.get("EndedAt") ?? ""),
+    startedAt: tryParseBbsDate(fields.get("StartedAt") ?? "")?.date,
+    endedAt: tryParseBbsDate(fields.get("EndedAt") ?? "")?.date,
     elapsedSeconds: elapsed ? Number(elapsed[1]) : undefined,
     retCode: retCode === "None" ? null : parseRetCode(retCode, source),
     status: required("Status"),
@@ -156,13 +153,12 @@ export function parseSummary(text: string, source: string): ParsedSummary {
 }
 
 function parseRetCode(text: string, source: string): number {
-  if (!/^-?\d+$/.test(text)) throw invalidSummary(source, undefined, `RetCode is ${JSON.stringify(text)}, expected an integer or None`);
+  if (!/^-?\d+$/.test(text)) throw invalidSummary(source, `RetCode is ${JSON.stringify(text)}, expected an integer or None`);
   return Number(text);
 }
 
-function invalidSummary(source: string, line: number | undefined, problem: string): BbsError {
-  const where = line === undefined ? source : `${source}:${line}`;
-  return new BbsError("BBS_INPUT_INVALID", `${where}: invalid job summary: ${problem}`, {
+function invalidSummary(source: string, problem: string): BbsError {
+  return new BbsError("BBS_INPUT_INVALID", `${source}: invalid job summary: ${problem}`, {
     hint: "the file was not written by bbs/BBS or was damaged; delete it to have the job run again (bbs run --resume)",
   });
 }
@@ -192,13 +188,13 @@ export interface StageTicket {
   readonly elapsedSeconds: number;
 }
 
-export function formatEndOfRunLine(ticket: StageTicket): string {
+export function formatEndOfRunLine(ticket: StageTicket, options: DateOptions = {}): string {
   return (
-    `${ticket.stage} | nb_cpu=${Math.trunc(ticket.nbCpu)} | StartedAt: ${formatBbsDate(ticket.startedAt)}` +
-    ` | EndedAt: ${formatBbsDate(ticket.endedAt)} | EllapsedTime: ${formatSeconds(ticket.elapsedSeconds)}`
+    `${ticket.stage} | nb_cpu=${Math.trunc(ticket.nbCpu)} | StartedAt: ${formatBbsDate(ticket.startedAt, options)}` +
+    ` | EndedAt: ${formatBbsDate(ticket.endedAt, options)} | EllapsedTime: ${formatSeconds(ticket.elapsedSeconds)}`
   );
 }
 
-export function writeEndOfRun(path: string, tickets: readonly StageTicket[]): void {
-  writeFileAtomic(path, tickets.map((ticket) => `${formatEndOfRunLine(ticket)}\n`).join(""));
+export function writeEndOfRun(path: string, tickets: readonly StageTicket[], options: DateOptions = {}): void {
+  writeFileAtomic(path, tickets.map((ticket) => `${formatEndOfRunLine(ticket, options)}\n`).join(""));
 }

@@ -4,7 +4,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatBbsDate, parseBbsDate } from "../../src/jobs/bbs-date-local.js";
 import { commandHeader, filesToDeliver, jobFiles, startOutputFile, appendRerunHeader, tailLines } from "../../src/jobs/outfile.js";
 import { formatFixed, formatGeneral } from "../../src/jobs/pyformat.js";
 import {
@@ -32,37 +31,6 @@ beforeAll(() => {
 afterAll(() => {
   if (savedTz === undefined) delete process.env.TZ;
   else process.env.TZ = savedTz;
-});
-
-describe("dates", () => {
-  it("formats BBS dates with the real offset, DST included", () => {
-    expect(formatBbsDate(new Date("2024-10-24T19:03:12Z"))).toBe("2024-10-24 15:03:12 -0400 (Thu, 24 Oct 2024)");
-    expect(formatBbsDate(new Date("2024-01-05T09:00:05Z"))).toBe("2024-01-05 04:00:05 -0500 (Fri, 05 Jan 2024)");
-  });
-
-  it("is correct east of UTC, for half hours and at 10 hours (where BBS was wrong)", () => {
-    const at = new Date("2024-10-24T19:03:12Z");
-    const cases: Array<[string, string]> = [
-      ["Europe/Paris", "2024-10-24 21:03:12 +0200 (Thu, 24 Oct 2024)"],
-      ["Asia/Kolkata", "2024-10-25 00:33:12 +0530 (Fri, 25 Oct 2024)"],
-      ["Pacific/Honolulu", "2024-10-24 09:03:12 -1000 (Thu, 24 Oct 2024)"],
-      ["UTC", "2024-10-24 19:03:12 +0000 (Thu, 24 Oct 2024)"],
-    ];
-    try {
-      for (const [zone, expected] of cases) {
-        process.env.TZ = zone;
-        expect(formatBbsDate(at)).toBe(expected);
-        expect(parseBbsDate(expected)?.toISOString()).toBe(at.toISOString());
-      }
-    } finally {
-      process.env.TZ = "America/New_York";
-    }
-  });
-
-  it("parses BBS dates, with or without seconds", () => {
-    expect(parseBbsDate("2024-10-24 13:55 -0400 (Thu, 24 Oct 2024)")?.toISOString()).toBe("2024-10-24T17:55:00.000Z");
-    expect(parseBbsDate("yesterday")).toBeUndefined();
-  });
 });
 
 describe("printf-style numbers", () => {
@@ -222,6 +190,13 @@ describe("summary DCF", () => {
     expect(size?.[1]).toMatch(/ <A href="http:\/\/en\.wikipedia\.org\/wiki\/KiB" target="_blank">KiB<\/A>$/);
   });
 
+  it("prints dates with the real UTC offset, in the zone asked for (BBS was wrong east of UTC)", () => {
+    const line = (timeZone: string) => formatSummary(base, { timeZone }).split("\n")[3];
+    expect(line("Asia/Kolkata")).toBe("StartedAt: 2024-10-25 00:33:12 +0530 (Fri, 25 Oct 2024)");
+    expect(line("Europe/Paris")).toBe("StartedAt: 2024-10-24 21:03:12 +0200 (Thu, 24 Oct 2024)");
+    expect(line("Pacific/Honolulu")).toBe("StartedAt: 2024-10-24 09:03:12 -1000 (Thu, 24 Oct 2024)");
+  });
+
   it("reads back what it writes, atomically written", () => {
     const dir = tempDir();
     const path = join(dir, "IRanges.checksrc-summary.dcf");
@@ -234,7 +209,8 @@ describe("summary DCF", () => {
   });
 
   it("rejects damaged summaries with the file and line", () => {
-    expect(() => parseSummary("Package: x\nnot a field\n", "x.install-summary.dcf")).toThrow(/x\.install-summary\.dcf:2: .*"Field: value"/);
+    expect(() => parseSummary("Package: x\nnot a field\n", "x.install-summary.dcf")).toThrow(/x\.install-summary\.dcf.*2/);
+    expect(() => parseSummary("Package: x\n\nPackage: y\n", "two.dcf")).toThrow(/two\.dcf: invalid job summary: a second record/);
     expect(() => parseSummary("Package: x\nVersion: 1\nRetCode: zero\nStatus: OK\n", "s.dcf")).toThrow(/RetCode is "zero"/);
     expect(() => parseSummary("Package: x\n", "s.dcf")).toThrow(/field Version is missing/);
     expect(parseSummary("Package: x\nVersion: 1\nRetCode: None\nStatus: TIMEOUT\n", "s.dcf").retCode).toBeNull();

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCommandJob } from "../../src/jobs/command-job.js";
 import { JobEngine } from "../../src/jobs/engine.js";
-import { logEventsTo, recordJobsTo, type RecordableOutcome } from "../../src/jobs/recording.js";
+import { cancelOnSignals, logEventsTo, recordJobsTo, type RecordableOutcome } from "../../src/jobs/recording.js";
 import type { JobSpec } from "../../src/jobs/types.js";
 import { NdjsonWriter, readNdjson } from "../../src/history/ndjson.js";
 import { HistoryStore, UNFINISHED_STATUSES } from "../../src/history/store.js";
@@ -123,5 +123,33 @@ describe("recording", () => {
       "checksrc:B": ["interrupted", "OK"],
     });
     store.close();
+  });
+});
+
+describe("cancelOnSignals", () => {
+  it("cancels the engine on SIGINT and removes its handler when disposed", async () => {
+    const dir = tempDir();
+    const trace = join(dir, "trace");
+    const jobs: JobSpec<Outcome>[] = [
+      {
+        id: "install:slow",
+        pool: "install",
+        run: async (context) => {
+          const result = await runCommandJob({ command: `${FAKE_R} ${trace} install:slow 0 ${join(dir, "never")}`, outputFile: join(dir, "out.txt"), signal: context.signal, killGraceMs: 300 });
+          return { status: result.cancelled ? "cancelled" : "OK", retCode: result.retCode };
+        },
+      },
+    ];
+    const engine = new JobEngine(jobs, { pools: [{ name: "install", slots: 1 }] });
+    const dispose = cancelOnSignals(engine);
+    const listeners = process.listenerCount("SIGINT");
+    const running = engine.run();
+    await waitForLines(trace, 1);
+    process.emit("SIGINT", "SIGINT");
+    const report = await running;
+    dispose();
+    expect(report.cancelled).toBe(true);
+    expect(report.records.get("install:slow")).toMatchObject({ state: "cancelled", outcome: { status: "cancelled", retCode: null } });
+    expect(process.listenerCount("SIGINT")).toBe(listeners - 1);
   });
 });

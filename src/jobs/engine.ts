@@ -6,8 +6,9 @@
 //   pipeline (default)  every pool runs at once; a job starts as soon as it is
 //                       ready and its pool has a free slot.
 //   barrier (BBS)       pool N+1 opens only when pool N is entirely processed.
-// Ready jobs of a pool go longest-critical-path first (pipeline default) or
-// in the given order (barrier default: BBS's alphabetical/file order).
+// Ready jobs of a pool are ordered by priority.ts: feeding the bottleneck
+// pool (pipeline default), longest critical path first, or in the given
+// order (barrier default: BBS's alphabetical/file order).
 // Differences from BBS, on purpose: dependencies naming no job are satisfied
 // (BBS ran such a job only when the node was otherwise idle), cycles are
 // broken up front, and both are reported.
@@ -78,6 +79,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
   private runStartedAt = new Date();
   private finishRun: ((report: EngineReport<O>) => void) | undefined;
   private failRun: ((error: Error) => void) | undefined;
+  private readonly onAbort = (): void => this.cancel(String(this.options.signal?.reason ?? "aborted"));
 
   constructor(jobs: readonly JobSpec<O>[], private readonly options: EngineOptions<O>) {
     this.jobs = jobs;
@@ -107,10 +109,9 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     this.records = new Array<JobRecord<O> | undefined>(jobs.length);
     this.startedAt = new Array<Date | undefined>(jobs.length);
     this.waiting = Int32Array.from(this.graph.waitCount);
+    // Results of jobs outside this run (an earlier stage run by another invocation).
     for (const [id, outcome] of completed) {
-      const index = this.graph.indexById.get(id);
-      const record: JobRecord<O> = { id, pool: index === undefined ? "" : (jobs[index]?.pool ?? ""), state: "restored", outcome };
-      if (index === undefined) this.extraResults.set(id, record);
+      if (!this.graph.indexById.has(id)) this.extraResults.set(id, { id, pool: "", state: "restored", outcome });
     }
     jobs.forEach((job, index) => {
       const pool = this.poolOf(index);
@@ -132,7 +133,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
 
   /** Runs every job once; resolves when all are processed (or, after cancel(), when running ones stopped). */
   run(): Promise<EngineReport<O>> {
-    if (this.state !== "idle") throw new Error("JobEngine.run() may be called only once");
+    if (this.state !== "idle") throw new BbsError("BBS_INTERNAL", "JobEngine.run() may be called only once");
     this.state = "running";
     this.runStartedAt = new Date();
     return new Promise<EngineReport<O>>((resolve, reject) => {
@@ -140,8 +141,11 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       this.failRun = reject;
       const restoredCount = this.restoreCompleted();
       this.emit({ type: "run-started", at: this.runStartedAt, total: this.jobs.length, restored: restoredCount, schedule: this.schedule });
-      if (this.options.signal?.aborted) this.cancel(String(this.options.signal.reason ?? "aborted"));
-      this.options.signal?.addEventListener("abort", () => this.cancel(String(this.options.signal?.reason ?? "aborted")), { once: true });
+      if (this.options.signal?.aborted) {
+        this.cancel(String(this.options.signal.reason ?? "aborted"));
+        return;
+      }
+      this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
       if (this.schedule === "barrier") this.emit({ type: "pool-opened", at: new Date(), pool: this.pools[0]?.name ?? "" });
       // Collect first: releasing a skipped job can bring later ones to zero.
       const initiallyReady: number[] = [];
@@ -394,6 +398,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     const done = this.processedTotal === this.jobs.length || (this.cancelled && this.runningTotal === 0);
     if (!done) return;
     this.state = "finished";
+    this.options.signal?.removeEventListener("abort", this.onAbort);
     const records = new Map<string, JobRecord<O>>();
     this.jobs.forEach((job, index) => {
       const record = this.records[index] ?? { id: job.id, pool: job.pool, state: "not-run" as const };

@@ -328,4 +328,17 @@ describe("JobEngine", () => {
       expect(liveTagged(tag)).toEqual([]);
     }
   });
+
+  it("a signal aborted before the run starts nothing and reports every job as not-run", async () => {
+    const dir = tempDir();
+    const { trace, make } = fakeJobs(dir);
+    const engine = new JobEngine(bbsLikeGraph(make), { pools: POOLS, signal: AbortSignal.abort("SIGTERM") });
+    const events: string[] = [];
+    engine.subscribe((event) => events.push(event.type));
+    const report = await engine.run();
+    expect(report.cancelled).toBe(true);
+    expect(new Set([...report.records.values()].map((record) => record.state))).toEqual(new Set(["not-run"]));
+    expect(events).toEqual(["run-started", "cancel-requested", "run-finished"]);
+    expect(traceLines(trace)).toEqual([]);
+  });
 });

@@ -15,7 +15,12 @@ import { dirname } from "node:path";
 import { BbsError } from "../util/errors.js";
 import { MIGRATIONS } from "./schema.js";
 
-export type RunState = "running" | "finished" | "cancelled" | "failed" | "interrupted";
+/**
+ * `absent` and `unfinished` describe a builder as seen by postrun's import
+ * into the central history (its products never arrived, or arrived without
+ * BBS_EndOfRun.txt).
+ */
+export type RunState = "running" | "finished" | "cancelled" | "failed" | "interrupted" | "absent" | "unfinished";
 
 export interface RunInfo {
   readonly runId: string;
@@ -76,6 +81,35 @@ export interface PackageRunStatus {
   readonly version: string | null;
   readonly elapsedSeconds: number | undefined;
 }
+
+/** A job known only by its result, imported as a whole (postrun records each cell of a run this way). */
+export interface RecordedJob {
+  readonly stage: string;
+  readonly package: string;
+  readonly version?: string | null;
+  readonly command?: string | null;
+  readonly startedAt: Date;
+  readonly endedAt?: Date;
+  readonly elapsedSeconds?: number;
+  readonly retCode?: number | null;
+  readonly status: string;
+}
+
+/** A cell of a run that is a problem now and was not in the run before (same node and kind). */
+export interface NewProblem {
+  readonly package: string;
+  readonly stage: string;
+  readonly status: string;
+  /** The status in the previous run; undefined when the package had no result there (new package, or not run). */
+  readonly previousStatus: string | undefined;
+}
+
+/**
+ * Kind of the runs postrun imports into the central history: one run row per
+ * (build run, node), one job row per cell. They copy results recorded
+ * elsewhere, so duration estimates leave them out.
+ */
+export const RESULTS_RUN_KIND = "postrun";
 
 /** Statuses that are not a job's result (it did not finish). */
 export const UNFINISHED_STATUSES: readonly string[] = ["running", "interrupted", "cancelled", "failed"];
@@ -255,6 +289,61 @@ export class HistoryStore {
   }
 
   /**
+   * Records a whole run with its finished jobs in one transaction, replacing
+   * the run row and every job row an earlier call wrote for the same run id
+   * (importing a run again gives the same rows, never a second attempt).
+   */
+  recordRun(run: RunInfo & { readonly state: RunState; readonly endedAt?: Date }, jobs: readonly RecordedJob[]): void {
+    const upsertRun = this.db.prepare(
+      `INSERT INTO runs (run_id, node, kind, build_type, bioc_version, schedule, config_digest, bbs_version, host, pid, started_at, ended_at, state)
+       VALUES (@runId, @node, @kind, @buildType, @biocVersion, @schedule, @configDigest, @bbsVersion, @host, @pid, @startedAt, @endedAt, @state)
+       ON CONFLICT (run_id) DO UPDATE SET node = excluded.node, kind = excluded.kind, build_type = excluded.build_type,
+         bioc_version = excluded.bioc_version, schedule = excluded.schedule, config_digest = excluded.config_digest,
+         bbs_version = excluded.bbs_version, host = excluded.host, pid = excluded.pid, started_at = excluded.started_at,
+         ended_at = excluded.ended_at, state = excluded.state`,
+    );
+    const insertJob = this.db.prepare(
+      `INSERT INTO jobs (run_id, node, stage, package, version, command, started_at, ended_at, elapsed, ret_code, status, attempt)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+    );
+    this.db
+      .transaction(() => {
+        upsertRun.run({
+          runId: run.runId,
+          node: run.node,
+          kind: run.kind,
+          buildType: run.buildType ?? null,
+          biocVersion: run.biocVersion ?? null,
+          schedule: run.schedule ?? null,
+          configDigest: run.configDigest ?? null,
+          bbsVersion: run.bbsVersion ?? null,
+          host: run.host ?? null,
+          pid: run.pid ?? null,
+          startedAt: run.startedAt.getTime(),
+          endedAt: run.endedAt?.getTime() ?? null,
+          state: run.state,
+        });
+        this.db.prepare("DELETE FROM jobs WHERE run_id = ?").run(run.runId);
+        for (const job of jobs) {
+          insertJob.run(
+            run.runId,
+            run.node,
+            job.stage,
+            job.package,
+            job.version ?? null,
+            job.command ?? null,
+            job.startedAt.getTime(),
+            job.endedAt?.getTime() ?? null,
+            job.elapsedSeconds ?? null,
+            job.retCode ?? null,
+            job.status,
+          );
+        }
+      })
+      .immediate();
+  }
+
+  /**
    * After a crash: jobs of `runId` left `running` become `interrupted` (the
    * resumed run starts them again as a new attempt). Returns how many.
    */
@@ -332,7 +421,8 @@ export class HistoryStore {
   /**
    * Expected duration (seconds) per package for a node's stage: the median of
    * its last `window` finished attempts (TIMEOUTs included: they say "at
-   * least this long"). Packages never run have no entry.
+   * least this long"). Packages never run have no entry. Runs imported by
+   * postrun (RESULTS_RUN_KIND) are left out: they copy results recorded elsewhere.
    */
   durationEstimates(node: string, stage: string, options: { window?: number } = {}): Map<string, number> {
     const rows = this.db
@@ -341,6 +431,7 @@ export class HistoryStore {
            SELECT package, elapsed, ROW_NUMBER() OVER (PARTITION BY package ORDER BY started_at DESC, id DESC) AS recent
            FROM jobs
            WHERE node = ? AND stage = ? AND elapsed IS NOT NULL AND status NOT IN (${UNFINISHED_SQL}, 'skipped')
+             AND run_id NOT IN (SELECT run_id FROM runs WHERE kind = '${RESULTS_RUN_KIND}')
          ) WHERE recent <= ?`,
       )
       .all(node, stage, options.window ?? 5) as Array<{ package: string; elapsed: number }>;
@@ -415,5 +506,67 @@ export class HistoryStore {
       since = entry;
     }
     return since;
+  }
+
+  /**
+   * The first run of the current passing streak of a package's stage on a
+   * node, when a failure precedes that streak: "fixed since". undefined when
+   * the latest result fails, or the package never failed in the history.
+   */
+  fixedSince(
+    pkg: string,
+    node: string,
+    stage: string,
+    options: { okStatuses?: readonly string[]; kind?: string } = {},
+  ): PackageRunStatus | undefined {
+    const ok = new Set(options.okStatuses ?? ["OK", "WARNINGS"]);
+    const history = this.packageStatuses(pkg, { node, stage, lastRuns: Number.MAX_SAFE_INTEGER, kind: options.kind });
+    let since: PackageRunStatus | undefined;
+    for (const entry of history) {
+      if (UNFINISHED_STATUSES.includes(entry.status)) continue;
+      if (!ok.has(entry.status)) return since;
+      since = entry;
+    }
+    return undefined;
+  }
+
+  /**
+   * Cells of run `runId` whose status is a problem (`problemStatuses`, default
+   * ERROR and TIMEOUT) while the previous run of the same node and kind had
+   * no problem there (another status, or no result for the package). Empty
+   * when the run is unknown or has no previous run to compare with.
+   */
+  newProblems(runId: string, options: { problemStatuses?: readonly string[] } = {}): NewProblem[] {
+    const run = this.run(runId);
+    if (run === undefined) return [];
+    const previous = this.db
+      .prepare(
+        `SELECT run_id FROM runs WHERE node = ? AND kind = ? AND (started_at < ? OR (started_at = ? AND run_id < ?))
+         ORDER BY started_at DESC, run_id DESC LIMIT 1`,
+      )
+      .get(run.node, run.kind, run.startedAt.getTime(), run.startedAt.getTime(), runId) as { run_id: string } | undefined;
+    if (previous === undefined) return [];
+    const problems = new Set(options.problemStatuses ?? ["ERROR", "TIMEOUT"]);
+    const latestStatuses = (id: string): Map<string, string> => {
+      const rows = this.db
+        .prepare(
+          `SELECT package, stage, status FROM (
+             SELECT package, stage, status, ROW_NUMBER() OVER (PARTITION BY package, stage ORDER BY attempt DESC) AS newest
+             FROM jobs WHERE run_id = ?
+           ) WHERE newest = 1 ORDER BY package, stage`,
+        )
+        .all(id) as Array<{ package: string; stage: string; status: string }>;
+      return new Map(rows.map((row) => [`${row.package}\u0000${row.stage}`, row.status] as const));
+    };
+    const before = latestStatuses(previous.run_id);
+    const result: NewProblem[] = [];
+    for (const [key, status] of latestStatuses(runId)) {
+      if (!problems.has(status)) continue;
+      const previousStatus = before.get(key);
+      if (previousStatus !== undefined && problems.has(previousStatus)) continue;
+      const [pkg = "", stage = ""] = key.split("\u0000");
+      result.push({ package: pkg, stage, status, previousStatus });
+    }
+    return result;
   }
 }

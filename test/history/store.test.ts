@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NdjsonWriter, readNdjson } from "../../src/history/ndjson.js";
-import { HistoryStore } from "../../src/history/store.js";
+import { HistoryStore, RESULTS_RUN_KIND } from "../../src/history/store.js";
 import { tempDir } from "../jobs/helpers.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -99,6 +99,49 @@ describe("HistoryStore", () => {
     store.finishJob(row, { endedAt: day(7), elapsedSeconds: 1, retCode: 0, status: "WARNINGS" });
     expect(store.failingSince("P", "n1", "install")).toBeUndefined();
     expect(store.failingSince("nobody", "n1", "install")).toBeUndefined();
+    store.close();
+  });
+
+  it("records a whole run at once; importing it again replaces its rows", () => {
+    const store = HistoryStore.open(join(tempDir(), "h.sqlite"));
+    const run = { runId: "20241001-220000@n1", node: "n1", kind: RESULTS_RUN_KIND, startedAt: day(1), state: "finished" as const };
+    store.recordRun(run, [
+      { stage: "install", package: "P", status: "OK", startedAt: day(1), endedAt: day(1), elapsedSeconds: 4, retCode: 0, version: "1.0" },
+      { stage: "checksrc", package: "P", status: "skipped", startedAt: day(1) },
+    ]);
+    store.recordRun({ ...run, state: "unfinished" }, [{ stage: "install", package: "P", status: "ERROR", startedAt: day(1), retCode: 1 }]);
+    expect(store.run(run.runId)).toMatchObject({ kind: "postrun", state: "unfinished", node: "n1" });
+    expect(store.jobs(run.runId).map((job) => [job.stage, job.status, job.attempt])).toEqual([["install", "ERROR", 1]]);
+    // Imported copies never feed the scheduler's estimates.
+    expect(store.durationEstimates("n1", "install").size).toBe(0);
+    store.close();
+  });
+
+  it("answers fixed since and new problems since the previous run", () => {
+    const store = HistoryStore.open(join(tempDir(), "h.sqlite"));
+    fillHistory(store, ["OK", "ERROR", "TIMEOUT", "OK", "WARNINGS"]);
+    expect(store.fixedSince("P", "n1", "install")?.runId).toBe("r4");
+    expect(store.failingSince("P", "n1", "install")).toBeUndefined();
+    const neverFailed = HistoryStore.open(join(tempDir(), "h2.sqlite"));
+    fillHistory(neverFailed, ["OK", "OK"]);
+    expect(neverFailed.fixedSince("P", "n1", "install")).toBeUndefined();
+    neverFailed.close();
+
+    const cells = (runId: string, at: Date, statuses: Record<string, string>): void =>
+      store.recordRun(
+        { runId, node: "n2", kind: RESULTS_RUN_KIND, startedAt: at, state: "finished" },
+        Object.entries(statuses).map(([pkg, status]) => ({ stage: "checksrc", package: pkg, status, startedAt: at })),
+      );
+    cells("a@n2", day(10), { A: "OK", B: "ERROR", C: "OK" });
+    cells("b@n2", day(11), { A: "ERROR", B: "TIMEOUT", C: "WARNINGS", D: "ERROR" });
+    expect(store.newProblems("b@n2")).toEqual([
+      { package: "A", stage: "checksrc", status: "ERROR", previousStatus: "OK" },
+      { package: "D", stage: "checksrc", status: "ERROR", previousStatus: undefined },
+    ]);
+    expect(store.newProblems("a@n2")).toEqual([]); // nothing to compare with
+    expect(store.newProblems("unknown")).toEqual([]);
+    expect(store.fixedSince("B", "n2", "checksrc", { kind: RESULTS_RUN_KIND })).toBeUndefined();
+    expect(store.failingSince("B", "n2", "checksrc", { kind: RESULTS_RUN_KIND })?.runId).toBe("a@n2");
     store.close();
   });
 

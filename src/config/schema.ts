@@ -228,6 +228,13 @@ export const SCHEMA = {
     doc: "Keep superseded versions in src/contrib/Archive/ (release builds); false removes them (devel).",
     bbs: "(updateReposPkgs: release vs devel)",
   }),
+  "propagation.rVersion": str({
+    scope: "build",
+    pattern: /^[0-9]+\.[0-9]+$/,
+    patternHint: 'an R version major.minor such as "4.4" (quote it in YAML)',
+    doc: "R version (x.y) in the binary contrib paths `bin/windows/contrib/<x.y>` and `bin/macosx/<flavour>/contrib/<x.y>`; required when the repository has binary package types.",
+    bbs: "R_VERSION (propagation/X.Y/config.sh)",
+  }),
 
   // ---- per node: defaults in global.yaml, platform values, host overrides -------
   "timeouts.install": int({

@@ -6,6 +6,10 @@
 import { BbsError } from "../util/errors.js";
 import { asStatus, isStage, type Stage, type Status } from "./status.js";
 
+/** File names at the root of a run directory (and copied into the report). */
+export const BUILD_STATUS_DB_FILE = "BUILD_STATUS_DB.txt";
+export const PROPAGATION_STATUS_DB_FILE = "PROPAGATION_STATUS_DB.txt";
+
 export interface BuildStatusLine {
   package: string;
   node: string;

@@ -1,0 +1,60 @@
+// Directories postrun publishes (OUTGOING, the published report) are
+// assembled next to their final place and switched in with renames, so a
+// reader (biocpush's update, a web server) sees the old tree or the new one,
+// never a half-filled one.
+
+import { copyFileSync, linkSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { temporaryPathFor } from "../../util/fs.js";
+
+/** A fresh hidden directory name next to `dir`, for assembling its replacement. */
+export function stagingPathFor(dir: string): string {
+  return join(dirname(dir), `.${basename(dir)}.staging-${process.pid}-${Date.now()}`);
+}
+
+/** Removes staging directories of `dir` left by an earlier process that died (the caller holds the lock). */
+export function removeStaleStaging(dir: string): void {
+  const prefix = `.${basename(dir)}.staging-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(dir));
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.startsWith(prefix)) rmSync(join(dirname(dir), name), { recursive: true, force: true });
+}
+
+/**
+ * Puts `replacement` in place of `dir` with two renames (`dir` is briefly
+ * absent between them when it existed); the old tree is removed last.
+ */
+export function swapInDirectory(replacement: string, dir: string): void {
+  const old = temporaryPathFor(dir);
+  let hadOld = true;
+  try {
+    renameSync(dir, old);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    hadOld = false;
+  }
+  try {
+    renameSync(replacement, dir);
+  } catch (error) {
+    if (hadOld) renameSync(old, dir);
+    throw error;
+  }
+  if (hadOld) rmSync(old, { recursive: true, force: true });
+}
+
+/** Hard-links `source` to `target` (BBS: OUTGOING shares the products' inodes); copies across filesystems. Returns how. */
+export function linkOrCopy(source: string, target: string): "linked" | "copied" {
+  try {
+    linkSync(source, target);
+    return "linked";
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EXDEV" && code !== "EPERM" && code !== "EMLINK" && code !== "ENOTSUP") throw error;
+    copyFileSync(source, target);
+    return "copied";
+  }
+}

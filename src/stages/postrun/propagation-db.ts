@@ -1,0 +1,149 @@
+// stage6c: PROPAGATION_STATUS_DB.txt (spec 5.3 / 6.12, bbs-propagation
+// section 2), computed in TypeScript. For each OUTGOING/<type> subdirectory,
+// in BBS's type order (source, win.binary, mac.binary.big-sur-x86_64,
+// mac.binary.big-sur-arm64, then others), its PACKAGES index is compared with
+// the published set: the final repository's contrib directory for the type
+// plus the non-target repositories' src/contrib (source even for binaries, as
+// BBS). Binary types may depend on source packages that need no compilation:
+// the published source set plus this run's approved source packages.
+//
+// Unlike BBS, the file is written once complete (BBS filled it type by type,
+// so a partial or empty DB could be read or left behind), and an empty
+// OUTGOING subdirectory gives no lines instead of an R error.
+
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { ResolvedConfig } from "../../config/load.js";
+import { PKG_TYPES, type PkgType } from "../../config/schema.js";
+import { formatPropagationDb, PROPAGATION_STATUS_DB_FILE, type PropagationLine } from "../../results/status-db.js";
+import { parseDcf } from "../../rpkg/dcf.js";
+import { buildPackagesIndex } from "../../rpkg/packages-index.js";
+import { BbsError } from "../../util/errors.js";
+import { writeFileAtomic } from "../../util/fs.js";
+import { OUTGOING_DIR } from "./outgoing.js";
+import { computePropagationStatuses, type AvailablePackage, type OutgoingPackage } from "./propagation-status.js";
+import { contribPath, finalRepoUrl, mergeAvailable, nonTargetRepoUrls, readContribIndex, type ContribIndex, type ContribSource } from "./repo-index.js";
+
+/** BBS's order of package types; types it did not know come after, by name. */
+const TYPE_ORDER: readonly string[] = ["source", "win.binary", "mac.binary.big-sur-x86_64", "mac.binary.big-sur-arm64", "mac.binary"];
+
+export function sortPkgTypes<T extends string>(types: Iterable<T>): T[] {
+  const rank = (type: string): number => (TYPE_ORDER.includes(type) ? TYPE_ORDER.indexOf(type) : TYPE_ORDER.length);
+  return [...types].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export interface PropagationTypeReport {
+  pkgType: PkgType;
+  yes: number;
+  no: number;
+  unneeded: number;
+}
+
+export interface PropagationDbReport {
+  types: PropagationTypeReport[];
+  lines: PropagationLine[];
+  /** Repositories without an index (read as empty, as R does). */
+  missingIndexes: string[];
+}
+
+export interface PropagationDbInput {
+  runDir: string;
+  config: ResolvedConfig;
+  log?: (message: string) => void;
+}
+
+/** The OUTGOING type subdirectories present, in BBS's order. */
+export function outgoingTypes(outgoingDir: string): PkgType[] {
+  const present = readdirSync(outgoingDir).filter(
+    (name) => (PKG_TYPES as readonly string[]).includes(name) && statSync(join(outgoingDir, name)).isDirectory(),
+  ) as PkgType[];
+  return sortPkgTypes(present);
+}
+
+/** Reads OUTGOING/<type>/PACKAGES (BBS writes it when absent: so does this, in memory, for source packages). */
+export async function readOutgoingPackages(dir: string, pkgType: PkgType): Promise<OutgoingPackage[]> {
+  const path = join(dir, "PACKAGES");
+  let records: Array<Map<string, string>>;
+  if (existsSync(path)) {
+    records = parseDcf(readFileSync(path), { source: path }).map((record) => record.fields);
+  } else if (pkgType === "source") {
+    records = (await buildPackagesIndex(dir)).entries.map((entry) => new Map(entry.fields));
+  } else {
+    throw new BbsError("BBS_PRECONDITION", `${dir} has no PACKAGES index`, { hint: "run `bbs postrun --only outgoing` first: it writes the index of each OUTGOING subdirectory" });
+  }
+  return records.flatMap((fields) => {
+    const name = fields.get("Package");
+    const version = fields.get("Version");
+    if (name === undefined || version === undefined) return [];
+    const pick = (field: string): Record<string, string> => {
+      const value = fields.get(field);
+      return value === undefined ? {} : { [field === "LinkingTo" ? "linkingTo" : field.charAt(0).toLowerCase() + field.slice(1)]: value };
+    };
+    return [{ package: name, version, ...pick("Depends"), ...pick("Imports"), ...pick("LinkingTo"), ...(pkgType === "source" ? pick("NeedsCompilation") : {}) }];
+  });
+}
+
+export async function makePropagationDb(input: PropagationDbInput): Promise<PropagationDbReport> {
+  const { config, runDir } = input;
+  const log = input.log ?? (() => undefined);
+  const outgoingDir = join(runDir, OUTGOING_DIR);
+  if (!existsSync(outgoingDir)) {
+    throw new BbsError("BBS_PRECONDITION", `${outgoingDir} does not exist`, { hint: "run `bbs postrun --only outgoing` first" });
+  }
+  const configured = config.values["propagation.finalRepo"];
+  if (configured === undefined || configured.trim() === "") {
+    throw new BbsError("BBS_CONFIG_INVALID", "propagation.finalRepo is not set, so the propagation DB cannot compare versions", {
+      hint: "set propagation.finalRepo in global.yaml to the published repository (file:///... or https://...)",
+    });
+  }
+  const finalRepo = finalRepoUrl(configured.trim());
+  const nonTarget = nonTargetRepoUrls(config.values.nonTargetRepos, config.values.biocVersion);
+  const rVersion = config.values["propagation.rVersion"];
+  const report: PropagationDbReport = { types: [], lines: [], missingIndexes: [] };
+  const read = async (sources: readonly ContribSource[]): Promise<ContribIndex[]> => {
+    const indexes = await Promise.all(sources.map(readContribIndex));
+    for (const index of indexes) {
+      if (index.packages !== undefined) continue;
+      const where = `${index.source.repoUrl.replace(/\/+$/, "")}/${index.source.contribPath}`;
+      report.missingIndexes.push(where);
+      log(`no PACKAGES index at ${where} (${index.source.key}): read as an empty repository`);
+    }
+    return indexes;
+  };
+  const nonTargetSources: ContribSource[] = nonTarget.map((repoUrl) => ({ repoUrl, contribPath: "src/contrib", key: "nonTargetRepos" }));
+  let publishedSources: AvailablePackage[] | undefined;
+  const publishedSourcePackages = async (): Promise<AvailablePackage[]> => {
+    publishedSources ??= mergeAvailable(await read([{ repoUrl: finalRepo, contribPath: "src/contrib", key: "propagation.finalRepo" }, ...nonTargetSources]));
+    return publishedSources;
+  };
+  // Source packages binaries may fall back on (set after the source type, fetched lazily without one).
+  let sourceFallback: AvailablePackage[] | undefined;
+
+  for (const pkgType of outgoingTypes(outgoingDir)) {
+    const outgoing = await readOutgoingPackages(join(outgoingDir, pkgType), pkgType);
+    const published =
+      pkgType === "source"
+        ? await publishedSourcePackages()
+        : mergeAvailable(await read([{ repoUrl: finalRepo, contribPath: contribPath(pkgType, rVersion), key: "propagation.finalRepo" }, ...nonTargetSources]));
+    if (pkgType !== "source") sourceFallback ??= await publishedSourcePackages();
+    const statuses = computePropagationStatuses(outgoing, published, pkgType === "source" ? {} : { sourcePackages: sourceFallback ?? [] });
+    if (pkgType === "source") {
+      const approved = new Map(outgoing.filter((_, index) => statuses[index]!.approved).map((pkg) => [pkg.package, pkg] as const));
+      sourceFallback = [
+        ...published.filter((pkg) => !approved.has(pkg.package)),
+        ...[...approved.values()].map((pkg) => ({ package: pkg.package, version: pkg.version, ...(pkg.needsCompilation === undefined ? {} : { needsCompilation: pkg.needsCompilation }) })),
+      ];
+    }
+    const typeReport: PropagationTypeReport = { pkgType, yes: 0, no: 0, unneeded: 0 };
+    for (const status of statuses) {
+      report.lines.push({ package: status.package, pkgType, explanation: status.explanation });
+      if (status.explanation.startsWith("YES")) typeReport.yes += 1;
+      else if (status.explanation.startsWith("NO")) typeReport.no += 1;
+      else typeReport.unneeded += 1;
+    }
+    report.types.push(typeReport);
+    log(`${pkgType}: ${outgoing.length} package(s): ${typeReport.yes} YES, ${typeReport.no} NO, ${typeReport.unneeded} UNNEEDED`);
+  }
+  writeFileAtomic(join(runDir, PROPAGATION_STATUS_DB_FILE), formatPropagationDb(report.lines));
+  return report;
+}

@@ -5,7 +5,7 @@
 // results there (blocking.ts); the version is the central meat index's, the
 // extension the node's pkgType's. The source element also fills
 // OUTGOING/manuals/<pkg>.pdf from the node's `<pkg>.Rcheck/<pkg>-manual.pdf`
-// (not for workflows and books), and OUTGOING/source gets its PACKAGES index.
+// (not for workflows and books), and each subdirectory gets its PACKAGES index.
 //
 // Unlike BBS: the node of every element comes from parsing the map (BBS's
 // character-set strip turned `lconway` into `nway`), a missing node directory
@@ -25,6 +25,7 @@ import { writePackagesIndex } from "../../rpkg/packages-index.js";
 import { isSupportedOn } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
+import { writeBinaryPackagesIndex } from "./binary-index.js";
 import { blockReason } from "./blocking.js";
 import { linkOrCopy, removeStaleStaging, stagingPathFor, swapInDirectory } from "./directories.js";
 
@@ -151,7 +152,7 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
         }
       }
     }
-    if (isSource) await indexSourceDir(typeDir, typeReport, log);
+    await indexOutgoingDir(typeDir, element.pkgType, typeReport, log);
     log(
       `${element.pkgType} <- ${element.nodeId}/${element.stage}: ${typeReport.files.length} package(s), ` +
         `${typeReport.blocked.length} blocked, ${typeReport.missing.length} product(s) missing`,
@@ -170,18 +171,18 @@ function summaryStatus(runDir: string, nodeId: string, stage: Stage, pkg: string
 }
 
 /**
- * PACKAGES (and PACKAGES.gz) of OUTGOING/source, as stage6c's write_PACKAGES
- * would write it. A file that is not a readable source package is taken out
- * of OUTGOING (and reported as blocked): a file without a propagation status
- * would stop `bbs propagate update`.
+ * PACKAGES (and PACKAGES.gz) of an OUTGOING subdirectory, as stage6c's
+ * write_PACKAGES would write it. A file that is not a readable package is
+ * taken out of OUTGOING (and reported as blocked): a file without a
+ * propagation status would stop `bbs propagate update`.
  */
-async function indexSourceDir(dir: string, typeReport: OutgoingTypeReport, log: (message: string) => void): Promise<void> {
-  const index = await writePackagesIndex(dir);
-  for (const problem of index.problems) {
+async function indexOutgoingDir(dir: string, pkgType: PkgType, typeReport: OutgoingTypeReport, log: (message: string) => void): Promise<void> {
+  const problems = pkgType === "source" ? (await writePackagesIndex(dir)).problems : await writeBinaryPackagesIndex(dir, pkgType);
+  for (const problem of problems) {
     rmSync(join(dir, problem.file), { force: true });
     typeReport.files = typeReport.files.filter((file) => file !== problem.file);
     const pkg = problem.file.split("_")[0] ?? problem.file;
-    typeReport.blocked.push({ package: pkg, reason: `not a readable source package: ${problem.message}` });
-    log(`source: ${problem.file} left out: ${problem.message}`);
+    typeReport.blocked.push({ package: pkg, reason: `not a readable package file: ${problem.message}` });
+    log(`${pkgType}: ${problem.file} left out: ${problem.message}`);
   }
 }

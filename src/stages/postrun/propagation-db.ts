@@ -17,9 +17,10 @@ import type { ResolvedConfig } from "../../config/load.js";
 import { PKG_TYPES, type PkgType } from "../../config/schema.js";
 import { formatPropagationDb, PROPAGATION_STATUS_DB_FILE, type PropagationLine } from "../../results/status-db.js";
 import { parseDcf } from "../../rpkg/dcf.js";
-import { buildPackagesIndex } from "../../rpkg/packages-index.js";
+import { writePackagesIndex } from "../../rpkg/packages-index.js";
 import { BbsError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
+import { writeBinaryPackagesIndex } from "./binary-index.js";
 import { OUTGOING_DIR } from "./outgoing.js";
 import { computePropagationStatuses, type AvailablePackage, type OutgoingPackage } from "./propagation-status.js";
 import { contribPath, finalRepoUrl, mergeAvailable, nonTargetRepoUrls, readContribIndex, type ContribIndex, type ContribSource } from "./repo-index.js";
@@ -60,17 +61,14 @@ export function outgoingTypes(outgoingDir: string): PkgType[] {
   return sortPkgTypes(present);
 }
 
-/** Reads OUTGOING/<type>/PACKAGES (BBS writes it when absent: so does this, in memory, for source packages). */
+/** Reads OUTGOING/<type>/PACKAGES, writing it first when absent (as BBS's stage6c runs write_PACKAGES). */
 export async function readOutgoingPackages(dir: string, pkgType: PkgType): Promise<OutgoingPackage[]> {
   const path = join(dir, "PACKAGES");
-  let records: Array<Map<string, string>>;
-  if (existsSync(path)) {
-    records = parseDcf(readFileSync(path), { source: path }).map((record) => record.fields);
-  } else if (pkgType === "source") {
-    records = (await buildPackagesIndex(dir)).entries.map((entry) => new Map(entry.fields));
-  } else {
-    throw new BbsError("BBS_PRECONDITION", `${dir} has no PACKAGES index`, { hint: "run `bbs postrun --only outgoing` first: it writes the index of each OUTGOING subdirectory" });
+  if (!existsSync(path)) {
+    if (pkgType === "source") await writePackagesIndex(dir);
+    else await writeBinaryPackagesIndex(dir, pkgType);
   }
+  const records = parseDcf(readFileSync(path), { source: path }).map((record) => record.fields);
   return records.flatMap((fields) => {
     const name = fields.get("Package");
     const version = fields.get("Version");

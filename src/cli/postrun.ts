@@ -1,0 +1,37 @@
+// `bbs postrun [--only <step>] [--run <id>]`: status DBs, OUTGOING, the
+// central history and the report's publication, on the central node
+// (postrun.sh). Prints one timestamped line per event (the same lines go to
+// <run dir>/postrun.log). Exits 0 when every step ran, even with nodes
+// missing (they are reported and alerted); 1 when a step failed.
+
+import { Option, type Command } from "commander";
+import { formatEventLine } from "../stages/postrun/log.js";
+import { POSTRUN_STEPS, runPostrun, type PostrunStep } from "../stages/postrun/postrun.js";
+import { BbsError } from "../util/errors.js";
+import { nodeConfig } from "./context.js";
+
+interface PostrunCliOptions {
+  only?: PostrunStep;
+  run?: string;
+}
+
+export function registerPostrun(program: Command): void {
+  program
+    .command("postrun")
+    .description("on the central node, once the builders are done: BUILD_STATUS_DB.txt, OUTGOING, PROPAGATION_STATUS_DB.txt, central history, report publication")
+    .addOption(new Option("--only <step>", "run one step only (recovery by hand)").choices(POSTRUN_STEPS))
+    .option("--run <id>", "work on this run of central.runsDir instead of the current one (central.dir)")
+    .action(async (options: PostrunCliOptions, command: Command) => {
+      const config = nodeConfig(command);
+      const result = await runPostrun(config, {
+        ...(options.only === undefined ? {} : { only: options.only }),
+        ...(options.run === undefined ? {} : { runId: options.run }),
+        onEvent: (event) => process.stdout.write(`${formatEventLine(event)}\n`),
+      });
+      if (result.failed.length > 0) {
+        throw new BbsError("BBS_STEP_FAILED", `postrun of run ${result.runId}: step(s) ${result.failed.join(", ")} failed`, {
+          hint: `see the alerts in ${result.runDir}/alerts/ and the log ${result.runDir}/postrun.log; fix the cause, then re-run \`bbs postrun --only <step>\``,
+        });
+      }
+    });
+}

@@ -1,0 +1,257 @@
+// `bbs postrun`: what the central node runs once the builders are done
+// (postrun.sh: stage6a-d, then publishing the report). Steps, in order:
+//
+//   status-db       BUILD_STATUS_DB.txt                    (stage6a)
+//   outgoing        OUTGOING/ + outgoing.json              (stage6b)
+//   propagation-db  PROPAGATION_STATUS_DB.txt              (stage6c)
+//   history         this run's results in the central history
+//   publish         the report to report.publishDest
+//
+// BBS ran them under `set -e`: a builder that had not delivered stopped
+// postrun, so there was no report that day. Here a missing or late node is
+// data: its cells are NA, OUTGOING and the propagation DB go on for the
+// other nodes, postrun.json records the node's state and since when it has
+// not finished, and an operator alert is written (and mailed). A step that
+// fails is reported (alert, postrun.json) and the steps that do not depend on
+// it still run; the command then exits non-zero.
+
+import { existsSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
+import { checkConfigDir, type ResolvedConfig } from "../../config/load.js";
+import { HistoryStore } from "../../history/store.js";
+import { collectRunResults, resultNodes, type RunResults } from "../../results/collect.js";
+import { readPostrunState, writePostrunState, type AlertRecord, type NodeRecord, type PostrunState, type StepRecord } from "../../results/postrun-state.js";
+import { BbsError, errorMessage } from "../../util/errors.js";
+import { acquireLock } from "../../util/lock.js";
+import { alertSubject, createAlerter, type Alerter } from "./alerts.js";
+import { importRunHistory } from "./history.js";
+import { POSTRUN_LOG_FILE, PostrunLog, type PostrunListener } from "./log.js";
+import { makeOutgoing, outgoingElements } from "./outgoing.js";
+import { describeMissingNode, nodeRecords } from "./presence.js";
+import { makePropagationDb } from "./propagation-db.js";
+import { publishReport } from "./publish.js";
+import { readRunMeta, resolveRunDir, type RunMeta } from "./run-dir.js";
+import { writeBuildStatusDb } from "./status-db.js";
+
+export const POSTRUN_STEPS = ["status-db", "outgoing", "propagation-db", "history", "publish"] as const;
+export type PostrunStep = (typeof POSTRUN_STEPS)[number];
+
+export interface PostrunOptions {
+  /** Run only this step (recovery by hand). */
+  only?: PostrunStep;
+  /** Work on this run of central.runsDir instead of the current one. */
+  runId?: string;
+  onEvent?: PostrunListener;
+  /** Environment for loading the other nodes' configurations (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+export interface PostrunResult {
+  runId: string;
+  runDir: string;
+  state: PostrunState;
+  /** Steps that failed in this invocation. */
+  failed: PostrunStep[];
+  alerts: AlertRecord[];
+}
+
+interface StepContext {
+  config: ResolvedConfig;
+  hosts: ReadonlyMap<string, ResolvedConfig>;
+  runDir: string;
+  run: RunMeta;
+  results: RunResults;
+  log: PostrunLog;
+  alerter: Alerter;
+  /** Nodes whose absence was already alerted in this invocation. */
+  alertedNodes: ReadonlySet<string>;
+}
+
+/** What a step did: `skipped` says why it had nothing to do. */
+interface StepOutcome {
+  status: "ok" | "skipped";
+  summary: string;
+}
+
+/** The lock file of a build's postrun. */
+export function postrunLockPath(config: ResolvedConfig): string {
+  return join(config.values["central.runsDir"], "postrun.lock");
+}
+
+function assertCentralNode(config: ResolvedConfig): void {
+  const central = config.values["central.nodeId"];
+  if (config.nodeId !== central) {
+    throw new BbsError("BBS_PRECONDITION", `postrun runs on the central node ${central}, not on ${config.nodeId}`, {
+      hint: `run it on the central node (--host ${central}), or change central.nodeId in global.yaml`,
+    });
+  }
+}
+
+/** report.path of the run: a path under central.dir is taken under the run's own directory (for --run). */
+export function reportDirOf(config: ResolvedConfig, runDir: string): string {
+  const path = config.values["report.path"];
+  const within = relative(config.values["central.dir"], path);
+  if (within !== "" && !within.startsWith("..") && !isAbsolute(within)) return join(runDir, within);
+  return path;
+}
+
+export async function runPostrun(config: ResolvedConfig, options: PostrunOptions = {}): Promise<PostrunResult> {
+  assertCentralNode(config);
+  const v = config.values;
+  const lock = acquireLock(postrunLockPath(config), { description: `the postrun of build ${v.buildType} ${v.biocVersion} (${v["central.dir"]})` });
+  let history: HistoryStore | undefined;
+  try {
+    const now = options.now ?? (() => new Date());
+    const runDir = resolveRunDir(config, options.runId);
+    const run = readRunMeta(runDir);
+    const log = new PostrunLog(join(runDir, POSTRUN_LOG_FILE), options.onEvent, now);
+    log.info(`postrun of run ${run.runId} (${runDir})${options.only === undefined ? "" : `, step ${options.only} only`}`);
+    if (lock.tookOverFrom !== undefined) log.warn(`took over the lock of a postrun that is gone (pid ${lock.tookOverFrom.pid})`);
+    const hosts = loadHosts(config, log, options.env ?? process.env);
+    const results = collectRunResults(runDir, v.buildType, resultNodes(config, hosts));
+    history = openHistory(config, log);
+    const state: PostrunState = readPostrunState(runDir) ?? { runId: run.runId, checkedAt: now().toISOString(), nodes: [], steps: {}, alerts: [] };
+    state.checkedAt = now().toISOString();
+    state.nodes = nodeRecords(results, run, history);
+    const alerter = createAlerter({ config, runDir, run, log, now });
+    const earlierAlerts = state.alerts;
+    const saveState = (): void => writePostrunState(runDir, { ...state, alerts: [...earlierAlerts, ...alerter.raised] });
+
+    const missing = state.nodes.filter((node) => node.state !== "finished");
+    for (const node of missing) log.warn(describeMissingNode(node));
+    const alertedNodes = new Set<string>();
+    if (options.only === undefined && missing.length > 0) {
+      await alertMissingNodes(config, alerter, missing);
+      for (const node of missing) alertedNodes.add(node.id);
+    }
+    saveState();
+
+    const context: StepContext = { config, hosts, runDir, run, results, log, alerter, alertedNodes };
+    const failed: PostrunStep[] = [];
+    const steps = options.only === undefined ? POSTRUN_STEPS : [options.only];
+    for (const step of steps) {
+      const startedAt = now();
+      const blocker = step === "propagation-db" && failed.includes("outgoing") ? "outgoing" : undefined;
+      let record: StepRecord;
+      if (blocker !== undefined) {
+        record = { status: "skipped", startedAt: startedAt.toISOString(), endedAt: now().toISOString(), summary: `skipped: the ${blocker} step failed` };
+        log.warn(record.summary, step);
+      } else {
+        log.info("started", step);
+        try {
+          const outcome = await STEPS[step](context);
+          record = { ...outcome, startedAt: startedAt.toISOString(), endedAt: now().toISOString() };
+          log.info(outcome.summary, step);
+        } catch (error) {
+          failed.push(step);
+          const message = errorMessage(error);
+          record = { status: "failed", startedAt: startedAt.toISOString(), endedAt: now().toISOString(), summary: `failed: ${message}`, error: message };
+          log.error(message, step);
+          const hint = error instanceof BbsError && error.hint !== undefined ? `\n\nHint: ${error.hint}` : "";
+          const rerun = `bbs postrun --only ${step}${options.runId === undefined ? "" : ` --run ${run.runId}`}`;
+          await alerter.raise(alertSubject(config, `step ${step} failed`), `The postrun step ${step} failed:\n\n${message}${hint}\n\nRe-run it with: ${rerun}`, step);
+        }
+      }
+      state.steps[step] = record;
+      saveState();
+    }
+    log.info(failed.length === 0 ? "postrun done" : `postrun done; failed step(s): ${failed.join(", ")}`);
+    return { runId: run.runId, runDir, state: { ...state, alerts: [...earlierAlerts, ...alerter.raised] }, failed, alerts: [...alerter.raised] };
+  } finally {
+    history?.close();
+    lock.release();
+  }
+}
+
+/** Every node's configuration that resolves; problems in other host files are logged, never fatal here. */
+function loadHosts(config: ResolvedConfig, log: PostrunLog, env: NodeJS.ProcessEnv): Map<string, ResolvedConfig> {
+  const checked = checkConfigDir(config.configDir, { env });
+  for (const problem of checked.problems) log.warn(`configuration: ${problem}`);
+  const hosts = new Map(checked.configs);
+  hosts.set(config.nodeId, config);
+  return hosts;
+}
+
+function openHistory(config: ResolvedConfig, log: PostrunLog): HistoryStore | undefined {
+  try {
+    return HistoryStore.open(config.values.historyDb);
+  } catch (error) {
+    log.warn(`cannot open the central history ${config.values.historyDb}: ${errorMessage(error)}`);
+    return undefined;
+  }
+}
+
+async function alertMissingNodes(config: ResolvedConfig, alerter: Alerter, missing: readonly NodeRecord[]): Promise<void> {
+  const outgoingNodes = new Map(outgoingElements(config).map((element) => [element.nodeId, element.pkgType] as const));
+  const lines = missing.map((node) => {
+    const outgoing = outgoingNodes.get(node.id);
+    const consequence =
+      outgoing === undefined
+        ? ""
+        : node.state === "absent"
+          ? `\n  OUTGOING/${outgoing} stays empty: no ${outgoing} package propagates from this run.`
+          : `\n  Its packages without results are kept out of OUTGOING/${outgoing}.`;
+    return `- ${describeMissingNode(node)}.${consequence}`;
+  });
+  const subject = alertSubject(config, `${missing.map((node) => `${node.id} ${node.state === "absent" ? "absent" : "unfinished"}`).join(", ")}`);
+  const body = [
+    "Postrun went on without the results of these nodes (their cells are NA):",
+    "",
+    ...lines,
+    "",
+    "When a node finishes later, run `bbs postrun` again on the central node to include its results.",
+  ].join("\n");
+  await alerter.raise(subject, body);
+}
+
+const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<StepOutcome>>> = {
+  "status-db": async ({ runDir, results, log }) => {
+    const outcome = writeBuildStatusDb(runDir, results);
+    for (const problem of outcome.problems) log.warn(`${problem.package} on ${problem.node} (${problem.stage}): ${problem.problem}`, "status-db");
+    const na = outcome.lines.filter((line) => line.status === "NA").length;
+    return { status: "ok", summary: `BUILD_STATUS_DB.txt: ${outcome.lines.length} line(s), ${na} NA` };
+  },
+
+  outgoing: async ({ config, hosts, runDir, results, log, alerter, alertedNodes }) => {
+    if (outgoingElements(config).length === 0) return { status: "skipped", summary: "the outgoing map is empty: no OUTGOING, no propagation DB" };
+    const records = results.packages.flatMap((entry) => (entry.record === undefined ? [] : [entry.record]));
+    const report = await makeOutgoing({ runDir, config, hosts, records, log: (message) => log.info(message, "outgoing") });
+    for (const type of report.types) {
+      if (type.nodeState === "present" || alertedNodes.has(type.nodeId)) continue;
+      const why =
+        type.nodeState === "absent"
+          ? `products-in/${type.nodeId}/${type.stage} does not exist: ${type.nodeId} is late or stopped building?`
+          : `node ${type.nodeId} of the outgoing map has no host file hosts/${type.nodeId}.yaml`;
+      await alerter.raise(alertSubject(config, `OUTGOING/${type.pkgType} is empty`), `OUTGOING/${type.pkgType} stays empty: ${why}`, "outgoing");
+    }
+    const counts = report.types.map((type) => `${type.pkgType} ${type.files.length}`).join(", ");
+    return { status: "ok", summary: `OUTGOING: ${counts}; ${report.manuals.length} manual(s)` };
+  },
+
+  "propagation-db": async ({ config, runDir, log }) => {
+    if (outgoingElements(config).length === 0) return { status: "skipped", summary: "the outgoing map is empty: no propagation DB" };
+    const report = await makePropagationDb({ runDir, config, log: (message) => log.info(message, "propagation-db") });
+    const totals = report.types.map((type) => `${type.pkgType} ${type.yes} YES/${type.no} NO/${type.unneeded} UNNEEDED`).join(", ");
+    return { status: "ok", summary: `PROPAGATION_STATUS_DB.txt: ${report.lines.length} line(s)${totals === "" ? "" : ` (${totals})`}` };
+  },
+
+  history: async ({ config, results, run }) => {
+    const store = HistoryStore.open(config.values.historyDb);
+    try {
+      const imported = importRunHistory(store, results, run, config);
+      return { status: "ok", summary: `central history ${config.values.historyDb}: ${imported.runs} node run(s), ${imported.jobs} result(s)` };
+    } finally {
+      store.close();
+    }
+  },
+
+  publish: async ({ config, runDir }) => {
+    const destination = config.values["report.publishDest"];
+    if (destination === undefined || destination.trim() === "") return { status: "skipped", summary: "report.publishDest is not set: nothing to publish" };
+    const reportDir = reportDirOf(config, runDir);
+    if (!existsSync(reportDir)) return { status: "skipped", summary: `no report at ${reportDir} to publish` };
+    const outcome = await publishReport(reportDir, config, destination);
+    return { status: "ok", summary: `report published to ${outcome.destination}: ${outcome.transferred} file(s) written, ${outcome.deleted} deleted` };
+  },
+};

@@ -1,0 +1,60 @@
+// Publishing the report to `report.publishDest` (BBS: rsync without --delete
+// onto the web server, so stale pages lingered and readers could see a mix of
+// two reports). A published report is complete:
+// - a local directory is replaced whole: the report is copied next to it,
+//   then switched in with renames;
+// - an rsync target gets two passes: every file except the index pages
+//   first, then everything with --delete, so the index pages, which point
+//   into the rest, change last and stale pages go.
+
+import { mkdirSync } from "node:fs";
+import { basename, dirname, posix } from "node:path";
+import type { ResolvedConfig } from "../../config/load.js";
+import { destinationTransport, parseDestination, type Destination } from "../../transport/index.js";
+import { removeStaleStaging, stagingPathFor, swapInDirectory } from "./directories.js";
+
+const KEY = "report.publishDest";
+
+/** Entry pages, sent last by the rsync publication (rsync patterns: `/x` is top level, `x` any depth). */
+export const INDEX_PAGES = ["index.html", "/long-report.html", "/*-index.html", "/report.json"] as const;
+
+export interface PublishOutcome {
+  destination: string;
+  kind: Destination["kind"];
+  /** Files written at the destination. */
+  transferred: number;
+  /** Files deleted at the destination (rsync target: pages of the previous report that are gone). */
+  deleted: number;
+}
+
+/** The transport root and the name of the published directory under it (its parent, so the directory itself can be replaced). */
+function split(destination: Destination): { parent: string; name: string } {
+  const path = destination.path.replace(/\/+$/, "");
+  const paths = destination.kind === "remote" ? posix : { dirname, basename };
+  return { parent: paths.dirname(path), name: paths.basename(path) };
+}
+
+export async function publishReport(reportDir: string, config: ResolvedConfig, destinationText: string): Promise<PublishOutcome> {
+  const destination = parseDestination(destinationText, KEY);
+  const { parent, name } = split(destination);
+  if (destination.kind === "local") {
+    mkdirSync(parent, { recursive: true });
+    const finalDir = `${parent}/${name}`;
+    removeStaleStaging(finalDir);
+    const staging = stagingPathFor(finalDir);
+    const transport = destinationTransport(parent, KEY, config);
+    const result = await transport.put(reportDir, basename(staging));
+    swapInDirectory(staging, finalDir);
+    return { destination: finalDir, kind: "local", transferred: result.transferred.length, deleted: 0 };
+  }
+  const login = destination.user === undefined ? destination.host : `${destination.user}@${destination.host}`;
+  const transport = destinationTransport(`${login}:${parent}`, KEY, config);
+  const files = await transport.put(reportDir, name, { exclude: INDEX_PAGES });
+  const pages = await transport.put(reportDir, name, { delete: true });
+  return {
+    destination: transport.location(name),
+    kind: "remote",
+    transferred: files.transferred.length + pages.transferred.length,
+    deleted: pages.deleted.length,
+  };
+}

@@ -21,6 +21,8 @@ export const INDEX_PAGES = ["index.html", "/long-report.html", "/*-index.html", 
 export interface PublishOutcome {
   destination: string;
   kind: Destination["kind"];
+  /** Files written at the destination, in the order of the passes (rsync target: index pages only in the last). */
+  passes: string[][];
   /** Files written at the destination. */
   transferred: number;
   /** Files deleted at the destination (rsync target: pages of the previous report that are gone). */
@@ -45,7 +47,7 @@ export async function publishReport(reportDir: string, config: ResolvedConfig, d
     const transport = destinationTransport(parent, KEY, config);
     const result = await transport.put(reportDir, basename(staging));
     swapInDirectory(staging, finalDir);
-    return { destination: finalDir, kind: "local", transferred: result.transferred.length, deleted: 0 };
+    return { destination: finalDir, kind: "local", passes: [result.transferred], transferred: result.transferred.length, deleted: 0 };
   }
   const login = destination.user === undefined ? destination.host : `${destination.user}@${destination.host}`;
   const transport = destinationTransport(`${login}:${parent}`, KEY, config);
@@ -54,6 +56,7 @@ export async function publishReport(reportDir: string, config: ResolvedConfig, d
   return {
     destination: transport.location(name),
     kind: "remote",
+    passes: [files.transferred, pages.transferred],
     transferred: files.transferred.length + pages.transferred.length,
     deleted: pages.deleted.length,
   };

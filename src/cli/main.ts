@@ -5,9 +5,10 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util/errors.js";
 import { registerConfigCommands } from "./config.js";
+import { registerNotify } from "./notify.js";
 import { registerPostrun } from "./postrun.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPostrun];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPostrun, registerNotify];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   BBS_COMMAND_FAILED: { exit: EXIT.FAILED, summary: "An external command (git, R, rsync, ssh) failed" },
   BBS_STEP_FAILED: { exit: EXIT.FAILED, summary: "A pipeline step failed" },
   BBS_TRANSPORT_FAILED: { exit: EXIT.FAILED, summary: "Sending or fetching files to/from the central node failed" },
+  BBS_MAIL_FAILED: { exit: EXIT.FAILED, summary: "Some emails could not be delivered" },
   BBS_VERIFY_FAILED: { exit: EXIT.FAILED, summary: "A published result did not verify" },
   BBS_INTERNAL: { exit: EXIT.INTERNAL, summary: "Internal error (a bug in bbs)" },
 } as const satisfies Record<string, { exit: ExitCode; summary: string }>;

@@ -38,7 +38,7 @@ class Handler:
             "from": str(message["From"]),
             "to": str(message["To"]),
             "subject": str(message["Subject"]),
-            "headers": {key: str(value) for key, value in message.items()},
+            "headers": {key.lower(): str(value) for key, value in message.items()},
             "body": message.get_body(("plain",)).get_content().replace("\r\n", "\n"),
         }
         path = os.path.join(self.out, "%020d-%04d.json" % (time.time_ns(), self.count))
@@ -61,6 +61,7 @@ export interface ReceivedMail {
   from: string;
   to: string;
   subject: string;
+  /** Header values by lower-case name. */
   headers: Record<string, string>;
   /** The decoded plain-text body. */
   body: string;

@@ -10,7 +10,7 @@ import { Mailer, smtpSettings } from "../../transport/mail.js";
 import { formatBbsDate } from "../../util/bbs-date.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import type { PostrunLog } from "./log.js";
-import type { RunMeta } from "./run-dir.js";
+import type { RunMeta } from "../../results/run-dir.js";
 
 export const ALERTS_DIR = "alerts";
 

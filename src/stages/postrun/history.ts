@@ -9,7 +9,7 @@ import type { ResolvedConfig } from "../../config/load.js";
 import type { HistoryStore, RecordedJob, RunState } from "../../history/store.js";
 import type { NodeState, RunResults } from "../../results/collect.js";
 import { RESULTS_RUN_KIND, resultsRunId } from "../../results/history.js";
-import type { RunMeta } from "./run-dir.js";
+import type { RunMeta } from "../../results/run-dir.js";
 
 export interface HistoryImport {
   /** Results runs written (one per non-foreign report node). */

@@ -30,7 +30,7 @@ import { makeOutgoing, outgoingElements } from "./outgoing.js";
 import { describeMissingNode, nodeRecords } from "./presence.js";
 import { makePropagationDb } from "./propagation-db.js";
 import { publishReport } from "./publish.js";
-import { readRunMeta, resolveRunDir, type RunMeta } from "./run-dir.js";
+import { readRunMeta, resolveRunDir, type RunMeta } from "../../results/run-dir.js";
 import { writeBuildStatusDb } from "./status-db.js";
 
 export const POSTRUN_STEPS = ["status-db", "outgoing", "propagation-db", "history", "publish"] as const;

@@ -7,7 +7,7 @@ import type { HistoryStore } from "../../history/store.js";
 import { RESULTS_RUN_KIND, parseResultsRunId, resultsRunId } from "../../results/history.js";
 import type { NodePresence, RunResults } from "../../results/collect.js";
 import type { NodeRecord, RunRef } from "../../results/postrun-state.js";
-import type { RunMeta } from "./run-dir.js";
+import type { RunMeta } from "../../results/run-dir.js";
 
 /** The presence record of every non-foreign report node of `results`. */
 export function nodeRecords(results: RunResults, run: RunMeta, history: HistoryStore | undefined): NodeRecord[] {

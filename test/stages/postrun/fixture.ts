@@ -133,6 +133,12 @@ const STAGE_ORDER: readonly Stage[] = ["install", "buildsrc", "checksrc", "build
 
 /** Writes every node's products-in for the scenario; `nodes` limits which builders delivered. */
 export function deliverScenario(runDir: string, products: Products, nodes: readonly NodeId[] = NODES): void {
+  deliverCells(runDir, nodes);
+  deliverProducts(runDir, products, nodes);
+}
+
+/** The summaries and outputs of the scenario. */
+export function deliverCells(runDir: string, nodes: readonly NodeId[] = NODES): void {
   for (const [pkg, byNode] of Object.entries(CELLS)) {
     for (const node of nodes) {
       (byNode[node] ?? []).forEach((status, index) => {
@@ -140,7 +146,10 @@ export function deliverScenario(runDir: string, products: Products, nodes: reado
       });
     }
   }
-  // Products exist whatever the status (a failed CHECK leaves the BUILD tarball): blocking, not absence, keeps them out.
+}
+
+/** The scenario's products: they exist whatever the status (a failed CHECK leaves the BUILD tarball), blocking keeps them out. */
+export function deliverProducts(runDir: string, products: Products, nodes: readonly NodeId[] = NODES): void {
   const sourcePkgs = ["Alpha", "checkErr", "checkWarn", "deprecatedPkg", "installErr", "noWin", "versionSkew"];
   if (nodes.includes("linux1")) {
     for (const pkg of sourcePkgs) writeProduct(runDir, "linux1", "buildsrc", products.path("source", pkg), `${pkg}_${pkg === "versionSkew" ? "0.9.0" : "1.0.0"}.tar.gz`);

@@ -1,13 +1,13 @@
-// Which run postrun works on: the current one (`central.dir`, a symlink to
-// `<central.runsDir>/<run-id>/`), or an older one named with `--run <id>`
-// to redo it. A plain directory at `central.dir` (a BBS-era layout, no runs)
+// Which run postrun, notify and the report work on: the current one
+// (`central.dir`, a symlink to `<central.runsDir>/<run-id>/`), or an older
+// one named with `--run <id>` to redo it. A plain directory at `central.dir` (a BBS-era layout, no runs)
 // is accepted as it is. run.json, written by prerun, tells the run's id and
 // snapshot time; without it they come from the directory's name.
 
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { ResolvedConfig } from "../../config/load.js";
-import { BbsError } from "../../util/errors.js";
+import type { ResolvedConfig } from "../config/load.js";
+import { BbsError } from "../util/errors.js";
 
 export const RUN_INFO_FILE = "run.json";
 

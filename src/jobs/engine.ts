@@ -16,7 +16,7 @@
 import { setMaxListeners } from "node:events";
 import { BbsError, errorMessage } from "../util/errors.js";
 import { compileGraph, type CompiledGraph } from "./graph.js";
-import { JobHeap } from "./heap.js";
+import { newPoolState, poolProgress, type PoolState } from "./pools.js";
 import { priorityKeys } from "./priority.js";
 import { ProcessSweeper } from "./sweeper.js";
 import type {
@@ -30,24 +30,9 @@ import type {
   JobOutcome,
   JobRecord,
   JobSpec,
-  PoolProgress,
   RunningJob,
   Schedule,
 } from "./types.js";
-
-interface PoolState {
-  readonly name: string;
-  readonly slots: number;
-  readonly heap: JobHeap;
-  /** No-run jobs that became ready while a barrier kept their pool closed. */
-  readonly pendingSkips: number[];
-  total: number;
-  queued: number;
-  running: number;
-  processed: number;
-  remainingEstimate: number;
-  readonly statuses: Record<string, number>;
-}
 
 /** The status a record stands for: the outcome's for done/restored jobs, else the engine state (skipped, failed...). */
 export function statusOf<O extends JobOutcome>(record: JobRecord<O>): string {
@@ -94,18 +79,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       options.pools.map((pool) => Math.max(1, Math.floor(pool.slots))),
       this.order,
     );
-    this.pools = options.pools.map((pool) => ({
-      name: pool.name,
-      slots: Math.max(1, Math.floor(pool.slots)),
-      heap: new JobHeap(key),
-      pendingSkips: [],
-      total: 0,
-      queued: 0,
-      running: 0,
-      processed: 0,
-      remainingEstimate: 0,
-      statuses: {},
-    }));
+    this.pools = options.pools.map((pool) => newPoolState(pool, key));
     this.records = new Array<JobRecord<O> | undefined>(jobs.length);
     this.startedAt = new Array<Date | undefined>(jobs.length);
     this.waiting = Int32Array.from(this.graph.waitCount);
@@ -174,23 +148,12 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
 
   /** Counts per pool and the running jobs, for a live view and an ETA. */
   progress(): EngineProgress {
-    const pools: PoolProgress[] = this.pools.map((pool) => ({
-      name: pool.name,
-      slots: pool.slots,
-      total: pool.total,
-      waiting: pool.total - pool.queued - pool.running - pool.processed,
-      queued: pool.queued,
-      running: pool.running,
-      processed: pool.processed,
-      remainingEstimate: pool.remainingEstimate,
-      statuses: { ...pool.statuses },
-    }));
     const running: RunningJob[] = [...this.runningJobs].map((index) => {
       const job = this.jobs[index] as JobSpec<O>;
       const startedAt = this.startedAt[index] as Date;
       return { id: job.id, pool: job.pool, label: job.label, startedAt, estimate: this.graph.estimate[index] as number };
     });
-    return { pools, running };
+    return { pools: this.pools.map(poolProgress), running };
   }
 
   /** The critical-path rank (seconds) the scheduler gave a job. */

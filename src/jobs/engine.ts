@@ -16,7 +16,7 @@
 import { setMaxListeners } from "node:events";
 import { BbsError, errorMessage } from "../util/errors.js";
 import { compileGraph, type CompiledGraph } from "./graph.js";
-import { newPoolState, poolProgress, type PoolState } from "./pools.js";
+import { newPoolState, poolProgress, takeSlot, type PoolState } from "./pools.js";
 import { priorityKeys } from "./priority.js";
 import { ProcessSweeper } from "./sweeper.js";
 import type {
@@ -48,6 +48,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
   private readonly records: Array<JobRecord<O> | undefined>;
   private readonly extraResults = new Map<string, JobRecord<O>>();
   private readonly startedAt: Array<Date | undefined>;
+  private readonly slotOf: Int32Array;
   private readonly runningJobs = new Set<number>();
   private readonly completedOutcomes: ReadonlyMap<string, O>;
   private readonly waiting: Int32Array;
@@ -82,6 +83,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     this.pools = options.pools.map((pool) => newPoolState(pool, key));
     this.records = new Array<JobRecord<O> | undefined>(jobs.length);
     this.startedAt = new Array<Date | undefined>(jobs.length);
+    this.slotOf = new Int32Array(jobs.length);
     this.waiting = Int32Array.from(this.graph.waitCount);
     // Results of jobs outside this run (an earlier stage run by another invocation).
     for (const [id, outcome] of completed) {
@@ -151,7 +153,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     const running: RunningJob[] = [...this.runningJobs].map((index) => {
       const job = this.jobs[index] as JobSpec<O>;
       const startedAt = this.startedAt[index] as Date;
-      return { id: job.id, pool: job.pool, label: job.label, startedAt, estimate: this.graph.estimate[index] as number };
+      return { id: job.id, pool: job.pool, label: job.label, startedAt, estimate: this.graph.estimate[index] as number, slot: this.slotOf[index] as number };
     });
     return { pools: this.pools.map(poolProgress), running };
   }
@@ -304,7 +306,9 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     const startedAt = new Date();
     this.startedAt[index] = startedAt;
     this.runningJobs.add(index);
-    this.emit({ type: "job-started", at: startedAt, job });
+    const slot = takeSlot(pool);
+    this.slotOf[index] = slot;
+    this.emit({ type: "job-started", at: startedAt, job, slot });
     const context: JobContext<O> = {
       job,
       signal: this.abort.signal,
@@ -333,6 +337,8 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     pool.running -= 1;
     this.runningTotal -= 1;
     this.runningJobs.delete(index);
+    const slot = this.slotOf[index] as number;
+    pool.freeSlots.push(slot);
     const state = this.cancelled ? "cancelled" : result.error !== undefined ? "failed" : "done";
     const record: JobRecord<O> = {
       id: job.id,
@@ -343,6 +349,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       startedAt,
       endedAt: new Date(),
       elapsedMs: performance.now() - t0,
+      slot,
     };
     this.record(index, record);
     this.emit({ type: "job-finished", at: record.endedAt as Date, job, record });

@@ -16,6 +16,8 @@ export interface PoolState {
   processed: number;
   remainingEstimate: number;
   readonly statuses: Record<string, number>;
+  /** Free slot numbers (1-based), lowest taken first. */
+  readonly freeSlots: number[];
 }
 
 export function newPoolState(pool: PoolSpec, priority: Float64Array): PoolState {
@@ -30,7 +32,16 @@ export function newPoolState(pool: PoolSpec, priority: Float64Array): PoolState 
     processed: 0,
     remainingEstimate: 0,
     statuses: {},
+    freeSlots: Array.from({ length: Math.max(1, Math.floor(pool.slots)) }, (_, index) => index + 1),
   };
+}
+
+/** Takes the lowest free slot number of a pool. */
+export function takeSlot(pool: PoolState): number {
+  let lowest = 0;
+  for (let index = 1; index < pool.freeSlots.length; index += 1) if ((pool.freeSlots[index] as number) < (pool.freeSlots[lowest] as number)) lowest = index;
+  const [slot] = pool.freeSlots.splice(lowest, 1);
+  return slot ?? 0;
 }
 
 /** A snapshot of a pool's counts. */

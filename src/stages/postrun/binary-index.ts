@@ -11,7 +11,7 @@ import { pkgTypeExtension, type PkgType } from "../../config/schema.js";
 import { parseDcf } from "../../rpkg/dcf.js";
 import { assemblePackagesIndex, compareFileNames, formatPackagesIndex, SOURCE_PACKAGES_FIELDS, writePackagesFiles, type PackageFileRecord } from "../../rpkg/packages-index.js";
 import { packageNameFromFileName, readPackageTarball } from "../../rpkg/tarball.js";
-import { runProcess } from "../../transport/process.js";
+import { runTool } from "../../util/tool.js";
 import { BbsError, errorMessage } from "../../util/errors.js";
 
 const BINARY_FIELDS: readonly string[] = SOURCE_PACKAGES_FIELDS.filter((field) => field !== "NeedsCompilation");
@@ -19,7 +19,7 @@ const BINARY_FIELDS: readonly string[] = SOURCE_PACKAGES_FIELDS.filter((field) =
 async function binaryDescription(path: string, extension: string): Promise<Buffer | undefined> {
   const member = `${packageNameFromFileName(path)}/DESCRIPTION`;
   if (extension !== "zip") return (await readPackageTarball(path)).description;
-  const result = await runProcess("unzip", ["-p", path, member], { timeoutMs: 120_000 });
+  const result = await runTool("unzip", ["-p", path, member], { timeoutMs: 120_000 });
   if (result.exitCode !== 0) return undefined;
   return Buffer.from(result.stdout, "utf8");
 }

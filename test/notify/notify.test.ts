@@ -6,11 +6,11 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMeatIndex } from "../../src/rpkg/meat-index.js";
 import { runPostrun } from "../../src/stages/postrun/postrun.js";
 import { collectProblems, digestEmails } from "../../src/notify/messages.js";
+import { bbsInProcess, type CliResult } from "../stages/postrun/cli.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { deliverCells, MEAT, SKIPPED, startRun, threeNodeConfig } from "../stages/postrun/fixture.js";
 import { startSmtpd, type SmtpdFixture } from "./smtpd.js";
@@ -19,24 +19,12 @@ const temp = useTempDirs();
 const URL_BASE = "https://bioc.example.org/checkResults/3.16/bioc-LATEST/";
 const TITLE = "Multiple platform build/check report for BioC 3.16";
 
-async function bbs(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(["node", "bbs", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe("bbs notify", () => {
   let smtp: SmtpdFixture;
   let configDir: string;
   let runDir: string;
-  const notify = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => bbs(["--config", configDir, "--host", "linux1", "notify", ...args]);
+  const notify = (...args: string[]): Promise<CliResult> => bbsInProcess(["--config", configDir, "--host", "linux1", "notify", ...args]);
 
   beforeAll(async () => {
     smtp = await startSmtpd();

@@ -20,6 +20,7 @@ import { isAbsolute, join, relative } from "node:path";
 import { checkConfigDir, type ResolvedConfig } from "../../config/load.js";
 import { HistoryStore } from "../../history/store.js";
 import { collectRunResults, resultNodes, type RunResults } from "../../results/collect.js";
+import { MEAT_INDEX_FILE } from "../../rpkg/meat-index.js";
 import { readPostrunState, writePostrunState, type AlertRecord, type NodeRecord, type PostrunState, type StepRecord } from "../../results/postrun-state.js";
 import { BbsError, errorMessage } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
@@ -104,6 +105,11 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
   try {
     const now = options.now ?? (() => new Date());
     const runDir = resolveRunDir(config, options.runId);
+    if (!existsSync(join(runDir, MEAT_INDEX_FILE))) {
+      throw new BbsError("BBS_PRECONDITION", `the run ${runDir} has no ${MEAT_INDEX_FILE}: prerun did not finish its index step`, {
+        hint: "run `bbs prerun` (or `bbs prerun --only index` on this run) first; postrun reports on the packages of the meat index",
+      });
+    }
     const run = readRunMeta(runDir);
     const log = new PostrunLog(join(runDir, POSTRUN_LOG_FILE), options.onEvent, now);
     log.info(`postrun of run ${run.runId} (${runDir})${options.only === undefined ? "" : `, step ${options.only} only`}`);

@@ -7,11 +7,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HistoryStore } from "../../../src/history/store.js";
 import { RESULTS_RUN_KIND, resultsRunId } from "../../../src/results/history.js";
 import { readPostrunState } from "../../../src/results/postrun-state.js";
+import { bbsInProcess, golden, type CliResult } from "./cli.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
 import { startSmtpd, type SmtpdFixture } from "../../notify/smtpd.js";
 import { deliverScenario, finishNode, MEAT, RUN_ID, SKIPPED, SNAPSHOT, startRun, threeNodeConfig } from "./fixture.js";
@@ -19,31 +19,14 @@ import { builtProducts } from "./products.js";
 
 const temp = useTempDirs();
 
-function golden(name: string): string {
-  return readFileSync(new URL(`./golden/${name}`, import.meta.url), "utf8");
-}
 
-/** Runs the CLI in this process; returns its exit code and what it printed. */
-async function bbs(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(["node", "bbs", ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe("postrun with one of three nodes absent", () => {
   let smtp: SmtpdFixture;
   let runDir: string;
   let configDir: string;
   let historyDb: string;
-  let result: { code: number; stdout: string; stderr: string };
+  let result: CliResult;
 
   beforeAll(async () => {
     const products = await builtProducts();
@@ -66,7 +49,7 @@ describe("postrun with one of three nodes absent", () => {
     deliverScenario(runDir, products, ["linux1", "win1"]);
     finishNode(runDir, "linux1");
     finishNode(runDir, "win1");
-    result = await bbs(["--config", configDir, "--host", "linux1", "postrun"]);
+    result = await bbsInProcess(["--config", configDir, "--host", "linux1", "postrun"]);
   });
 
   afterAll(async () => {

@@ -17,15 +17,13 @@ import type { PostrunEvent } from "../../../src/stages/postrun/log.js";
 import { OUTGOING_REPORT_FILE, type OutgoingReport } from "../../../src/stages/postrun/outgoing.js";
 import { postrunLockPath, runPostrun, type PostrunResult } from "../../../src/stages/postrun/postrun.js";
 import { acquireLock } from "../../../src/util/lock.js";
+import { golden } from "./cli.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
 import { deliverScenario, finishNode, MEAT, RUN_ID, SKIPPED, startRun, threeNodeConfig } from "./fixture.js";
 import { builtProducts, type Products } from "./products.js";
 
 const temp = useTempDirs();
 
-function golden(name: string): string {
-  return readFileSync(new URL(`./golden/${name}`, import.meta.url), "utf8");
-}
 
 function writeIndex(dir: string, text: string): void {
   mkdirSync(dir, { recursive: true });

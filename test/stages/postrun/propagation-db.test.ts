@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import { PROPAGATION_STATUS_DB_FILE } from "../../../src/results/status-db.js";
 import { makePropagationDb } from "../../../src/stages/postrun/propagation-db.js";
 import { computePropagationStatuses, extractDependencies } from "../../../src/stages/postrun/propagation-status.js";
+import { golden } from "./cli.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
 import { writeTestConfig, type YamlMap } from "../../fixtures/test-config.js";
 
@@ -54,7 +55,7 @@ describe("the worked example of bbs-propagation 2.6", () => {
     writeIndex(join(repo, "bin/macosx/big-sur-arm64/contrib/4.2"), [{ Package: "b", Version: "2" }]);
     // No bin/windows index: an empty repository, as for R.
     const db = await runDb(root, { propagation: { finalRepo: pathToFileURL(repo).href, rVersion: "4.2" }, nonTargetRepos: [] });
-    expect(db).toBe(readFileSync(new URL("./golden/propagation-worked-example.txt", import.meta.url), "utf8"));
+    expect(db).toBe(golden("propagation-worked-example.txt"));
   });
 });
 

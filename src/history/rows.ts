@@ -1,7 +1,7 @@
 // Rows of the history tables as SQLite returns them, and their mapping to
 // the store's public types.
 
-import type { JobRow, RunRow, RunState } from "./store.js";
+import type { JobRow, RunInfo, RunRow, RunState } from "./store.js";
 
 export interface RunRecord {
   run_id: string;
@@ -35,6 +35,23 @@ export interface JobRecordRow {
   status: string;
   attempt: number;
   error: string | null;
+}
+
+/** The named parameters (`@runId`, `@node`...) of a run row's columns, from its description. */
+export function runParams(info: RunInfo): Record<string, string | number | null> {
+  return {
+    runId: info.runId,
+    node: info.node,
+    kind: info.kind,
+    buildType: info.buildType ?? null,
+    biocVersion: info.biocVersion ?? null,
+    schedule: info.schedule ?? null,
+    configDigest: info.configDigest ?? null,
+    bbsVersion: info.bbsVersion ?? null,
+    host: info.host ?? null,
+    pid: info.pid ?? null,
+    startedAt: info.startedAt.getTime(),
+  };
 }
 
 export function toRun(row: RunRecord): RunRow {

@@ -13,7 +13,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { BbsError } from "../util/errors.js";
-import { toJob, toRun, type JobRecordRow, type RunRecord } from "./rows.js";
+import { runParams, toJob, toRun, type JobRecordRow, type RunRecord } from "./rows.js";
 import { MIGRATIONS } from "./schema.js";
 
 /**
@@ -198,19 +198,7 @@ export class HistoryStore {
          VALUES (@runId, @node, @kind, @buildType, @biocVersion, @schedule, @configDigest, @bbsVersion, @host, @pid, @startedAt, 'running')
          ON CONFLICT (run_id) DO UPDATE SET state = 'running', ended_at = NULL, pid = excluded.pid, schedule = excluded.schedule`,
       )
-      .run({
-        runId: info.runId,
-        node: info.node,
-        kind: info.kind,
-        buildType: info.buildType ?? null,
-        biocVersion: info.biocVersion ?? null,
-        schedule: info.schedule ?? null,
-        configDigest: info.configDigest ?? null,
-        bbsVersion: info.bbsVersion ?? null,
-        host: info.host ?? null,
-        pid: info.pid ?? null,
-        startedAt: info.startedAt.getTime(),
-      });
+      .run(runParams(info));
   }
 
   endRun(runId: string, state: RunState, endedAt: Date = new Date()): void {
@@ -237,21 +225,7 @@ export class HistoryStore {
     );
     this.db
       .transaction(() => {
-        upsertRun.run({
-          runId: run.runId,
-          node: run.node,
-          kind: run.kind,
-          buildType: run.buildType ?? null,
-          biocVersion: run.biocVersion ?? null,
-          schedule: run.schedule ?? null,
-          configDigest: run.configDigest ?? null,
-          bbsVersion: run.bbsVersion ?? null,
-          host: run.host ?? null,
-          pid: run.pid ?? null,
-          startedAt: run.startedAt.getTime(),
-          endedAt: run.endedAt?.getTime() ?? null,
-          state: run.state,
-        });
+        upsertRun.run({ ...runParams(run), endedAt: run.endedAt?.getTime() ?? null, state: run.state });
         this.db.prepare("DELETE FROM jobs WHERE run_id = ?").run(run.runId);
         for (const job of jobs) {
           insertJob.run(
@@ -420,21 +394,9 @@ export class HistoryStore {
    * run whose status is not in `okStatuses` (unfinished attempts are
    * ignored). undefined when the latest result is OK or there is none.
    */
-  failingSince(
-    pkg: string,
-    node: string,
-    stage: string,
-    options: { okStatuses?: readonly string[]; kind?: string } = {},
-  ): PackageRunStatus | undefined {
-    const ok = new Set(options.okStatuses ?? ["OK", "WARNINGS"]);
-    const history = this.packageStatuses(pkg, { node, stage, lastRuns: Number.MAX_SAFE_INTEGER, kind: options.kind });
-    let since: PackageRunStatus | undefined;
-    for (const entry of history) {
-      if (UNFINISHED_STATUSES.includes(entry.status)) continue;
-      if (ok.has(entry.status)) break;
-      since = entry;
-    }
-    return since;
+  failingSince(pkg: string, node: string, stage: string, options: { okStatuses?: readonly string[]; kind?: string } = {}): PackageRunStatus | undefined {
+    const streak = this.currentStreak(pkg, node, stage, options);
+    return streak.passing ? undefined : streak.first;
   }
 
   /**
@@ -442,21 +404,29 @@ export class HistoryStore {
    * node, when a failure precedes that streak: "fixed since". undefined when
    * the latest result fails, or the package never failed in the history.
    */
-  fixedSince(
+  fixedSince(pkg: string, node: string, stage: string, options: { okStatuses?: readonly string[]; kind?: string } = {}): PackageRunStatus | undefined {
+    const streak = this.currentStreak(pkg, node, stage, options);
+    return streak.passing && streak.afterOther ? streak.first : undefined;
+  }
+
+  /** The latest results of the same class (passing or not) in a row: their oldest, and whether a result of the other class precedes them. */
+  private currentStreak(
     pkg: string,
     node: string,
     stage: string,
-    options: { okStatuses?: readonly string[]; kind?: string } = {},
-  ): PackageRunStatus | undefined {
+    options: { okStatuses?: readonly string[]; kind?: string },
+  ): { first: PackageRunStatus | undefined; passing: boolean; afterOther: boolean } {
     const ok = new Set(options.okStatuses ?? ["OK", "WARNINGS"]);
     const history = this.packageStatuses(pkg, { node, stage, lastRuns: Number.MAX_SAFE_INTEGER, kind: options.kind });
-    let since: PackageRunStatus | undefined;
+    let first: PackageRunStatus | undefined;
+    let passing = false;
     for (const entry of history) {
       if (UNFINISHED_STATUSES.includes(entry.status)) continue;
-      if (!ok.has(entry.status)) return since;
-      since = entry;
+      if (first === undefined) passing = ok.has(entry.status);
+      else if (ok.has(entry.status) !== passing) return { first, passing, afterOther: true };
+      first = entry;
     }
-    return undefined;
+    return { first, passing, afterOther: false };
   }
 
   /**

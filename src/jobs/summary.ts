@@ -3,10 +3,10 @@
 // `%.1f seconds`, `RetCode: None`, the HTML unit link of PackageFileSize),
 // except the date, whose UTC offset is correct.
 
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { BbsError } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { readTextIfExists, writeFileAtomic } from "../util/fs.js";
 import { parseDcf } from "../rpkg/dcf.js";
 import { formatBbsDate, tryParseBbsDate } from "../util/bbs-date.js";
 import { formatFixed, formatGeneral } from "./pyformat.js";
@@ -165,14 +165,8 @@ function invalidSummary(source: string, problem: string): BbsError {
 
 /** Reads a summary file; undefined when it does not exist. */
 export function readSummary(path: string): ParsedSummary | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  return parseSummary(text, path);
+  const text = readTextIfExists(path);
+  return text === undefined ? undefined : parseSummary(text, path);
 }
 
 // ---- BBS_EndOfRun.txt -------------------------------------------------------------

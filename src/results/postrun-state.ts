@@ -5,11 +5,10 @@
 // (absent / running / finished, and since which run it has not finished), as
 // well as every step's outcome and the operator alerts written.
 
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { BbsError } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { readTextIfExists, writeFileAtomic } from "../util/fs.js";
 
 export const POSTRUN_STATE_FILE = "postrun.json";
 
@@ -74,13 +73,8 @@ export function writePostrunState(runDir: string, state: PostrunState): void {
 /** postrun.json of a run, or undefined when postrun has not run there yet. */
 export function readPostrunState(runDir: string): PostrunState | undefined {
   const path = join(runDir, POSTRUN_STATE_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = readTextIfExists(path);
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -48,3 +48,13 @@ export function readInputFile(path: string, hint?: string): Buffer {
     throw new BbsError("BBS_INPUT_INVALID", `${path} ${reason}`, { hint, cause: error });
   }
 }
+
+/** A text file's contents, or undefined when it does not exist (other errors are thrown). */
+export function readTextIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}

@@ -7,9 +7,9 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../transport/sshd.js";
 
 /** Debian's python3 (where python3-aiosmtpd is installed), not a pyenv shim. */
 const PYTHON = "/usr/bin/python3";
@@ -75,17 +75,6 @@ export interface SmtpdFixture {
   /** Forgets the messages received so far. */
   clear(): void;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 export async function startSmtpd(): Promise<SmtpdFixture> {

@@ -51,7 +51,8 @@ export interface SshdOptions {
   stopped?: boolean;
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (for test servers). */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -30,7 +30,7 @@ import { POSTRUN_LOG_FILE, PostrunLog, type PostrunListener } from "./log.js";
 import { makeOutgoing, outgoingElements } from "./outgoing.js";
 import { describeMissingNode, nodeRecords } from "./presence.js";
 import { makePropagationDb } from "./propagation-db.js";
-import { publishReport } from "./publish.js";
+import { archiveReport, publishReport } from "./publish.js";
 import { readRunMeta, resolveRunDir, type RunMeta } from "../../results/run-dir.js";
 import { writeBuildStatusDb } from "./status-db.js";
 
@@ -257,6 +257,7 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
     if (destination === undefined || destination.trim() === "") return { status: "skipped", summary: "report.publishDest is not set: nothing to publish" };
     const reportDir = reportDirOf(config, runDir);
     if (!existsSync(reportDir)) return { status: "skipped", summary: `no report at ${reportDir} to publish` };
+    await archiveReport(reportDir);
     const outcome = await publishReport(reportDir, config, destination);
     return { status: "ok", summary: `report published to ${outcome.destination}: ${outcome.transferred} file(s) written, ${outcome.deleted} deleted` };
   },

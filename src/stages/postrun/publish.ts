@@ -1,17 +1,24 @@
 // Publishing the report to `report.publishDest` (BBS: rsync without --delete
 // onto the web server, so stale pages lingered and readers could see a mix of
-// two reports). A published report is complete:
+// two reports). First, as postrun.sh did, the report is archived into itself
+// as `report.tgz` (a tarball of the `<report dir name>/` tree). A published
+// report is complete:
 // - a local directory is replaced whole: the report is copied next to it,
 //   then switched in with renames;
 // - an rsync target gets two passes: every file except the index pages
 //   first, then everything with --delete, so the index pages, which point
 //   into the rest, change last and stale pages go.
 
-import { mkdirSync } from "node:fs";
-import { basename, dirname, posix } from "node:path";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join, posix } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { destinationTransport, parseDestination, type Destination } from "../../transport/index.js";
+import { BbsError } from "../../util/errors.js";
+import { temporaryPathFor } from "../../util/fs.js";
+import { runTool } from "../../util/tool.js";
 import { removeStaleStaging, stagingPathFor, swapInDirectory } from "./directories.js";
+
+export const REPORT_ARCHIVE = "report.tgz";
 
 const KEY = "report.publishDest";
 
@@ -34,6 +41,29 @@ function split(destination: Destination): { parent: string; name: string } {
   const path = destination.path.replace(/\/+$/, "");
   const paths = destination.kind === "remote" ? posix : { dirname, basename };
   return { parent: paths.dirname(path), name: paths.basename(path) };
+}
+
+/**
+ * Writes `<reportDir>/report.tgz`: the report directory as a gzip tarball
+ * whose entries start with its name (BBS: `tar zcf report.tgz report`), the
+ * previous archive left out. Written beside, then renamed in.
+ */
+export async function archiveReport(reportDir: string): Promise<void> {
+  const temporary = temporaryPathFor(join(reportDir, REPORT_ARCHIVE));
+  const name = basename(reportDir);
+  try {
+    const result = await runTool("tar", ["czf", temporary, `--exclude=${name}/${REPORT_ARCHIVE}`, `--exclude=${name}/${basename(temporary)}`, "-C", dirname(reportDir), name], {
+      timeoutMs: 3_600_000,
+    });
+    if (result.exitCode !== 0) {
+      throw new BbsError("BBS_COMMAND_FAILED", `tar could not archive ${reportDir}: ${result.spawnError ?? result.stderr.trim()}`, {
+        hint: "check the free space and the permissions of the report directory",
+      });
+    }
+    renameSync(temporary, join(reportDir, REPORT_ARCHIVE));
+  } finally {
+    rmSync(temporary, { force: true });
+  }
 }
 
 export async function publishReport(reportDir: string, config: ResolvedConfig, destinationText: string): Promise<PublishOutcome> {

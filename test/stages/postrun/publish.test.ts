@@ -3,12 +3,13 @@
 // last, pages of the previous report deleted), and as the publish step of
 // `bbs postrun` for an older run (--run).
 
+import { execa } from "execa";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPostrunState } from "../../../src/results/postrun-state.js";
 import { reportDirOf, runPostrun } from "../../../src/stages/postrun/postrun.js";
-import { publishReport } from "../../../src/stages/postrun/publish.js";
+import { publishReport, REPORT_ARCHIVE } from "../../../src/stages/postrun/publish.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
 import { writeTestConfig } from "../../fixtures/test-config.js";
 import { startSshd, type SshdFixture } from "../../transport/sshd.js";
@@ -30,7 +31,7 @@ function readTree(dir: string): Record<string, string> {
     for (const entry of readdirSync(path, { withFileTypes: true })) {
       const full = join(path, entry.name);
       if (entry.isDirectory()) walk(full);
-      else files[relative(dir, full)] = readFileSync(full, "utf8");
+      else files[relative(dir, full)] = readFileSync(full, "latin1");
     }
   };
   walk(dir);
@@ -103,7 +104,16 @@ describe("the publish step of bbs postrun", () => {
     writeTree(join(runDir, "report"), FIRST);
     const done = await runPostrun(config, { env: {}, only: "publish", runId });
     expect(done.failed).toEqual([]);
-    expect(readTree(published)).toEqual(FIRST);
-    expect(readPostrunState(runDir)?.steps.publish?.summary).toMatch(/^report published to .*published: 7 file\(s\) written, 0 deleted$/);
+    const { [REPORT_ARCHIVE]: archive, ...pages } = readTree(published);
+    expect(pages).toEqual(FIRST);
+    expect(archive).toBeDefined();
+    // The archive holds the report under its directory name, as BBS's `tar zcf report.tgz report`.
+    const listing = (await execa("tar", ["tzf", join(published, REPORT_ARCHIVE)])).stdout.split("\n").sort();
+    expect(listing).toEqual(expect.arrayContaining(["report/index.html", "report/pkgA/linux1-checksrc.html"]));
+    expect(listing.some((entry) => entry.endsWith(REPORT_ARCHIVE))).toBe(false);
+    expect(readPostrunState(runDir)?.steps.publish?.summary).toMatch(/^report published to .*published: 8 file\(s\) written, 0 deleted$/);
+    // Publishing again archives the report anew, without the previous archive inside.
+    await runPostrun(config, { env: {}, only: "publish", runId });
+    expect((await execa("tar", ["tzf", join(published, REPORT_ARCHIVE)])).stdout).not.toContain(REPORT_ARCHIVE);
   });
 });

@@ -46,15 +46,14 @@ function split(destination: Destination): { parent: string; name: string } {
 /**
  * Writes `<reportDir>/report.tgz`: the report directory as a gzip tarball
  * whose entries start with its name (BBS: `tar zcf report.tgz report`), the
- * previous archive left out. Written beside, then renamed in.
+ * previous archive left out. Written beside the directory (tar would see a
+ * file growing inside the tree it reads), then renamed in.
  */
 export async function archiveReport(reportDir: string): Promise<void> {
-  const temporary = temporaryPathFor(join(reportDir, REPORT_ARCHIVE));
+  const temporary = temporaryPathFor(`${reportDir}.${REPORT_ARCHIVE}`);
   const name = basename(reportDir);
   try {
-    const result = await runTool("tar", ["czf", temporary, `--exclude=${name}/${REPORT_ARCHIVE}`, `--exclude=${name}/${basename(temporary)}`, "-C", dirname(reportDir), name], {
-      timeoutMs: 3_600_000,
-    });
+    const result = await runTool("tar", ["czf", temporary, `--exclude=${name}/${REPORT_ARCHIVE}`, "-C", dirname(reportDir), name], { timeoutMs: 3_600_000 });
     if (result.exitCode !== 0) {
       throw new BbsError("BBS_COMMAND_FAILED", `tar could not archive ${reportDir}: ${result.spawnError ?? result.stderr.trim()}`, {
         hint: "check the free space and the permissions of the report directory",

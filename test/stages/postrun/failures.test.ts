@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { readPostrunState } from "../../../src/results/postrun-state.js";
 import { blockReason } from "../../../src/stages/postrun/blocking.js";
 import { runPostrun } from "../../../src/stages/postrun/postrun.js";
+import { freePort } from "../../transport/sshd.js";
 import { bbsInProcess } from "./cli.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
 import { deliverCells, finishNode, MEAT, startRun, threeNodeConfig } from "./fixture.js";
@@ -19,7 +20,12 @@ const temp = useTempDirs();
 describe("a failing step", () => {
   it("is alerted and recorded, later independent steps run, the command exits 1", async () => {
     const root = await temp.make("failing-step");
-    const config = threeNodeConfig(join(root, "work"), { propagation: { finalRepo: "ftp://repo.example.org/bioc" } });
+    // The SMTP server is down: the alert is still written, its mailing fails quietly.
+    const closedPort = await freePort();
+    const config = threeNodeConfig(join(root, "work"), {
+      propagation: { finalRepo: "ftp://repo.example.org/bioc" },
+      notify: { smtp: { host: "127.0.0.1", port: closedPort } },
+    });
     const runDir = startRun(config, MEAT);
     deliverCells(runDir);
     for (const node of ["linux1", "win1", "mac1"]) finishNode(runDir, node);
@@ -39,6 +45,8 @@ describe("a failing step", () => {
     const alert = readFileSync(join(runDir, state?.alerts[0]?.file ?? ""), "utf8");
     expect(alert).toContain("Subject: [bbs] Postrun alert for 3.16 bioc builds on linux1: step propagation-db failed");
     expect(alert).toContain("Re-run it with: bbs postrun --only propagation-db");
+    expect(state?.alerts[0]?.mailed).toBe(false);
+    expect(result.stdout).toMatch(/WARNING: could not mail the alert to maintainer@bioconductor.org: .*ECONNREFUSED/);
     expect(() => readFileSync(join(runDir, "PROPAGATION_STATUS_DB.txt"))).toThrow(/ENOENT/);
   });
 

@@ -67,13 +67,13 @@ export function gitEnvironment(): Record<string, string> {
   return { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true", LC_ALL: "C" };
 }
 
-/** The last `fatal:`/`error:` line of git's output, else its last non-empty line. */
+/** The first `fatal:`/`error:` line of git's output (the specific one), else its last non-empty line. */
 export function gitFailureReason(output: string): string {
   const lines = output
     .split(/\r\n?|\n/)
     .map((line) => line.trim())
     .filter((line) => line !== "" && !line.startsWith("$ "));
-  const fatal = [...lines].reverse().find((line) => /^(fatal|error):/.test(line));
+  const fatal = lines.find((line) => /^(fatal|error):/.test(line));
   return fatal ?? lines[lines.length - 1] ?? "git failed without a message";
 }
 

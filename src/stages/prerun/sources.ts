@@ -24,7 +24,7 @@ export interface SyncSourcesOptions {
   /** Where each package's git output goes (`<logDir>/<pkg>.git.log`). */
   logDir: string;
   signal?: AbortSignal;
-  onEvent?: PrerunListener;
+  emit?: PrerunListener;
 }
 
 /** Clones or updates every package; resolves to one record per package, in the given order. */
@@ -46,7 +46,7 @@ export async function syncSources(options: SyncSourcesOptions): Promise<PackageS
         signal,
         ...(options.cutoff === undefined ? {} : { cutoff: options.cutoff }),
         onRetry: (attempt, reason, delayMs) =>
-          options.onEvent?.({
+          options.emit?.({
             type: "note",
             at: new Date(),
             step: "sources",
@@ -61,7 +61,7 @@ export async function syncSources(options: SyncSourcesOptions): Promise<PackageS
     slots: v["slots.prerun"],
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onFinished: (name, source, done, total) =>
-      options.onEvent?.({ type: "package", at: new Date(), step: "sources", package: name, status: source.status, detail: describeSource(source), done, total }),
+      options.emit?.({ type: "package", at: new Date(), step: "sources", package: name, status: source.status, detail: describeSource(source), done, total }),
   });
   return options.packages.map((name) => results.get(name)!);
 }

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { errorMessage } from "../../util/errors.js";
-import { swapDirectory } from "../../util/fs.js";
+import { swapDirectory, temporaryPathFor } from "../../util/fs.js";
 
 /** The commit a clone is at. */
 export interface CommitInfo {
@@ -219,9 +219,8 @@ async function update(git: GitRunner, options: SyncOptions, logFile: string): Pr
 
 async function freshClone(git: GitRunner, options: SyncOptions, logFile: string): Promise<{ status: "cloned"; commit: CommitInfo }> {
   const { dir, branch } = options;
-  const temporary = `${dir}.clone-${process.pid}`;
-  rmSync(temporary, { recursive: true, force: true });
   mkdirSync(dirname(dir), { recursive: true });
+  const temporary = temporaryPathFor(dir);
   try {
     await network(git, ["clone", "--quiet", "--depth", "1", "--no-tags", "--branch", branch, options.url, temporary], undefined, logFile, options.signal);
     if (options.cutoff !== undefined) await checkout(git, temporary, branch, await snapshotCommit(git, temporary, options, logFile));

@@ -4,6 +4,7 @@
 // unchanged or failed (with git's reason), logged as it ends; the snapshot
 // (time, cutoff, every commit) is what the run records.
 
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { cloneOrUpdate, type GitRunner, type SyncResult } from "./git.js";
@@ -31,6 +32,7 @@ export interface SyncSourcesOptions {
 export async function syncSources(options: SyncSourcesOptions): Promise<PackageSource[]> {
   const v = options.config.values;
   const branch = v.gitBranch;
+  removeLeftovers(v.meat0Dir);
   const tasks = options.packages.map((name) => ({
     id: name,
     run: async (signal: AbortSignal): Promise<PackageSource> => {
@@ -64,6 +66,17 @@ export async function syncSources(options: SyncSourcesOptions): Promise<PackageS
       options.emit?.({ type: "package", at: new Date(), step: "sources", package: name, status: source.status, detail: describeSource(source), done, total }),
   });
   return options.packages.map((name) => results.get(name)!);
+}
+
+/**
+ * Removes the temporary clones (`.<pkg>.tmp-*`) a killed prerun left in
+ * MEAT0: prerun holds the build's lock, so none of them is in use.
+ */
+function removeLeftovers(meat0Dir: string): void {
+  if (!existsSync(meat0Dir)) return;
+  for (const name of readdirSync(meat0Dir)) {
+    if (name.startsWith(".") && name.includes(".tmp-")) rmSync(join(meat0Dir, name), { recursive: true, force: true });
+  }
 }
 
 function toPackageSource(name: string, url: string, branch: string, result: SyncResult, seconds: number): PackageSource {

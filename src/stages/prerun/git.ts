@@ -111,7 +111,7 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
       const cancelled = result.isCanceled === true;
       const output = readLog(logFile).slice(before);
       const reason = timedOut
-        ? `git ${args[0] ?? ""} timed out after ${Math.round(options.timeoutMs / 1000)} s`
+        ? `git ${args[0] ?? ""} timed out after ${Number((options.timeoutMs / 1000).toFixed(1))} s`
         : cancelled
           ? `git ${args[0] ?? ""} was cancelled`
           : gitFailureReason(output || result.originalMessage || result.shortMessage || "");

@@ -16,11 +16,11 @@ import { basename, join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { BbsError } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
-import { createGitRunner } from "./git.js";
+import { createGitRunner, type GitRunner } from "./git.js";
 import { PRERUN_STEPS, type PrerunListener, type PrerunStep } from "./progress.js";
 import { createRunDir, currentRunDir, isRunId, pruneRuns, readRunInfo, switchCurrentRun, writeRunInfo, type RunInfo } from "./run-dir.js";
 import { formatSnapshotDate } from "./snapshot.js";
-import { sourcesStep, STEP_FUNCTIONS, type StepContext } from "./steps.js";
+import { manifestStep, readManifest, sourcesStep, STEP_FUNCTIONS, type StepContext } from "./steps.js";
 
 export { PRERUN_STEPS, type PrerunStep };
 
@@ -78,30 +78,27 @@ export async function runPrerun(config: ResolvedConfig, options: PrerunOptions =
   }
 }
 
-function makeContext(config: ResolvedConfig, runDir: string, info: RunInfo, emit: PrerunListener, signal: AbortSignal | undefined): StepContext {
-  const v = config.values;
-  const logDir = join(v.logDir, `prerun-${info.runId}`);
+function makeContext(config: ResolvedConfig, git: GitRunner, runDir: string, info: RunInfo, emit: PrerunListener, signal: AbortSignal | undefined): StepContext {
+  const logDir = join(config.values.logDir, `prerun-${info.runId}`);
   mkdirSync(logDir, { recursive: true });
-  return {
-    config,
-    runDir,
-    info,
-    git: createGitRunner({ command: v["tools.git"], timeoutMs: v["timeouts.git"] * 1000, killGraceMs: v["timeouts.killGrace"] * 1000 }),
-    logDir,
-    emit,
-    ...(signal === undefined ? {} : { signal }),
-  };
+  return { config, runDir, info, git, logDir, emit, ...(signal === undefined ? {} : { signal }) };
 }
 
-async function runStep(context: StepContext, step: PrerunStep, run: (context: StepContext) => Promise<string>): Promise<void> {
+function gitRunnerFor(config: ResolvedConfig): GitRunner {
+  const v = config.values;
+  return createGitRunner({ command: v["tools.git"], timeoutMs: v["timeouts.git"] * 1000, killGraceMs: v["timeouts.killGrace"] * 1000 });
+}
+
+/** Runs one step: events, then run.json updated. `started` when the step began before its context existed. */
+async function runStep(context: StepContext, step: PrerunStep, run: (context: StepContext) => Promise<string>, started?: number): Promise<void> {
   if (context.signal?.aborted) throw interrupted(step);
-  const started = performance.now();
-  context.emit({ type: "step-started", at: new Date(), step });
+  if (started === undefined) context.emit({ type: "step-started", at: new Date(), step });
+  const startedAt = started ?? performance.now();
   const summary = await run(context);
   if (context.signal?.aborted) throw interrupted(step);
   context.info.prerun.steps[step] = new Date().toISOString();
   writeRunInfo(context.runDir, context.info);
-  context.emit({ type: "step-finished", at: new Date(), step, seconds: (performance.now() - started) / 1000, summary });
+  context.emit({ type: "step-finished", at: new Date(), step, seconds: (performance.now() - startedAt) / 1000, summary });
 }
 
 function interrupted(step: PrerunStep): BbsError {
@@ -113,6 +110,11 @@ function interrupted(step: PrerunStep): BbsError {
 async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: PrerunListener): Promise<PrerunResult> {
   const v = config.values;
   const startedAt = new Date();
+  const git = gitRunnerFor(config);
+  // The manifest first: a manifest or config error must not leave central.dir on an empty run.
+  emit({ type: "step-started", at: new Date(), step: "manifest" });
+  const manifestStarted = performance.now();
+  const manifest = await readManifest(config, git);
   const snapshotTime = options.snapshotDate ?? startedAt;
   const { runId, runDir } = createRunDir(v["central.runsDir"], snapshotTime);
   const info: RunInfo = {
@@ -131,8 +133,9 @@ async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: Pre
   const { movedLegacyDir } = switchCurrentRun(v["central.dir"], runDir, v["central.runsDir"]);
   emit({ type: "run-started", at: new Date(), runId, runDir, snapshotDate: info.snapshotDate, ...(options.snapshotDate === undefined ? {} : { cutoff: options.snapshotDate }) });
   if (movedLegacyDir !== undefined) emit({ type: "note", at: new Date(), level: "info", message: `the previous central directory (not a run) was moved to ${movedLegacyDir}` });
-  const context = makeContext(config, runDir, info, emit, options.signal);
-  for (const step of PRERUN_STEPS) await runStep(context, step, STEP_FUNCTIONS[step]);
+  const context = makeContext(config, git, runDir, info, emit, options.signal);
+  await runStep(context, "manifest", (c) => manifestStep(c, manifest), manifestStarted);
+  for (const step of PRERUN_STEPS.filter((name) => name !== "manifest")) await runStep(context, step, STEP_FUNCTIONS[step]);
   const pruned = finishRun(config, context);
   emit({
     type: "run-finished",
@@ -149,7 +152,7 @@ async function oneStep(config: ResolvedConfig, step: PrerunStep, options: Prerun
   const info = readRunInfo(runDir);
   // Anything but the target repo leaves the run to be finished by the steps after it.
   if (step !== "target-repo") info.status = "preparing";
-  const context = makeContext(config, runDir, info, emit, options.signal);
+  const context = makeContext(config, gitRunnerFor(config), runDir, info, emit, options.signal);
   emit({ type: "note", at: new Date(), level: "info", message: `re-running the ${step} step of run ${info.runId} (${runDir})` });
   const run = step === "sources" ? (c: StepContext) => sourcesStep(c, { rerun: true, ...(options.snapshotDate === undefined ? {} : { cutoff: options.snapshotDate }) }) : STEP_FUNCTIONS[step];
   await runStep(context, step, run);

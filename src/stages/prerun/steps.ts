@@ -8,7 +8,7 @@ import { MEAT_INDEX_FILE, readMeatIndex, SKIPPED_INDEX_FILE, writeMeatIndex, wri
 import type { GitRunner } from "./git.js";
 import { gitLogEntry, GITLOG_DIR, writeGitLogDir, type GitLogEntry } from "./gitlog.js";
 import { injectFields, repositoryField, syncMeat } from "./inject.js";
-import { fetchManifest } from "./manifest.js";
+import { fetchManifest, type Manifest } from "./manifest.js";
 import { buildMeatIndex } from "./meat-index-step.js";
 import type { PrerunListener, PrerunStep } from "./progress.js";
 import type { RunInfo } from "./run-dir.js";
@@ -37,8 +37,14 @@ function note(context: StepContext, step: PrerunStep, message: string, level: "i
   context.emit({ type: "note", at: new Date(), step, level, message });
 }
 
-export async function manifestStep(context: StepContext): Promise<StepSummary> {
-  const manifest = await fetchManifest(context.config, context.git, join(context.logDir, "manifest.git.log"));
+/** Reads the manifest the config names (its git output goes to `<logDir>/prerun-manifest.git.log`). */
+export function readManifest(config: ResolvedConfig, git: GitRunner): Promise<Manifest> {
+  return fetchManifest(config, git, join(config.values.logDir, "prerun-manifest.git.log"));
+}
+
+/** The manifest step; a full prerun reads the manifest before it starts the run (`manifest`), so a bad one changes nothing. */
+export async function manifestStep(context: StepContext, manifest?: Manifest): Promise<StepSummary> {
+  manifest ??= await readManifest(context.config, context.git);
   writeManifestState(context.runDir, { source: manifest.source, packages: manifest.packages, readAt: new Date().toISOString() });
   const from = manifest.source.kind === "git" ? `${manifest.source.url} (${manifest.source.branch}, ${manifest.source.commit.slice(0, 7)}): ${manifest.source.file}` : manifest.source.path;
   return `${manifest.packages.length} packages in ${from}`;

@@ -11,11 +11,12 @@
 // stay, and only the oldest beyond `central.keepRuns` are deleted, at the end
 // of a prerun that succeeded.
 
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { BbsError } from "../../util/errors.js";
-import { temporaryPathFor, writeFileAtomic } from "../../util/fs.js";
+import { temporaryPathFor } from "../../util/fs.js";
+import { readJsonFile, writeJsonFile } from "./state.js";
 
 export const RUN_INFO_FILE = "run.json";
 
@@ -66,28 +67,11 @@ const runInfoSchema = z.object({
 export type RunInfo = z.infer<typeof runInfoSchema>;
 
 export function writeRunInfo(runDir: string, info: RunInfo): void {
-  writeFileAtomic(join(runDir, RUN_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  writeJsonFile(join(runDir, RUN_INFO_FILE), info);
 }
 
 export function readRunInfo(runDir: string): RunInfo {
-  const path = join(runDir, RUN_INFO_FILE);
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new BbsError("BBS_PRECONDITION", `${path} ${missing ? "does not exist" : "is not valid JSON"}`, {
-      hint: "this directory was not made by `bbs prerun`; run `bbs prerun` to start a new run",
-      cause: error,
-    });
-  }
-  const parsed = runInfoSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new BbsError("BBS_INPUT_INVALID", `${path} is not a run description: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`, {
-      hint: "run `bbs prerun` to start a new run",
-    });
-  }
-  return parsed.data;
+  return readJsonFile(join(runDir, RUN_INFO_FILE), runInfoSchema, "run `bbs prerun` to start a new run", "does not exist: the directory was not made by `bbs prerun`");
 }
 
 /** Creates `<runsDir>/<run id>/` for a snapshot time; the id gets `-2`, `-3`... if taken. */

@@ -83,51 +83,56 @@ const skippedReasonsSchema = z.object({
 });
 export type SkippedReasons = z.infer<typeof skippedReasonsSchema>;
 
-function writeJson(path: string, value: unknown): void {
+/** Writes `value` as indented JSON, atomically. */
+export function writeJsonFile(path: string, value: unknown): void {
   writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-function readJson<T>(path: string, schema: z.ZodType<T>, producedBy: string): T {
+/**
+ * Reads a JSON file bbs wrote and checks it against `schema`. A missing file
+ * is BBS_PRECONDITION (an earlier step did not run), a damaged one
+ * BBS_INPUT_INVALID; `hint` says what writes it.
+ */
+export function readJsonFile<T>(path: string, schema: z.ZodType<T>, hint: string, missing = "does not exist"): T {
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new BbsError("BBS_PRECONDITION", `${path} does not exist: the ${producedBy} step has not run in this run`, {
-        hint: `run \`bbs prerun --only ${producedBy}\` first (or \`bbs prerun\` for a new run)`,
-        cause: error,
-      });
-    }
-    throw new BbsError("BBS_INPUT_INVALID", `${path} is not valid JSON`, { hint: `re-run \`bbs prerun --only ${producedBy}\``, cause: error });
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new BbsError("BBS_PRECONDITION", `${path} ${missing}`, { hint, cause: error });
+    throw new BbsError("BBS_INPUT_INVALID", `${path} is not valid JSON`, { hint, cause: error });
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new BbsError("BBS_INPUT_INVALID", `${path} does not have the expected content`, { details: problems, hint: `re-run \`bbs prerun --only ${producedBy}\`` });
+    throw new BbsError("BBS_INPUT_INVALID", `${path} does not have the expected content: ${problems.join("; ")}`, { hint });
   }
   return parsed.data;
 }
 
+function readStepState<T>(path: string, schema: z.ZodType<T>, producedBy: string): T {
+  return readJsonFile(path, schema, `run \`bbs prerun --only ${producedBy}\` first (or \`bbs prerun\` for a new run)`, `does not exist: the ${producedBy} step has not run in this run`);
+}
+
 export function writeManifestState(runDir: string, state: ManifestState): void {
-  writeJson(join(runDir, MANIFEST_STATE_FILE), state);
+  writeJsonFile(join(runDir, MANIFEST_STATE_FILE), state);
 }
 
 export function readManifestState(runDir: string): ManifestState {
-  return readJson(join(runDir, MANIFEST_STATE_FILE), manifestStateSchema, "manifest");
+  return readStepState(join(runDir, MANIFEST_STATE_FILE), manifestStateSchema, "manifest");
 }
 
 export function writeSnapshotState(runDir: string, state: SnapshotState): void {
-  writeJson(join(runDir, SNAPSHOT_FILE), state);
+  writeJsonFile(join(runDir, SNAPSHOT_FILE), state);
 }
 
 export function readSnapshotState(runDir: string): SnapshotState {
-  return readJson(join(runDir, SNAPSHOT_FILE), snapshotStateSchema, "sources");
+  return readStepState(join(runDir, SNAPSHOT_FILE), snapshotStateSchema, "sources");
 }
 
 export function writeSkippedReasons(runDir: string, reasons: SkippedReasons): void {
-  writeJson(join(runDir, SKIPPED_REASONS_FILE), reasons);
+  writeJsonFile(join(runDir, SKIPPED_REASONS_FILE), reasons);
 }
 
 export function readSkippedReasons(runDir: string): SkippedReasons {
-  return readJson(join(runDir, SKIPPED_REASONS_FILE), skippedReasonsSchema, "index");
+  return readStepState(join(runDir, SKIPPED_REASONS_FILE), skippedReasonsSchema, "index");
 }

@@ -126,6 +126,6 @@ describe("run.json", () => {
     writeRunInfo(dir, INFO);
     expect(readRunInfo(dir)).toEqual(INFO);
     writeFileSync(join(dir, "run.json"), JSON.stringify({ ...INFO, packages: "many" }));
-    expect(() => readRunInfo(dir)).toThrow(/run\.json is not a run description: packages:/);
+    expect(() => readRunInfo(dir)).toThrow(/run\.json does not have the expected content: packages:/);
   });
 });

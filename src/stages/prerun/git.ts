@@ -208,13 +208,14 @@ function remoteRef(branch: string): string {
 
 async function update(git: GitRunner, options: SyncOptions, logFile: string): Promise<{ status: "updated" | "unchanged"; commit: CommitInfo }> {
   const { dir, branch } = options;
-  const before = await git.query(["rev-parse", "--verify", "--quiet", "HEAD"], dir).catch(() => "");
-  await git.query(["remote", "set-url", "origin", options.url], dir);
-  await network(git, ["fetch", "--depth", "1", "--no-tags", "origin", `+refs/heads/${branch}:${remoteRef(branch)}`], dir, logFile, options.signal);
+  // Fetched from the configured URL, not `origin`: a changed packageGitUrl takes effect at once.
+  await network(git, ["fetch", "--depth", "1", "--no-tags", options.url, `+refs/heads/${branch}:${remoteRef(branch)}`], dir, logFile, options.signal);
   const target = await snapshotCommit(git, dir, options, logFile);
-  await checkout(git, dir, branch, target);
-  const commit = await commitInfo(git, dir);
-  return { status: commit.sha === before ? "unchanged" : "updated", commit };
+  // HEAD and the target in one git call: one line when they are the same commit.
+  const [current, wanted = current] = parseCommits(await git.query(["log", "--no-walk=unsorted", `--format=${COMMIT_FORMAT}`, "HEAD", target], dir));
+  if (wanted === undefined) throw new GitCommandError(["log", target], `no commit ${target}`);
+  await checkout(git, dir, branch, wanted.sha);
+  return { status: current?.sha === wanted.sha ? "unchanged" : "updated", commit: wanted };
 }
 
 async function freshClone(git: GitRunner, options: SyncOptions, logFile: string): Promise<{ status: "cloned"; commit: CommitInfo }> {
@@ -233,13 +234,13 @@ async function freshClone(git: GitRunner, options: SyncOptions, logFile: string)
 }
 
 /**
- * The commit to check out: the fetched branch head, or with a cutoff the last
+ * The commit to check out: the fetched branch head (its ref), or with a cutoff the last
  * first-parent commit whose committer date is before it, deepening the
  * shallow history until one is found or the history is complete.
  */
 async function snapshotCommit(git: GitRunner, dir: string, options: SyncOptions, logFile: string): Promise<string> {
   const ref = remoteRef(options.branch);
-  if (options.cutoff === undefined) return git.query(["rev-parse", "--verify", `${ref}^{commit}`], dir);
+  if (options.cutoff === undefined) return ref;
   const cutoffSeconds = Math.floor(options.cutoff.getTime() / 1000);
   let deepen = 16;
   for (;;) {
@@ -252,7 +253,7 @@ async function snapshotCommit(git: GitRunner, dir: string, options: SyncOptions,
     if (!shallow) {
       throw new GitCommandError(["log", ref], `branch ${options.branch} has no commit before ${options.cutoff.toISOString()}`, true);
     }
-    await network(git, ["fetch", "--no-tags", `--deepen=${deepen}`, "origin", `+refs/heads/${options.branch}:${ref}`], dir, logFile, options.signal);
+    await network(git, ["fetch", "--no-tags", `--deepen=${deepen}`, options.url, `+refs/heads/${options.branch}:${ref}`], dir, logFile, options.signal);
     deepen *= 2;
   }
 }
@@ -262,9 +263,21 @@ async function checkout(git: GitRunner, dir: string, branch: string, commit: str
   await git.query(["clean", "-ffdxq"], dir);
 }
 
+const COMMIT_FORMAT = "%H%x1f%h%x1f%aI%x1f%cI";
+
+function parseCommits(out: string): CommitInfo[] {
+  return out
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const [sha = "", shortSha = "", authorDate = "", committerDate = ""] = line.split("\x1f");
+      return { sha, shortSha, authorDate, committerDate };
+    });
+}
+
 /** The commit checked out in `dir`. */
 export async function commitInfo(git: GitRunner, dir: string): Promise<CommitInfo> {
-  const out = await git.query(["log", "-1", "--format=%H%x1f%h%x1f%aI%x1f%cI", "HEAD"], dir);
-  const [sha = "", shortSha = "", authorDate = "", committerDate = ""] = out.split("\x1f");
-  return { sha, shortSha, authorDate, committerDate };
+  const [commit] = parseCommits(await git.query(["log", "-1", `--format=${COMMIT_FORMAT}`, "HEAD"], dir));
+  if (commit === undefined) throw new GitCommandError(["log", "HEAD"], `no commit checked out in ${dir}`);
+  return commit;
 }

@@ -24,8 +24,10 @@ export function registerPrerun(program: Command): void {
       const snapshotDate = options.snapshotDate === undefined ? undefined : parseSnapshotDate(options.snapshotDate);
       const controller = new AbortController();
       const stop = (signal: NodeJS.Signals): void => controller.abort(signal);
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      // `on`, not `once`: a listener must still be there when execa's signal-exit handler looks,
+      // or it re-raises the signal and the process dies before prerun stops cleanly.
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
       const printer = process.stdout.isTTY === true ? terminalPrinter() : logPrinter();
       try {
         await runPrerun(config, {

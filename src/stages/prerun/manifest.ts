@@ -82,7 +82,7 @@ export function plainManifestPath(config: ResolvedConfig): string {
  * repository first when there is one (shallow; a clone that cannot be
  * updated is made again, as BBS does). Errors name the repository or file.
  */
-export async function fetchManifest(config: ResolvedConfig, git: GitRunner, logFile: string): Promise<Manifest> {
+export async function fetchManifest(config: ResolvedConfig, git: GitRunner, logFile: string, signal?: AbortSignal): Promise<Manifest> {
   const v = config.values;
   const url = v["manifest.gitUrl"];
   if (url === undefined) {
@@ -93,7 +93,10 @@ export async function fetchManifest(config: ResolvedConfig, git: GitRunner, logF
   const branch = v["manifest.gitBranch"];
   const file = v["manifest.file"];
   const dir = v.manifestCloneDir;
-  const result = await cloneOrUpdate(git, { url, branch, dir, attempts: v["prerun.gitAttempts"], retryDelayMs: v["prerun.gitRetryDelay"] * 1000, logFile });
+  const result = await cloneOrUpdate(git, { url, branch, dir, attempts: v["prerun.gitAttempts"], retryDelayMs: v["prerun.gitRetryDelay"] * 1000, logFile, ...(signal === undefined ? {} : { signal }) });
+  if (result.status === "failed" && signal?.aborted === true) {
+    throw new BbsError("BBS_INTERRUPTED", `prerun interrupted while reading the manifest repository ${url}`, { hint: "nothing was changed; run `bbs prerun` again" });
+  }
   if (result.status === "failed") {
     throw new BbsError("BBS_COMMAND_FAILED", `cannot clone or update the manifest repository ${url} (branch ${branch}): ${result.reason}`, {
       hint: `check manifest.gitUrl and manifest.gitBranch, and that this node can reach the git server; git's output is in ${result.logFile}`,

@@ -12,7 +12,7 @@
 // (kill -9, reboot) is taken over.
 
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { BbsError } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
@@ -53,6 +53,14 @@ function assertCentralNode(config: ResolvedConfig): void {
   if (config.nodeId !== central) {
     throw new BbsError("BBS_PRECONDITION", `prerun runs on the central node ${central}, not on ${config.nodeId}`, {
       hint: `run it on the central node (--host ${central}), or change central.nodeId in global.yaml`,
+    });
+  }
+  const centralDir = resolve(config.values["central.dir"]);
+  const runsDir = resolve(config.values["central.runsDir"]);
+  const within = relative(centralDir, runsDir);
+  if (within === "" || (!within.startsWith("..") && !isAbsolute(within))) {
+    throw new BbsError("BBS_CONFIG_INVALID", `central.runsDir ${runsDir} is inside central.dir ${centralDir}`, {
+      hint: "central.dir is a symlink to the current run in central.runsDir: put central.runsDir beside it (the default is ${central.dir}-runs)",
     });
   }
 }
@@ -114,7 +122,7 @@ async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: Pre
   // The manifest first: a manifest or config error must not leave central.dir on an empty run.
   emit({ type: "step-started", at: new Date(), step: "manifest" });
   const manifestStarted = performance.now();
-  const manifest = await readManifest(config, git);
+  const manifest = await readManifest(config, git, options.signal);
   const snapshotTime = options.snapshotDate ?? startedAt;
   const { runId, runDir } = createRunDir(v["central.runsDir"], snapshotTime);
   const info: RunInfo = {

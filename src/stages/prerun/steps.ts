@@ -38,13 +38,13 @@ function note(context: StepContext, step: PrerunStep, message: string, level: "i
 }
 
 /** Reads the manifest the config names (its git output goes to `<logDir>/prerun-manifest.git.log`). */
-export function readManifest(config: ResolvedConfig, git: GitRunner): Promise<Manifest> {
-  return fetchManifest(config, git, join(config.values.logDir, "prerun-manifest.git.log"));
+export function readManifest(config: ResolvedConfig, git: GitRunner, signal?: AbortSignal): Promise<Manifest> {
+  return fetchManifest(config, git, join(config.values.logDir, "prerun-manifest.git.log"), signal);
 }
 
 /** The manifest step; a full prerun reads the manifest before it starts the run (`manifest`), so a bad one changes nothing. */
 export async function manifestStep(context: StepContext, manifest?: Manifest): Promise<StepSummary> {
-  manifest ??= await readManifest(context.config, context.git);
+  manifest ??= await readManifest(context.config, context.git, context.signal);
   writeManifestState(context.runDir, { source: manifest.source, packages: manifest.packages, readAt: new Date().toISOString() });
   const from = manifest.source.kind === "git" ? `${manifest.source.url} (${manifest.source.branch}, ${manifest.source.commit.slice(0, 7)}): ${manifest.source.file}` : manifest.source.path;
   return `${manifest.packages.length} packages in ${from}`;

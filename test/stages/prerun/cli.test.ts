@@ -54,12 +54,14 @@ describe("bbs prerun, user errors", () => {
     expect(misplaced.stderr).toContain("error[BBS_USAGE]: --snapshot-date applies to the sources step");
   });
 
-  it("runs on the central node only", async () => {
+  it("runs on the central node only, with the runs beside central.dir", async () => {
     const resolved = config.load();
     await expect(runPrerun({ ...resolved, nodeId: "builder1" })).rejects.toMatchObject({
       code: "BBS_PRECONDITION",
       message: "prerun runs on the central node local, not on builder1",
     });
+    const inside = { ...resolved, values: { ...resolved.values, "central.runsDir": join(centralDir, "runs") } };
+    await expect(runPrerun(inside)).rejects.toMatchObject({ code: "BBS_CONFIG_INVALID", message: expect.stringContaining("is inside central.dir") });
   });
 });
 

@@ -47,6 +47,22 @@ describe("the prerun lock", () => {
     expect(done.exitCode, done.all).toBe(0);
   });
 
+  it("is released when a prerun is stopped by SIGTERM, which exits 130 and leaves the run preparing", async () => {
+    const { cli, centralDir } = setup("terminated");
+    // Held at the clone of one package: the other clones go on, then the step waits for it.
+    const gate = gateTool(join(root, "terminated", "gate"), "git", ["*/preBase.git"]);
+    const stopped = cli.run(["prerun"], { env: { BBS_GIT_CMD: gate.command } });
+    await gate.reached();
+    stopped.kill("SIGTERM");
+    const result = await stopped;
+    expect(result.exitCode, result.all).toBe(130);
+    expect(result.stderr).toContain("error[BBS_INTERRUPTED]: prerun interrupted during the sources step");
+    expect(JSON.parse(readFileSync(join(centralDir, "run.json"), "utf8"))).toMatchObject({ status: "preparing" });
+    const next = await cli.run(["prerun"]);
+    expect(next.exitCode, next.all).toBe(0);
+    expect(next.all).not.toContain("took over the lock");
+  });
+
   it("is taken over after kill -9, and the new run publishes complete files", async () => {
     const { cli, centralDir, runsDir } = setup("killed");
     const gate = gateTool(join(root, "killed", "gate"), "tar", ["zcf"]);

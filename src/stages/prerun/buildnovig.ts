@@ -1,13 +1,15 @@
-// One STAGE1 `buildnovig` job (spec 3.7, 6.9): runs the tarball command,
-// writes `<pkg>.buildnovig-out.txt` and `<pkg>.buildnovig-summary.dcf` into
-// the job directory, and a `<pkg>.buildnovig-MISSING` marker when the
-// tarball was not made.
+// One STAGE1 `buildnovig` job (spec 3.7, 6.9) on the job engine's command
+// runner: BBS's out file (command header + output), the summary with
+// PackageFile / PackageFileSize, and a `<pkg>.buildnovig-MISSING` marker
+// when the tarball was not made.
 
-import { statSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
-import { formatBbsDate } from "../../util/bbs-date.js";
-import { writeFileAtomic } from "../../util/fs.js";
+import { runCommandJob } from "../../jobs/command-job.js";
+import { filesToDeliver, jobFiles } from "../../jobs/outfile.js";
+import { packageFileExtras, writeSummary } from "../../jobs/summary.js";
+
+export const BUILDNOVIG_STAGE = "buildnovig";
 
 export interface BuildnovigJob {
   package: string;
@@ -30,37 +32,29 @@ export interface BuildnovigResult {
 }
 
 export async function runBuildnovigJob(job: BuildnovigJob): Promise<BuildnovigResult> {
-  const prefix = join(job.jobDir, `${job.package}.buildnovig`);
-  const startedAt = new Date();
-  const run = await execa(job.command, {
-    shell: true,
+  const files = jobFiles(job.jobDir, job.package, BUILDNOVIG_STAGE);
+  const run = await runCommandJob({
+    command: job.command,
     cwd: job.cwd,
-    reject: false,
-    stdin: "ignore",
-    all: true,
-    timeout: job.timeoutMs,
-    forceKillAfterDelay: job.killGraceMs,
-    ...(job.signal === undefined ? {} : { cancelSignal: job.signal }),
+    outputFile: files.outFile,
+    timeoutMs: job.timeoutMs,
+    killGraceMs: job.killGraceMs,
+    ...(job.signal === undefined ? {} : { signal: job.signal }),
   });
-  const endedAt = new Date();
-  const elapsedSeconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
-  writeFileSync(`${prefix}-out.txt`, `${run.all ?? ""}`);
-  const size = statSync(join(job.cwd, job.product), { throwIfNoEntry: false })?.size;
-  const timedOut = run.timedOut === true;
-  const status = timedOut ? "TIMEOUT" : run.exitCode === 0 && size !== undefined ? "OK" : "ERROR";
-  if (size === undefined) writeFileSync(`${prefix}-MISSING`, "");
-  const lines = [
-    `Package: ${job.package}`,
-    `Version: ${job.version}`,
-    `Command: ${job.command}`,
-    `StartedAt: ${formatBbsDate(startedAt)}`,
-    `EndedAt: ${formatBbsDate(endedAt)}`,
-    `EllapsedTime: ${elapsedSeconds.toFixed(1)} seconds`,
-    `RetCode: ${timedOut || run.exitCode === undefined ? "None" : String(run.exitCode)}`,
-    `Status: ${status}`,
-    `PackageFile: ${size === undefined ? "None" : job.product}`,
-    `PackageFileSize: ${size === undefined ? "NA" : `${size} bytes`}`,
-  ];
-  writeFileAtomic(`${prefix}-summary.dcf`, `${lines.join("\n")}\n`);
-  return { status, elapsedSeconds };
+  const productPath = join(job.cwd, job.product);
+  const status = run.timedOut ? "TIMEOUT" : run.retCode === 0 && existsSync(productPath) ? "OK" : "ERROR";
+  writeSummary(files.summaryFile, {
+    package: job.package,
+    version: job.version,
+    command: job.command,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    elapsedSeconds: run.elapsedSeconds,
+    retCode: run.retCode,
+    status,
+    extras: packageFileExtras(productPath, job.product),
+  });
+  // The -MISSING marker when there is no tarball (the tarball itself is moved by the caller).
+  filesToDeliver(files, productPath);
+  return { status, elapsedSeconds: run.elapsedSeconds };
 }

@@ -8,10 +8,12 @@
 // to the package's git log file; local queries (rev-parse, log, checkout) are
 // quick and their output is read directly.
 
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
+import { runProcess } from "../../jobs/process.js";
+import { shellCommand, splitShellWords } from "../../transport/shell.js";
 import { errorMessage } from "../../util/errors.js";
 import { swapDirectory, temporaryPathFor } from "../../util/fs.js";
 
@@ -85,41 +87,42 @@ export interface GitRunnerOptions {
   killGraceMs?: number;
 }
 
-/** The git runner over real processes. */
+/**
+ * The git runner over real processes: network operations through the job
+ * engine's runProcess (a process group, killed whole on timeout or
+ * cancellation), local queries directly. `command` is shell text, as
+ * `tools.git` is (`git`, or a path, with options if needed).
+ */
 export function createGitRunner(options: GitRunnerOptions): GitRunner {
   const command = options.command ?? "git";
+  const [executable = "git", ...leadingArgs] = splitShellWords(command, "tools.git");
   const env = gitEnvironment();
   return {
     command,
     async network(args, { cwd, logFile, signal }) {
       mkdirSync(dirname(logFile), { recursive: true });
       appendFileSync(logFile, `$ git ${args.join(" ")}\n`);
-      const before = readLog(logFile).length;
-      const result = await execa(command, args, {
-        cwd,
+      const before = statSync(logFile).size;
+      const result = await runProcess({
+        command: `${command} ${shellCommand(args)}`,
+        outputFile: logFile,
         env,
-        reject: false,
-        stdin: "ignore",
-        stdout: { file: logFile, append: true },
-        stderr: { file: logFile, append: true },
-        timeout: options.timeoutMs,
-        forceKillAfterDelay: options.killGraceMs ?? 10_000,
-        cancelSignal: signal,
+        timeoutMs: options.timeoutMs,
+        ...(cwd === undefined ? {} : { cwd }),
+        ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
+        ...(signal === undefined ? {} : { signal }),
       });
-      if (result.exitCode === 0 && !result.failed) return { ok: true, timedOut: false, cancelled: false };
-      const timedOut = result.timedOut === true;
-      const cancelled = result.isCanceled === true;
-      const output = readLog(logFile).slice(before);
-      const reason = timedOut
+      if (result.exitCode === 0) return { ok: true, timedOut: false, cancelled: false };
+      const reason = result.timedOut
         ? `git ${args[0] ?? ""} timed out after ${Number((options.timeoutMs / 1000).toFixed(1))} s`
-        : cancelled
+        : result.cancelled
           ? `git ${args[0] ?? ""} was cancelled`
-          : gitFailureReason(output || result.originalMessage || result.shortMessage || "");
-      appendFileSync(logFile, `(exit ${result.exitCode ?? "none"}: ${reason})\n`);
-      return { ok: false, timedOut, cancelled, reason };
+          : (result.spawnError ?? gitFailureReason(readLogFrom(logFile, before)));
+      appendFileSync(logFile, `(exit ${result.exitCode ?? result.signal ?? "none"}: ${reason})\n`);
+      return { ok: false, timedOut: result.timedOut, cancelled: result.cancelled, reason };
     },
     async query(args, cwd) {
-      const result = await execa(command, ["-C", cwd, ...args], { env, reject: false, stdin: "ignore" });
+      const result = await execa(executable, [...leadingArgs, "-C", cwd, ...args], { env, reject: false, stdin: "ignore" });
       if (result.exitCode !== 0 || result.failed) {
         throw new GitCommandError(args, gitFailureReason(`${result.stderr}\n${result.stdout}`) || (result.shortMessage ?? "failed"));
       }
@@ -128,9 +131,10 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
   };
 }
 
-function readLog(path: string): string {
+/** The log from byte `from` on (git's output of the last command). */
+function readLogFrom(path: string, from: number): string {
   try {
-    return readFileSync(path, "utf8");
+    return readFileSync(path).subarray(from).toString("utf8");
   } catch {
     return "";
   }

@@ -7,14 +7,16 @@
 // git_last_commit_date lost its time), and a field's continuation lines go
 // with it.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
+import { runProcess } from "../../jobs/process.js";
+import { quoteForShell } from "../../transport/shell.js";
 import type { ResolvedConfig } from "../../config/load.js";
 import { injectDescriptionFields } from "../../rpkg/description.js";
 import { BbsError } from "../../util/errors.js";
 import { gitLogFileName, readGitLog } from "./gitlog.js";
+import { interruptedError } from "./progress.js";
 
 /** The fields injected into a package's DESCRIPTION, in order. */
 export function injectedFields(gitlogFile: string, repository: string | undefined): [string, string][] {
@@ -34,16 +36,12 @@ export function repositoryField(config: ResolvedConfig): string | undefined {
   return config.values.buildType === "cran" ? undefined : `Bioconductor ${config.values.biocVersion}`;
 }
 
-function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./=:@%+,-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
  * Syncs `packages` from `meat0Dir` into `meatDir` (nothing else is kept
  * there), with `tools.rsync` and `tools.rsyncOptions`; rsync's output goes to
  * `logFile`. Throws BBS_COMMAND_FAILED when rsync fails.
  */
-export async function syncMeat(config: ResolvedConfig, packages: readonly string[], logFile: string): Promise<void> {
+export async function syncMeat(config: ResolvedConfig, packages: readonly string[], logFile: string, signal?: AbortSignal): Promise<void> {
   const v = config.values;
   mkdirSync(v.meatDir, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), "bbs-meat-filter-"));
@@ -54,15 +52,17 @@ export async function syncMeat(config: ResolvedConfig, packages: readonly string
     v["tools.rsync"],
     v["tools.rsyncOptions"],
     "-pt",
-    `--filter=${shellQuote(`merge ${filter}`)}`,
-    `${shellQuote(v.meat0Dir)}/`,
-    `${shellQuote(v.meatDir)}/`,
+    quoteForShell(`--filter=merge ${filter}`),
+    `${quoteForShell(v.meat0Dir)}/`,
+    `${quoteForShell(v.meatDir)}/`,
   ].join(" ");
   try {
-    const result = await execa(command, { shell: true, reject: false, stdin: "ignore", all: true });
-    writeFileSync(logFile, `$ ${command}\n${result.all ?? ""}\n`);
+    writeFileSync(logFile, `$ ${command}\n`);
+    const result = await runProcess({ command, outputFile: logFile, ...(signal === undefined ? {} : { signal }) });
+    if (result.cancelled) throw interruptedError("inject");
     if (result.exitCode !== 0) {
-      throw new BbsError("BBS_COMMAND_FAILED", `rsync of ${v.meat0Dir} into ${v.meatDir} failed (exit ${result.exitCode ?? "none"}): ${(result.all ?? "").trim().split("\n").pop() ?? ""}`, {
+      const last = readFileSync(logFile, "utf8").trim().split("\n").pop() ?? "";
+      throw new BbsError("BBS_COMMAND_FAILED", `rsync of ${v.meat0Dir} into ${v.meatDir} failed (${result.spawnError ?? `exit ${result.exitCode ?? result.signal ?? "none"}`}): ${last}`, {
         hint: `check tools.rsync and tools.rsyncOptions; rsync's output is in ${logFile}`,
       });
     }

@@ -11,7 +11,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
+import { runProcess } from "../../jobs/process.js";
+import { shellCommand } from "../../transport/shell.js";
 import { BbsError } from "../../util/errors.js";
 
 /** The maintainer R derived (`Name <email>`), or why there is none. */
@@ -39,7 +40,7 @@ close(out)
 `;
 
 export interface EvaluateMaintainersOptions {
-  /** Rscript (config `r.rscriptCmd`). */
+  /** Rscript (config `r.rscriptCmd`, shell text). */
   rscript: string;
   /** Time allowed to one R process before the package it is on counts as hanging. */
   timeoutMs?: number;
@@ -61,14 +62,16 @@ export async function evaluateMaintainers(paths: readonly string[], options: Eva
     writeFileSync(script, SCRIPT);
     writeFileSync(list, `${paths.join("\n")}\n`);
     writeFileSync(output, "");
+    const log = join(work, "R.log");
     let first = 1;
     while (first <= paths.length) {
-      const run = await execa(options.rscript, ["--vanilla", script, list, output, String(first)], {
+      const run = await runProcess({
+        command: `${options.rscript} --vanilla ${shellCommand([script, list, output, String(first)])}`,
         cwd: work,
         env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8" },
-        reject: false,
-        stdin: "ignore",
-        timeout: options.timeoutMs ?? 600_000,
+        outputFile: log,
+        truncateOutput: true,
+        timeoutMs: options.timeoutMs ?? 600_000,
       });
       for (const [index, result] of parseOutput(readFileSync(output, "utf8"))) {
         const path = paths[index - 1];
@@ -76,13 +79,14 @@ export async function evaluateMaintainers(paths: readonly string[], options: Eva
       }
       const next = paths.findIndex((path) => !results.has(path));
       if (next === -1) break;
-      if (!run.timedOut && (run.exitCode === undefined || run.exitCode === 126 || run.exitCode === 127)) {
+      const lastLine = readFileSync(log, "utf8").trim().split("\n").pop() ?? "";
+      if (run.spawnError !== undefined || run.exitCode === 126 || run.exitCode === 127) {
         // R could not start: R itself is missing or broken, not a package.
-        throw new BbsError("BBS_COMMAND_FAILED", `${options.rscript} could not run to evaluate Authors@R fields: ${run.stderr.trim() || run.shortMessage}`, {
+        throw new BbsError("BBS_COMMAND_FAILED", `${options.rscript} could not run to evaluate Authors@R fields: ${run.spawnError ?? lastLine}`, {
           hint: "check r.rscriptCmd (rHome) in the configuration: prerun needs R to derive maintainers from Authors@R",
         });
       }
-      const why = run.timedOut ? "R did not finish evaluating Authors@R (timed out)" : `R exited while evaluating Authors@R (${run.stderr.trim().split("\n").pop() ?? `exit ${run.exitCode}`})`;
+      const why = run.timedOut ? "R did not finish evaluating Authors@R (timed out)" : `R exited while evaluating Authors@R (${lastLine || `exit ${run.exitCode ?? run.signal ?? "none"}`})`;
       results.set(paths[next]!, { ok: false, reason: why });
       first = next + 2;
     }

@@ -16,6 +16,7 @@ import type { ResolvedConfig } from "../../config/load.js";
 import { BbsError } from "../../util/errors.js";
 import { readInputFile } from "../../util/fs.js";
 import { cloneOrUpdate, type GitRunner } from "./git.js";
+import { interruptedError } from "./progress.js";
 
 export interface Manifest {
   /** Package names in manifest order. */
@@ -95,7 +96,7 @@ export async function fetchManifest(config: ResolvedConfig, git: GitRunner, logF
   const dir = v.manifestCloneDir;
   const result = await cloneOrUpdate(git, { url, branch, dir, attempts: v["prerun.gitAttempts"], retryDelayMs: v["prerun.gitRetryDelay"] * 1000, logFile, ...(signal === undefined ? {} : { signal }) });
   if (result.status === "failed" && signal?.aborted === true) {
-    throw new BbsError("BBS_INTERRUPTED", `prerun interrupted while reading the manifest repository ${url}`, { hint: "nothing was changed; run `bbs prerun` again" });
+    throw interruptedError("manifest");
   }
   if (result.status === "failed") {
     throw new BbsError("BBS_COMMAND_FAILED", `cannot clone or update the manifest repository ${url} (branch ${branch}): ${result.reason}`, {

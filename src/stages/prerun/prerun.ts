@@ -17,7 +17,7 @@ import type { ResolvedConfig } from "../../config/load.js";
 import { BbsError } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
 import { createGitRunner, type GitRunner } from "./git.js";
-import { PRERUN_STEPS, type PrerunListener, type PrerunStep } from "./progress.js";
+import { interruptedError, PRERUN_STEPS, type PrerunListener, type PrerunStep } from "./progress.js";
 import { createRunDir, currentRunDir, isRunId, pruneRuns, readRunInfo, switchCurrentRun, writeRunInfo, type RunInfo } from "./run-dir.js";
 import { formatSnapshotDate } from "./snapshot.js";
 import { manifestStep, readManifest, sourcesStep, STEP_FUNCTIONS, type StepContext } from "./steps.js";
@@ -99,21 +99,16 @@ function gitRunnerFor(config: ResolvedConfig): GitRunner {
 
 /** Runs one step: events, then run.json updated. `started` when the step began before its context existed. */
 async function runStep(context: StepContext, step: PrerunStep, run: (context: StepContext) => Promise<string>, started?: number): Promise<void> {
-  if (context.signal?.aborted) throw interrupted(step);
+  if (context.signal?.aborted) throw interruptedError(step);
   if (started === undefined) context.emit({ type: "step-started", at: new Date(), step });
   const startedAt = started ?? performance.now();
   const summary = await run(context);
-  if (context.signal?.aborted) throw interrupted(step);
+  if (context.signal?.aborted) throw interruptedError(step);
   context.info.prerun.steps[step] = new Date().toISOString();
   writeRunInfo(context.runDir, context.info);
   context.emit({ type: "step-finished", at: new Date(), step, seconds: (performance.now() - startedAt) / 1000, summary });
 }
 
-function interrupted(step: PrerunStep): BbsError {
-  return new BbsError("BBS_INTERRUPTED", `prerun interrupted during the ${step} step`, {
-    hint: "the run stays `preparing`; run `bbs prerun` again (a new run), or finish this one with `bbs prerun --only <step>`",
-  });
-}
 
 async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: PrerunListener): Promise<PrerunResult> {
   const v = config.values;

@@ -2,6 +2,8 @@
 // text form: the CLI prints one line per event, timestamped, so a cron log
 // reads as a timeline.
 
+import { BbsError } from "../../util/errors.js";
+
 export const PRERUN_STEPS = ["manifest", "sources", "index", "inject", "target-repo"] as const;
 export type PrerunStep = (typeof PRERUN_STEPS)[number];
 
@@ -15,6 +17,13 @@ export type PrerunEvent =
   | { type: "run-finished"; at: Date; runId: string; seconds: number; summary: string };
 
 export type PrerunListener = (event: PrerunEvent) => void;
+
+/** What a step throws when SIGINT/SIGTERM stopped it. */
+export function interruptedError(step: PrerunStep): BbsError {
+  return new BbsError("BBS_INTERRUPTED", `prerun interrupted during the ${step} step`, {
+    hint: "the run stays `preparing`; run `bbs prerun` again (a new run), or finish this one with `bbs prerun --only <step>`",
+  });
+}
 
 function pad(value: number, width = 2): string {
   return String(value).padStart(width, "0");

@@ -60,7 +60,9 @@ export async function syncSources(options: SyncSourcesOptions): Promise<PackageS
     },
   }));
   const results = await runParallel(tasks, {
+    pool: "sources",
     slots: v["slots.prerun"],
+    notRun: (name): PackageSource => ({ package: name, status: "failed", url: packageGitUrl(v.packageGitUrl, name), branch, reason: "cancelled before it started", attempts: 0, seconds: 0 }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onFinished: (name, source, done, total) =>
       options.emit?.({ type: "package", at: new Date(), step: "sources", package: name, status: source.status, detail: describeSource(source), done, total }),

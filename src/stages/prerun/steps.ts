@@ -118,7 +118,7 @@ function hasCommit(source: PackageSource): source is PackageSource & { shortComm
 export async function injectStep(context: StepContext): Promise<StepSummary> {
   const { config, runDir } = context;
   const names = readMeatIndex(join(runDir, MEAT_INDEX_FILE)).map((record) => record.package);
-  await syncMeat(config, names, join(context.logDir, "meat-rsync.log"));
+  await syncMeat(config, names, join(context.logDir, "meat-rsync.log"), context.signal);
   const repository = repositoryField(config);
   injectFields(config.values.meatDir, join(runDir, GITLOG_DIR), names, repository);
   return `${names.length} source trees in ${config.values.meatDir}, git fields${repository === undefined ? "" : ` and Repository: ${repository}`} injected`;

@@ -73,7 +73,9 @@ export async function makeTargetRepo(options: MakeTargetRepoOptions): Promise<Ta
       },
     }));
     const results = await runParallel(tasks, {
+      pool: "buildnovig",
       slots: v["slots.prerun"],
+      notRun: () => ({ status: "ERROR", elapsedSeconds: 0 }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onFinished: (name, result, done, total) =>
         options.emit?.({ type: "package", at: new Date(), step: "target-repo", package: name, status: result.status, detail: `[${formatSeconds(result.elapsedSeconds)}]`, done, total }),

@@ -9,28 +9,22 @@
 //          --rounds N     measurements of each configuration, alternating (default 1)
 
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runPrerun } from "../../src/stages/prerun/prerun.js";
 import type { PrerunEvent, PrerunStep } from "../../src/stages/prerun/progress.js";
 import { materializeScenario, syntheticScenario } from "../../test/fixtures/scenarios.js";
 import { writeTestConfig, type TestConfig } from "../../test/fixtures/test-config.js";
 import type { GitServer } from "../../test/fixtures/git-server.js";
+import { numberOption, type Benchmark } from "../types.js";
 
 interface Timing {
   total: number;
   steps: Map<PrerunStep, number>;
 }
 
-function option(args: readonly string[], name: string, fallback: number): number {
-  const index = args.indexOf(`--${name}`);
-  if (index === -1) return fallback;
-  const value = Number(args[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`option --${name}: expected a positive integer, got ${args[index + 1] ?? "nothing"}`);
-  return value;
-}
-
-async function timedPrerun(config: TestConfig): Promise<Timing> {
+async function timedPrerun(config: TestConfig, label: string): Promise<Timing> {
+  process.stdout.write(`  ${label} (load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}, ${availableParallelism()} CPUs)\n`);
   const steps = new Map<PrerunStep, number>();
   const started = performance.now();
   await runPrerun(config.load(), {
@@ -60,13 +54,13 @@ function printComparison(title: string, sequential: Timing[], parallel: Timing[]
   for (const step of ["sources", "index", "inject", "target-repo"] as const) row(`  ${step}`, (t) => t.steps.get(step));
 }
 
-export const prerunBenchmark = {
+export const prerunBenchmark: Benchmark = {
   name: "prerun",
   description: "bbs prerun of generated packages from local bare repos: parallel slots vs one at a time",
   async run(args: readonly string[]): Promise<void> {
-    const count = option(args, "packages", 300);
-    const slots = option(args, "slots", 4);
-    const rounds = option(args, "rounds", 1);
+    const count = Math.round(numberOption(args, "packages", 300));
+    const slots = Math.round(numberOption(args, "slots", 4));
+    const rounds = Math.round(numberOption(args, "rounds", 1));
     const root = mkdtempSync(join(tmpdir(), "bbs-bench-prerun-"));
     try {
       process.stdout.write(`generating ${count} packages and their git repos in ${root} ...\n`);
@@ -80,12 +74,12 @@ export const prerunBenchmark = {
         const order = round % 2 === 0 ? (["sequential", "parallel"] as const) : (["parallel", "sequential"] as const);
         for (const kind of order) {
           const config = benchConfig(join(root, `${kind}-${round}`), server, kind === "parallel" ? slots : 1);
-          first[kind].push(await timedPrerun(config));
+          first[kind].push(await timedPrerun(config, `first night, ${kind === "parallel" ? `${slots} slots` : "1 slot"}`));
         }
         await server.commitChange("synth0001", { touch: "NEWS" });
         for (const kind of order) {
           const config = benchConfig(join(root, `${kind}-${round}`), server, kind === "parallel" ? slots : 1);
-          next[kind].push(await timedPrerun(config));
+          next[kind].push(await timedPrerun(config, `next night, ${kind === "parallel" ? `${slots} slots` : "1 slot"}`));
         }
       }
       printComparison(`first night: ${count} packages cloned into an empty MEAT0 (median of ${rounds})`, first.sequential, first.parallel, slots);

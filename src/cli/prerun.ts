@@ -68,7 +68,8 @@ function terminalPrinter(): Printer {
     print: (event) => {
       clear();
       if (event.type === "package" && !FAILED.has(event.status)) {
-        status = `${time(event)} ${describeEvent(event)}`.slice(0, Math.max(20, (process.stdout.columns ?? 100) - 1));
+        const width = process.stdout.columns > 0 ? process.stdout.columns : 100;
+        status = `${time(event)} ${describeEvent(event)}`.slice(0, Math.max(20, width - 1));
         process.stdout.write(status);
         return;
       }

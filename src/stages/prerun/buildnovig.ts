@@ -1,9 +1,10 @@
 // One STAGE1 `buildnovig` job (spec 3.7, 6.9) on the job engine's command
 // runner: BBS's out file (command header + output), the summary with
 // PackageFile / PackageFileSize, and a `<pkg>.buildnovig-MISSING` marker
-// when the tarball was not made.
+// when the tarball was not made (or the job failed: its partial archive is
+// removed rather than published).
 
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { runCommandJob } from "../../jobs/command-job.js";
 import { filesToDeliver, jobFiles } from "../../jobs/outfile.js";
@@ -43,6 +44,8 @@ export async function runBuildnovigJob(job: BuildnovigJob): Promise<BuildnovigRe
   });
   const productPath = join(job.cwd, job.product);
   const status = run.timedOut ? "TIMEOUT" : run.retCode === 0 && existsSync(productPath) ? "OK" : "ERROR";
+  // A failed tar leaves a truncated archive behind; BBS delivered it. It is no product.
+  if (status !== "OK") rmSync(productPath, { force: true });
   writeSummary(files.summaryFile, {
     package: job.package,
     version: job.version,

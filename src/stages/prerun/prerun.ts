@@ -109,7 +109,6 @@ async function runStep(context: StepContext, step: PrerunStep, run: (context: St
   context.emit({ type: "step-finished", at: new Date(), step, seconds: (performance.now() - startedAt) / 1000, summary });
 }
 
-
 async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: PrerunListener): Promise<PrerunResult> {
   const v = config.values;
   const startedAt = new Date();

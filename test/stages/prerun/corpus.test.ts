@@ -3,7 +3,7 @@
 // index with the version and maintainer R reads from their DESCRIPTION, and
 // the target repo serves all nine to R.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -61,5 +61,18 @@ describe("prerun of the real corpus", () => {
     const listed = stdout.split("\n").sort();
     const expected = await Promise.all(corpus.packages.map(async (p) => `${p.name} ${p.version} ${(await corpus.server.headCommit(p.name)).shortSha}`));
     expect(listed).toEqual(expected.sort());
+  });
+
+  it("writes PACKAGES byte for byte as R's tools::write_PACKAGES does on the same tarballs", async () => {
+    const copy = join(await dirs.make("corpus-write-packages"), "contrib");
+    mkdirSync(copy);
+    for (const file of readdirSync(join(centralDir, "src", "contrib")).filter((name) => name.endsWith(".tar.gz"))) {
+      cpSync(join(centralDir, "src", "contrib", file), join(copy, file));
+    }
+    const fields = 'c("git_url", "git_branch", "git_last_commit", "git_last_commit_date")';
+    await execa("Rscript", ["--vanilla", "-e", `suppressMessages(tools::write_PACKAGES(commandArgs(TRUE)[1], type = "source", fields = ${fields}))`, copy], {
+      env: { LC_ALL: "C.UTF-8" },
+    });
+    expect(readFileSync(join(centralDir, "src", "contrib", "PACKAGES"), "utf8")).toBe(readFileSync(join(copy, "PACKAGES"), "utf8"));
   });
 });

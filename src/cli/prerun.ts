@@ -24,8 +24,8 @@ export function registerPrerun(program: Command): void {
       const snapshotDate = options.snapshotDate === undefined ? undefined : parseSnapshotDate(options.snapshotDate);
       const controller = new AbortController();
       const stop = (signal: NodeJS.Signals): void => controller.abort(signal);
-      // `on`, not `once`: a listener must still be there when execa's signal-exit handler looks,
-      // or it re-raises the signal and the process dies before prerun stops cleanly.
+      // `on`, not `once`: a listener must still be there when a library's signal-exit handler
+      // looks (execa's), or it re-raises the signal and the process dies before prerun stops cleanly.
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
       const printer = process.stdout.isTTY === true ? terminalPrinter() : logPrinter();

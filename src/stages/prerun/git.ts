@@ -11,11 +11,11 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa } from "execa";
 import { runProcess } from "../../jobs/process.js";
 import { shellCommand, splitShellWords } from "../../transport/shell.js";
 import { errorMessage } from "../../util/errors.js";
 import { swapDirectory, temporaryPathFor } from "../../util/fs.js";
+import { runTool } from "../../util/tool.js";
 
 /** The commit a clone is at. */
 export interface CommitInfo {
@@ -122,9 +122,9 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
       return { ok: false, timedOut: result.timedOut, cancelled: result.cancelled, reason };
     },
     async query(args, cwd) {
-      const result = await execa(executable, [...leadingArgs, "-C", cwd, ...args], { env, reject: false, stdin: "ignore" });
-      if (result.exitCode !== 0 || result.failed) {
-        throw new GitCommandError(args, gitFailureReason(`${result.stderr}\n${result.stdout}`) || (result.shortMessage ?? "failed"));
+      const result = await runTool(executable, [...leadingArgs, "-C", cwd, ...args], { env });
+      if (result.exitCode !== 0) {
+        throw new GitCommandError(args, result.spawnError ?? gitFailureReason(`${result.stderr}\n${result.stdout}`));
       }
       return result.stdout.trim();
     },

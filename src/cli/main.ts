@@ -7,8 +7,9 @@ import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util
 import { registerConfigCommands } from "./config.js";
 import { registerNotify } from "./notify.js";
 import { registerPostrun } from "./postrun.js";
+import { registerPrerun } from "./prerun.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPostrun, registerNotify];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerPostrun, registerNotify];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

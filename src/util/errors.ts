@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   BBS_TRANSPORT_FAILED: { exit: EXIT.FAILED, summary: "Sending or fetching files to/from the central node failed" },
   BBS_MAIL_FAILED: { exit: EXIT.FAILED, summary: "Some emails could not be delivered" },
   BBS_VERIFY_FAILED: { exit: EXIT.FAILED, summary: "A published result did not verify" },
+  BBS_INTERRUPTED: { exit: EXIT.INTERRUPTED, summary: "Stopped by SIGINT or SIGTERM before the work was done" },
   BBS_INTERNAL: { exit: EXIT.INTERNAL, summary: "Internal error (a bug in bbs)" },
 } as const satisfies Record<string, { exit: ExitCode; summary: string }>;
 

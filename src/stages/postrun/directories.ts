@@ -1,11 +1,10 @@
 // Directories postrun publishes (OUTGOING, the published report) are
-// assembled next to their final place and switched in with renames, so a
-// reader (biocpush's update, a web server) sees the old tree or the new one,
-// never a half-filled one.
+// assembled next to their final place and switched in with renames
+// (util/fs swapDirectory), so a reader (biocpush's update, a web server) sees
+// the old tree or the new one, never a half-filled one.
 
-import { copyFileSync, linkSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, linkSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { temporaryPathFor } from "../../util/fs.js";
 
 /** A fresh hidden directory name next to `dir`, for assembling its replacement. */
 export function stagingPathFor(dir: string): string {
@@ -22,28 +21,6 @@ export function removeStaleStaging(dir: string): void {
     return;
   }
   for (const name of names) if (name.startsWith(prefix)) rmSync(join(dirname(dir), name), { recursive: true, force: true });
-}
-
-/**
- * Puts `replacement` in place of `dir` with two renames (`dir` is briefly
- * absent between them when it existed); the old tree is removed last.
- */
-export function swapInDirectory(replacement: string, dir: string): void {
-  const old = temporaryPathFor(dir);
-  let hadOld = true;
-  try {
-    renameSync(dir, old);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    hadOld = false;
-  }
-  try {
-    renameSync(replacement, dir);
-  } catch (error) {
-    if (hadOld) renameSync(old, dir);
-    throw error;
-  }
-  if (hadOld) rmSync(old, { recursive: true, force: true });
 }
 
 /** Hard-links `source` to `target` (BBS: OUTGOING shares the products' inodes); copies across filesystems. Returns how. */

@@ -24,10 +24,10 @@ import { sortCaseInsensitively, type MeatIndexRecord } from "../../rpkg/meat-ind
 import { writePackagesIndex } from "../../rpkg/packages-index.js";
 import { isSupportedOn } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";
-import { writeFileAtomic } from "../../util/fs.js";
 import { writeBinaryPackagesIndex } from "./binary-index.js";
 import { blockReason } from "./blocking.js";
-import { linkOrCopy, removeStaleStaging, stagingPathFor, swapInDirectory } from "./directories.js";
+import { swapDirectory, writeFileAtomic } from "../../util/fs.js";
+import { linkOrCopy, removeStaleStaging, stagingPathFor } from "./directories.js";
 
 export const OUTGOING_DIR = "OUTGOING";
 export const MANUALS_DIR = "manuals";
@@ -88,7 +88,7 @@ export async function makeOutgoing(input: OutgoingInput): Promise<OutgoingReport
   try {
     const report = await fillOutgoing(staging, input);
     writeFileAtomic(join(input.runDir, OUTGOING_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
-    swapInDirectory(staging, final);
+    swapDirectory(staging, final);
     return report;
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });

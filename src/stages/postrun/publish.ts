@@ -14,9 +14,9 @@ import { basename, dirname, join, posix } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { destinationTransport, parseDestination, type Destination } from "../../transport/index.js";
 import { BbsError } from "../../util/errors.js";
-import { temporaryPathFor } from "../../util/fs.js";
+import { swapDirectory, temporaryPathFor } from "../../util/fs.js";
 import { runTool } from "../../util/tool.js";
-import { removeStaleStaging, stagingPathFor, swapInDirectory } from "./directories.js";
+import { removeStaleStaging, stagingPathFor } from "./directories.js";
 
 export const REPORT_ARCHIVE = "report.tgz";
 
@@ -75,7 +75,7 @@ export async function publishReport(reportDir: string, config: ResolvedConfig, d
     const staging = stagingPathFor(finalDir);
     const transport = destinationTransport(parent, KEY, config);
     const result = await transport.put(reportDir, basename(staging));
-    swapInDirectory(staging, finalDir);
+    swapDirectory(staging, finalDir);
     return { destination: finalDir, kind: "local", passes: [result.transferred], transferred: result.transferred.length, deleted: 0 };
   }
   const login = destination.user === undefined ? destination.host : `${destination.user}@${destination.host}`;

@@ -4,12 +4,13 @@
 // meat and skipped indexes) and products-in trees written by each builder:
 // summaries through src/jobs/summary.ts and real products (products.ts).
 
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { stringify } from "yaml";
 import { writeEndOfRun, writeSummary } from "../../../src/jobs/summary.js";
 import { writeMeatIndex, writeSkippedIndex, type MeatIndexRecord } from "../../../src/rpkg/meat-index.js";
 import type { Stage } from "../../../src/results/status.js";
+import { switchCurrentRun, writeRunInfo } from "../../../src/stages/prerun/run-dir.js";
 import { writeTestConfig, type TestConfig, type YamlMap } from "../../fixtures/test-config.js";
 import type { Products } from "./products.js";
 
@@ -42,17 +43,24 @@ export function threeNodeConfig(workDir: string, global: YamlMap = {}): TestConf
   return config;
 }
 
-/** A run directory under central.runsDir with central.dir pointing at it, run.json and the indexes. */
+/** A run directory under central.runsDir as prerun leaves it: central.dir switched to it, run.json and the indexes. */
 export function startRun(config: TestConfig, records: readonly MeatIndexRecord[], skipped: readonly string[] = []): string {
   const values = config.load().values;
   const runDir = join(values["central.runsDir"], RUN_ID);
   mkdirSync(runDir, { recursive: true });
-  mkdirSync(dirname(values["central.dir"]), { recursive: true });
-  symlinkSync(relative(dirname(values["central.dir"]), runDir), values["central.dir"]);
-  writeFileSync(
-    join(runDir, "run.json"),
-    JSON.stringify({ runId: RUN_ID, snapshotDate: "2026-11-21 13:55 -0500 (Sat, 21 Nov 2026)", snapshotTime: SNAPSHOT.toISOString(), biocVersion: "3.16", buildType: "bioc", packages: records.length }),
-  );
+  switchCurrentRun(values["central.dir"], runDir, values["central.runsDir"]);
+  writeRunInfo(runDir, {
+    runId: RUN_ID,
+    snapshotDate: "2026-11-21 13:55 -0500 (Sat, 21 Nov 2026)",
+    snapshotTime: SNAPSHOT.toISOString(),
+    cutoff: null,
+    biocVersion: values.biocVersion,
+    buildType: values.buildType,
+    packages: records.length,
+    skipped: skipped.length,
+    status: "prepared",
+    prerun: { startedAt: SNAPSHOT.toISOString(), endedAt: SNAPSHOT.toISOString(), steps: {} },
+  });
   writeMeatIndex(join(runDir, "meat-index.dcf"), records);
   writeSkippedIndex(join(runDir, "skipped-index.dcf"), skipped);
   return runDir;

@@ -36,7 +36,7 @@ import { parseDcf } from "./dcf.js";
 import { standardizeLicense } from "./license.js";
 import { formatRDcf } from "./r-write-dcf.js";
 import { characterMatrixRds, type CharacterMatrix } from "./rds.js";
-import { packageNameFromFileName, readPackageTarball } from "./tarball.js";
+import { packageNameFromFileName, readPackageTarball, type PackageTarballContents } from "./tarball.js";
 import { indexOfLatestVersion } from "./version.js";
 import { readZipMember } from "./zip.js";
 
@@ -163,9 +163,7 @@ export async function readPackageFileRecord(
       hint: "a Windows binary package must be named <package>_<version>.zip and hold <package>/DESCRIPTION",
     });
   }
-  const [first] = parseDcf(description, { source: `${path}: ${packageName}/DESCRIPTION`, decoding: "r-utf8" });
-  if (first === undefined) throw new BbsError("BBS_INPUT_INVALID", `${path}: ${packageName}/DESCRIPTION has no fields`);
-  return { file: basename(path), values: new Map(fields.map((field) => [field, first.fields.get(field)])) };
+  return { file: basename(path), values: descriptionValues(path, description, fields) };
 }
 
 /**
@@ -175,31 +173,43 @@ export async function readPackageFileRecord(
 export async function readSourcePackageRecord(path: string, fields: readonly string[] = packagesIndexFields()): Promise<PackageFileRecord> {
   const packageName = packageNameFromFileName(path);
   const wantsNeedsCompilation = fields.includes("NeedsCompilation");
-  let values: Map<string, string | undefined> | undefined;
-  const descriptionValues = (bytes: Buffer): Map<string, string | undefined> => {
-    // R keeps DESCRIPTION's bytes and write.dcf shows invalid UTF-8 as <xx>: "r-utf8" does the same.
-    const [first] = parseDcf(bytes, { source: `${path}: ${packageName}/DESCRIPTION`, decoding: "r-utf8" });
-    if (first === undefined) throw new BbsError("BBS_INPUT_INVALID", `${path}: ${packageName}/DESCRIPTION has no fields`);
-    return new Map(fields.map((field) => [field, first.fields.get(field)]));
-  };
   const contents = await readPackageTarball(path, packageName, {
     needsListing: (bytes) => {
       try {
-        values = descriptionValues(bytes);
+        return wantsNeedsCompilation && descriptionValues(path, bytes, fields).get("NeedsCompilation") === undefined;
       } catch {
-        return false; // reported below, once reading is over
+        return false; // reported by sourcePackageRecord, once reading is over
       }
-      return wantsNeedsCompilation && values.get("NeedsCompilation") === undefined;
     },
   });
+  return sourcePackageRecord(path, contents, fields);
+}
+
+/** The values of `fields` in the first record of a DESCRIPTION read from the package file at `path`. */
+function descriptionValues(path: string, bytes: Buffer, fields: readonly string[]): Map<string, string | undefined> {
+  const packageName = packageNameFromFileName(path);
+  // R keeps DESCRIPTION's bytes and write.dcf shows invalid UTF-8 as <xx>: "r-utf8" does the same.
+  const [first] = parseDcf(bytes, { source: `${path}: ${packageName}/DESCRIPTION`, decoding: "r-utf8" });
+  if (first === undefined) throw new BbsError("BBS_INPUT_INVALID", `${path}: ${packageName}/DESCRIPTION has no fields`);
+  return new Map(fields.map((field) => [field, first.fields.get(field)]));
+}
+
+/**
+ * A tarball's record from what was read of it (readPackageTarball or
+ * scanPackageTarball): DESCRIPTION's fields, MD5sum, NeedsCompilation
+ * inferred from `src/` when DESCRIPTION lacks it. Throws BBS_INPUT_INVALID
+ * naming the file when DESCRIPTION is missing or not DCF.
+ */
+export function sourcePackageRecord(path: string, contents: PackageTarballContents, fields: readonly string[] = packagesIndexFields()): PackageFileRecord {
+  const packageName = packageNameFromFileName(path);
   if (contents.description === undefined) {
     throw new BbsError("BBS_INPUT_INVALID", `${path} has no ${packageName}/DESCRIPTION`, {
       hint: "a source package file must be named <package>_<version>.tar.gz and hold <package>/DESCRIPTION",
     });
   }
   // The last DESCRIPTION entry wins, as when tar extracts duplicates.
-  values = descriptionValues(contents.description);
-  if (wantsNeedsCompilation && values.get("NeedsCompilation") === undefined) {
+  const values = descriptionValues(path, contents.description, fields);
+  if (fields.includes("NeedsCompilation") && values.get("NeedsCompilation") === undefined) {
     values.set("NeedsCompilation", contents.hasSrcDirectory ? "yes" : "no");
   }
   if (values.has("MD5sum")) values.set("MD5sum", contents.md5);

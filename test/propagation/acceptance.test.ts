@@ -1,0 +1,180 @@
+// `bbs propagate` end to end, as the publishing user runs it: from a
+// postrun-shaped central directory holding the real corpus tarballs to a
+// published repository that real R installs from. Release builds archive a
+// superseded version, devel builds remove it. Dry runs change nothing; a
+// second propagation of the same repository is refused while one runs; a
+// repository changed since prepare is not pushed; a failed verification
+// rolls the destination back.
+
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { acquireLock } from "../../src/util/lock.js";
+import { useTempDirs } from "../fixtures/tmp.js";
+import { runRscript } from "../rpkg/helpers/r.js";
+import { buildDocPackage, CORPUS_VERSIONS, corpusTarball, rAvailable, snapshotTree, writeCentralDir, type OutgoingPackage } from "./fixtures.js";
+import { bbsPropagate, propagationConfig, type PropagationConfig } from "./helpers.js";
+
+const dirs = useTempDirs();
+let built: { v100: string; v110: string; extra: string };
+
+/** The corpus as postrun leaves it: everything propagates but GenomeInfoDbData (kept out to keep the test light). */
+function corpusOutgoing(): OutgoingPackage[] {
+  return Object.keys(CORPUS_VERSIONS).map((pkg) => ({
+    path: corpusTarball(pkg),
+    manual: true,
+    ...(pkg === "GenomeInfoDbData" ? { status: "NO, package depends on 'z' which is not available" } : {}),
+  }));
+}
+
+function expectedCorpus(): Map<string, string> {
+  return new Map(Object.entries(CORPUS_VERSIONS).filter(([pkg]) => pkg !== "GenomeInfoDbData"));
+}
+
+function sorted(map: ReadonlyMap<string, string>): [string, string][] {
+  return [...map].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+beforeAll(async () => {
+  const work = await dirs.make("accept-build");
+  built = {
+    v100: await buildDocPackage(join(work, "src"), join(work, "v100"), { name: "propDocs", version: "1.0.0", news: "Rd" }),
+    v110: await buildDocPackage(join(work, "src"), join(work, "v110"), { name: "propDocs", version: "1.1.0", news: "Rd" }),
+    extra: await buildDocPackage(join(work, "src"), join(work, "extra"), { name: "propExtra", version: "0.1.0", news: "none" }),
+  };
+});
+
+describe("a release build", () => {
+  let setup: PropagationConfig;
+
+  beforeAll(async () => {
+    setup = propagationConfig(join(await dirs.make("accept-release"), "work"), { archive: true });
+  });
+
+  it("propagates the corpus, and R installs and loads a pure-R package from the destination", async () => {
+    writeCentralDir(setup.central, [...corpusOutgoing(), { path: built.v100, manual: true }]);
+    const run = await bbsPropagate(setup.config, ["all"]);
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/^==> update: /m);
+    expect(run.stdout).toMatch(/^==> push: switch to release /m);
+    expect(run.stdout).toMatch(/^push: release \S+ published and verified/m);
+
+    const expected = new Map([...expectedCorpus(), ["propDocs", "1.0.0"]]);
+    expect(sorted(rAvailable(join(setup.destination, "src/contrib")))).toEqual(sorted(expected));
+    const lib = join(setup.workDir, "installed");
+    const out = runRscript(
+      `dir.create(commandArgs(TRUE)[2])
+suppressMessages(install.packages("BiocGenerics", repos = paste0("file://", commandArgs(TRUE)[1]), lib = commandArgs(TRUE)[2], type = "source", quiet = TRUE))
+suppressPackageStartupMessages(library(BiocGenerics, lib.loc = commandArgs(TRUE)[2]))
+cat(as.character(packageVersion("BiocGenerics", lib.loc = commandArgs(TRUE)[2])), exists("combine"), "\\n")`,
+      [setup.destination, lib],
+    );
+    expect(out.trim()).toBe("0.44.0 TRUE");
+    // The published tree: every entry a link into the current release; landing pages and manuals there.
+    expect(readlinkSync(join(setup.destination, "src"))).toBe(".bbs/current/src");
+    expect(existsSync(join(setup.destination, "manuals/BiocGenerics/man/BiocGenerics.pdf"))).toBe(true);
+    expect(existsSync(join(setup.destination, "manuals/GenomeInfoDbData"))).toBe(false);
+    expect(readFileSync(join(setup.destination, "VIEWS"), "utf8")).toContain("Package: propDocs");
+    expect(existsSync(join(setup.destination, "citations/IRanges/citation.html"))).toBe(true);
+    for (const index of ["PACKAGES", "PACKAGES.gz", "PACKAGES.rds"]) expect(existsSync(join(setup.destination, "src/contrib", index))).toBe(true);
+  });
+
+  it("archives the old version when a bumped version propagates; the destination serves the new one", async () => {
+    writeCentralDir(setup.central, [{ path: built.v110, manual: true }]);
+    const run = await bbsPropagate(setup.config, ["all"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`archive  src/contrib/propDocs_1.0.0.tar.gz -> src/contrib/Archive/propDocs/propDocs_1.0.0.tar.gz (superseded by 1.1.0)`);
+    expect(existsSync(join(setup.staging, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(false);
+    expect(readFileSync(join(setup.staging, "src/contrib/Archive/propDocs/propDocs_1.0.0.tar.gz")).equals(readFileSync(built.v100))).toBe(true);
+    expect(rAvailable(join(setup.destination, "src/contrib")).get("propDocs")).toBe("1.1.0");
+    expect(existsSync(join(setup.destination, "src/contrib/Archive/propDocs/propDocs_1.0.0.tar.gz"))).toBe(true);
+    // The superseded file stays downloadable, unlisted, until the next push (clients may hold yesterday's index).
+    expect(run.stdout).toContain("keep     src/contrib/propDocs_1.0.0.tar.gz (superseded; unlisted until the next push)");
+    expect(existsSync(join(setup.destination, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(true);
+
+    const again = await bbsPropagate(setup.config, ["all"]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/0 file\(s\) to propagate, 1 already in the repository/);
+    expect(existsSync(join(setup.destination, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(false);
+    // propagation.keepReleases (2): the current release and the one before.
+    expect(readdirSync(join(setup.destination, ".bbs/releases"))).toHaveLength(2);
+  });
+
+  it("--dry-run prints every operation and changes neither the staging repository nor the destination", async () => {
+    writeCentralDir(setup.central, [{ path: built.extra, manual: true }]);
+    const staging = snapshotTree(setup.staging);
+    const destination = snapshotTree(setup.destination);
+    const run = await bbsPropagate(setup.config, ["all", "--dry-run"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^==> update: .*\(dry run: nothing changes\)$/m);
+    expect(run.stdout).toContain(`would copy     ${join(setup.central, "OUTGOING/source/propExtra_0.1.0.tar.gz")} -> src/contrib/propExtra_0.1.0.tar.gz`);
+    expect(run.stdout).toContain(`would manual   ${join(setup.central, "OUTGOING/manuals/propExtra.pdf")} -> manuals/propExtra/man/propExtra.pdf`);
+    expect(run.stdout).toMatch(/^would switch   \.bbs\/current -> releases\//m);
+    expect(snapshotTree(setup.staging)).toEqual(staging);
+    expect(snapshotTree(setup.destination)).toEqual(destination);
+  });
+
+  it("refuses a second propagation of the same repository while one runs", async () => {
+    const lock = acquireLock(join(setup.staging, ".bbs", "propagate.lock"), { command: "bbs propagate all (test holder)" });
+    try {
+      const run = await bbsPropagate(setup.config, ["push"]);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toMatch(/error\[BBS_LOCKED\]: propagation of the repository .* is locked by pid \d+ .*test holder/);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it("refuses to push a repository changed since prepare", async () => {
+    writeFileSync(join(setup.staging, "src/contrib/extra_1.0.tar.gz"), "put there by hand");
+    const run = await bbsPropagate(setup.config, ["push"]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/error\[BBS_PRECONDITION\]: .* changed since the last prepare/);
+    expect(run.stderr).toContain("hint: run `bbs propagate prepare` again, then push");
+  });
+});
+
+describe("a devel build", () => {
+  it("removes the superseded version instead of archiving it", async () => {
+    const setup = propagationConfig(join(await dirs.make("accept-devel"), "work"), { archive: false });
+    writeCentralDir(setup.central, [{ path: corpusTarball("BiocGenerics") }, { path: built.v100 }]);
+    expect((await bbsPropagate(setup.config, ["all"])).exitCode).toBe(0);
+    writeCentralDir(setup.central, [{ path: built.v110 }]);
+    const run = await bbsPropagate(setup.config, ["all"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain("remove   src/contrib/propDocs_1.0.0.tar.gz (superseded by 1.1.0)");
+    expect(readdirSync(join(setup.staging, "src/contrib")).filter((name) => name.startsWith("propDocs") || name === "Archive")).toEqual(["propDocs_1.1.0.tar.gz"]);
+    expect(sorted(rAvailable(join(setup.destination, "src/contrib")))).toEqual([["BiocGenerics", "0.44.0"], ["propDocs", "1.1.0"]]);
+  });
+});
+
+describe("verification", () => {
+  it("a failed verification after the switch rolls the destination back and names the step", async () => {
+    const setup = propagationConfig(join(await dirs.make("accept-verify"), "work"), { archive: false });
+    writeCentralDir(setup.central, [{ path: corpusTarball("BiocGenerics") }, { path: built.v100 }]);
+    expect((await bbsPropagate(setup.config, ["all"])).exitCode).toBe(0);
+    const current = readlinkSync(join(setup.destination, ".bbs/current"));
+    writeCentralDir(setup.central, [{ path: built.v110 }]);
+    expect((await bbsPropagate(setup.config, ["update"])).exitCode).toBe(0);
+    expect((await bbsPropagate(setup.config, ["prepare"])).exitCode).toBe(0);
+
+    // A stand-in for R that verifies the new release (the first R run of push) and then fails.
+    const counter = join(setup.workDir, "rscript-calls");
+    const failingRscript = join(setup.workDir, "failing-rscript-after-1");
+    writeFileSync(failingRscript, `#!/bin/sh\necho x >> '${counter}'\nif [ "$(wc -l < '${counter}')" -gt 1 ]; then echo 'R refused on purpose' >&2; exit 1; fi\nexec Rscript "$@"\n`);
+    chmodSync(failingRscript, 0o755);
+    const failing = propagationConfig(setup.workDir, { archive: false }, { host: { r: { rscriptCmd: failingRscript } }, configDir: join(setup.workDir, "config-failing-r") });
+    const run = await bbsPropagate(failing.config, ["push"]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/error\[BBS_VERIFY_FAILED\]: push failed at step "verify": .*R could not read the published indexes: R refused on purpose.*\(rolled back to release /);
+    expect(readlinkSync(join(setup.destination, ".bbs/current"))).toBe(current);
+    expect(rAvailable(join(setup.destination, "src/contrib")).get("propDocs")).toBe("1.0.0");
+    expect(lstatSync(join(setup.destination, "src")).isSymbolicLink()).toBe(true);
+
+    // With R back, the same push succeeds.
+    const retry = await bbsPropagate(setup.config, ["push"]);
+    expect(retry.exitCode, retry.stderr).toBe(0);
+    expect(rAvailable(join(setup.destination, "src/contrib")).get("propDocs")).toBe("1.1.0");
+  });
+});

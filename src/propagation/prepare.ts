@@ -12,11 +12,11 @@
 // to publish until a prepare completes.
 
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import {
   assemblePackagesIndex,
+  defaultReadConcurrency,
   listPackageFiles,
   packagesIndexFields,
   packagesIndexFiles,
@@ -47,7 +47,7 @@ export interface PrepareOptions {
   reporter: Reporter;
   /** Manifest file and MEAT0 for VIEWS placeholder rows; none when the manifest file does not exist. */
   manifest?: { file: string; meat0Dir: string };
-  /** Package files read at once (default: the number of CPUs, at least 2). */
+  /** Package files read at once (default: defaultReadConcurrency()). */
   concurrency?: number;
 }
 
@@ -107,7 +107,7 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
   rmSync(scratch, { recursive: true, force: true });
   try {
     // 1. Read every package file (new ones opened, the rest from the cache).
-    const limit = pLimit(options.concurrency ?? Math.max(2, availableParallelism()));
+    const limit = pLimit(options.concurrency ?? defaultReadConcurrency());
     const liveKeys = new Set<string>();
     const problems: string[] = [];
     const assembled = new Map<string, PackageDocs>();

@@ -19,6 +19,7 @@ function stepsOf(choice: string): PropagationStep[] {
 const consoleReporter: Reporter = {
   step: (name) => process.stdout.write(`==> ${name}\n`),
   info: (line) => process.stdout.write(`${line}\n`),
+  note: (line) => process.stdout.write(`${line}\n`),
   warn: (line) => process.stderr.write(`warning: ${line}\n`),
 };
 

@@ -45,7 +45,7 @@ async function runUpdate(cfg: ResolvedConfig, layout: RepositoryLayout, options:
   const plan = prepareUpdatePlan(layout, cfg.values["central.dir"], { archive: cfg.values["propagation.archive"], manuals: cfg.values["propagation.manuals"] });
   for (const warning of plan.warnings) reporter.warn(warning);
   const copies = plan.operations.filter((operation) => operation.op === "copy").length;
-  reporter.info(
+  reporter.note(
     `${copies} file(s) to propagate, ${plan.alreadyThere.length} already in the repository, ${plan.notPropagated.length} not propagating (NO or UNNEEDED)`,
   );
   if (options.dryRun) {

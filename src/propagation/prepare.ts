@@ -173,7 +173,7 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
       const entries = assemblePackagesIndex(read.records.map((record) => pick(record, indexFields)));
       result.indexes.set(read.dir.pkgType, entries);
       if (read.dir.pkgType === "source") for (const entry of entries) sourceRows.push(byFile.get(entry.file)!.values);
-      reporter.info(`index    ${read.dir.path}: ${entries.length} package(s) from ${read.records.length} file(s)`);
+      reporter.note(`${read.dir.path}: ${entries.length} package(s) from ${read.records.length} file(s)`);
     }
 
     // 3. Documents of the source packages whose tarball changed; documents of packages that left are removed.
@@ -210,7 +210,7 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
         placeholders = planPlaceholders(missing, options.manifest.meat0Dir, join(scratch, "placeholders"));
         if (!dryRun) rJobs.push(...placeholders.rJobs);
       } else {
-        reporter.info(`(no VIEWS placeholders: the manifest ${options.manifest.file} does not exist)`);
+        reporter.note(`no VIEWS placeholders: the manifest ${options.manifest.file} does not exist`);
       }
     }
 

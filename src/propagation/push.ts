@@ -240,7 +240,7 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
     if (!dryRun) await transport.mkdirs(RELEASES);
     const upload = await transport.put(layout.root, releaseDir, {
       exclude: [`/${STATE_DIR}`, ...excluded.map((name) => `/${name}`)],
-      ...(previous === undefined || dryRun ? {} : { linkDest: `${RELEASES}/${previous}` }),
+      ...(previous === undefined ? {} : { linkDest: `${RELEASES}/${previous}` }),
       ...(options.bandwidthLimit !== undefined && options.bandwidthLimit > 0 ? { bandwidthLimit: options.bandwidthLimit } : {}),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
       dryRun,

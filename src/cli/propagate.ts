@@ -42,7 +42,11 @@ export function registerPropagateCommand(program: Command): void {
         summary.push(`prepare: ${result.prepare.opened} package file(s) read, ${result.prepare.cached} from cache, ${result.prepare.written.length} file(s) written`);
       }
       if (result.push !== undefined && options.dryRun !== true) {
-        summary.push(`push: release ${result.push.release} published and verified (${result.push.uploaded.length} file(s) sent)`);
+        summary.push(
+          result.push.published
+            ? `push: release ${result.push.release} published and verified (${result.push.uploaded.length} file(s) sent)`
+            : `push: nothing new to publish; release ${result.push.release} verified`,
+        );
       }
       for (const line of summary) process.stdout.write(`${line}\n`);
     });

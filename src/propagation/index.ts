@@ -85,6 +85,10 @@ export async function propagate(cfg: ResolvedConfig, steps: readonly Propagation
         bandwidthLimit: cfg.values["propagation.bandwidthLimit"],
         dryRun: options.dryRun,
         reporter,
+        stagingWillChange:
+          options.dryRun &&
+          ((result.update?.plan.operations.length ?? 0) > 0 ||
+            (result.prepare !== undefined && result.prepare.written.length + result.prepare.docsExtracted.length + result.prepare.docsRemoved.length > 0)),
         ...(options.pushRetry === undefined ? {} : { retry: options.pushRetry }),
       });
     }

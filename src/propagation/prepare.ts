@@ -103,8 +103,9 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
   };
   const sourceFields = options.landingPages ? viewsDescriptionFields() : packagesIndexFields([], "source");
   const cache = new PrepareCache(layout, [sourceFields, packagesIndexFields([], "mac.binary"), packagesIndexFields([], "win.binary")]);
+  // Under the repository's lock, anything in tmp/ is left by a killed prepare.
+  rmSync(join(layout.root, STATE_DIR, "tmp"), { recursive: true, force: true });
   const scratch = join(layout.root, STATE_DIR, "tmp", `prepare-${process.pid}`);
-  rmSync(scratch, { recursive: true, force: true });
   try {
     // 1. Read every package file (new ones opened, the rest from the cache).
     const limit = pLimit(options.concurrency ?? defaultReadConcurrency());

@@ -50,9 +50,13 @@ export interface PushOptions {
   retry?: Partial<RetryPolicy>;
   /** The new release's id (default: from the clock). */
   releaseId?: string;
+  /** Dry runs: earlier steps would change the staging repository, so a push would publish even if it looks unchanged. */
+  stagingWillChange?: boolean;
 }
 
 export interface PushResult {
+  /** False when the destination already served this repository (nothing published, only verified). */
+  published: boolean;
   release: string;
   /** The release served before, if any. */
   previous: string | undefined;
@@ -121,8 +125,20 @@ function switchScript(id: string): string {
   return `rm -f ${q(temporary)} && ln -s ${q(`releases/${id}`)} ${q(temporary)} && mv -T ${q(temporary)} ${q(CURRENT)}`;
 }
 
-async function run(transport: Transport, script: string): Promise<string> {
-  return (await transport.run(`set -e\n${script}`)).stdout;
+/** Scripts longer than this travel as a file: a command line has a size limit (ssh, execve). */
+const INLINE_SCRIPT_LIMIT = 32_000;
+
+/** Runs a POSIX shell script (with `set -e`) in the destination's root; returns its output. */
+export async function runDestinationScript(transport: Transport, script: string): Promise<string> {
+  const text = `set -e\n${script}`;
+  if (text.length <= INLINE_SCRIPT_LIMIT) return (await transport.run(text)).stdout;
+  const file = `${STATE_DIR}/script-${process.pid}-${Date.now()}.sh`;
+  await transport.putText(`${text}\n`, file);
+  try {
+    return (await transport.run(`sh ${q(file)}`)).stdout;
+  } finally {
+    await transport.remove(file);
+  }
 }
 
 interface DestinationState {
@@ -145,7 +161,7 @@ async function inspectDestination(transport: Transport): Promise<DestinationStat
     "true",
   ].join("\n");
   const state: DestinationState = { current: undefined, releases: [], published: [], top: new Map() };
-  for (const line of (await run(transport, script)).split("\n")) {
+  for (const line of (await runDestinationScript(transport, script)).split("\n")) {
     const [kind, first = "", second = ""] = line.split("\t");
     if (kind === "current") state.current = first.replace(/^releases\//, "");
     else if (kind === "release") state.releases.push(first);
@@ -202,6 +218,17 @@ function linkScript(entries: readonly string[], state: DestinationState, id: str
   return lines.join("\n");
 }
 
+/** Undoes the first push to a destination: its links go, entries moved aside by the migration come back. */
+function withdrawScript(entries: readonly string[], id: string): string {
+  const lines = [`rm -f ${q(CURRENT)}`];
+  for (const entry of entries) {
+    const legacy = `${STATE_DIR}/legacy-${id}/${entry}`;
+    lines.push(`if [ -L ${q(entry)} ]; then rm -f ${q(entry)}; fi`, `if [ -e ${q(legacy)} ]; then mv ${q(legacy)} ${q(entry)}; fi`);
+  }
+  lines.push(`rm -rf ${q(`${RELEASES}/${id}`)} ${q(`${STATE_DIR}/legacy-${id}`)}`);
+  return lines.join("\n");
+}
+
 export async function pushRepository(layout: RepositoryLayout, options: PushOptions): Promise<PushResult> {
   const { transport, reporter, dryRun } = options;
   let expected: ExpectedContrib[] = [];
@@ -214,10 +241,29 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
   }
   const { published, excluded } = stagingEntries(layout, reporter);
   const state = await inspectDestination(transport);
+  const staged = readStagingState(layout);
+  const fingerprint = stagingFingerprint(layout);
+  if (options.stagingWillChange === true) {
+    reporter.note("the staging repository is shown as it is now: update and prepare would change it before a real push");
+  } else if (state.current !== undefined && state.current === staged.pushedRelease && fingerprint === staged.pushedFingerprint) {
+    // Nothing changed since the last push, which the destination still serves: a new release
+    // would only push the real previous one (the rollback target) out of keepReleases.
+    reporter.step(`push: ${transport.describe()} already serves this repository (release ${state.current})`);
+    if (!dryRun) {
+      reporter.step(`push: verify the published repository`);
+      await verifyPublished(transport, "", expected, options.rscript).catch((error: unknown) => {
+        throw new BbsError("BBS_VERIFY_FAILED", `push failed at step "verify": ${errorMessage(error)}`, {
+          details: isBbsError(error) ? error.details : [],
+          hint: "the destination changed outside bbs; run `bbs propagate prepare` and push again, or restore it",
+        });
+      });
+    }
+    return { published: false, release: state.current, previous: undefined, uploaded: [], graceFiles: [], removedReleases: [] };
+  }
   const id = options.releaseId ?? releaseId();
   const previous = state.current !== undefined && state.releases.includes(state.current) ? state.current : undefined;
   const releaseDir = `${RELEASES}/${id}`;
-  const result: PushResult = { release: id, previous, uploaded: [], graceFiles: [], removedReleases: [] };
+  const result: PushResult = { published: !dryRun, release: id, previous, uploaded: [], graceFiles: [], removedReleases: [] };
   const fail = (step: string, error: unknown): never => {
     const code = isBbsError(error) && (error.code === "BBS_VERIFY_FAILED" || error.code === "BBS_TRANSPORT_FAILED") ? error.code : "BBS_STEP_FAILED";
     throw new BbsError(code, `push failed at step "${step}": ${errorMessage(error)}`, {
@@ -251,7 +297,7 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
     result.graceFiles = await graceFiles(transport, previous, expected);
     for (const file of result.graceFiles) reporter.info(`keep     ${file} (superseded; unlisted until the next push)`);
     if (!dryRun && result.graceFiles.length > 0) {
-      await run(transport, result.graceFiles.map((file) => `ln -f ${q(`${RELEASES}/${previous}/${file}`)} ${q(`${releaseDir}/${file}`)}`).join("\n"));
+      await runDestinationScript(transport, result.graceFiles.map((file) => `ln -f ${q(`${RELEASES}/${previous}/${file}`)} ${q(`${releaseDir}/${file}`)}`).join("\n"));
     }
   });
   if (dryRun) {
@@ -274,7 +320,7 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
   reporter.step(`push: switch to release ${id}`);
   await step("switch", async () => {
     const links = linkScript(published, state, id, reporter);
-    await run(transport, `${links}\n${switchScript(id)}\nprintf '%s\\n' ${q(id)} >> ${q(PUBLISHED_LOG)}`);
+    await runDestinationScript(transport, `${links}\n${switchScript(id)}\nprintf '%s\\n' ${q(id)} >> ${q(PUBLISHED_LOG)}`);
   });
 
   // 4. verify what clients see; roll back on failure
@@ -285,8 +331,15 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
     let rolledBack = "";
     if (previous !== undefined) {
       reporter.warn(`verification failed: switching back to release ${previous}`);
-      await step("roll back", () => run(transport, switchScript(previous)));
+      // The failed release goes; the previous one is logged again, as the most recent publication.
+      await step("roll back", () =>
+        runDestinationScript(transport, `${switchScript(previous)}\nprintf '%s\\n' ${q(previous)} >> ${q(PUBLISHED_LOG)}\nrm -rf ${q(releaseDir)}`),
+      );
       rolledBack = ` (rolled back to release ${previous})`;
+    } else {
+      reporter.warn("verification failed: withdrawing the first release (the destination served nothing before)");
+      await step("roll back", () => runDestinationScript(transport, withdrawScript(published, id)));
+      rolledBack = " (withdrawn: the destination serves what it served before)";
     }
     throw new BbsError("BBS_VERIFY_FAILED", `push failed at step "verify": ${errorMessage(error)}${rolledBack}`, {
       details: isBbsError(error) ? error.details : [],
@@ -310,10 +363,10 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
       cleanup.push(`rm -rf ${q(`${RELEASES}/${old}`)}`);
     }
     cleanup.push(`rm -rf ${q(STATE_DIR)}/legacy-*`);
-    await run(transport, cleanup.join("\n"));
+    await runDestinationScript(transport, cleanup.join("\n"));
     result.removedReleases = stale;
   });
-  updateStagingState(layout, { pushedAt: new Date().toISOString(), pushedRelease: id });
+  updateStagingState(layout, { pushedAt: new Date().toISOString(), pushedRelease: id, pushedFingerprint: fingerprint });
   return result;
 }
 
@@ -321,8 +374,10 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
  * Releases to delete: every release directory but `current` and the
  * `keep - 1` published before it (partial releases of killed pushes included).
  */
-function releasesToRemove(state: Pick<DestinationState, "releases" | "published">, current: string, keep: number): string[] {
-  const earlier = [...new Set(state.published)].filter((id) => id !== current && state.releases.includes(id));
+export function releasesToRemove(state: Pick<DestinationState, "releases" | "published">, current: string, keep: number): string[] {
+  // Each release once, at its latest publication (a release switched back to counts as recent).
+  const latestFirst = [...new Set([...state.published].reverse())];
+  const earlier = latestFirst.reverse().filter((id) => id !== current && state.releases.includes(id));
   const kept = new Set([current, ...earlier.slice(-(keep - 1))]);
   return state.releases.filter((id) => !kept.has(id));
 }

@@ -19,9 +19,10 @@ export interface StagingState {
   preparedAt?: string;
   /** stagingFingerprint() right after that prepare. */
   preparedFingerprint?: string;
-  /** When push last published, and the release it published. */
+  /** When push last published, the release it published, and stagingFingerprint() of what it published. */
   pushedAt?: string;
   pushedRelease?: string;
+  pushedFingerprint?: string;
 }
 
 const STATE_FILE = "state.json";

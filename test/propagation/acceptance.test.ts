@@ -6,7 +6,7 @@
 // repository changed since prepare is not pushed; a failed verification
 // rolls the destination back.
 
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { acquireLock } from "../../src/util/lock.js";
@@ -93,12 +93,15 @@ cat(as.character(packageVersion("BiocGenerics", lib.loc = commandArgs(TRUE)[2]))
     expect(run.stdout).toContain("keep     src/contrib/propDocs_1.0.0.tar.gz (superseded; unlisted until the next push)");
     expect(existsSync(join(setup.destination, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(true);
 
+    // Nothing new: nothing is published (the previous release stays the rollback target), the destination is verified.
+    const releases = readdirSync(join(setup.destination, ".bbs/releases")).sort();
     const again = await bbsPropagate(setup.config, ["all"]);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/0 file\(s\) to propagate, 1 already in the repository/);
-    expect(existsSync(join(setup.destination, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(false);
+    expect(again.stdout).toMatch(/^push: nothing new to publish; release \S+ verified$/m);
+    expect(readdirSync(join(setup.destination, ".bbs/releases")).sort()).toEqual(releases);
     // propagation.keepReleases (2): the current release and the one before.
-    expect(readdirSync(join(setup.destination, ".bbs/releases"))).toHaveLength(2);
+    expect(releases).toHaveLength(2);
   });
 
   it("--dry-run prints every operation and changes neither the staging repository nor the destination", async () => {
@@ -146,6 +149,62 @@ describe("a devel build", () => {
     expect(run.stdout).toContain("remove   src/contrib/propDocs_1.0.0.tar.gz (superseded by 1.1.0)");
     expect(readdirSync(join(setup.staging, "src/contrib")).filter((name) => name.startsWith("propDocs") || name === "Archive")).toEqual(["propDocs_1.1.0.tar.gz"]);
     expect(sorted(rAvailable(join(setup.destination, "src/contrib")))).toEqual([["BiocGenerics", "0.44.0"], ["propDocs", "1.1.0"]]);
+    expect(existsSync(join(setup.destination, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(true); // unlisted, one more push
+
+    writeCentralDir(setup.central, [{ path: built.extra }]);
+    const next = await bbsPropagate(setup.config, ["all"]);
+    expect(next.exitCode, next.stderr).toBe(0);
+    expect(existsSync(join(setup.destination, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(false);
+    expect(sorted(rAvailable(join(setup.destination, "src/contrib")))).toEqual([["BiocGenerics", "0.44.0"], ["propDocs", "1.1.0"], ["propExtra", "0.1.0"]]);
+  });
+});
+
+/** A stand-in for R that runs the real one `good` times, then fails (verification faults). */
+function failingRscript(dir: string, good: number): string {
+  const counter = join(dir, "rscript-calls");
+  const script = join(dir, `failing-rscript-after-${good}`);
+  writeFileSync(script, `#!/bin/sh\necho x >> '${counter}'\nif [ "$(wc -l < '${counter}')" -gt ${good} ]; then echo 'R refused on purpose' >&2; exit 1; fi\nexec Rscript "$@"\n`);
+  chmodSync(script, 0o755);
+  return script;
+}
+
+/** A destination as BBS's rsync left it: real directories and files, plus a page bbs does not manage. */
+function bbsEraDestination(destination: string): Record<string, string> {
+  mkdirSync(join(destination, "src", "contrib"), { recursive: true });
+  mkdirSync(join(destination, "html"), { recursive: true });
+  copyFileSync(corpusTarball("zlibbioc"), join(destination, "src", "contrib", "zlibbioc_1.44.0.tar.gz"));
+  runRscript(`suppressMessages(tools::write_PACKAGES(commandArgs(TRUE)[1], type = "source"))`, [join(destination, "src", "contrib")]);
+  writeFileSync(join(destination, "VIEWS"), "Package: zlibbioc\nVersion: 1.44.0\n\n");
+  writeFileSync(join(destination, "html", "index.html"), "<p>managed by the website</p>\n");
+  return snapshotTree(destination);
+}
+
+describe("a destination BBS published before", () => {
+  it("a first push that fails verification is withdrawn: the old content is back", async () => {
+    const setup = propagationConfig(join(await dirs.make("accept-migrate-fail"), "work"), { archive: false });
+    const before = bbsEraDestination(setup.destination);
+    writeCentralDir(setup.central, [{ path: corpusTarball("BiocGenerics") }]);
+    for (const step of ["update", "prepare"]) expect((await bbsPropagate(setup.config, [step])).exitCode).toBe(0);
+    const failing = propagationConfig(setup.workDir, { archive: false }, { host: { r: { rscriptCmd: failingRscript(setup.workDir, 1) } }, configDir: join(setup.workDir, "config-failing-r") });
+    const run = await bbsPropagate(failing.config, ["push"]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/error\[BBS_VERIFY_FAILED\]: push failed at step "verify": .*\(withdrawn: the destination serves what it served before\)/);
+    const after = snapshotTree(setup.destination);
+    expect(Object.fromEntries(Object.entries(after).filter(([path]) => !path.startsWith(".bbs/")))).toEqual(before);
+  });
+
+  it("is taken over: its entries move aside, pages bbs does not manage stay", async () => {
+    const setup = propagationConfig(join(await dirs.make("accept-migrate"), "work"), { archive: false });
+    bbsEraDestination(setup.destination);
+    writeCentralDir(setup.central, [{ path: corpusTarball("BiocGenerics") }]);
+    const run = await bbsPropagate(setup.config, ["all"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: src at the destination is not managed by bbs: it moves to \.bbs\/legacy-\S+\/src/);
+    expect(readlinkSync(join(setup.destination, "src"))).toBe(".bbs/current/src");
+    expect(readlinkSync(join(setup.destination, "VIEWS"))).toBe(".bbs/current/VIEWS");
+    expect(readFileSync(join(setup.destination, "html", "index.html"), "utf8")).toBe("<p>managed by the website</p>\n");
+    expect(sorted(rAvailable(join(setup.destination, "src/contrib")))).toEqual([["BiocGenerics", "0.44.0"]]);
+    expect(readdirSync(join(setup.destination, ".bbs")).filter((name) => name.startsWith("legacy"))).toEqual([]);
   });
 });
 
@@ -159,12 +218,8 @@ describe("verification", () => {
     expect((await bbsPropagate(setup.config, ["update"])).exitCode).toBe(0);
     expect((await bbsPropagate(setup.config, ["prepare"])).exitCode).toBe(0);
 
-    // A stand-in for R that verifies the new release (the first R run of push) and then fails.
-    const counter = join(setup.workDir, "rscript-calls");
-    const failingRscript = join(setup.workDir, "failing-rscript-after-1");
-    writeFileSync(failingRscript, `#!/bin/sh\necho x >> '${counter}'\nif [ "$(wc -l < '${counter}')" -gt 1 ]; then echo 'R refused on purpose' >&2; exit 1; fi\nexec Rscript "$@"\n`);
-    chmodSync(failingRscript, 0o755);
-    const failing = propagationConfig(setup.workDir, { archive: false }, { host: { r: { rscriptCmd: failingRscript } }, configDir: join(setup.workDir, "config-failing-r") });
+    // R verifies the new release (the first R run of push), then fails.
+    const failing = propagationConfig(setup.workDir, { archive: false }, { host: { r: { rscriptCmd: failingRscript(setup.workDir, 1) } }, configDir: join(setup.workDir, "config-failing-r") });
     const run = await bbsPropagate(failing.config, ["push"]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/error\[BBS_VERIFY_FAILED\]: push failed at step "verify": .*R could not read the published indexes: R refused on purpose.*\(rolled back to release /);

@@ -1,0 +1,47 @@
+// The history database's schema, as numbered migrations. `PRAGMA
+// user_version` holds how many have been applied; each runs in its own
+// transaction, so a crash mid-migration leaves the previous version intact.
+// Append new migrations; never edit a released one.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: runs and jobs.
+  `
+  CREATE TABLE runs (
+    run_id        TEXT PRIMARY KEY,
+    node          TEXT NOT NULL,
+    kind          TEXT NOT NULL,               -- run | prerun | bench ...
+    build_type    TEXT,
+    bioc_version  TEXT,
+    schedule      TEXT,                        -- pipeline | barrier
+    config_digest TEXT,
+    bbs_version   TEXT,
+    host          TEXT,
+    pid           INTEGER,
+    started_at    INTEGER NOT NULL,            -- epoch milliseconds
+    ended_at      INTEGER,
+    state         TEXT NOT NULL DEFAULT 'running' -- running | finished | cancelled | failed | interrupted
+  ) STRICT;
+  CREATE INDEX runs_by_node ON runs (node, kind, started_at);
+
+  CREATE TABLE jobs (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    node        TEXT NOT NULL,
+    stage       TEXT NOT NULL,                 -- install | buildsrc | checksrc | buildbin | prerun stages
+    package     TEXT NOT NULL,
+    version     TEXT,
+    git_commit  TEXT,
+    command     TEXT,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER,
+    elapsed     REAL,                          -- seconds, from the first start (re-runs included)
+    ret_code    INTEGER,                       -- NULL: timeout (RetCode: None) or not finished
+    status      TEXT NOT NULL,                 -- OK | ERROR | TIMEOUT | WARNINGS | skipped ... | running | interrupted | cancelled
+    attempt     INTEGER NOT NULL,              -- 1, then 2... when a resumed run starts the job again
+    error       TEXT,
+    UNIQUE (run_id, node, stage, package, attempt)
+  ) STRICT;
+  CREATE INDEX jobs_by_package ON jobs (package, node, stage, started_at);
+  CREATE INDEX jobs_by_stage ON jobs (node, stage, package, started_at);
+  `,
+];

@@ -1,0 +1,419 @@
+// The SQLite history of runs and jobs (better-sqlite3). It feeds the
+// scheduler (durations), `--resume` (what finished already), and the report
+// (a package's statuses over the last runs, since when it fails).
+//
+// Concurrency and crashes: WAL journal, so a `bbs report` reading while a
+// `bbs run` writes neither blocks nor sees half a transaction; writers wait
+// up to 10 s for each other (busy_timeout). Every write is one short
+// transaction: a kill -9 loses at most the write in flight, never corrupts
+// the file (synchronous=NORMAL in WAL mode is durable against process
+// crashes; only a power loss may drop the last transactions).
+
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { BbsError } from "../util/errors.js";
+import { MIGRATIONS } from "./schema.js";
+
+export type RunState = "running" | "finished" | "cancelled" | "failed" | "interrupted";
+
+export interface RunInfo {
+  readonly runId: string;
+  readonly node: string;
+  /** run | prerun | bench ... */
+  readonly kind: string;
+  readonly startedAt: Date;
+  readonly buildType?: string;
+  readonly biocVersion?: string;
+  readonly schedule?: string;
+  readonly configDigest?: string;
+  readonly bbsVersion?: string;
+  readonly host?: string;
+  readonly pid?: number;
+}
+
+export interface RunRow extends RunInfo {
+  readonly endedAt: Date | undefined;
+  readonly state: RunState;
+}
+
+export interface JobStart {
+  readonly runId: string;
+  readonly node: string;
+  readonly stage: string;
+  readonly package: string;
+  readonly version?: string | null;
+  readonly commit?: string | null;
+  readonly command?: string | null;
+  readonly startedAt: Date;
+}
+
+export interface JobEnd {
+  readonly endedAt: Date;
+  readonly elapsedSeconds: number;
+  readonly retCode: number | null;
+  readonly status: string;
+  readonly error?: string;
+}
+
+export interface JobRow extends JobStart {
+  readonly id: number;
+  readonly attempt: number;
+  readonly endedAt: Date | undefined;
+  readonly elapsedSeconds: number | undefined;
+  readonly retCode: number | null;
+  readonly status: string;
+  readonly error: string | undefined;
+}
+
+/** One package's result in one run (latest attempt). */
+export interface PackageRunStatus {
+  readonly runId: string;
+  readonly node: string;
+  readonly runStartedAt: Date;
+  readonly stage: string;
+  readonly status: string;
+  readonly version: string | null;
+  readonly elapsedSeconds: number | undefined;
+}
+
+/** Statuses that are not a job's result (it did not finish). */
+export const UNFINISHED_STATUSES: readonly string[] = ["running", "interrupted", "cancelled", "failed"];
+const UNFINISHED_SQL = UNFINISHED_STATUSES.map((status) => `'${status}'`).join(", ");
+
+interface RunRecord {
+  run_id: string;
+  node: string;
+  kind: string;
+  build_type: string | null;
+  bioc_version: string | null;
+  schedule: string | null;
+  config_digest: string | null;
+  bbs_version: string | null;
+  host: string | null;
+  pid: number | null;
+  started_at: number;
+  ended_at: number | null;
+  state: RunState;
+}
+
+interface JobRecordRow {
+  id: number;
+  run_id: string;
+  node: string;
+  stage: string;
+  package: string;
+  version: string | null;
+  git_commit: string | null;
+  command: string | null;
+  started_at: number;
+  ended_at: number | null;
+  elapsed: number | null;
+  ret_code: number | null;
+  status: string;
+  attempt: number;
+  error: string | null;
+}
+
+function toRun(row: RunRecord): RunRow {
+  return {
+    runId: row.run_id,
+    node: row.node,
+    kind: row.kind,
+    startedAt: new Date(row.started_at),
+    endedAt: row.ended_at === null ? undefined : new Date(row.ended_at),
+    state: row.state,
+    buildType: row.build_type ?? undefined,
+    biocVersion: row.bioc_version ?? undefined,
+    schedule: row.schedule ?? undefined,
+    configDigest: row.config_digest ?? undefined,
+    bbsVersion: row.bbs_version ?? undefined,
+    host: row.host ?? undefined,
+    pid: row.pid ?? undefined,
+  };
+}
+
+function toJob(row: JobRecordRow): JobRow {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    node: row.node,
+    stage: row.stage,
+    package: row.package,
+    version: row.version,
+    commit: row.git_commit,
+    command: row.command,
+    startedAt: new Date(row.started_at),
+    endedAt: row.ended_at === null ? undefined : new Date(row.ended_at),
+    elapsedSeconds: row.elapsed ?? undefined,
+    retCode: row.ret_code,
+    status: row.status,
+    attempt: row.attempt,
+    error: row.error ?? undefined,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export class HistoryStore {
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+  ) {}
+
+  /**
+   * Opens (creating and migrating if needed) the history at `path`.
+   * `readonly` never creates nor migrates: for readers such as the report.
+   */
+  static open(path: string, options: { readonly?: boolean } = {}): HistoryStore {
+    let db: Database.Database;
+    try {
+      if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
+    } catch (error) {
+      throw new BbsError("BBS_PRECONDITION", `cannot open the history database ${path}: ${(error as Error).message}`, {
+        hint: options.readonly ? "no run has recorded history there yet; run `bbs run` first or check historyDb in the config" : "check that the directory is writable",
+        cause: error,
+      });
+    }
+    db.pragma("busy_timeout = 10000");
+    if (!options.readonly) {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma("foreign_keys = ON");
+    }
+    const store = new HistoryStore(db, path);
+    store.migrate(options.readonly === true);
+    return store;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  private migrate(readonly: boolean): void {
+    const current = this.schemaVersion;
+    if (current > MIGRATIONS.length) {
+      throw new BbsError("BBS_PRECONDITION", `the history database ${this.path} has schema version ${current}, newer than this bbs knows (${MIGRATIONS.length})`, {
+        hint: "upgrade bbs, or point historyDb at another file",
+      });
+    }
+    if (current === MIGRATIONS.length) return;
+    if (readonly) {
+      throw new BbsError("BBS_PRECONDITION", `the history database ${this.path} has schema version ${current}; this bbs needs ${MIGRATIONS.length}`, {
+        hint: "run any writing bbs command (bbs run) once to migrate it",
+      });
+    }
+    MIGRATIONS.forEach((sql, index) => {
+      if (index < current) return;
+      this.db
+        .transaction(() => {
+          // Re-check inside the write lock: another process may have migrated meanwhile.
+          if ((this.db.pragma("user_version", { simple: true }) as number) > index) return;
+          this.db.exec(sql);
+          this.db.pragma(`user_version = ${index + 1}`);
+        })
+        .immediate();
+    });
+  }
+
+  // ---- runs ------------------------------------------------------------------------
+
+  /** Records a run's start; starting an existing run again (resume) sets it back to running. */
+  beginRun(info: RunInfo): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (run_id, node, kind, build_type, bioc_version, schedule, config_digest, bbs_version, host, pid, started_at, state)
+         VALUES (@runId, @node, @kind, @buildType, @biocVersion, @schedule, @configDigest, @bbsVersion, @host, @pid, @startedAt, 'running')
+         ON CONFLICT (run_id) DO UPDATE SET state = 'running', ended_at = NULL, pid = excluded.pid, schedule = excluded.schedule`,
+      )
+      .run({
+        runId: info.runId,
+        node: info.node,
+        kind: info.kind,
+        buildType: info.buildType ?? null,
+        biocVersion: info.biocVersion ?? null,
+        schedule: info.schedule ?? null,
+        configDigest: info.configDigest ?? null,
+        bbsVersion: info.bbsVersion ?? null,
+        host: info.host ?? null,
+        pid: info.pid ?? null,
+        startedAt: info.startedAt.getTime(),
+      });
+  }
+
+  endRun(runId: string, state: RunState, endedAt: Date = new Date()): void {
+    this.db.prepare("UPDATE runs SET state = ?, ended_at = ? WHERE run_id = ?").run(state, endedAt.getTime(), runId);
+  }
+
+  /**
+   * After a crash: jobs of `runId` left `running` become `interrupted` (the
+   * resumed run starts them again as a new attempt). Returns how many.
+   */
+  markInterrupted(runId: string): number {
+    return this.db.transaction(() => {
+      const changes = this.db.prepare("UPDATE jobs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'").run(runId).changes;
+      this.db.prepare("UPDATE runs SET state = 'interrupted' WHERE run_id = ? AND state = 'running'").run(runId);
+      return changes;
+    })();
+  }
+
+  run(runId: string): RunRow | undefined {
+    const row = this.db.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId) as RunRecord | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  /** Most recent runs first. */
+  runs(filter: { node?: string; kind?: string; limit?: number } = {}): RunRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM runs WHERE (@node IS NULL OR node = @node) AND (@kind IS NULL OR kind = @kind)
+         ORDER BY started_at DESC, run_id DESC LIMIT @limit`,
+      )
+      .all({ node: filter.node ?? null, kind: filter.kind ?? null, limit: filter.limit ?? -1 }) as RunRecord[];
+    return rows.map(toRun);
+  }
+
+  // ---- jobs -----------------------------------------------------------------------
+
+  /** Records a job's start (status `running`); returns its row id for finishJob(). */
+  startJob(start: JobStart): number {
+    return this.db
+      .transaction(() => {
+        const attempt = (
+          this.db
+            .prepare("SELECT COALESCE(MAX(attempt), 0) + 1 AS next FROM jobs WHERE run_id = ? AND node = ? AND stage = ? AND package = ?")
+            .get(start.runId, start.node, start.stage, start.package) as { next: number }
+        ).next;
+        return Number(
+          this.db
+            .prepare(
+              `INSERT INTO jobs (run_id, node, stage, package, version, git_commit, command, started_at, status, attempt)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
+            )
+            .run(start.runId, start.node, start.stage, start.package, start.version ?? null, start.commit ?? null, start.command ?? null, start.startedAt.getTime(), attempt)
+            .lastInsertRowid,
+        );
+      })
+      .immediate();
+  }
+
+  finishJob(jobId: number, end: JobEnd): void {
+    this.db
+      .prepare("UPDATE jobs SET ended_at = ?, elapsed = ?, ret_code = ?, status = ?, error = ? WHERE id = ?")
+      .run(end.endedAt.getTime(), end.elapsedSeconds, end.retCode, end.status, end.error ?? null, jobId);
+  }
+
+  /** Updates what is only known once a job ran (the command line, the version read from DESCRIPTION). */
+  describeJob(jobId: number, details: { version?: string | null; commit?: string | null; command?: string | null }): void {
+    this.db
+      .prepare("UPDATE jobs SET version = COALESCE(?, version), git_commit = COALESCE(?, git_commit), command = COALESCE(?, command) WHERE id = ?")
+      .run(details.version ?? null, details.commit ?? null, details.command ?? null, jobId);
+  }
+
+  /** Every job row of a run, attempts included, in start order. */
+  jobs(runId: string, node?: string): JobRow[] {
+    const rows = this.db
+      .prepare("SELECT * FROM jobs WHERE run_id = @runId AND (@node IS NULL OR node = @node) ORDER BY started_at, id")
+      .all({ runId, node: node ?? null }) as JobRecordRow[];
+    return rows.map(toJob);
+  }
+
+  // ---- queries for the scheduler and the report ------------------------------------
+
+  /**
+   * Expected duration (seconds) per package for a node's stage: the median of
+   * its last `window` finished attempts (TIMEOUTs included: they say "at
+   * least this long"). Packages never run have no entry.
+   */
+  durationEstimates(node: string, stage: string, options: { window?: number } = {}): Map<string, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT package, elapsed FROM (
+           SELECT package, elapsed, ROW_NUMBER() OVER (PARTITION BY package ORDER BY started_at DESC, id DESC) AS recent
+           FROM jobs
+           WHERE node = ? AND stage = ? AND elapsed IS NOT NULL AND status NOT IN (${UNFINISHED_SQL}, 'skipped')
+         ) WHERE recent <= ?`,
+      )
+      .all(node, stage, options.window ?? 5) as Array<{ package: string; elapsed: number }>;
+    const byPackage = new Map<string, number[]>();
+    for (const row of rows) {
+      const list = byPackage.get(row.package) ?? [];
+      list.push(row.elapsed);
+      byPackage.set(row.package, list);
+    }
+    return new Map([...byPackage].map(([pkg, values]) => [pkg, median(values)]));
+  }
+
+  /**
+   * A package's statuses over the last `lastRuns` runs of each node (of
+   * `kind`, default "run"), most recent first, one entry per run and stage
+   * (the latest attempt). Runs where the package has no job are absent.
+   */
+  packageStatuses(pkg: string, options: { node?: string; stage?: string; lastRuns?: number; kind?: string } = {}): PackageRunStatus[] {
+    const rows = this.db
+      .prepare(
+        `WITH recent AS (
+           SELECT run_id, node, started_at, ROW_NUMBER() OVER (PARTITION BY node ORDER BY started_at DESC, run_id DESC) AS rn
+           FROM runs WHERE kind = @kind AND (@node IS NULL OR node = @node)
+         ),
+         latest AS (
+           SELECT j.*, ROW_NUMBER() OVER (PARTITION BY j.run_id, j.node, j.stage ORDER BY j.attempt DESC) AS newest
+           FROM jobs j WHERE j.package = @pkg AND (@stage IS NULL OR j.stage = @stage)
+         )
+         SELECT r.run_id, r.node, r.started_at AS run_started_at, l.stage, l.status, l.version, l.elapsed
+         FROM recent r JOIN latest l ON l.run_id = r.run_id AND l.node = r.node
+         WHERE r.rn <= @lastRuns AND l.newest = 1
+         ORDER BY r.started_at DESC, r.node, l.stage`,
+      )
+      .all({ pkg, kind: options.kind ?? "run", node: options.node ?? null, stage: options.stage ?? null, lastRuns: options.lastRuns ?? 10 }) as Array<{
+      run_id: string;
+      node: string;
+      run_started_at: number;
+      stage: string;
+      status: string;
+      version: string | null;
+      elapsed: number | null;
+    }>;
+    return rows.map((row) => ({
+      runId: row.run_id,
+      node: row.node,
+      runStartedAt: new Date(row.run_started_at),
+      stage: row.stage,
+      status: row.status,
+      version: row.version,
+      elapsedSeconds: row.elapsed ?? undefined,
+    }));
+  }
+
+  /**
+   * The first run of the current failing streak of a package's stage on a
+   * node: walking back from its most recent result, the oldest consecutive
+   * run whose status is not in `okStatuses` (unfinished attempts are
+   * ignored). undefined when the latest result is OK or there is none.
+   */
+  failingSince(
+    pkg: string,
+    node: string,
+    stage: string,
+    options: { okStatuses?: readonly string[]; kind?: string } = {},
+  ): PackageRunStatus | undefined {
+    const ok = new Set(options.okStatuses ?? ["OK", "WARNINGS"]);
+    const history = this.packageStatuses(pkg, { node, stage, lastRuns: Number.MAX_SAFE_INTEGER, kind: options.kind });
+    let since: PackageRunStatus | undefined;
+    for (const entry of history) {
+      if (UNFINISHED_STATUSES.includes(entry.status)) continue;
+      if (ok.has(entry.status)) break;
+      since = entry;
+    }
+    return since;
+  }
+}

@@ -1,0 +1,103 @@
+// The per-job files of BBS (spec 4.6, 6.9): `<pkg>.<stage>-out.txt` (command
+// header + merged stdout/stderr), `<pkg>.<stage>-summary.dcf`, and the empty
+// `<pkg>.<stage>-MISSING` marker delivered instead of a product that does not
+// exist. Names and header bytes are exactly BBS's: the report and people's
+// scripts read them.
+
+import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const HASHES = "#".repeat(78);
+
+/**
+ * The header BBS writes before each run of a job's command. The first run
+ * starts the file; a re-run (00LOCK) is appended after three newlines and says
+ * "Re-running".
+ */
+export function commandHeader(command: string, rerun: boolean): string {
+  const verb = rerun ? "### Re-running command:" : "### Running command:";
+  const head = rerun ? "\n\n\n" : "";
+  return `${head}${HASHES}\n${HASHES}\n###\n${verb}\n###\n###   ${command}\n###\n${HASHES}\n${HASHES}\n\n\n`;
+}
+
+/** Starts (truncates) a job's output file with the "Running command" header. */
+export function startOutputFile(path: string, command: string): void {
+  writeFileSync(path, commandHeader(command, false));
+}
+
+/** Appends the "Re-running command" header to a job's output file. */
+export function appendRerunHeader(path: string, command: string): void {
+  writeFileSync(path, commandHeader(command, true), { flag: "a" });
+}
+
+/** The files one job leaves in its working directory, named as BBS names them. */
+export interface JobFiles {
+  /** `<pkg>.<stage>-out.txt` */
+  readonly outFile: string;
+  /** `<pkg>.<stage>-summary.dcf` */
+  readonly summaryFile: string;
+  /** `<pkg>.<stage>-MISSING` */
+  readonly missingFile: string;
+}
+
+export function jobFiles(dir: string, pkg: string, stage: string): JobFiles {
+  const prefix = join(dir, `${pkg}.${stage}`);
+  return { outFile: `${prefix}-out.txt`, summaryFile: `${prefix}-summary.dcf`, missingFile: `${prefix}-MISSING` };
+}
+
+/**
+ * Decides what to deliver for a finished job, as BBS's PkgDumps.Push: the
+ * product when it exists (and an old `-MISSING` marker is removed), else an
+ * empty `-MISSING` marker; then the out file and the summary. `productPath`
+ * null means the stage has no product or it is intentionally not delivered
+ * (DONT_PUSH_SRCPKGS): no marker either way.
+ */
+export function filesToDeliver(files: JobFiles, productPath: string | null): string[] {
+  const deliver: string[] = [];
+  if (productPath !== null) {
+    if (existsSync(productPath)) {
+      rmSync(files.missingFile, { force: true });
+      deliver.push(productPath);
+    } else {
+      writeFileSync(files.missingFile, "");
+      deliver.push(files.missingFile);
+    }
+  }
+  deliver.push(files.outFile, files.summaryFile);
+  return deliver;
+}
+
+/**
+ * The last `count` lines of a (possibly huge) output file, read from its end.
+ * BBS's status rules look at the last 12 (INSTALL) or 6 (CHECK) lines. A
+ * trailing newline does not make an empty last line.
+ */
+export function tailLines(path: string, count: number): string[] {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    let position = size;
+    let text = "";
+    const chunk = Buffer.alloc(64 * 1024);
+    // Read backwards until enough newlines are seen (count + 1 covers the trailing one).
+    while (position > 0) {
+      const length = Math.min(chunk.length, position);
+      position -= length;
+      readSync(fd, chunk, 0, length, position);
+      text = chunk.toString("latin1", 0, length) + text;
+      if (countNewlines(text) > count) break;
+    }
+    const bytes = Buffer.from(text, "latin1").toString("utf8");
+    const lines = bytes.split(/\r?\n/);
+    if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    return lines.slice(-count);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function countNewlines(text: string): number {
+  let newlines = 0;
+  for (let index = text.indexOf("\n"); index !== -1; index = text.indexOf("\n", index + 1)) newlines += 1;
+  return newlines;
+}

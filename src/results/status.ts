@@ -1,0 +1,71 @@
+// The vocabulary of build results shared by postrun, the report and notify:
+// stages, statuses, which stages a build type displays, and the `skipped`
+// derivation (spec 5.1, 9.3, 12.2): CHECK and BUILD BIN are `skipped` when BUILD
+// ended in ERROR or TIMEOUT. `skipped` is derived by readers, never recorded.
+
+import type { BuildType } from "../config/schema.js";
+
+export const STAGES = ["install", "buildsrc", "checksrc", "buildbin"] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
+  install: "INSTALL",
+  buildsrc: "BUILD",
+  checksrc: "CHECK",
+  buildbin: "BUILD BIN",
+};
+
+/** Statuses a summary can record. */
+export const RECORDED_STATUSES = ["OK", "WARNINGS", "ERROR", "TIMEOUT", "NotNeeded"] as const;
+export type RecordedStatus = (typeof RECORDED_STATUSES)[number];
+
+/** Every status a cell of the results can show: recorded, missing (`NA`) or derived (`skipped`). */
+export type Status = RecordedStatus | "NA" | "skipped";
+
+export function isStage(value: string): value is Stage {
+  return (STAGES as readonly string[]).includes(value);
+}
+
+/** A status read from a file: anything unknown is treated as NA (an anomaly), never crashes a reader. */
+export function asStatus(value: string | undefined): Status {
+  if (value === undefined) return "NA";
+  if ((RECORDED_STATUSES as readonly string[]).includes(value) || value === "NA" || value === "skipped") return value as Status;
+  return "NA";
+}
+
+/** Stages that produce a line in BUILD_STATUS_DB.txt / a column in the report, for a node (spec 5.1). */
+export function stagesFor(buildType: BuildType, binNode: boolean): Stage[] {
+  const stages: Stage[] = [];
+  if (buildType !== "bioc-longtests") stages.push("install");
+  stages.push("buildsrc");
+  if (buildType !== "workflows") stages.push("checksrc");
+  if (binNode) stages.push("buildbin");
+  return stages;
+}
+
+/** Stage columns the report displays for a build type, whatever the node (spec 9.3). */
+export function displayedStages(buildType: BuildType): Stage[] {
+  switch (buildType) {
+    case "bioc-longtests":
+      return ["checksrc"];
+    case "workflows":
+      return ["install", "buildsrc"];
+    case "data-annotation":
+    case "data-experiment":
+    case "books":
+      return ["install", "buildsrc", "checksrc"];
+    default:
+      return ["install", "buildsrc", "checksrc", "buildbin"];
+  }
+}
+
+/** The status shown for a stage, given BUILD's status on the same node (spec 12.2). */
+export function withSkipped(stage: Stage, recorded: Status, buildStatus: Status): Status {
+  if ((stage === "checksrc" || stage === "buildbin") && (buildStatus === "ERROR" || buildStatus === "TIMEOUT")) return "skipped";
+  return recorded;
+}
+
+/** Statuses that make a maintainer email (spec 5.4): TIMEOUT and ERROR of INSTALL, BUILD, CHECK. */
+export function isNotifiable(stage: Stage, status: Status): boolean {
+  return stage !== "buildbin" && (status === "ERROR" || status === "TIMEOUT");
+}

@@ -20,28 +20,15 @@ import { join } from "node:path";
 import { prepareRepository } from "../../src/propagation/prepare.js";
 import { CollectingReporter } from "../../src/propagation/reporter.js";
 import type { RepositoryLayout } from "../../src/propagation/layout.js";
+import { corpusDir } from "../../test/fixtures/corpus.js";
 import { writePackage } from "../../test/fixtures/rpkg-generator.js";
+import { numberOption, optionValue, type Benchmark } from "../types.js";
 
-/** The shape of a benchmark of `npm run bench` (bench/types.ts once the harness is in). */
-export interface PropagationBenchmark {
-  readonly name: string;
-  readonly description: string;
-  run(args: readonly string[]): Promise<void>;
-}
-
-const CORPUS = "/work/shared/corpus/bioc-3.16";
-
-function option(args: readonly string[], name: string, fallback: string): string {
-  const index = args.indexOf(`--${name}`);
-  if (index === -1) return fallback;
-  const value = args[index + 1];
-  if (value === undefined || value.startsWith("--")) throw new Error(`option --${name} needs a value`);
-  return value;
-}
+const CORPUS = corpusDir();
 
 function positiveInt(args: readonly string[], name: string, fallback: number): number {
-  const value = Number(option(args, name, String(fallback)));
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`option --${name}: expected a positive integer`);
+  const value = numberOption(args, name, fallback);
+  if (!Number.isInteger(value)) throw new Error(`option --${name}: expected a whole number, got ${value}`);
   return value;
 }
 
@@ -110,13 +97,13 @@ function row(label: string, seconds: number, reference: number, note = ""): stri
   return `  ${label.padEnd(34)} ${seconds.toFixed(3).padStart(9)} s   ${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}x faster than R${note}`;
 }
 
-export const propagationBenchmark: PropagationBenchmark = {
+export const propagationBenchmark: Benchmark = {
   name: "propagation",
   description: "index generation of a contrib directory: bbs (cold, warm, incremental) vs tools::write_PACKAGES, same files, same run",
   async run(args) {
     const count = positiveInt(args, "packages", 300);
     const repeat = positiveInt(args, "repeat", 3);
-    const rscript = option(args, "rscript", "Rscript");
+    const rscript = optionValue(args, "rscript") ?? "Rscript";
     const base = mkdtempSync(join(tmpdir(), "bbs-bench-propagation-"));
     try {
       const source = join(base, "tarballs");

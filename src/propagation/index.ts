@@ -17,7 +17,7 @@ import { applyUpdate, describeOperation, prepareUpdatePlan, type UpdatePlan, typ
 
 export { CollectingReporter, type Reporter } from "./reporter.js";
 export { formatRepositoryFile, repositoryLayout, contribPath, type RepositoryLayout, type ContribDir } from "./layout.js";
-export { parseStatusDb, statusKind, type StatusDb, type StatusLine } from "./inputs.js";
+export { parseStatusDb, propagates, type StatusDb } from "./inputs.js";
 export { planUpdate, type UpdateOperation, type UpdatePlan, type UpdateResult } from "./update.js";
 export type { PrepareResult } from "./prepare.js";
 export type { PushResult } from "./push.js";

@@ -4,12 +4,13 @@
 // against each other before anything changes: a DB that lacks a line for a
 // file of OUTGOING (stage6c interrupted, or run before postrun finished) or
 // names a package OUTGOING does not hold (DB and OUTGOING of different runs)
-// stops the propagation. BBS copied nothing and carried on.
+// stops the propagation. BBS copied nothing and carried on. The DB's format
+// is shared with postrun, which writes it (results/status-db.ts).
 
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pkgTypeExtension, type PkgType } from "../config/schema.js";
-import { splitDcfLines } from "../rpkg/dcf.js";
+import { parsePropagationDb, propagationVerdict, type PropagationLine } from "../results/status-db.js";
 import { tryParseVersion } from "../rpkg/version.js";
 import { BbsError } from "../util/errors.js";
 import { readInputFile } from "../util/fs.js";
@@ -19,66 +20,37 @@ export const OUTGOING_DIR = "OUTGOING";
 export const STATUS_DB_FILE = "PROPAGATION_STATUS_DB.txt";
 export const MANUALS_DIR = "manuals";
 
-/** One line of PROPAGATION_STATUS_DB.txt. */
-export interface StatusLine {
-  pkg: string;
-  pkgType: string;
-  /** The value after `propagate: `, e.g. `YES` or `NO, package depends on 'z' which is not available`. */
-  status: string;
-  /** 1-based line number. */
-  line: number;
-}
-
-export type StatusKind = "YES" | "NO" | "UNNEEDED" | "OTHER";
-
-/** How update reads a status: only a value starting with YES propagates (copyPropagatableFiles). */
-export function statusKind(status: string): StatusKind {
-  if (status.startsWith("YES")) return "YES";
-  if (status.startsWith("NO")) return "NO";
-  if (status.startsWith("UNNEEDED")) return "UNNEEDED";
-  return "OTHER";
-}
-
-const STATUS_LINE = /^([^#\s]+)#([^#\s]+)#propagate:[ \t]*(.*?)[ \t]*$/;
-const OTHER_DCF_FIELD = /^[^\s#:][^:#]*:/;
-
 export interface StatusDb {
   path: string;
   /** Keyed by `<pkg>#<type>`. */
-  lines: Map<string, StatusLine>;
+  lines: Map<string, PropagationLine>;
 }
 
 export function statusKey(pkg: string, pkgType: string): string {
   return `${pkg}#${pkgType}`;
 }
 
+/** Only an explanation starting with YES propagates (BBS's copyPropagatableFiles). */
+export function propagates(explanation: string): boolean {
+  return propagationVerdict(explanation) === "YES";
+}
+
 /**
- * Parses the DB (spec 2.2). Lines are looked up by key, order does not matter.
- * Other `Field: value` lines (a completion marker, say) are ignored; anything
- * else, or a key given twice, is BBS_INPUT_INVALID naming the line.
+ * Parses the DB with the shared reader (results/status-db.ts); lines are
+ * looked up by key, order does not matter. A key given twice is
+ * BBS_INPUT_INVALID: which of the two statuses holds is unknowable.
  */
 export function parseStatusDb(text: string, path: string): StatusDb {
-  const lines = new Map<string, StatusLine>();
-  splitDcfLines(text).forEach((raw, index) => {
-    const lineNumber = index + 1;
-    if (raw.trim() === "") return;
-    const match = STATUS_LINE.exec(raw);
-    if (match === null) {
-      if (OTHER_DCF_FIELD.test(raw)) return;
-      throw new BbsError("BBS_INPUT_INVALID", `${path}, line ${lineNumber}: not a propagation status line: ${JSON.stringify(raw)}`, {
-        hint: "lines read `<pkg>#<type>#propagate: YES|NO, ...|UNNEEDED, ...`; re-run `bbs postrun` to rewrite the file",
-      });
-    }
-    const [, pkg, pkgType, status] = match as unknown as [string, string, string, string];
-    const key = statusKey(pkg, pkgType);
-    const previous = lines.get(key);
-    if (previous !== undefined) {
-      throw new BbsError("BBS_INPUT_INVALID", `${path}, line ${lineNumber}: ${pkg}#${pkgType} already has a status on line ${previous.line}`, {
+  const lines = new Map<string, PropagationLine>();
+  for (const line of parsePropagationDb(text, path)) {
+    const key = statusKey(line.package, line.pkgType);
+    if (lines.has(key)) {
+      throw new BbsError("BBS_INPUT_INVALID", `${path}: ${key}#propagate appears more than once`, {
         hint: "the file is corrupt; re-run `bbs postrun` to rewrite it",
       });
     }
-    lines.set(key, { pkg, pkgType, status, line: lineNumber });
-  });
+    lines.set(key, line);
+  }
   return { path, lines };
 }
 
@@ -185,7 +157,7 @@ export function checkStatusDbAgainstOutgoing(db: StatusDb, outgoing: Outgoing): 
     }
   }
   for (const [key, line] of db.lines) {
-    if (!inOutgoing.has(key)) problems.push(`line ${line.line}: ${key} has no package file in OUTGOING/${line.pkgType}/`);
+    if (!inOutgoing.has(key)) problems.push(`${key}#propagate has no package file in OUTGOING/${line.pkgType}/`);
   }
   if (problems.length === 0) return;
   const empty = db.lines.size === 0;

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { compareVersions } from "../rpkg/version.js";
 import { BbsError, errorMessage, isBbsError } from "../util/errors.js";
 import { copyFileAtomic, sameContent } from "./files.js";
-import { checkStatusDbAgainstOutgoing, parsePackageFileName, readOutgoing, readStatusDb, statusKey, statusKind, type Outgoing, type StatusDb } from "./inputs.js";
+import { checkStatusDbAgainstOutgoing, parsePackageFileName, propagates, readOutgoing, readStatusDb, statusKey, type Outgoing, type StatusDb } from "./inputs.js";
 import type { ContribDir, RepositoryLayout } from "./layout.js";
 import type { Reporter } from "./reporter.js";
 
@@ -102,9 +102,9 @@ export function planUpdate(layout: RepositoryLayout, outgoing: Outgoing, db: Sta
     const staged = stagedFiles(layout.root, dir, plan.warnings);
     const stagedNames = new Set(staged.map((file) => file.file));
     for (const file of outgoing.types.get(dir.pkgType) ?? []) {
-      const status = db.lines.get(statusKey(file.pkg, dir.pkgType))?.status ?? "";
+      const status = db.lines.get(statusKey(file.pkg, dir.pkgType))?.explanation ?? "";
       const target = `${dir.path}/${file.file}`;
-      if (statusKind(status) !== "YES") {
+      if (!propagates(status)) {
         plan.notPropagated.push({ file: `${dir.pkgType}/${file.file}`, status });
       } else if (stagedNames.has(file.file)) {
         plan.alreadyThere.push(target);
@@ -124,8 +124,8 @@ export function planUpdate(layout: RepositoryLayout, outgoing: Outgoing, db: Sta
   }
   if (options.manuals) {
     for (const [pkg, from] of outgoing.manuals) {
-      const status = db.lines.get(statusKey(pkg, "source"))?.status;
-      if (status !== undefined && statusKind(status) === "YES") plan.operations.push({ op: "manual", from, to: `manuals/${pkg}/man/${pkg}.pdf` });
+      const status = db.lines.get(statusKey(pkg, "source"))?.explanation;
+      if (status !== undefined && propagates(status)) plan.operations.push({ op: "manual", from, to: `manuals/${pkg}/man/${pkg}.pdf` });
     }
   }
   return plan;

@@ -7,10 +7,11 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { corpusDir } from "../fixtures/corpus.js";
 import { writePackage, type PackageSpec } from "../fixtures/rpkg-generator.js";
 import { runRscript } from "../rpkg/helpers/r.js";
 
-export const CORPUS = "/work/shared/corpus/bioc-3.16";
+export const CORPUS = corpusDir();
 export const CORPUS_VERSIONS: Readonly<Record<string, string>> = {
   Biobase: "2.58.0",
   BiocGenerics: "0.44.0",

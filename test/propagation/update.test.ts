@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { parseStatusDb, statusKind } from "../../src/propagation/inputs.js";
+import { parseStatusDb, propagates } from "../../src/propagation/inputs.js";
 import { contribPath, formatRepositoryFile, type RepositoryLayout } from "../../src/propagation/layout.js";
 import { CollectingReporter } from "../../src/propagation/reporter.js";
 import { applyUpdate, prepareUpdatePlan, type UpdateOptions } from "../../src/propagation/update.js";
@@ -58,20 +58,20 @@ beforeEach(async () => {
 });
 
 describe("PROPAGATION_STATUS_DB.txt", () => {
-  it("parses the spec's lines and tells the statuses apart", () => {
+  it("is read by key, and only YES propagates", () => {
     const db = parseStatusDb(
       "a#source#propagate: YES\nb#win.binary#propagate: NO, package depends on 'z' which is not available\r\n" +
-        "c#mac.binary.big-sur-arm64#propagate: UNNEEDED, same version is already published\nstatus: complete\n",
+        "c#mac.binary.big-sur-arm64#propagate: UNNEEDED, same version is already published\n",
       "DB",
     );
     expect([...db.lines.keys()]).toEqual(["a#source", "b#win.binary", "c#mac.binary.big-sur-arm64"]);
-    expect([...db.lines.values()].map((line) => statusKind(line.status))).toEqual(["YES", "NO", "UNNEEDED"]);
-    expect(db.lines.get("b#win.binary")).toMatchObject({ line: 2, status: "NO, package depends on 'z' which is not available" });
+    expect([...db.lines.values()].map((line) => propagates(line.explanation))).toEqual([true, false, false]);
+    expect(db.lines.get("b#win.binary")).toMatchObject({ explanation: "NO, package depends on 'z' which is not available" });
   });
 
-  it("names the line of a malformed or repeated entry", () => {
-    expectError(() => parseStatusDb("a#source#propagate: YES\nthis is not a status line\n", "DB"), "BBS_INPUT_INVALID", /DB, line 2: not a propagation status line/);
-    expectError(() => parseStatusDb("a#source#propagate: YES\na#source#propagate: NO, x\n", "DB"), "BBS_INPUT_INVALID", /line 2: a#source already has a status on line 1/);
+  it("names the file and line of a malformed entry, and refuses a key given twice", () => {
+    expectError(() => parseStatusDb("a#source#propagate: YES\nthis is not a status line\n", "DB"), "BBS_INPUT_INVALID", /DB:2: line has no ":"/);
+    expectError(() => parseStatusDb("a#source#propagate: YES\na#source#propagate: NO, x\n", "DB"), "BBS_INPUT_INVALID", /DB: a#source#propagate appears more than once/);
   });
 });
 
@@ -192,7 +192,7 @@ describe("update refuses inconsistent inputs before changing anything", () => {
     } catch (error) {
       expect((error as { details: string[] }).details).toEqual([
         "no line for zlibbioc#source#propagate (OUTGOING/source/zlibbioc_1.44.0.tar.gz)",
-        "line 2: IRanges#source has no package file in OUTGOING/source/",
+        "IRanges#source#propagate has no package file in OUTGOING/source/",
       ]);
     }
     expect(snapshotTree(staging)).toEqual({});

@@ -15,7 +15,7 @@
 
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepareRepository } from "../../src/propagation/prepare.js";
 import { CollectingReporter } from "../../src/propagation/reporter.js";
@@ -164,6 +164,7 @@ export const propagationBenchmark: Benchmark = {
       if (!samePackages || sameRds !== "TRUE") throw new Error(`records differ: PACKAGES identical ${samePackages}, PACKAGES.rds identical ${sameRds}`);
 
       process.stdout.write(`\nindex generation, ${files} tarballs (${(bytes / 1e6).toFixed(0)} MB); median of ${repeat} runs each\n`);
+      process.stdout.write(`(${availableParallelism()} CPUs, load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}; bbs reads in parallel, R one file at a time)\n`);
       process.stdout.write(`  ${"R tools::write_PACKAGES".padEnd(34)} ${rSeconds.toFixed(3).padStart(9)} s\n`);
       process.stdout.write(`${row("bbs cold (every tarball opened)", median(cold), rSeconds)}\n`);
       process.stdout.write(`${row("bbs warm (cache, nothing new)", median(warm), rSeconds)}\n`);

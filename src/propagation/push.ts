@@ -30,7 +30,19 @@ import { join } from "node:path";
 import { parseDcf } from "../rpkg/dcf.js";
 import { BbsError, errorMessage, isBbsError } from "../util/errors.js";
 import type { RetryPolicy, Transport } from "../transport/index.js";
-import { quoteForShell } from "../transport/shell.js";
+import {
+  CURRENT,
+  graceFiles,
+  inspectDestination,
+  linkScript,
+  PUBLISHED_LOG,
+  q,
+  releasesToRemove,
+  RELEASES,
+  runDestinationScript,
+  switchScript,
+  withdrawScript,
+} from "./destination.js";
 import { PUBLISHED_ENTRIES, STATE_DIR, type RepositoryLayout } from "./layout.js";
 import type { Reporter } from "./reporter.js";
 import { readStagingState, stagingFingerprint, updateStagingState } from "./state.js";
@@ -66,10 +78,6 @@ export interface PushResult {
   graceFiles: string[];
   removedReleases: string[];
 }
-
-const RELEASES = `${STATE_DIR}/releases`;
-const CURRENT = `${STATE_DIR}/current`;
-const PUBLISHED_LOG = `${STATE_DIR}/published.txt`;
 
 function releaseId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -115,118 +123,12 @@ export function requirePrepared(layout: RepositoryLayout): void {
   }
 }
 
-function q(word: string): string {
-  return quoteForShell(word);
-}
-
-/** Points `.bbs/current` at `releases/<id>` with one rename (GNU mv -T: never into the old target). */
-function switchScript(id: string): string {
-  const temporary = `${CURRENT}.new-${id}`;
-  return `rm -f ${q(temporary)} && ln -s ${q(`releases/${id}`)} ${q(temporary)} && mv -T ${q(temporary)} ${q(CURRENT)}`;
-}
-
-/** Scripts longer than this travel as a file: a command line has a size limit (ssh, execve). */
-const INLINE_SCRIPT_LIMIT = 32_000;
-
-/** Runs a POSIX shell script (with `set -e`) in the destination's root; returns its output. */
-export async function runDestinationScript(transport: Transport, script: string): Promise<string> {
-  const text = `set -e\n${script}`;
-  if (text.length <= INLINE_SCRIPT_LIMIT) return (await transport.run(text)).stdout;
-  const file = `${STATE_DIR}/script-${process.pid}-${Date.now()}.sh`;
-  await transport.putText(`${text}\n`, file);
-  try {
-    return (await transport.run(`sh ${q(file)}`)).stdout;
-  } finally {
-    await transport.remove(file);
-  }
-}
-
-interface DestinationState {
-  current: string | undefined;
-  releases: string[];
-  published: string[];
-  /** Top-level entries: name -> link target (symlinks) or "" (anything else). */
-  top: Map<string, string>;
-}
-
-async function inspectDestination(transport: Transport): Promise<DestinationState> {
-  if (!(await transport.exists(""))) return { current: undefined, releases: [], published: [], top: new Map() };
-  const script = [
-    `if [ -L ${q(CURRENT)} ]; then printf 'current\\t%s\\n' "$(readlink ${q(CURRENT)})"; fi`,
-    `if [ -d ${q(RELEASES)} ]; then for r in ${q(RELEASES)}/*; do [ -d "$r" ] && printf 'release\\t%s\\n' "\${r##*/}"; done; fi`,
-    `if [ -f ${q(PUBLISHED_LOG)} ]; then while IFS= read -r line; do printf 'published\\t%s\\n' "$line"; done < ${q(PUBLISHED_LOG)}; fi`,
-    ...PUBLISHED_ENTRIES.map(
-      (entry) => `if [ -L ${q(entry)} ]; then printf 'link\\t%s\\t%s\\n' ${q(entry)} "$(readlink ${q(entry)})"; elif [ -e ${q(entry)} ]; then printf 'other\\t%s\\n' ${q(entry)}; fi`,
-    ),
-    "true",
-  ].join("\n");
-  const state: DestinationState = { current: undefined, releases: [], published: [], top: new Map() };
-  for (const line of (await runDestinationScript(transport, script)).split("\n")) {
-    const [kind, first = "", second = ""] = line.split("\t");
-    if (kind === "current") state.current = first.replace(/^releases\//, "");
-    else if (kind === "release") state.releases.push(first);
-    else if (kind === "published" && first !== "") state.published.push(first);
-    else if (kind === "link") state.top.set(first, second);
-    else if (kind === "other") state.top.set(first, "");
-  }
-  state.releases.sort();
-  // A push killed between the switch and its log line still published its release.
-  if (state.current !== undefined && !state.published.includes(state.current)) state.published.push(state.current);
-  return state;
-}
-
-/** Package files listed by the previous release's indexes that the new release lacks (relative to the release root). */
-async function graceFiles(transport: Transport, previous: string, expected: readonly ExpectedContrib[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const contrib of expected) {
-    const text = await transport.readTextIfExists(`${RELEASES}/${previous}/${contrib.dir.path}/PACKAGES`);
-    if (text === undefined) continue;
-    for (const record of parseDcf(text)) {
-      const pkg = record.fields.get("Package");
-      const version = record.fields.get("Version");
-      if (pkg === undefined || version === undefined) continue;
-      const file = `${pkg}_${version}.${contrib.dir.extension}`;
-      if (!contrib.sizes.has(file)) files.push(`${contrib.dir.path}/${file}`);
-    }
-  }
-  return files;
-}
-
 function stagingEntries(layout: RepositoryLayout, reporter: Reporter): { published: string[]; excluded: string[] } {
   const names = readdirSync(layout.root);
   const published = PUBLISHED_ENTRIES.filter((entry) => names.includes(entry));
   const excluded = names.filter((name) => name !== STATE_DIR && !(PUBLISHED_ENTRIES as readonly string[]).includes(name));
   for (const name of excluded) reporter.warn(`${join(layout.root, name)} is not published (push publishes ${PUBLISHED_ENTRIES.join(", ")})`);
   return { published, excluded };
-}
-
-/** The linking step of a switch: each published entry becomes `<entry> -> .bbs/current/<entry>`; anything else in its way moves aside. */
-function linkScript(entries: readonly string[], state: DestinationState, id: string, reporter: Reporter): string {
-  const lines: string[] = [];
-  for (const entry of entries) {
-    const target = `${CURRENT}/${entry}`;
-    const existing = state.top.get(entry);
-    if (existing === target) continue;
-    if (existing === "") {
-      reporter.warn(`${entry} at the destination is not managed by bbs: it moves to ${STATE_DIR}/legacy-${id}/${entry} and is replaced by the release's`);
-      lines.push(`mkdir -p ${q(`${STATE_DIR}/legacy-${id}`)}`, `mv ${q(entry)} ${q(`${STATE_DIR}/legacy-${id}/${entry}`)}`);
-    }
-    reporter.info(`link     ${entry} -> ${target}`);
-    const temporary = `${STATE_DIR}/link-${entry}-${id}`;
-    lines.push(`rm -f ${q(temporary)}`, `ln -s ${q(target)} ${q(temporary)}`, `mv -T ${q(temporary)} ${q(entry)}`);
-  }
-  return lines.join("\n");
-}
-
-/** Undoes the first push to a destination: its links go, entries moved aside by the migration come back. */
-function withdrawScript(entries: readonly string[], id: string): string {
-  const lines = [`rm -f ${q(CURRENT)}`];
-  for (const entry of entries) {
-    const legacy = `${STATE_DIR}/legacy-${id}/${entry}`;
-    lines.push(`if [ -L ${q(entry)} ]; then rm -f ${q(entry)}; fi`, `if [ -e ${q(legacy)} ]; then mv ${q(legacy)} ${q(entry)}; fi`);
-  }
-  lines.push(`rm -rf ${q(`${RELEASES}/${id}`)} ${q(`${STATE_DIR}/legacy-${id}`)}`);
-  return lines.join("\n");
 }
 
 export async function pushRepository(layout: RepositoryLayout, options: PushOptions): Promise<PushResult> {
@@ -268,7 +170,11 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
     const code = isBbsError(error) && (error.code === "BBS_VERIFY_FAILED" || error.code === "BBS_TRANSPORT_FAILED") ? error.code : "BBS_STEP_FAILED";
     throw new BbsError(code, `push failed at step "${step}": ${errorMessage(error)}`, {
       details: isBbsError(error) ? error.details : [],
-      hint: `${isBbsError(error) && error.hint !== undefined ? `${error.hint}; ` : ""}the destination still serves what it served before this push`,
+      hint: `${isBbsError(error) && error.hint !== undefined ? `${error.hint}; ` : ""}${
+        step === "remove superseded releases"
+          ? "the new release is published and verified; the next push removes what this one could not"
+          : "the destination still serves what it served before this push"
+      }`,
       cause: error,
     });
   };
@@ -297,7 +203,7 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
     result.graceFiles = await graceFiles(transport, previous, expected);
     for (const file of result.graceFiles) reporter.info(`keep     ${file} (superseded; unlisted until the next push)`);
     if (!dryRun && result.graceFiles.length > 0) {
-      await runDestinationScript(transport, result.graceFiles.map((file) => `ln -f ${q(`${RELEASES}/${previous}/${file}`)} ${q(`${releaseDir}/${file}`)}`).join("\n"));
+      await runDestinationScript(transport, result.graceFiles.map((file) => `[ -e ${q(`${releaseDir}/${file}`)} ] || ln ${q(`${RELEASES}/${previous}/${file}`)} ${q(`${releaseDir}/${file}`)}`).join("\n"));
     }
   });
   if (dryRun) {
@@ -370,14 +276,3 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
   return result;
 }
 
-/**
- * Releases to delete: every release directory but `current` and the
- * `keep - 1` published before it (partial releases of killed pushes included).
- */
-export function releasesToRemove(state: Pick<DestinationState, "releases" | "published">, current: string, keep: number): string[] {
-  // Each release once, at its latest publication (a release switched back to counts as recent).
-  const latestFirst = [...new Set([...state.published].reverse())];
-  const earlier = latestFirst.reverse().filter((id) => id !== current && state.releases.includes(id));
-  const kept = new Set([current, ...earlier.slice(-(keep - 1))]);
-  return state.releases.filter((id) => !kept.has(id));
-}

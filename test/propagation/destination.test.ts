@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCHEMA } from "../../src/config/schema.js";
-import { releasesToRemove, runDestinationScript } from "../../src/propagation/push.js";
+import { releasesToRemove, runDestinationScript } from "../../src/propagation/destination.js";
 import { LocalTransport, RsyncSshTransport, type Transport } from "../../src/transport/index.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { startSshd, type SshdFixture } from "../transport/sshd.js";

@@ -12,7 +12,7 @@ import { manifestFilePath } from "./placeholders.js";
 import { prepareRepository, type PrepareResult } from "./prepare.js";
 import { pushRepository, type PushResult } from "./push.js";
 import { dryRunReporter, type Reporter } from "./reporter.js";
-import { lockStaging, updateStagingState } from "./state.js";
+import { lockStaging, requireStagingRoot, updateStagingState } from "./state.js";
 import { applyUpdate, describeOperation, prepareUpdatePlan, type UpdatePlan, type UpdateResult } from "./update.js";
 
 export { CollectingReporter, type Reporter } from "./reporter.js";
@@ -64,6 +64,8 @@ export async function propagate(cfg: ResolvedConfig, steps: readonly Propagation
   const result: PropagateResult = { layout };
   const wanted = new Set(steps);
   const transport = wanted.has("push") ? destinationTransport(requireSetting(cfg, "propagation.destination"), "propagation.destination", cfg) : undefined;
+  // Before the lock, whose directory would otherwise create a mistyped staging repository.
+  requireStagingRoot(layout);
   const lock = lockStaging(layout, `bbs propagate ${steps.join(" ")}${options.dryRun ? " --dry-run" : ""}`);
   try {
     if (wanted.has("update")) result.update = await runUpdate(cfg, layout, options, reporter);

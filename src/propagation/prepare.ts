@@ -34,8 +34,7 @@ import { parseManifestPackages, planPlaceholders, type PlaceholderPlan } from ".
 import { PrepareCache, sameStamp, type FileStamp } from "./prepare-cache.js";
 import { runRJobs, type RJob } from "./r-batch.js";
 import type { Reporter } from "./reporter.js";
-import { stagingFingerprint, updateStagingState } from "./state.js";
-import { requireStagingRoot } from "./update.js";
+import { requireStagingRoot, stagingFingerprint, updateStagingState } from "./state.js";
 import { formatViews, viewsDescriptionFields, type ViewsValues } from "./views.js";
 
 export interface PrepareOptions {

@@ -5,7 +5,7 @@
 // update, or by hand) whose indexes may no longer match its files.
 
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { acquireLock, type Lock } from "../util/lock.js";
 import { BbsError, errorMessage } from "../util/errors.js";
@@ -84,4 +84,19 @@ export function lockStaging(layout: Pick<RepositoryLayout, "root">, command: str
     command,
     description: `propagation of the repository ${layout.root}`,
   });
+}
+
+/** Checks that the staging repository exists (a typo must not create an empty repository that push would publish). */
+export function requireStagingRoot(layout: Pick<RepositoryLayout, "root">): void {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(layout.root).isDirectory();
+  } catch {
+    isDirectory = false;
+  }
+  if (!isDirectory) {
+    throw new BbsError("BBS_PRECONDITION", `the staging repository ${layout.root} does not exist`, {
+      hint: `check propagation.stagingDir; for a new repository create the directory first (mkdir -p ${layout.root})`,
+    });
+  }
 }

@@ -11,7 +11,7 @@
 // name, then link or rename), and planning from what is on disk makes an
 // interrupted update complete on the next run (a re-run is a no-op).
 
-import { existsSync, lstatSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { compareVersions } from "../rpkg/version.js";
 import { BbsError, errorMessage, isBbsError } from "../util/errors.js";
@@ -19,6 +19,7 @@ import { copyFileAtomic, sameContent } from "./files.js";
 import { checkStatusDbAgainstOutgoing, parsePackageFileName, propagates, readOutgoing, readStatusDb, statusKey, type Outgoing, type StatusDb } from "./inputs.js";
 import type { ContribDir, RepositoryLayout } from "./layout.js";
 import type { Reporter } from "./reporter.js";
+import { requireStagingRoot } from "./state.js";
 
 export type UpdateOperation =
   /** A package file that may propagate: OUTGOING -> contrib directory. */
@@ -205,21 +206,6 @@ export async function applyUpdate(layout: RepositoryLayout, plan: UpdatePlan, re
     }
   }
   return result;
-}
-
-/** Checks that the staging repository exists (a typo must not create an empty repository that push would publish). */
-export function requireStagingRoot(layout: Pick<RepositoryLayout, "root">): void {
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(layout.root).isDirectory();
-  } catch {
-    isDirectory = false;
-  }
-  if (!isDirectory) {
-    throw new BbsError("BBS_PRECONDITION", `the staging repository ${layout.root} does not exist`, {
-      hint: `check propagation.stagingDir; for a new repository create the directory first (mkdir -p ${layout.root})`,
-    });
-  }
 }
 
 /** Reads OUTGOING and the DB of `centralDir`, checks them, and plans the update. */

@@ -138,6 +138,19 @@ cat(as.character(packageVersion("BiocGenerics", lib.loc = commandArgs(TRUE)[2]))
   });
 });
 
+describe("configuration mistakes", () => {
+  it("a staging repository that does not exist is an error, and is not created", async () => {
+    const setup = propagationConfig(join(await dirs.make("accept-typo"), "work"), { stagingDir: "${workDir}/staging-typo" });
+    writeCentralDir(setup.central, [{ path: corpusTarball("BiocGenerics") }]);
+    for (const args of [["all"], ["push", "--dry-run"]]) {
+      const run = await bbsPropagate(setup.config, args);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toMatch(/error\[BBS_PRECONDITION\]: the staging repository .*staging-typo does not exist/);
+    }
+    expect(existsSync(join(setup.workDir, "staging-typo"))).toBe(false);
+  });
+});
+
 describe("a devel build", () => {
   it("removes the superseded version instead of archiving it", async () => {
     const setup = propagationConfig(join(await dirs.make("accept-devel"), "work"), { archive: false });

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { acquireLock } from "../../src/util/lock.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { runRscript } from "../rpkg/helpers/r.js";
-import { buildDocPackage, CORPUS_VERSIONS, corpusTarball, rAvailable, snapshotTree, writeCentralDir, type OutgoingPackage } from "./fixtures.js";
+import { buildBinaries, buildDocPackage, CORPUS_VERSIONS, corpusTarball, rAvailable, snapshotTree, writeCentralDir, type OutgoingPackage } from "./fixtures.js";
 import { bbsPropagate, propagationConfig, type PropagationConfig } from "./helpers.js";
 
 const dirs = useTempDirs();
@@ -135,6 +135,36 @@ cat(as.character(packageVersion("BiocGenerics", lib.loc = commandArgs(TRUE)[2]))
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/error\[BBS_PRECONDITION\]: .* changed since the last prepare/);
     expect(run.stderr).toContain("hint: run `bbs propagate prepare` again, then push");
+  });
+});
+
+describe("a repository with binary package types", () => {
+  it("propagates each type into its contrib directory, indexed and verified", async () => {
+    const setup = propagationConfig(join(await dirs.make("accept-binaries"), "work"), { archive: false }, {
+      global: { outgoing: { source: "local/buildsrc", "win.binary": "local/buildbin", "mac.binary.big-sur-arm64": "local/buildbin" } },
+    });
+    const binaries = buildBinaries(join(setup.workDir, "build"), corpusTarball("BiocGenerics"));
+    writeCentralDir(setup.central, [
+      { path: corpusTarball("BiocGenerics") },
+      { path: corpusTarball("zlibbioc") },
+      { path: binaries.zip, pkgType: "win.binary" },
+      { path: binaries.tgz, pkgType: "mac.binary.big-sur-arm64" },
+    ]);
+    const run = await bbsPropagate(setup.config, ["all"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const listed = runRscript(
+      `for (d in commandArgs(TRUE)) { ap <- available.packages(contriburl = paste0("file://", d), filters = list()); cat(basename(dirname(dirname(d))), paste(ap[, "Package"], ap[, "Version"]), "\\n") }`,
+      ["bin/windows/contrib/4.2", "bin/macosx/big-sur-arm64/contrib/4.2"].map((path) => join(setup.destination, path)),
+    );
+    expect(listed.trim().split("\n").map((line) => line.trim())).toEqual(["windows BiocGenerics 0.44.0", "big-sur-arm64 BiocGenerics 0.44.0"]);
+    expect(existsSync(join(setup.destination, "bin/windows/contrib/4.2/BiocGenerics_0.44.0.zip"))).toBe(true);
+    expect(readFileSync(join(setup.destination, "REPOSITORY"), "utf8")).toBe(
+      "source: src/contrib\nwin.binary: bin/windows/contrib/4.2\nmac.binary.big.sur.arm64: bin/macosx/big-sur-arm64/contrib/4.2\n" +
+        "provides: source, win.binary, mac.binary.big-sur-arm64\n",
+    );
+    const views = readFileSync(join(setup.destination, "VIEWS"), "utf8");
+    expect(views).toContain("win.binary.ver: bin/windows/contrib/4.2/BiocGenerics_0.44.0.zip\n");
+    expect(views).toMatch(/Package: zlibbioc\n[\s\S]*?source\.ver: src\/contrib\/zlibbioc_1\.44\.0\.tar\.gz\n(?![\s\S]*?win\.binary\.ver: bin\/windows\/contrib\/4\.2\/zlibbioc)/);
   });
 });
 

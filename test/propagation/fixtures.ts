@@ -184,3 +184,25 @@ export function snapshotTree(dir: string, prefix = ""): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Real binary packages of a source tarball: `R CMD INSTALL --build` (Linux),
+ * renamed `.tgz` as a mac.binary, and repacked as the `.zip` of a win.binary.
+ */
+export function buildBinaries(workDir: string, sourceTarball: string): { tgz: string; zip: string } {
+  const [pkg, version] = sourceTarball.split("/").pop()!.replace(/\.tar\.gz$/, "").split("_") as [string, string];
+  const lib = join(workDir, "lib");
+  const out = join(workDir, "binaries");
+  mkdirSync(lib, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  execFileSync("R", ["CMD", "INSTALL", "--build", "-l", lib, sourceTarball], { cwd: workDir, stdio: "ignore", env: { ...process.env, R_LIBS_USER: "" } });
+  const built = readdirSync(workDir).find((name) => name.startsWith(`${pkg}_${version}_R_`))!;
+  const tgz = join(out, `${pkg}_${version}.tgz`);
+  copyFileSync(join(workDir, built), tgz);
+  const tree = join(workDir, "tree");
+  mkdirSync(tree, { recursive: true });
+  execFileSync("tar", ["-xzf", join(workDir, built), "-C", tree]);
+  const zip = join(out, `${pkg}_${version}.zip`);
+  execFileSync("zip", ["-q", "-r", zip, pkg], { cwd: tree });
+  return { tgz, zip };
+}

@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runProcess } from "../transport/index.js";
+import { runTool } from "../util/tool.js";
 import { BbsError } from "../util/errors.js";
 
 export type RJob =
@@ -100,7 +100,7 @@ export async function runRJobs(jobs: readonly RJob[], options: { rscript: string
       jobsFile,
       jobs.map((job) => [job.kind, job.pkg, inputOf(job), job.output].map((value) => checkField(value, "R job field")).join("\t")).join("\n") + "\n",
     );
-    const run = await runProcess(options.rscript, ["--vanilla", script, jobsFile, resultsFile], {
+    const run = await runTool(options.rscript, ["--vanilla", script, jobsFile, resultsFile], {
       timeoutMs: options.timeoutMs ?? 3_600_000,
       signal: options.signal,
       env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", R_LIBS_USER: "" },

@@ -9,7 +9,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runProcess, type Transport } from "../transport/index.js";
+import type { Transport } from "../transport/index.js";
+import { runTool } from "../util/tool.js";
 import { BbsError } from "../util/errors.js";
 import { INDEX_FILES, type ContribDir } from "./layout.js";
 
@@ -51,7 +52,7 @@ async function readIndexesWithR(localDirs: readonly string[], rscript: string): 
   try {
     writeFileSync(join(scratch, "verify.R"), SCRIPT);
     writeFileSync(join(scratch, "dirs.txt"), localDirs.join("\n") + "\n");
-    const run = await runProcess(rscript, ["--vanilla", join(scratch, "verify.R"), join(scratch, "dirs.txt"), join(scratch, "out.tsv")], {
+    const run = await runTool(rscript, ["--vanilla", join(scratch, "verify.R"), join(scratch, "dirs.txt"), join(scratch, "out.tsv")], {
       timeoutMs: 600_000,
       env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", R_LIBS_USER: "" },
     });

@@ -1,7 +1,7 @@
 // Running `bbs propagate` as an operator does (the compiled CLI, a config
 // directory), and the configurations the propagation tests use.
 
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, writeTestConfig, type TestConfig, type YamlMap } from "../fixtures/test-config.js";
@@ -46,15 +46,4 @@ export interface CliRun {
 export async function bbsPropagate(config: TestConfig, args: readonly string[]): Promise<CliRun> {
   const result = await execa("node", [join(repoRoot(), "bin", "bbs.js"), "propagate", ...args], { env: config.cliEnv(), reject: false });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
-}
-
-/** Starts `bbs propagate <args>` as its own process group leader (for fault tests), stdout as lines. */
-export function startPropagate(config: TestConfig, args: readonly string[]): ResultPromise<{ reject: false; detached: true; buffer: false; lines: true }> {
-  return execa("node", [join(repoRoot(), "bin", "bbs.js"), "propagate", ...args], {
-    env: config.cliEnv(),
-    reject: false,
-    detached: true,
-    buffer: false,
-    lines: true,
-  });
 }

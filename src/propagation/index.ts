@@ -29,7 +29,7 @@ export interface PropagateOptions {
   /** Print every file operation; change nothing. */
   dryRun: boolean;
   reporter: Reporter;
-  /** Retry policy of push's upload (tests shorten it). */
+  /** Retry policy of push's upload (default: the transport's put policy, 5 attempts 30 s apart). */
   pushRetry?: Partial<RetryPolicy>;
 }
 

@@ -5,9 +5,10 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util/errors.js";
 import { registerConfigCommands } from "./config.js";
+import { registerPrerun } from "./prerun.js";
 import { registerPropagateCommand } from "./propagate.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPropagateCommand];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerPropagateCommand];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

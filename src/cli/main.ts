@@ -8,8 +8,9 @@ import { registerConfigCommands } from "./config.js";
 import { registerNotify } from "./notify.js";
 import { registerPostrun } from "./postrun.js";
 import { registerPrerun } from "./prerun.js";
+import { registerPropagateCommand } from "./propagate.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerPostrun, registerNotify];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerPostrun, registerNotify, registerPropagateCommand];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

@@ -21,10 +21,10 @@ import { readSummary } from "../../jobs/summary.js";
 import { nodeIdentityOf } from "../../results/collect.js";
 import type { Stage } from "../../results/status.js";
 import { sortCaseInsensitively, type MeatIndexRecord } from "../../rpkg/meat-index.js";
+import { indexTypeOf } from "../../propagation/layout.js";
 import { writePackagesIndex } from "../../rpkg/packages-index.js";
 import { isSupportedOn } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";
-import { writeBinaryPackagesIndex } from "./binary-index.js";
 import { blockReason } from "./blocking.js";
 import { swapDirectory, writeFileAtomic } from "../../util/fs.js";
 import { linkOrCopy, removeStaleStaging, stagingPathFor } from "./directories.js";
@@ -177,7 +177,7 @@ function summaryStatus(runDir: string, nodeId: string, stage: Stage, pkg: string
  * propagation status would stop `bbs propagate update`.
  */
 async function indexOutgoingDir(dir: string, pkgType: PkgType, typeReport: OutgoingTypeReport, log: (message: string) => void): Promise<void> {
-  const problems = pkgType === "source" ? (await writePackagesIndex(dir)).problems : await writeBinaryPackagesIndex(dir, pkgType);
+  const { problems } = await writePackagesIndex(dir, { type: indexTypeOf(pkgType) });
   for (const problem of problems) {
     rmSync(join(dir, problem.file), { force: true });
     typeReport.files = typeReport.files.filter((file) => file !== problem.file);

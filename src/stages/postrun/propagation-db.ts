@@ -14,24 +14,16 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
-import { PKG_TYPES, type PkgType } from "../../config/schema.js";
+import type { PkgType } from "../../config/schema.js";
+import { contribPath, indexTypeOf, isPkgType, sortPkgTypes } from "../../propagation/layout.js";
 import { formatPropagationDb, PROPAGATION_STATUS_DB_FILE, type PropagationLine } from "../../results/status-db.js";
 import { parseDcf } from "../../rpkg/dcf.js";
 import { writePackagesIndex } from "../../rpkg/packages-index.js";
 import { BbsError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
-import { writeBinaryPackagesIndex } from "./binary-index.js";
 import { OUTGOING_DIR } from "./outgoing.js";
 import { computePropagationStatuses, type AvailablePackage, type OutgoingPackage } from "./propagation-status.js";
-import { contribPath, finalRepoUrl, mergeAvailable, nonTargetRepoUrls, readContribIndex, type ContribIndex, type ContribSource } from "./repo-index.js";
-
-/** BBS's order of package types; types it did not know come after, by name. */
-const TYPE_ORDER: readonly string[] = ["source", "win.binary", "mac.binary.big-sur-x86_64", "mac.binary.big-sur-arm64", "mac.binary"];
-
-export function sortPkgTypes<T extends string>(types: Iterable<T>): T[] {
-  const rank = (type: string): number => (TYPE_ORDER.includes(type) ? TYPE_ORDER.indexOf(type) : TYPE_ORDER.length);
-  return [...types].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-}
+import { finalRepoUrl, mergeAvailable, nonTargetRepoUrls, readContribIndex, type ContribIndex, type ContribSource } from "./repo-index.js";
 
 export interface PropagationTypeReport {
   pkgType: PkgType;
@@ -55,19 +47,13 @@ export interface PropagationDbInput {
 
 /** The OUTGOING type subdirectories present, in BBS's order. */
 export function outgoingTypes(outgoingDir: string): PkgType[] {
-  const present = readdirSync(outgoingDir).filter(
-    (name) => (PKG_TYPES as readonly string[]).includes(name) && statSync(join(outgoingDir, name)).isDirectory(),
-  ) as PkgType[];
-  return sortPkgTypes(present);
+  return sortPkgTypes(readdirSync(outgoingDir).filter((name): name is PkgType => isPkgType(name) && statSync(join(outgoingDir, name)).isDirectory()));
 }
 
 /** Reads OUTGOING/<type>/PACKAGES, writing it first when absent (as BBS's stage6c runs write_PACKAGES). */
 export async function readOutgoingPackages(dir: string, pkgType: PkgType): Promise<OutgoingPackage[]> {
   const path = join(dir, "PACKAGES");
-  if (!existsSync(path)) {
-    if (pkgType === "source") await writePackagesIndex(dir);
-    else await writeBinaryPackagesIndex(dir, pkgType);
-  }
+  if (!existsSync(path)) await writePackagesIndex(dir, { type: indexTypeOf(pkgType) });
   const records = parseDcf(readFileSync(path), { source: path }).map((record) => record.fields);
   return records.flatMap((fields) => {
     const name = fields.get("Package");

@@ -7,7 +7,6 @@
 // for R (which only warns); a repository that cannot be read is an error:
 // guessing "nothing is published" would mark every package YES.
 
-import type { PkgType } from "../../config/schema.js";
 import { parseDcf } from "../../rpkg/dcf.js";
 import { compareVersions, tryParseVersion } from "../../rpkg/version.js";
 import { HttpReader, isTransportError } from "../../transport/index.js";
@@ -26,19 +25,6 @@ export interface ContribIndex {
   source: ContribSource;
   /** undefined when the repository has no PACKAGES there. */
   packages: AvailablePackage[] | undefined;
-}
-
-/** R's contrib.url(repo, type) path for a package type (rVersion: "4.4"). */
-export function contribPath(pkgType: PkgType, rVersion: string | undefined): string {
-  if (pkgType === "source") return "src/contrib";
-  if (rVersion === undefined) {
-    throw new BbsError("BBS_CONFIG_INVALID", `propagation.rVersion is not set, but OUTGOING has ${pkgType} packages`, {
-      hint: 'set propagation.rVersion to the R version of the build, e.g. "4.4" (binary contrib paths contain it)',
-    });
-  }
-  if (pkgType === "win.binary") return `bin/windows/contrib/${rVersion}`;
-  if (pkgType === "mac.binary") return `bin/macosx/contrib/${rVersion}`;
-  return `bin/macosx/${pkgType.slice("mac.binary.".length)}/contrib/${rVersion}`;
 }
 
 function readerFor(source: ContribSource): HttpReader {

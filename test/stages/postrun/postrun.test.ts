@@ -11,6 +11,8 @@ import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ResolvedConfig } from "../../../src/config/load.js";
 import { HistoryStore } from "../../../src/history/store.js";
+import { repositoryLayout } from "../../../src/propagation/layout.js";
+import { prepareUpdatePlan } from "../../../src/propagation/update.js";
 import { RESULTS_RUN_KIND, resultsRunId } from "../../../src/results/history.js";
 import { readPostrunState } from "../../../src/results/postrun-state.js";
 import type { PostrunEvent } from "../../../src/stages/postrun/log.js";
@@ -104,6 +106,16 @@ describe("postrun of a three-node run (mac1 still running)", () => {
 
   it("writes PROPAGATION_STATUS_DB.txt exactly", () => {
     expect(readFileSync(join(runDir, "PROPAGATION_STATUS_DB.txt"), "utf8")).toBe(golden("PROPAGATION_STATUS_DB.txt"));
+  });
+
+  it("hands bbs propagate update an OUTGOING and a DB it accepts", () => {
+    mkdirSync(config.values["propagation.stagingDir"] ?? "", { recursive: true });
+    const plan = prepareUpdatePlan(repositoryLayout(config), config.values["central.dir"], { archive: false, manuals: true });
+    expect(plan.warnings).toEqual([]);
+    const copies = plan.operations.flatMap((operation) => (operation.op === "copy" ? [operation.to.split("/").pop() ?? ""] : [])).sort();
+    expect(copies).toEqual(
+      ["Alpha_1.0.0.tgz", "Alpha_1.0.0.zip", "buildErr_1.0.0.zip", "deprecatedPkg_1.0.0.tgz", "deprecatedPkg_1.0.0.zip", "installErr_1.0.0.tar.gz", "installErr_1.0.0.zip", "noWin_1.0.0.tar.gz", "noWin_1.0.0.tgz"].sort(),
+    );
   });
 
   it("records node presence, steps and the alert about the unfinished node in postrun.json", () => {

@@ -41,6 +41,8 @@ interface PoolState {
   readonly heap: JobHeap;
   /** No-run jobs that became ready while a barrier kept their pool closed. */
   readonly pendingSkips: number[];
+  /** busySlots[k]: slot k+1 runs a job. */
+  readonly busySlots: Uint8Array;
   total: number;
   queued: number;
   running: number;
@@ -63,6 +65,8 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
   private readonly records: Array<JobRecord<O> | undefined>;
   private readonly extraResults = new Map<string, JobRecord<O>>();
   private readonly startedAt: Array<Date | undefined>;
+  /** 1-based slot of each running job (0: not running). */
+  private readonly slotOf: Int32Array;
   private readonly runningJobs = new Set<number>();
   private readonly completedOutcomes: ReadonlyMap<string, O>;
   private readonly waiting: Int32Array;
@@ -99,6 +103,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       slots: Math.max(1, Math.floor(pool.slots)),
       heap: new JobHeap(key),
       pendingSkips: [],
+      busySlots: new Uint8Array(Math.max(1, Math.floor(pool.slots))),
       total: 0,
       queued: 0,
       running: 0,
@@ -108,6 +113,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     }));
     this.records = new Array<JobRecord<O> | undefined>(jobs.length);
     this.startedAt = new Array<Date | undefined>(jobs.length);
+    this.slotOf = new Int32Array(jobs.length);
     this.waiting = Int32Array.from(this.graph.waitCount);
     // Results of jobs outside this run (an earlier stage run by another invocation).
     for (const [id, outcome] of completed) {
@@ -188,7 +194,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     const running: RunningJob[] = [...this.runningJobs].map((index) => {
       const job = this.jobs[index] as JobSpec<O>;
       const startedAt = this.startedAt[index] as Date;
-      return { id: job.id, pool: job.pool, label: job.label, startedAt, estimate: this.graph.estimate[index] as number };
+      return { id: job.id, pool: job.pool, label: job.label, startedAt, estimate: this.graph.estimate[index] as number, slot: this.slotOf[index] as number };
     });
     return { pools, running };
   }
@@ -240,19 +246,29 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       const job = this.jobs[next] as JobSpec<O>;
       const poolIndex = this.graph.poolOf[next] as number;
       const pool = this.pools[poolIndex] as PoolState;
-      if (!job.run) {
+      if (!job.run || this.skipsItself(job)) {
         if (!this.isOpen(poolIndex)) {
           pool.pendingSkips.push(next);
           continue;
         }
         this.record(next, { id: job.id, pool: job.pool, state: "skipped" });
-        this.emit({ type: "job-finished", at: new Date(), job, record: this.records[next] as JobRecord<O> });
+        this.emit({ type: "job-finished", at: new Date(), job, record: this.records[next] as JobRecord<O>, slot: undefined });
         this.releaseDependents(next, stack);
         continue;
       }
       pool.heap.push(next);
       pool.queued += 1;
       this.emit({ type: "job-queued", at: new Date(), job });
+    }
+  }
+
+  /** The job's skipWhen says so (a throwing predicate lets the job run: its run function will tell). */
+  private skipsItself(job: JobSpec<O>): boolean {
+    if (!job.skipWhen) return false;
+    try {
+      return job.skipWhen({ previous: job.after === undefined ? undefined : this.resultOf(job.after), result: (id) => this.resultOf(id) });
+    } catch {
+      return false;
     }
   }
 
@@ -341,9 +357,13 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     const startedAt = new Date();
     this.startedAt[index] = startedAt;
     this.runningJobs.add(index);
-    this.emit({ type: "job-started", at: startedAt, job });
+    const slot = pool.busySlots.indexOf(0) + 1;
+    pool.busySlots[slot - 1] = 1;
+    this.slotOf[index] = slot;
+    this.emit({ type: "job-started", at: startedAt, job, slot });
     const context: JobContext<O> = {
       job,
+      slot,
       signal: this.abort.signal,
       sweeper: this.sweeper,
       previous: job.after === undefined ? undefined : this.resultOf(job.after),
@@ -370,6 +390,9 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     pool.running -= 1;
     this.runningTotal -= 1;
     this.runningJobs.delete(index);
+    const slot = this.slotOf[index] as number;
+    pool.busySlots[slot - 1] = 0;
+    this.slotOf[index] = 0;
     const state = this.cancelled ? "cancelled" : result.error !== undefined ? "failed" : "done";
     const record: JobRecord<O> = {
       id: job.id,
@@ -382,7 +405,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       elapsedMs: performance.now() - t0,
     };
     this.record(index, record);
-    this.emit({ type: "job-finished", at: record.endedAt as Date, job, record });
+    this.emit({ type: "job-finished", at: record.endedAt as Date, job, record, slot });
     if (!this.cancelled) {
       const ready: number[] = [];
       this.releaseDependents(index, ready);

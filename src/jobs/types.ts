@@ -39,6 +39,12 @@ export interface JobSpec<O extends JobOutcome = JobOutcome> {
   readonly run?: (context: JobContext<O>) => Promise<O>;
   /** What views and logs show (the package name). */
   readonly label?: string;
+  /**
+   * Asked once the job is ready (its dependencies processed, `previous`
+   * known): true records it as skipped without taking a slot, like a job
+   * with no run function (BBS: no CHECK after a failed BUILD).
+   */
+  readonly skipWhen?: (context: Pick<JobContext<O>, "previous" | "result">) => boolean;
 }
 
 export interface JobContext<O extends JobOutcome = JobOutcome> {
@@ -49,6 +55,8 @@ export interface JobContext<O extends JobOutcome = JobOutcome> {
   readonly sweeper: ProcessSweeper;
   /** The record of `job.after` (this run or restored), if any. */
   readonly previous: JobRecord<O> | undefined;
+  /** The slot of its pool the job runs in: 1-based, the lowest free one when it started. */
+  readonly slot: number;
   /** Any processed or restored job's record. */
   result(id: string): JobRecord<O> | undefined;
 }
@@ -98,8 +106,10 @@ export type EngineEvent<O extends JobOutcome = JobOutcome> =
   | { readonly type: "run-started"; readonly at: Date; readonly total: number; readonly restored: number; readonly schedule: Schedule }
   | { readonly type: "pool-opened"; readonly at: Date; readonly pool: string }
   | { readonly type: "job-queued"; readonly at: Date; readonly job: JobSpec<O> }
-  | { readonly type: "job-started"; readonly at: Date; readonly job: JobSpec<O> }
-  | { readonly type: "job-finished"; readonly at: Date; readonly job: JobSpec<O>; readonly record: JobRecord<O> }
+  /** `slot`: 1-based slot of the job's pool (the lowest free one), for timelines. */
+  | { readonly type: "job-started"; readonly at: Date; readonly job: JobSpec<O>; readonly slot: number }
+  /** `slot` is undefined for jobs that were skipped without running. */
+  | { readonly type: "job-finished"; readonly at: Date; readonly job: JobSpec<O>; readonly record: JobRecord<O>; readonly slot: number | undefined }
   | { readonly type: "cancel-requested"; readonly at: Date; readonly reason: string }
   | { readonly type: "run-finished"; readonly at: Date; readonly report: EngineReport<O> };
 
@@ -144,6 +154,8 @@ export interface RunningJob {
   readonly label: string | undefined;
   readonly startedAt: Date;
   readonly estimate: number;
+  /** 1-based slot of its pool. */
+  readonly slot: number;
 }
 
 export interface EngineProgress {

@@ -69,6 +69,15 @@ const DEFAULT_KILL_GRACE_MS = 10_000;
 const TAG_PREFIX = `${process.pid}-${randomBytes(4).toString("hex")}`;
 let tagCounter = 0;
 
+/**
+ * What every job tag of this bbs process starts with (`<prefix>-<n>`). A
+ * later process that finds this process dead (kill -9) can stop the jobs it
+ * left running with killLeftoverJobs(prefix).
+ */
+export function jobTagPrefix(): string {
+  return TAG_PREFIX;
+}
+
 /** A tag unique to one command run, across bbs processes. */
 export function newJobTag(): string {
   tagCounter += 1;

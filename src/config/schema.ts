@@ -29,6 +29,8 @@ export const PKG_TYPES = [
 export type PkgType = (typeof PKG_TYPES)[number];
 
 export const TRANSMISSION_MODES = ["synchronous", "asynchronous", "none"] as const;
+
+export const SCHEDULES = ["pipeline", "barrier"] as const;
 export type TransmissionMode = (typeof TRANSMISSION_MODES)[number];
 
 const BBS_RSYNC_OPTIONS =
@@ -321,6 +323,28 @@ export const SCHEMA = {
     default: 4,
     min: 1,
     doc: "Parallel git clones/updates and tarball jobs in prerun (BBS: sequential clones, 2 tarball slots).",
+  }),
+  "run.schedule": oneOf({
+    scope: "node",
+    values: SCHEDULES,
+    default: "pipeline",
+    doc: "How `bbs run` orders stages: `pipeline` (a package's BUILD starts once it and its dependencies are installed, its CHECK once its BUILD is done) or `barrier` (BBS: each stage starts when the previous one has finished); `--schedule` overrides it.",
+  }),
+  "run.targetRepoTimeout": int({
+    scope: "node",
+    default: 5400,
+    min: 0,
+    seconds: true,
+    doc: "How long `bbs run` waits for the current run's target repo (`src/contrib/PACKAGES`) before giving up.",
+    bbs: "(hard-coded: 30 attempts 180 s apart in BBS-run.py)",
+  }),
+  "run.targetRepoPoll": int({
+    scope: "node",
+    default: 180,
+    min: 1,
+    seconds: true,
+    doc: "Pause between two looks for the target repo while `bbs run` waits for it.",
+    bbs: "(hard-coded 180 s in BBS-run.py)",
   }),
   os: str({ scope: "node", default: "Linux", doc: "OS shown on the report.", bbs: "nodespecs.py OS" }),
   arch: str({

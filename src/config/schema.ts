@@ -346,6 +346,21 @@ export const SCHEMA = {
     doc: "Pause between two looks for the target repo while `bbs run` waits for it.",
     bbs: "(hard-coded 180 s in BBS-run.py)",
   }),
+  "run.deliveryAttempts": int({
+    scope: "node",
+    default: 5,
+    min: 1,
+    doc: "Attempts to send each finished job's files (and NodeInfo, pkg_dep_graph.txt...) to the central node before the delivery counts as failed.",
+    bbs: "(hard-coded: 5 attempts in BBSutils.Put)",
+  }),
+  "run.deliveryRetryDelay": int({
+    scope: "node",
+    default: 30,
+    min: 0,
+    seconds: true,
+    doc: "Pause between two attempts of a delivery.",
+    bbs: "(hard-coded 30 s in BBSutils.Put)",
+  }),
   os: str({ scope: "node", default: "Linux", doc: "OS shown on the report.", bbs: "nodespecs.py OS" }),
   arch: str({
     scope: "node",

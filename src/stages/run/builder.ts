@@ -244,6 +244,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       node: config.nodeId,
       outbox: layout.productsOutDir,
       journal: layout.deliveryJournal,
+      retry: { attempts: v["run.deliveryAttempts"], delayMs: v["run.deliveryRetryDelay"] * 1000 },
       onFailure: (failure) => note("warning", `delivery failed: ${failure.what}: ${failure.message}`),
     });
     const settings: StageJobSettings = {

@@ -48,8 +48,8 @@ export interface DeliveryOptions {
   readonly journal: string;
   /** Puts running at once in synchronous mode. */
   readonly concurrency?: number;
-  /** Retry policy override of the puts (tests). */
-  readonly retryDelayMs?: number;
+  /** Attempts and pause of each put (default: the transport's, BBS's 5 attempts 30 s apart). */
+  readonly retry?: { readonly attempts: number; readonly delayMs: number };
   readonly onFailure?: (failure: DeliveryFailure) => void;
 }
 
@@ -77,8 +77,8 @@ export class Delivery {
     return this.options.mode === "none" ? undefined : this.options.transport;
   }
 
-  private retry(): { retry?: { delayMs: number } } {
-    return this.options.retryDelayMs === undefined ? {} : { retry: { delayMs: this.options.retryDelayMs } };
+  private retry(): { retry?: { attempts: number; delayMs: number } } {
+    return this.options.retry === undefined ? {} : { retry: { ...this.options.retry } };
   }
 
   private fail(what: string, error: unknown): void {
@@ -115,7 +115,7 @@ export class Delivery {
             localDir: join(outbox, stage),
             remoteDir: central.stageDir(node, stage),
             logFile: join(outbox, `${stage}-push.log`),
-            ...(this.options.retryDelayMs === undefined ? {} : { finalRetry: { delayMs: this.options.retryDelayMs } }),
+            ...(this.options.retry === undefined ? {} : { finalRetry: { ...this.options.retry } }),
           }),
         );
       }

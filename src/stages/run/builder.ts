@@ -245,7 +245,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       outbox: layout.productsOutDir,
       journal: layout.deliveryJournal,
       retry: { attempts: v["run.deliveryAttempts"], delayMs: v["run.deliveryRetryDelay"] * 1000 },
-      onFailure: (failure) => note("warning", `delivery failed: ${failure.what}: ${failure.message}`),
+      onFailure: (failure) => note("warning", `delivery failed: ${failure.what}: ${failure.message.split("\n")[0] ?? ""}`),
     });
     const settings: StageJobSettings = {
       meatDir: layout.meatDir,

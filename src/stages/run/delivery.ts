@@ -81,10 +81,18 @@ export class Delivery {
     return this.options.retry === undefined ? {} : { retry: { ...this.options.retry } };
   }
 
+  /** Records a failed delivery (the latest failure of the same thing replaces an earlier one). */
   private fail(what: string, error: unknown): void {
     const failure: DeliveryFailure = { what, message: errorMessage(error), ...(isBbsError(error) && error.hint !== undefined ? { hint: error.hint } : {}) };
+    this.succeeded(what);
     this.failuresList.push(failure);
     this.options.onFailure?.(failure);
+  }
+
+  /** A later delivery of the same thing (jobs.ndjson is sent after each stage) makes an earlier failure moot. */
+  private succeeded(what: string): void {
+    const index = this.failuresList.findIndex((failure) => failure.what === what);
+    if (index >= 0) this.failuresList.splice(index, 1);
   }
 
   /** Prepares the central and local directories of the stages about to run. Failures here are fatal (nothing could arrive). */
@@ -199,6 +207,7 @@ export class Delivery {
       } else {
         await transport.put(localPath, `${central.nodeDir(this.options.node)}/${name}`, this.retry());
       }
+      this.succeeded(name);
       return true;
     } catch (error) {
       this.fail(name, error);

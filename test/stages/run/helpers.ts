@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync,
 import { dirname, join, relative } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import type { ResolvedConfig } from "../../../src/config/load.js";
+import type { CommandSettings } from "../../../src/stages/run/commands.js";
 import { readNdjson } from "../../../src/history/ndjson.js";
 import { parseSummary, type ParsedSummary } from "../../../src/jobs/summary.js";
 import { Description, injectDescriptionFields, splitMaintainer } from "../../../src/rpkg/description.js";
@@ -141,4 +142,22 @@ export function processesUnder(dir: string): Array<{ pid: number; cmdline: strin
     }
   }
   return found;
+}
+
+/** Command settings of a Linux builder like nebbiolo1 (spec 4.3's example), with overrides. */
+export function linuxCommandSettings(overrides: Partial<CommandSettings> = {}): CommandSettings {
+  return {
+    rCmd: "/home/biocbuild/bbs-3.21-bioc/R/bin/R",
+    rscriptCmd: "/home/biocbuild/bbs-3.21-bioc/R/bin/Rscript",
+    platform: "linux",
+    buildType: "bioc",
+    pkgType: "source",
+    arch: "x86_64",
+    installOptions: "",
+    buildOptions: "",
+    checkOptions: "",
+    checkLibrary: "/home/biocbuild/bbs-3.21-bioc/R/site-library",
+    nonTargetRepos: ["https://bioconductor.org/packages/3.21/data/annotation", "https://cran.rstudio.com"],
+    ...overrides,
+  };
 }

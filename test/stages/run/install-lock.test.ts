@@ -14,7 +14,7 @@ import { parseBbsOptions } from "../../../src/rpkg/bbsoptions.js";
 import { Delivery } from "../../../src/stages/run/delivery.js";
 import { installTargetJob, type StageJobSettings, type StageOutcome } from "../../../src/stages/run/stage-jobs.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { readJobSummary } from "./helpers.js";
+import { linuxCommandSettings, readJobSummary } from "./helpers.js";
 
 const dirs = useTempDirs();
 const FAKE_R = fileURLToPath(new URL("./fake-r-lock", import.meta.url));
@@ -30,19 +30,7 @@ async function install(locks: number, timeoutMs: number): Promise<{ meat: string
   await delivery.begin(["install"], "full");
   const settings: StageJobSettings = {
     meatDir: meat,
-    commands: {
-      rCmd: FAKE_R,
-      rscriptCmd: "Rscript",
-      platform: "linux",
-      buildType: "bioc",
-      pkgType: "source",
-      arch: "x86_64",
-      installOptions: "",
-      buildOptions: "",
-      checkOptions: "",
-      checkLibrary: join(root, "lib"),
-      nonTargetRepos: [],
-    },
+    commands: linuxCommandSettings({ rCmd: FAKE_R, checkLibrary: join(root, "lib"), nonTargetRepos: [] }),
     env: { FAKE_R_LOCKS: counter },
     timeoutsMs: { install: timeoutMs, buildsrc: 60_000, checksrc: 60_000, buildbin: 60_000 },
     killGraceMs: 500,

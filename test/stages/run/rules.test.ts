@@ -6,6 +6,7 @@ import { parseBbsOptions } from "../../../src/rpkg/bbsoptions.js";
 import { binaryFileName, buildbinCommand, buildCommand, checkCommand, installCommand, nonTargetInstallCommand, type CommandSettings } from "../../../src/stages/run/commands.js";
 import { parseStageList } from "../../../src/stages/run/layout.js";
 import { checkStatus, checkWarnings, installStatus, lockedBy, productStatus } from "../../../src/stages/run/status-rules.js";
+import { linuxCommandSettings } from "./helpers.js";
 
 const ok = { retCode: 0, timedOut: false };
 const failed = { retCode: 1, timedOut: false };
@@ -64,19 +65,7 @@ describe("BUILD and CHECK status", () => {
   });
 });
 
-const linux: CommandSettings = {
-  rCmd: "/home/biocbuild/bbs-3.21-bioc/R/bin/R",
-  rscriptCmd: "/home/biocbuild/bbs-3.21-bioc/R/bin/Rscript",
-  platform: "linux",
-  buildType: "bioc",
-  pkgType: "source",
-  arch: "x86_64",
-  installOptions: "",
-  buildOptions: "",
-  checkOptions: "",
-  checkLibrary: "/home/biocbuild/bbs-3.21-bioc/R/site-library",
-  nonTargetRepos: ["https://bioconductor.org/packages/3.21/data/annotation", "https://cran.rstudio.com"],
-};
+const linux = linuxCommandSettings();
 const none = parseBbsOptions("");
 
 describe("command lines", () => {

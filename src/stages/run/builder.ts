@@ -21,20 +21,18 @@ import type { StageTicket } from "../../jobs/summary.js";
 import type { Schedule } from "../../jobs/types.js";
 import { HistoryStore } from "../../history/store.js";
 import type { Stage } from "../../results/status.js";
-import { bbsPlatformOf, type BbsPlatform } from "../../rpkg/bbsoptions.js";
-import { osFamilyOf } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
 import { locateRun } from "./central.js";
-import type { CommandSettings } from "./commands.js";
 import { Delivery, type DeliveryFailure, type DeliveryScope } from "./delivery.js";
 import { stageEstimates } from "./estimates.js";
 import { executePlan, statusCounts } from "./execute.js";
-import { builderLayout, DEP_GRAPH_FILE, RUN_STAGES, stageOfNumber, type BuilderLayout, type StageNumber } from "./layout.js";
+import { builderLayout, DEP_GRAPH_FILE, type BuilderLayout, type StageNumber } from "./layout.js";
 import { readDeliveryJournal, readMeatMarker, writeMeatMarker, journalKey } from "./meat-state.js";
-import { planRun, jobId, type JobInfo, type PlannedTarget } from "./plan.js";
-import { clearJobFiles, nonTargetRepositories, prepareStage2, readPlannedTargets, readTargets, refreshMeat, removeStaleLocks, tarballSizes, type MeatRefresh, type Stage2Inputs } from "./prepare.js";
-import { checkLibrary, environUserFile, jobEnvironment, rLibsOf } from "./r-env.js";
+import { planRun, jobId, type JobInfo } from "./plan.js";
+import { clearJobFiles, prepareStage2, readPlannedTargets, readTargets, refreshMeat, removeStaleLocks, tarballSizes, type MeatRefresh, type Stage2Inputs } from "./prepare.js";
+import { environUserFile, jobEnvironment, rLibsOf } from "./r-env.js";
+import { commandSettings, installClosure, packageScope, resolveStages, timeoutsMs } from "./settings.js";
 import { jobDelivery, outcomeFromSummary, productName, type StageJobSettings, type StageOutcome } from "./stage-jobs.js";
 
 export interface RunBuilderOptions {
@@ -86,76 +84,6 @@ export interface RunResult {
   readonly endedAt: Date;
 }
 
-/** The stages an invocation runs, validated against the node. */
-export function resolveStages(config: ResolvedConfig, options: Pick<RunBuilderOptions, "stages" | "noBin">, note: (message: string) => void): Stage[] {
-  const buildsBinaries = config.values.pkgType !== "source";
-  if (options.stages !== undefined) {
-    if (options.stages.includes(5) && !buildsBinaries) {
-      throw new BbsError("BBS_USAGE", `node ${config.nodeId} builds no binary packages (pkgType: source): STAGE5 does not apply`, {
-        hint: "run --stages 2,3,4 (or --no-bin) on this node",
-      });
-    }
-    const stages = options.noBin === true ? options.stages.filter((number) => number !== 5) : options.stages;
-    return stages.map(stageOfNumber);
-  }
-  const numbers = RUN_STAGES.map((entry) => entry.number).filter((number) => number !== 5 || (options.noBin !== true && buildsBinaries));
-  if (options.noBin !== true && !buildsBinaries) note(`node ${config.nodeId} builds no binary packages (pkgType: source): STAGE5 is left out`);
-  return numbers.map(stageOfNumber);
-}
-
-function platformOf(config: ResolvedConfig): BbsPlatform {
-  return osFamilyOf(config.values.rPlatform) ?? bbsPlatformOf();
-}
-
-function timeoutsMs(config: ResolvedConfig): Record<Stage, number> {
-  const v = config.values;
-  return { install: v["timeouts.install"] * 1000, buildsrc: v["timeouts.build"] * 1000, checksrc: v["timeouts.check"] * 1000, buildbin: v["timeouts.buildbin"] * 1000 };
-}
-
-function commandSettings(config: ResolvedConfig): CommandSettings {
-  const v = config.values;
-  return {
-    rCmd: v["r.cmd"],
-    rscriptCmd: v["r.rscriptCmd"],
-    platform: platformOf(config),
-    buildType: v.buildType,
-    pkgType: v.pkgType,
-    arch: v.arch,
-    installOptions: v["r.installOptions"],
-    buildOptions: v["r.buildOptions"],
-    checkOptions: v["r.checkOptions"],
-    checkLibrary: checkLibrary(config),
-    nonTargetRepos: nonTargetRepositories(config),
-  };
-}
-
-/** `--packages`: the named packages (checked against the targets) and, for STAGE2, the packages they need. */
-function packageScope(names: readonly string[], targets: ReadonlySet<string>, runId: string): Set<string> {
-  const unknown = names.filter((name) => !targets.has(name));
-  if (unknown.length > 0) {
-    throw new BbsError("BBS_USAGE", `--packages: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a target package" : "are not target packages"} of run ${runId} on this node`, {
-      hint: "name packages of the run's meat-index.dcf that this node supports (UnsupportedPlatforms)",
-    });
-  }
-  return new Set(names);
-}
-
-/** Named packages, their Suggests, and everything those need (Depends/Imports/LinkingTo), within the graph. */
-function installClosure(named: ReadonlySet<string>, stage2: Stage2Inputs, targets: readonly PlannedTarget[]): Set<string> {
-  const deps = new Map(stage2.graph.nodes.map((node) => [node.name, node.deps] as const));
-  const byName = new Map(targets.map((target) => [target.name, target] as const));
-  const queue = [...named];
-  for (const name of named) for (const dependency of byName.get(name)?.description.dependencies("Suggests") ?? []) queue.push(dependency.name);
-  const closure = new Set<string>();
-  while (queue.length > 0) {
-    const name = queue.pop() as string;
-    if (closure.has(name) || !deps.has(name)) continue;
-    closure.add(name);
-    queue.push(...(deps.get(name) ?? []));
-  }
-  return closure;
-}
-
 export async function runBuilder(config: ResolvedConfig, options: RunBuilderOptions = {}): Promise<RunResult> {
   const startedAt = new Date();
   const emit = options.onEvent ?? (() => undefined);
@@ -199,6 +127,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
         ? { kind: "all" }
         : { kind: "keep" };
     await refreshMeat(config, run, layout, targetNames, refresh, note, options.signal);
+    stopIfInterrupted(options.signal, "preparing the sources");
     writeMeatMarker(layout.meatMarker, {
       runId,
       preparedAt: refresh.kind === "all" || previous === undefined ? new Date().toISOString() : previous.preparedAt,
@@ -215,6 +144,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     if (stages.includes("install")) {
       if (!resume) removeStaleLocks(firstLib, note);
       stage2 = await prepareStage2(config, run, layout, targets, note, options.signal);
+      stopIfInterrupted(options.signal, "computing the dependency graph");
       if (stage2.graph.unknown.length > 0) note("info", `${stage2.graph.unknown.length} package(s) named by the targets are found nowhere (not installed, in no repository): ${stage2.graph.unknown.join(", ")}`);
       if (named !== undefined) {
         installFor = installClosure(named, stage2, targets);
@@ -222,6 +152,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
         const refreshed = new Set(targets.filter((target) => installFor?.has(target.name)).map((target) => target.name));
         if (!resume && refresh.kind !== "all") {
           await refreshMeat(config, run, layout, targetNames, { kind: "some", packages: refreshed }, note, options.signal);
+          stopIfInterrupted(options.signal, "preparing the sources");
           targets = readPlannedTargets(layout.meatDir, targetNames, note);
         }
       }
@@ -331,6 +262,14 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
         hint: "`bbs run --resume` runs the jobs that have no summary yet",
       });
     }
+    // A job whose run threw is bbs's failure (no summary could be written), not the package's.
+    const broken = [...report.records.values()].filter((record) => record.state === "failed");
+    if (broken.length > 0) {
+      throw new BbsError("BBS_STEP_FAILED", `run ${runId}: ${broken.length} job(s) could not be carried out by bbs (no summary written)`, {
+        details: broken.map((record) => `${record.id}: ${record.error ?? "unknown error"}`),
+        hint: "fix the cause above (disk space, permissions...), then `bbs run --resume` runs these jobs again",
+      });
+    }
     const statuses = new Map<string, string>();
     for (const [id, record] of report.records) {
       if (plan.info.has(id)) statuses.set(id, record.state === "done" || record.state === "restored" ? (record.outcome?.status ?? record.state) : record.state);
@@ -364,6 +303,11 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     history?.close();
     lock.release();
   }
+}
+
+function stopIfInterrupted(signal: AbortSignal | undefined, step: string): void {
+  if (signal?.aborted !== true) return;
+  throw new BbsError("BBS_INTERRUPTED", `bbs run was interrupted while ${step}`, { hint: "no job ran; run `bbs run` again" });
 }
 
 /** Resume: finished jobs whose files never reached the central node (not in the journal) are delivered now. */

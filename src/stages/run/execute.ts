@@ -19,6 +19,7 @@ import type { Delivery } from "./delivery.js";
 import { JOBS_LOG_FILE, stageName, type BuilderLayout } from "./layout.js";
 import { writeNodeInfo, type NodeInfoSettings } from "./nodeinfo.js";
 import type { JobInfo, RunPlan } from "./plan.js";
+import { slotsOf } from "./settings.js";
 import type { StageOutcome } from "./stage-jobs.js";
 
 export interface ExecuteOptions {
@@ -47,20 +48,6 @@ export interface ExecuteOptions {
 export interface ExecuteResult {
   readonly report: EngineReport<StageOutcome>;
   readonly tickets: readonly StageTicket[];
-}
-
-function slotsOf(config: ResolvedConfig, stage: Stage): number {
-  const v = config.values;
-  switch (stage) {
-    case "install":
-      return v["slots.install"];
-    case "buildsrc":
-      return v["slots.build"];
-    case "checksrc":
-      return v["slots.check"];
-    case "buildbin":
-      return v["slots.buildbin"];
-  }
 }
 
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {

@@ -5,9 +5,10 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util/errors.js";
 import { registerConfigCommands } from "./config.js";
+import { registerPrerun } from "./prerun.js";
 import { registerRun } from "./run.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerRun];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

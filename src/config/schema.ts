@@ -272,6 +272,13 @@ export const SCHEMA = {
     doc: "Timeout of each target-repo tarball job in prerun.",
     bbs: "(hard-coded 900 in BBS-prerun.py)",
   }),
+  "timeouts.git": int({
+    scope: "node",
+    default: 900,
+    min: 1,
+    seconds: true,
+    doc: "Timeout of one git clone or fetch in prerun (the attempt is then retried).",
+  }),
   "timeouts.killGrace": int({
     scope: "node",
     default: 10,
@@ -323,6 +330,20 @@ export const SCHEMA = {
     default: 4,
     min: 1,
     doc: "Parallel git clones/updates and tarball jobs in prerun (BBS: sequential clones, 2 tarball slots).",
+  }),
+  "prerun.gitAttempts": int({
+    scope: "node",
+    default: 5,
+    min: 1,
+    doc: "Attempts to clone or update a package's git repository before prerun records it as skipped (BBS: 10, then abort).",
+  }),
+  "prerun.gitRetryDelay": int({
+    scope: "node",
+    default: 5,
+    min: 0,
+    seconds: true,
+    doc: "Pause before the second attempt of a failed git clone or update; doubled before each further attempt (at most 5 minutes).",
+    bbs: "(hard-coded 5 s in bbs/gitutils.py)",
   }),
   "run.schedule": oneOf({
     scope: "node",

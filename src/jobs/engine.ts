@@ -16,7 +16,7 @@
 import { setMaxListeners } from "node:events";
 import { BbsError, errorMessage } from "../util/errors.js";
 import { compileGraph, type CompiledGraph } from "./graph.js";
-import { JobHeap } from "./heap.js";
+import { newPoolState, poolProgress, takeSlot, type PoolState } from "./pools.js";
 import { priorityKeys } from "./priority.js";
 import { ProcessSweeper } from "./sweeper.js";
 import type {
@@ -30,26 +30,9 @@ import type {
   JobOutcome,
   JobRecord,
   JobSpec,
-  PoolProgress,
   RunningJob,
   Schedule,
 } from "./types.js";
-
-interface PoolState {
-  readonly name: string;
-  readonly slots: number;
-  readonly heap: JobHeap;
-  /** No-run jobs that became ready while a barrier kept their pool closed. */
-  readonly pendingSkips: number[];
-  /** busySlots[k]: slot k+1 runs a job. */
-  readonly busySlots: Uint8Array;
-  total: number;
-  queued: number;
-  running: number;
-  processed: number;
-  remainingEstimate: number;
-  readonly statuses: Record<string, number>;
-}
 
 /** The status a record stands for: the outcome's for done/restored jobs, else the engine state (skipped, failed...). */
 export function statusOf<O extends JobOutcome>(record: JobRecord<O>): string {
@@ -65,7 +48,6 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
   private readonly records: Array<JobRecord<O> | undefined>;
   private readonly extraResults = new Map<string, JobRecord<O>>();
   private readonly startedAt: Array<Date | undefined>;
-  /** 1-based slot of each running job (0: not running). */
   private readonly slotOf: Int32Array;
   private readonly runningJobs = new Set<number>();
   private readonly completedOutcomes: ReadonlyMap<string, O>;
@@ -98,19 +80,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       options.pools.map((pool) => Math.max(1, Math.floor(pool.slots))),
       this.order,
     );
-    this.pools = options.pools.map((pool) => ({
-      name: pool.name,
-      slots: Math.max(1, Math.floor(pool.slots)),
-      heap: new JobHeap(key),
-      pendingSkips: [],
-      busySlots: new Uint8Array(Math.max(1, Math.floor(pool.slots))),
-      total: 0,
-      queued: 0,
-      running: 0,
-      processed: 0,
-      remainingEstimate: 0,
-      statuses: {},
-    }));
+    this.pools = options.pools.map((pool) => newPoolState(pool, key));
     this.records = new Array<JobRecord<O> | undefined>(jobs.length);
     this.startedAt = new Array<Date | undefined>(jobs.length);
     this.slotOf = new Int32Array(jobs.length);
@@ -180,23 +150,12 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
 
   /** Counts per pool and the running jobs, for a live view and an ETA. */
   progress(): EngineProgress {
-    const pools: PoolProgress[] = this.pools.map((pool) => ({
-      name: pool.name,
-      slots: pool.slots,
-      total: pool.total,
-      waiting: pool.total - pool.queued - pool.running - pool.processed,
-      queued: pool.queued,
-      running: pool.running,
-      processed: pool.processed,
-      remainingEstimate: pool.remainingEstimate,
-      statuses: { ...pool.statuses },
-    }));
     const running: RunningJob[] = [...this.runningJobs].map((index) => {
       const job = this.jobs[index] as JobSpec<O>;
       const startedAt = this.startedAt[index] as Date;
       return { id: job.id, pool: job.pool, label: job.label, startedAt, estimate: this.graph.estimate[index] as number, slot: this.slotOf[index] as number };
     });
-    return { pools, running };
+    return { pools: this.pools.map(poolProgress), running };
   }
 
   /** The critical-path rank (seconds) the scheduler gave a job. */
@@ -252,7 +211,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
           continue;
         }
         this.record(next, { id: job.id, pool: job.pool, state: "skipped" });
-        this.emit({ type: "job-finished", at: new Date(), job, record: this.records[next] as JobRecord<O>, slot: undefined });
+        this.emit({ type: "job-finished", at: new Date(), job, record: this.records[next] as JobRecord<O> });
         this.releaseDependents(next, stack);
         continue;
       }
@@ -357,13 +316,11 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     const startedAt = new Date();
     this.startedAt[index] = startedAt;
     this.runningJobs.add(index);
-    const slot = pool.busySlots.indexOf(0) + 1;
-    pool.busySlots[slot - 1] = 1;
+    const slot = takeSlot(pool);
     this.slotOf[index] = slot;
     this.emit({ type: "job-started", at: startedAt, job, slot });
     const context: JobContext<O> = {
       job,
-      slot,
       signal: this.abort.signal,
       sweeper: this.sweeper,
       previous: job.after === undefined ? undefined : this.resultOf(job.after),
@@ -391,8 +348,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     this.runningTotal -= 1;
     this.runningJobs.delete(index);
     const slot = this.slotOf[index] as number;
-    pool.busySlots[slot - 1] = 0;
-    this.slotOf[index] = 0;
+    pool.freeSlots.push(slot);
     const state = this.cancelled ? "cancelled" : result.error !== undefined ? "failed" : "done";
     const record: JobRecord<O> = {
       id: job.id,
@@ -403,9 +359,10 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       startedAt,
       endedAt: new Date(),
       elapsedMs: performance.now() - t0,
+      slot,
     };
     this.record(index, record);
-    this.emit({ type: "job-finished", at: record.endedAt as Date, job, record, slot });
+    this.emit({ type: "job-finished", at: record.endedAt as Date, job, record });
     if (!this.cancelled) {
       const ready: number[] = [];
       this.releaseDependents(index, ready);

@@ -79,7 +79,7 @@ export function logEventsTo<O extends RecordableOutcome>(
           job: job.id,
           pool: job.pool,
           label: job.label ?? null,
-          slot: event.slot ?? null,
+          slot: record.slot ?? null,
           ...(options.jobFields?.(job) ?? {}),
           state: record.state,
           status: statusOf(record),

@@ -8,7 +8,6 @@
 // their tag when they end, and it scans at most once per interval for all of
 // them together, plus a final blocking sweep when the run ends.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import { HAS_PROCFS, findJobProcesses, signalProcess } from "./procfs.js";
 
 export interface SweepReport {
@@ -128,29 +127,4 @@ export class ProcessSweeper {
   get killed(): ReadonlyArray<{ pid: number; command: string; tag: string }> {
     return this.killedLog;
   }
-}
-
-/**
- * Stops what the jobs of a dead bbs process left running (their commands are
- * process-group leaders of their own, so a kill -9 of bbs does not reach
- * them): every live process whose job tag starts with `<tagPrefix>-`
- * (jobTagPrefix() of that process) gets SIGTERM, and SIGKILL if still alive
- * after `graceMs`. Returns the processes signalled.
- */
-export async function killLeftoverJobs(tagPrefix: string, graceMs: number): Promise<Array<{ pid: number; command: string; tag: string }>> {
-  if (!HAS_PROCFS || tagPrefix === "") return [];
-  const ours = (tag: string): boolean => tag.startsWith(`${tagPrefix}-`);
-  const find = () => findJobProcesses({ hasTag: ours });
-  const found = find().map((process) => ({ pid: process.pid, command: process.command, tag: process.tag ?? "" }));
-  if (found.length === 0) return [];
-  for (const process of found) signalProcess(process.pid, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && find().length > 0) await sleep(100);
-  for (let round = 0; round < 5; round += 1) {
-    const alive = find();
-    if (alive.length === 0) break;
-    for (const process of alive) signalProcess(process.pid, "SIGKILL");
-    await sleep(50);
-  }
-  return found;
 }

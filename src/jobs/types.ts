@@ -55,8 +55,6 @@ export interface JobContext<O extends JobOutcome = JobOutcome> {
   readonly sweeper: ProcessSweeper;
   /** The record of `job.after` (this run or restored), if any. */
   readonly previous: JobRecord<O> | undefined;
-  /** The slot of its pool the job runs in: 1-based, the lowest free one when it started. */
-  readonly slot: number;
   /** Any processed or restored job's record. */
   result(id: string): JobRecord<O> | undefined;
 }
@@ -78,6 +76,8 @@ export interface JobRecord<O extends JobOutcome = JobOutcome> {
   readonly startedAt?: Date;
   readonly endedAt?: Date;
   readonly elapsedMs?: number;
+  /** 1-based slot of its pool it ran in. */
+  readonly slot?: number;
 }
 
 export interface PoolSpec {
@@ -106,10 +106,9 @@ export type EngineEvent<O extends JobOutcome = JobOutcome> =
   | { readonly type: "run-started"; readonly at: Date; readonly total: number; readonly restored: number; readonly schedule: Schedule }
   | { readonly type: "pool-opened"; readonly at: Date; readonly pool: string }
   | { readonly type: "job-queued"; readonly at: Date; readonly job: JobSpec<O> }
-  /** `slot`: 1-based slot of the job's pool (the lowest free one), for timelines. */
+  /** `slot`: 1-based slot of the job's pool it occupies (BBS's "SLOT i/N"). */
   | { readonly type: "job-started"; readonly at: Date; readonly job: JobSpec<O>; readonly slot: number }
-  /** `slot` is undefined for jobs that were skipped without running. */
-  | { readonly type: "job-finished"; readonly at: Date; readonly job: JobSpec<O>; readonly record: JobRecord<O>; readonly slot: number | undefined }
+  | { readonly type: "job-finished"; readonly at: Date; readonly job: JobSpec<O>; readonly record: JobRecord<O> }
   | { readonly type: "cancel-requested"; readonly at: Date; readonly reason: string }
   | { readonly type: "run-finished"; readonly at: Date; readonly report: EngineReport<O> };
 
@@ -154,7 +153,6 @@ export interface RunningJob {
   readonly label: string | undefined;
   readonly startedAt: Date;
   readonly estimate: number;
-  /** 1-based slot of its pool. */
   readonly slot: number;
 }
 

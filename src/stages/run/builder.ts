@@ -15,8 +15,7 @@ import { hostname } from "node:os";
 import { delimiter, join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import type { JobEngine } from "../../jobs/engine.js";
-import { jobTagPrefix } from "../../jobs/process.js";
-import { killLeftoverJobs } from "../../jobs/sweeper.js";
+import { killOrphanedJobs } from "../../jobs/process.js";
 import type { StageTicket } from "../../jobs/summary.js";
 import type { Schedule } from "../../jobs/types.js";
 import { HistoryStore } from "../../history/store.js";
@@ -99,11 +98,10 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
   let openRunId: string | undefined;
   try {
     if (lock.tookOverFrom !== undefined) note("warning", `took over the lock of a bbs run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.startedAt})`);
+    // A bbs killed with kill -9 leaves its jobs' process groups running (they write into meat).
+    const killed = killOrphanedJobs();
+    if (killed.length > 0) note("warning", `stopped ${killed.length} process(es) left running by a bbs that is gone: ${[...new Set(killed.map((process) => process.command))].join(", ")}`);
     const previous = readMeatMarker(layout.meatMarker);
-    if (previous !== undefined && previous.tagPrefix !== jobTagPrefix()) {
-      const killed = await killLeftoverJobs(previous.tagPrefix, v["timeouts.killGrace"] * 1000);
-      if (killed.length > 0) note("warning", `stopped ${killed.length} process(es) left running by the previous bbs run (pid ${previous.pid}): ${killed.map((process) => process.command).join(", ")}`);
-    }
 
     const run = await locateRun(config, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -131,7 +129,6 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     writeMeatMarker(layout.meatMarker, {
       runId,
       preparedAt: refresh.kind === "all" || previous === undefined ? new Date().toISOString() : previous.preparedAt,
-      tagPrefix: jobTagPrefix(),
       pid: process.pid,
     });
 
@@ -142,7 +139,8 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     let stage2: Stage2Inputs | undefined;
     let installFor: Set<string> | undefined;
     if (stages.includes("install")) {
-      if (!resume) removeStaleLocks(firstLib, note);
+      // Nothing else installs into this library now (lock held, orphans stopped): any 00LOCK is stale.
+      removeStaleLocks(firstLib, note);
       stage2 = await prepareStage2(config, run, layout, targets, note, options.signal);
       stopIfInterrupted(options.signal, "computing the dependency graph");
       if (stage2.graph.unknown.length > 0) note("info", `${stage2.graph.unknown.length} package(s) named by the targets are found nowhere (not installed, in no repository): ${stage2.graph.unknown.join(", ")}`);

@@ -1,7 +1,6 @@
 // What `bbs run` remembers in meat/ between invocations on a node:
-//   .bbs-run.json   which run the meat holds, and the job-tag prefix of the
-//                   last bbs that ran jobs there (to stop what a bbs killed
-//                   with kill -9 left running);
+//   .bbs-run.json   which run the meat holds (and the last bbs process that
+//                   ran jobs there);
 //   .bbs-delivered  one `<stage>/<pkg>` line per job whose files reached the
 //                   central node (or the outbox): a resumed run re-delivers
 //                   finished jobs missing from it.
@@ -15,9 +14,7 @@ const markerSchema = z.object({
   runId: z.string(),
   /** ISO 8601: when the meat was (re)made for the run. */
   preparedAt: z.string(),
-  /** jobTagPrefix() of the last bbs process that ran jobs in this meat. */
-  tagPrefix: z.string(),
-  /** Its pid (for messages). */
+  /** The last bbs process that ran jobs in this meat (for messages). */
   pid: z.number().int(),
 });
 

@@ -7,18 +7,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { materializeScenario, runScenario } from "../../fixtures/scenarios.js";
 import { writeTestConfig, type TestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { makeCli, publishRun } from "./helpers.js";
+import { makeCli, prerun } from "./helpers.js";
 
 const dirs = useTempDirs();
 let published: TestConfig;
+let runId = "";
 
 beforeAll(async () => {
   const root = await dirs.make("run-cli");
   const scenario = runScenario();
   const one = { ...scenario, packages: scenario.packages.filter((pkg) => pkg.name === "runOk"), manifest: ["runOk"] };
-  const { packageDirs } = await materializeScenario(one, join(root, "fixture"));
-  published = writeTestConfig({ workDir: join(root, "work"), host: { run: { targetRepoPoll: 1, targetRepoTimeout: 2 } } });
-  await publishRun(published.load(), packageDirs, { staging: join(root, "staging") });
+  const { server } = await materializeScenario(one, join(root, "fixture"));
+  published = writeTestConfig({ workDir: join(root, "work"), gitServer: server, host: { run: { targetRepoPoll: 1, targetRepoTimeout: 2 } } });
+  runId = (await prerun(published)).runId;
 });
 
 describe("bbs run fails for bbs's own reasons, with a code and a hint", () => {
@@ -46,13 +47,13 @@ describe("bbs run fails for bbs's own reasons, with a code and a hint", () => {
   it("names --packages that are not targets of the run", async () => {
     const result = await makeCli(published).run(["run", "--packages", "runOk,nope"]);
     expect(result.exitCode).toBe(2);
-    expect(result.all).toMatch(/error\[BBS_USAGE\]: --packages: nope is not a target package of run 20241121-135500 on this node/);
+    expect(result.all).toContain(`error[BBS_USAGE]: --packages: nope is not a target package of run ${runId} on this node`);
   });
 
   it("has nothing to resume on a node that never built the run", async () => {
     const result = await makeCli(published).run(["run", "--resume"]);
     expect(result.exitCode).toBe(2);
-    expect(result.all).toMatch(/error\[BBS_PRECONDITION\]: nothing to resume: the meat in .* belongs to no run, the current run is 20241121-135500/);
+    expect(result.all).toMatch(/error\[BBS_PRECONDITION\]: nothing to resume: the meat in .* belongs to no run, the current run is \d{8}-\d{6}/);
     expect(result.all).toMatch(/hint: run `bbs run` without --resume/);
   });
 });

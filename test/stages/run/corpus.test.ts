@@ -4,13 +4,14 @@
 // the reason found in its log (/work/shared/corpus/README.md): missing
 // suggested packages and no internet access are real reasons here.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { extractCorpus } from "../../fixtures/corpus.js";
+import { RENVIRON_BIOC } from "../../../src/rpkg/renviron.js";
+import { corpusGitServer } from "../../fixtures/corpus.js";
 import { writeTestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { jobLines, makeCli, processesUnder, publishRun, readJobSummary } from "./helpers.js";
+import { jobLines, makeCli, prerun, processesUnder, readJobSummary } from "./helpers.js";
 
 const dirs = useTempDirs();
 const CORPUS = ["Biobase", "BiocGenerics", "GenomeInfoDb", "GenomeInfoDbData", "GenomicRanges", "IRanges", "S4Vectors", "XVector", "zlibbioc"];
@@ -22,9 +23,17 @@ let output = "";
 
 beforeAll(async () => {
   const root = await dirs.make("run-corpus");
-  const sources = await extractCorpus(join(root, "sources"));
-  const config = writeTestConfig({ workDir: join(root, "work"), host: { slots: { install: 2, build: 2, check: 2 }, run: { targetRepoPoll: 1, targetRepoTimeout: 10 } } });
-  const central = await publishRun(config.load(), sources, { staging: join(root, "staging") });
+  const { server } = await corpusGitServer();
+  // This machine has neither the suggested packages nor the internet to get them: checks go on
+  // without them (_R_CHECK_FORCE_SUGGESTS_=false, as the corpus README measured), on top of Renviron.bioc.
+  const environ = join(root, "Renviron.site-without-suggests");
+  writeFileSync(environ, `${RENVIRON_BIOC}_R_CHECK_FORCE_SUGGESTS_=false\n`);
+  const config = writeTestConfig({
+    workDir: join(root, "work"),
+    gitServer: server,
+    host: { slots: { install: 2, build: 2, check: 2 }, r: { environUser: environ }, run: { targetRepoPoll: 1, targetRepoTimeout: 10 } },
+  });
+  const central = await prerun(config);
   products = join(central.runDir, "products-in", "local");
   workDir = config.workDir;
   const result = await makeCli(config).run(["run", "--stages", "2,3,4"]);

@@ -1,19 +1,13 @@
-// Shared setup of the `bbs run` tests: a central run directory in the
-// documented formats (what `bbs prerun` publishes: run.json, meat-index.dcf,
-// src/contrib tarballs with the git fields injected, PACKAGES), the bbs CLI
-// transpiled from the sources, and readers of what a run delivered.
+// Shared setup of the `bbs run` tests: a run published by a real `bbs
+// prerun`, the bbs CLI transpiled from the sources, and readers of what a
+// run delivered.
 
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
-import type { ResolvedConfig } from "../../../src/config/load.js";
 import type { CommandSettings } from "../../../src/stages/run/commands.js";
 import { readNdjson } from "../../../src/history/ndjson.js";
 import { parseSummary, type ParsedSummary } from "../../../src/jobs/summary.js";
-import { Description, injectDescriptionFields, splitMaintainer } from "../../../src/rpkg/description.js";
-import { writeMeatIndex, type MeatIndexRecord } from "../../../src/rpkg/meat-index.js";
-import { BBS_GIT_FIELDS, writePackagesIndex } from "../../../src/rpkg/packages-index.js";
-import { formatBbsDate } from "../../../src/util/bbs-date.js";
 import type { TestConfig } from "../../fixtures/test-config.js";
 import { transpileCli } from "../../util/helpers/transpile.js";
 
@@ -22,54 +16,17 @@ export const TEST_TIME_ZONE = "America/New_York";
 
 export interface CentralRunFixture {
   readonly runId: string;
+  /** `<central.runsDir>/<runId>`, where central.dir points. */
   readonly runDir: string;
-  /** package -> the commit written as git_last_commit. */
-  readonly commits: ReadonlyMap<string, string>;
 }
 
-/**
- * Publishes a run as `bbs prerun` does: `<central.runsDir>/<runId>/` with
- * run.json, meat-index.dcf and src/contrib (a plain `tar czf` of each source
- * tree with git_url/git_branch/git_last_commit/git_last_commit_date and
- * Repository injected, PACKAGES last), and central.dir a symlink to it.
- */
-export async function publishRun(config: ResolvedConfig, sourceDirs: ReadonlyMap<string, string>, options: { runId?: string; staging: string; commits?: ReadonlyMap<string, string> }): Promise<CentralRunFixture> {
-  const v = config.values;
-  const runId = options.runId ?? "20241121-135500";
-  const runDir = join(v["central.runsDir"], runId);
-  const contrib = join(runDir, "src", "contrib");
-  mkdirSync(contrib, { recursive: true });
-  mkdirSync(options.staging, { recursive: true });
-  const records: MeatIndexRecord[] = [];
-  const commits = new Map<string, string>();
-  for (const [name, dir] of sourceDirs) {
-    const copy = join(options.staging, name);
-    cpSync(dir, copy, { recursive: true });
-    const commit = options.commits?.get(name) ?? `c0ffee${String(records.length).padStart(2, "0")}`;
-    commits.set(name, commit);
-    injectDescriptionFields(join(copy, "DESCRIPTION"), [
-      ["git_url", `https://git.example.org/packages/${name}`],
-      ["git_branch", v.gitBranch],
-      ["git_last_commit", commit],
-      ["git_last_commit_date", "2024-11-20"],
-      ["Repository", `Bioconductor ${v.biocVersion}`],
-    ]);
-    const description = Description.read(copy);
-    const version = description.version as string;
-    const maintainer = splitMaintainer(description.maintainer ?? "Unknown <unknown@example.org>");
-    records.push({ package: name, version, maintainer: maintainer.name, ...(maintainer.email === undefined ? {} : { maintainerEmail: maintainer.email }) });
-    await execa("tar", ["czf", join(contrib, `${name}_${version}.tar.gz`), name], { cwd: options.staging });
-  }
-  writeMeatIndex(join(runDir, "meat-index.dcf"), records);
-  const now = new Date();
-  const info = { runId, snapshotDate: formatBbsDate(now), snapshotTime: now.toISOString(), biocVersion: v.biocVersion, buildType: v.buildType, packages: records.length, status: "prepared" };
-  writeFileSync(join(runDir, "run.json"), `${JSON.stringify(info, null, 2)}\n`);
-  await writePackagesIndex(contrib, { fields: BBS_GIT_FIELDS });
-  const centralDir = v["central.dir"];
-  mkdirSync(dirname(centralDir), { recursive: true });
-  if (existsSync(centralDir)) throw new Error(`${centralDir} exists: publishRun makes a fresh central directory`);
-  symlinkSync(relative(dirname(centralDir), runDir), centralDir);
-  return { runId, runDir, commits };
+/** Runs a real `bbs prerun` on the config (its git server): the run every `bbs run` test builds. */
+export async function prerun(config: TestConfig): Promise<CentralRunFixture> {
+  const result = await makeCli(config).run(["prerun"]);
+  if (result.exitCode !== 0) throw new Error(`bbs prerun failed (exit ${result.exitCode}):\n${result.all}`);
+  const runDir = realpathSync(config.load().values["central.dir"]);
+  const info = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8")) as { runId: string };
+  return { runId: info.runId, runDir };
 }
 
 export interface Cli {

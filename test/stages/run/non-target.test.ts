@@ -13,7 +13,8 @@ import { BBS_GIT_FIELDS, buildPackagesIndex, formatPackagesIndex, writePackagesF
 import { writePackage } from "../../fixtures/rpkg-generator.js";
 import { writeTestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { jobLines, makeCli, publishRun, readJobSummary } from "./helpers.js";
+import { materializeScenario } from "../../fixtures/scenarios.js";
+import { jobLines, makeCli, prerun, readJobSummary } from "./helpers.js";
 
 const dirs = useTempDirs();
 let products = "";
@@ -34,16 +35,24 @@ beforeAll(async () => {
   writePackagesFiles(contrib, `${formatPackagesIndex(index.entries)}\nPackage: ghostPkg\nVersion: 1.0\nNeedsCompilation: no\n`);
   repository = `file://${join(root, "cran")}`;
 
-  const targets = join(root, "targets");
-  const sources = new Map<string, string>();
-  sources.set("ntUser", await writePackage(targets, { name: "ntUser", version: "1.0.0", imports: ["ntDep"], suggests: ["RUnit", "notAnywhere"] }));
-  sources.set("ntBroken", await writePackage(targets, { name: "ntBroken", version: "1.0.0", imports: ["ghostPkg"] }));
+  const { server } = await materializeScenario(
+    {
+      name: "non-target",
+      packages: [
+        { name: "ntUser", purpose: "Imports a non-target package, Suggests an installed one and an unknown one", spec: { name: "ntUser", version: "1.0.0", imports: ["ntDep"], suggests: ["RUnit", "notAnywhere"] } },
+        { name: "ntBroken", purpose: "Imports a non-target package that cannot be installed", spec: { name: "ntBroken", version: "1.0.0", imports: ["ghostPkg"] } },
+      ],
+      manifest: ["ntUser", "ntBroken"],
+    },
+    join(root, "targets"),
+  );
   const config = writeTestConfig({
     workDir: join(root, "work"),
+    gitServer: server,
     global: { nonTargetRepos: [repository] },
     host: { slots: { install: 2 }, run: { targetRepoPoll: 1, targetRepoTimeout: 10 } },
   });
-  const central = await publishRun(config.load(), sources, { staging: join(root, "staging") });
+  const central = await prerun(config);
   products = join(central.runDir, "products-in", "local");
   workDir = config.workDir;
   const result = await makeCli(config).run(["run", "--stage", "2"]);

@@ -12,15 +12,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { HistoryStore, UNFINISHED_STATUSES } from "../../../src/history/store.js";
 import { commandHeader } from "../../../src/jobs/outfile.js";
 import { formatBbsDate, tryParseBbsDate } from "../../../src/util/bbs-date.js";
-import { materializeScenario, runScenario, type DesignedStatuses } from "../../fixtures/scenarios.js";
+import { materializeScenario, runScenario, type DesignedStatuses, type MaterializedScenario } from "../../fixtures/scenarios.js";
 import { writeTestConfig, type TestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { jobLines, makeCli, processesUnder, publishRun, readJobSummary, summaryFieldOrder, TEST_TIME_ZONE, type CentralRunFixture, type JobLine } from "./helpers.js";
+import { jobLines, makeCli, prerun, processesUnder, readJobSummary, summaryFieldOrder, TEST_TIME_ZONE, type CentralRunFixture, type JobLine } from "./helpers.js";
 
 const dirs = useTempDirs();
 const scenario = runScenario();
 const PACKAGES = scenario.packages.map((pkg) => pkg.name);
-const CHECK_TIMEOUT = 30;
+// A CHECK of a fixture takes 10-20 s here; the margin keeps a loaded machine from timing out the others.
+const CHECK_TIMEOUT = 45;
 const R = "/usr/lib/R/bin/R";
 const STAGE_OF: Record<keyof DesignedStatuses, string> = { install: "install", build: "buildsrc", check: "checksrc" };
 
@@ -34,16 +35,17 @@ interface Run {
   meat: string;
 }
 
-let sourceDirs: ReadonlyMap<string, string>;
+let fixture: MaterializedScenario;
 
 async function setUp(label: string): Promise<Omit<Run, "exitCode" | "output">> {
   const root = await dirs.make(`run-${label}`);
   const config = writeTestConfig({
     workDir: join(root, "work"),
+    gitServer: fixture.server,
     global: { timeouts: { check: CHECK_TIMEOUT } },
     host: { slots: { install: 2, build: 2, check: 2 }, timeouts: { killGrace: 3 }, run: { targetRepoPoll: 1, targetRepoTimeout: 10 } },
   });
-  const central = await publishRun(config.load(), sourceDirs, { staging: join(root, "staging") });
+  const central = await prerun(config);
   return { config, central, products: join(central.runDir, "products-in", "local"), workDir: config.workDir, meat: join(config.workDir, "meat") };
 }
 
@@ -80,8 +82,7 @@ function designedStatuses(packages: readonly string[] = PACKAGES): Record<string
 const runs: Partial<Record<"pipeline" | "barrier", Run>> = {};
 
 beforeAll(async () => {
-  const { packageDirs } = await materializeScenario(scenario, await dirs.make("run-fixture"));
-  sourceDirs = packageDirs;
+  fixture = await materializeScenario(scenario, await dirs.make("run-fixture"));
   runs.pipeline = await runWith("pipeline", []);
   runs.barrier = await runWith("barrier", ["--schedule", "barrier"]);
 });
@@ -253,7 +254,11 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
       const statuses = Object.fromEntries(rows.map((row) => [`${row.stage}:${row.package}`, row.status]));
       expect(statuses).toEqual(designedStatuses());
       expect(rows.every((row) => row.attempt === 1 && row.endedAt !== undefined)).toBe(true);
-      expect(rows.find((row) => row.stage === "install" && row.package === "runBase")).toMatchObject({ version: "1.0.0", commit: run().central.commits.get("runBase"), retCode: 0 });
+      const installBase = rows.find((row) => row.stage === "install" && row.package === "runBase");
+      expect(installBase).toMatchObject({ version: "1.0.0", retCode: 0 });
+      // git_last_commit, injected by prerun: the snapshot commit, abbreviated.
+      expect(installBase?.commit).toMatch(/^[0-9a-f]{7,}$/);
+      expect(fixture.commits.get("runBase")?.startsWith(installBase?.commit as string)).toBe(true);
       expect(store.run(run().central.runId)).toMatchObject({ state: "finished", schedule });
     } finally {
       store.close();
@@ -299,7 +304,7 @@ describe("kill -9 during STAGE4, then bbs run --resume", () => {
     const resumed = await cli.run([...args, "--resume"]);
     expect(resumed.exitCode, resumed.all).toBe(0);
     expect(resumed.all).toMatch(/took over the lock of a bbs run that is gone/);
-    expect(resumed.all).toMatch(/stopped \d+ process\(es\) left running by the previous bbs run/);
+    expect(resumed.all).toMatch(/stopped \d+ process\(es\) left running by a bbs that is gone/);
     expect(processesUnder(setup.workDir)).toEqual([]);
 
     const resumedRun: Run = { ...setup, exitCode: resumed.exitCode, output: resumed.all ?? "" };

@@ -12,18 +12,19 @@ import { materializeScenario, runScenario } from "../../fixtures/scenarios.js";
 import { writeTestConfig, type TestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
 import { startSshd, type SshdFixture } from "../../transport/sshd.js";
-import { jobLines, makeCli, publishRun, readJobSummary, type CentralRunFixture } from "./helpers.js";
+import type { GitServer } from "../../fixtures/git-server.js";
+import { jobLines, makeCli, prerun, readJobSummary, type CentralRunFixture } from "./helpers.js";
 
 const dirs = useTempDirs();
 let sshd: SshdFixture;
-let sources: ReadonlyMap<string, string>;
+let server: GitServer;
 const PACKAGES = ["runOk", "runBuildError"];
 
 beforeAll(async () => {
   sshd = await startSshd();
   const scenario = runScenario();
   const subset = { ...scenario, packages: scenario.packages.filter((pkg) => PACKAGES.includes(pkg.name)), manifest: PACKAGES };
-  sources = (await materializeScenario(subset, await dirs.make("run-ssh-fixture"))).packageDirs;
+  server = (await materializeScenario(subset, await dirs.make("run-ssh-fixture"))).server;
 });
 
 afterAll(async () => {
@@ -34,10 +35,11 @@ async function builder(label: string, mode: "synchronous" | "asynchronous", run:
   const root = await dirs.make(`run-ssh-${label}`);
   const config = writeTestConfig({
     workDir: join(root, "work"),
+    gitServer: server,
     global: { central: { user: sshd.user } },
     host: { centralHost: sshd.host, tools: { ssh: sshd.sshCommand }, transmissionMode: mode, slots: { install: 2, build: 2, check: 2 }, run: { targetRepoPoll: 1, targetRepoTimeout: 10, ...run } },
   });
-  const central = await publishRun(config.load(), sources, { staging: join(root, "staging") });
+  const central = await prerun(config);
   return { config, central, products: join(central.runDir, "products-in", "local") };
 }
 

@@ -11,15 +11,12 @@ import { RENVIRON_BIOC } from "../../../src/rpkg/renviron.js";
 import { corpusGitServer } from "../../fixtures/corpus.js";
 import { writeTestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { jobLines, makeCli, prerun, processesUnder, readJobSummary } from "./helpers.js";
+import { jobLines, prerunThenRun, processesUnder, readJobSummary, type BuiltRun } from "./helpers.js";
 
 const dirs = useTempDirs();
 const CORPUS = ["Biobase", "BiocGenerics", "GenomeInfoDb", "GenomeInfoDbData", "GenomicRanges", "IRanges", "S4Vectors", "XVector", "zlibbioc"];
 
-let products = "";
-let workDir = "";
-let exitCode: number | undefined;
-let output = "";
+let run: BuiltRun;
 
 beforeAll(async () => {
   const root = await dirs.make("run-corpus");
@@ -33,34 +30,29 @@ beforeAll(async () => {
     gitServer: server,
     host: { slots: { install: 2, build: 2, check: 2 }, r: { environUser: environ }, run: { targetRepoPoll: 1, targetRepoTimeout: 10 } },
   });
-  const central = await prerun(config);
-  products = join(central.runDir, "products-in", "local");
-  workDir = config.workDir;
-  const result = await makeCli(config).run(["run", "--stages", "2,3,4"]);
-  exitCode = result.exitCode;
-  output = result.all ?? "";
+  run = await prerunThenRun(config, ["--stages", "2,3,4"]);
 }, 1_500_000);
 
 function status(pkg: string, stage: string): string | undefined {
-  return readJobSummary(join(products, stage), pkg, stage)?.status;
+  return readJobSummary(join(run.products, stage), pkg, stage)?.status;
 }
 
 function out(pkg: string, stage: string): string {
-  return readFileSync(join(products, stage, `${pkg}.${stage}-out.txt`), "utf8");
+  return readFileSync(join(run.products, stage, `${pkg}.${stage}-out.txt`), "utf8");
 }
 
 describe("the Bioconductor 3.16 corpus through STAGE2-4 with 2 slots", () => {
   it("completes (exit 0), and every INSTALL is OK", () => {
-    expect(exitCode, output).toBe(0);
+    expect(run.exitCode, run.output).toBe(0);
     for (const pkg of CORPUS) {
       expect(status(pkg, "install"), pkg).toBe("OK");
       expect(out(pkg, "install")).toMatch(new RegExp(`^\\* DONE \\(${pkg}\\)$`, "m"));
     }
-    expect(processesUnder(workDir)).toEqual([]);
+    expect(processesUnder(run.workDir)).toEqual([]);
   });
 
   it("installs in dependency order: IRanges after S4Vectors and BiocGenerics, GenomicRanges after XVector and GenomeInfoDb", () => {
-    const lines = jobLines(join(products, "jobs.ndjson"));
+    const lines = jobLines(join(run.products, "jobs.ndjson"));
     const at = (event: string, job: string) => Date.parse(lines.find((line) => line.event === event && line.job === job)?.at ?? "");
     for (const [first, then] of [
       ["S4Vectors", "IRanges"],
@@ -73,7 +65,7 @@ describe("the Bioconductor 3.16 corpus through STAGE2-4 with 2 slots", () => {
     ]) {
       expect(at("job-finished", `install:${first}`), `${first} before ${then}`).toBeLessThanOrEqual(at("job-started", `install:${then}`));
     }
-    const graph = readFileSync(join(products, "pkg_dep_graph.txt"), "utf8");
+    const graph = readFileSync(join(run.products, "pkg_dep_graph.txt"), "utf8");
     expect(graph).toMatch(/^IRanges: methods utils stats BiocGenerics S4Vectors stats4$/m);
     expect(graph).toMatch(/^GenomeInfoDb: R?.*RCurl/m);
     expect(graph).toMatch(/^RCurl: /m);
@@ -82,26 +74,48 @@ describe("the Bioconductor 3.16 corpus through STAGE2-4 with 2 slots", () => {
   it("BUILD: OK for all but GenomicRanges, whose build/vignette.rds names a missing vignette output; its CHECK is skipped", () => {
     for (const pkg of CORPUS.filter((name) => name !== "GenomicRanges")) {
       expect(status(pkg, "buildsrc"), pkg).toBe("OK");
-      expect(existsSync(join(products, "buildsrc", readJobSummary(join(products, "buildsrc"), pkg, "buildsrc")?.fields.get("PackageFile") ?? "none"))).toBe(true);
+      expect(existsSync(join(run.products, "buildsrc", readJobSummary(join(run.products, "buildsrc"), pkg, "buildsrc")?.fields.get("PackageFile") ?? "none"))).toBe(true);
     }
     expect(status("GenomicRanges", "buildsrc")).toBe("ERROR");
     expect(out("GenomicRanges", "buildsrc")).toContain("Output(s) listed in ‘build/vignette.rds’ but not in package");
-    expect(existsSync(join(products, "buildsrc", "GenomicRanges.buildsrc-MISSING"))).toBe(true);
+    expect(existsSync(join(run.products, "buildsrc", "GenomicRanges.buildsrc-MISSING"))).toBe(true);
     expect(status("GenomicRanges", "checksrc")).toBeUndefined();
-    const skipped = jobLines(join(products, "jobs.ndjson")).find((line) => line.job === "checksrc:GenomicRanges");
+    const skipped = jobLines(join(run.products, "jobs.ndjson")).find((line) => line.job === "checksrc:GenomicRanges");
     expect(skipped).toMatchObject({ state: "skipped" });
   });
 
-  it("CHECK: zlibbioc and GenomeInfoDbData OK (NOTEs only), XVector WARNINGS", () => {
-    expect(status("zlibbioc", "checksrc")).toBe("OK");
-    expect(status("GenomeInfoDbData", "checksrc")).toBe("OK");
-    expect(status("XVector", "checksrc")).toBe("WARNINGS");
-    expect(out("XVector", "checksrc")).toMatch(/^Status: \d+ WARNINGs?/m);
+  it("CHECK: zlibbioc and GenomeInfoDbData OK (NOTEs only)", () => {
+    for (const pkg of ["zlibbioc", "GenomeInfoDbData"]) {
+      expect(status(pkg, "checksrc"), pkg).toBe("OK");
+      expect(out(pkg, "checksrc")).toMatch(/^Status: \d+ NOTEs?$/m);
+      expect(readJobSummary(join(run.products, "checksrc"), pkg, "checksrc")?.fields.get("Warnings")).toBe("0");
+    }
   });
 
-  it("CHECK: BiocGenerics, S4Vectors, IRanges, GenomeInfoDb and Biobase ERROR, for missing suggested packages or no internet", () => {
-    for (const pkg of ["BiocGenerics", "S4Vectors", "IRanges", "GenomeInfoDb", "Biobase"]) {
-      expect(status(pkg, "checksrc"), pkg).toBe("ERROR");
-    }
+  it("CHECK: XVector WARNINGS, its Rd cross-references point to packages that are not installed", () => {
+    expect(status("XVector", "checksrc")).toBe("WARNINGS");
+    const log = out("XVector", "checksrc");
+    expect(log).toMatch(/^Status: 2 WARNINGs, \d+ NOTEs$/m);
+    expect(log).toContain("* checking Rd cross-references ... WARNING");
+    expect(readJobSummary(join(run.products, "checksrc"), "XVector", "checksrc")?.fields.get("Warnings")).toBe("2");
+  });
+
+  // Each ERROR, and the reason its log gives: suggested packages this machine does not have
+  // (every check starts with "Packages suggested but not available for checking"), or no internet.
+  const errors: ReadonlyArray<readonly [string, string, RegExp]> = [
+    ["BiocGenerics", "examples", /there is no package called ‘AnnotationDbi’/],
+    ["S4Vectors", "examples", /there is no package called ‘SummarizedExperiment’/],
+    ["IRanges", "examples", /there is no package called ‘pasillaBamSubset’/],
+    ["GenomeInfoDb", "examples", /there is no package called ‘BSgenome\.Celegans\.UCSC\.ce2’[\s\S]*cannot open URL 'http:\/\/hgdownload\.cse\.ucsc\.edu\//],
+    ["Biobase", "tests", /ERROR in testSetAs: Error in library\(golubEsets\) : there is no package called 'golubEsets'/],
+  ];
+  it.each(errors)("CHECK: %s ERROR, in its %s: %s", (pkg, step, reason) => {
+    expect(status(pkg, "checksrc")).toBe("ERROR");
+    const log = out(pkg, "checksrc");
+    expect(log).toContain("Packages suggested but not available for checking:");
+    expect(log).toMatch(step === "tests" ? /^\* checking tests \.\.\.\n[\s\S]*?^ ERROR$/m : /^\* checking examples \.\.\. ERROR$/m);
+    expect(log).toMatch(reason);
+    expect(log).toMatch(/^Status: \d+ ERRORs?/m);
+    expect(readJobSummary(join(run.products, "checksrc"), pkg, "checksrc")?.retCode).toBe(1);
   });
 });

@@ -29,6 +29,23 @@ export async function prerun(config: TestConfig): Promise<CentralRunFixture> {
   return { runId: info.runId, runDir };
 }
 
+/** A run made by `bbs prerun` then built by `bbs run`: where its products went, and what the CLI said. */
+export interface BuiltRun {
+  readonly config: TestConfig;
+  readonly central: CentralRunFixture;
+  /** `<run dir>/products-in/<node>` */
+  readonly products: string;
+  readonly workDir: string;
+  readonly exitCode: number | undefined;
+  readonly output: string;
+}
+
+export async function prerunThenRun(config: TestConfig, args: readonly string[]): Promise<BuiltRun> {
+  const central = await prerun(config);
+  const result = await makeCli(config).run(["run", ...args]);
+  return { config, central, products: join(central.runDir, "products-in", config.nodeId), workDir: config.workDir, exitCode: result.exitCode, output: result.all ?? "" };
+}
+
 export interface Cli {
   /** Runs `bbs <args>` on the config; never rejects (look at exitCode). */
   run(args: readonly string[], options?: { env?: Record<string, string> }): ResultPromise<{ reject: false; all: true }>;

@@ -57,7 +57,7 @@ export function registerRun(program: Command): void {
       const write = (text: string) => void process.stdout.write(text);
       const view: ProgressView =
         process.stdout.isTTY === true
-          ? new LiveProgress(write, () => process.stdout.columns ?? 100, () => process.stdout.rows ?? 30)
+          ? new LiveProgress(write, () => process.stdout.columns || 100, () => process.stdout.rows || 30)
           : new LineProgress(write);
       let result: RunResult | undefined;
       try {

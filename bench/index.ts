@@ -5,10 +5,11 @@
 // keeping go to docs/benchmarks.md with the date and the command.
 
 import { prerunBenchmark } from "./prerun/index.js";
+import { propagationBenchmark } from "./propagation/index.js";
 import { schedulerBenchmark } from "./scheduler/index.js";
 import type { Benchmark } from "./types.js";
 
-const BENCHMARKS: readonly Benchmark[] = [schedulerBenchmark, prerunBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [schedulerBenchmark, prerunBenchmark, propagationBenchmark];
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes("--list") || argv.includes("--help")) {

@@ -6,9 +6,10 @@ import { readFileSync } from "node:fs";
 import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util/errors.js";
 import { registerConfigCommands } from "./config.js";
 import { registerPrerun } from "./prerun.js";
+import { registerPropagateCommand } from "./propagate.js";
 import { registerRun } from "./run.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun, registerPropagateCommand];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

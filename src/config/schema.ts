@@ -230,6 +230,43 @@ export const SCHEMA = {
     doc: "Keep superseded versions in src/contrib/Archive/ (release builds); false removes them (devel).",
     bbs: "(updateReposPkgs: release vs devel)",
   }),
+  "propagation.rVersion": str({
+    scope: "build",
+    pattern: /^[0-9]+\.[0-9]+$/,
+    patternHint: 'an R version major.minor such as "4.4" (quote it in YAML)',
+    doc: "R version (x.y) in the binary contrib paths `bin/windows/contrib/<x.y>` and `bin/macosx/<flavour>/contrib/<x.y>`; required when the repository has binary package types.",
+    bbs: "R_VERSION (propagation/X.Y/config.sh)",
+  }),
+  "propagation.pkgTypes": list({
+    scope: "build",
+    default: [],
+    doc: "Package types the repository provides (REPOSITORY, VIEWS, one indexed contrib directory each, empty or not); empty: the types of `outgoing`.",
+    bbs: "CONTRIB_PATHS (prepareRepos .config)",
+  }),
+  "propagation.manuals": bool({
+    scope: "build",
+    default: true,
+    doc: "update copies the reference manual of each propagated package (OUTGOING/manuals/<pkg>.pdf) to manuals/<pkg>/man/<pkg>.pdf.",
+    bbs: "updateReposPkgs (manuals, not gated by the DB there)",
+  }),
+  "propagation.landingPages": bool({
+    scope: "build",
+    default: true,
+    doc: "prepare writes REPOSITORY and VIEWS and extracts vignettes, READMEs, NEWS, INSTALL, LICENSE and citations; false: package indexes only (books).",
+    bbs: "prepareRepos.sh (false: prepareRepos-books.sh)",
+  }),
+  "propagation.keepReleases": int({
+    scope: "build",
+    default: 2,
+    min: 2,
+    doc: "Published snapshots kept at the destination: the current one and the ones before it (rollback targets).",
+  }),
+  "propagation.bandwidthLimit": int({
+    scope: "build",
+    default: 0,
+    min: 0,
+    doc: "Throttle of `bbs propagate push` in KiB/s (rsync --bwlimit); 0: no limit.",
+  }),
 
   // ---- per node: defaults in global.yaml, platform values, host overrides -------
   "timeouts.install": int({

@@ -162,6 +162,12 @@ export abstract class RsyncTransport implements Transport {
   abstract list(remotePath: string, options?: CallOptions): Promise<RemoteEntry[]>;
   abstract run(command: string, options?: RunOptions): Promise<ToolResult>;
 
+  /** `--link-dest` takes a path on the receiving side, absolute (cygwin form for a local Windows root). */
+  private rsyncLinkDest(remotePath: string): string {
+    const absolute = this.resolveRemote(remotePath);
+    return this.kind === "local" ? rsyncLocalPath(absolute) : absolute;
+  }
+
   protected refuseRoot(operation: string, remotePath: string): void {
     if (this.resolveRemote(remotePath) === this.resolveRemote("")) {
       throw new BbsError("BBS_INTERNAL", `${operation} of the transport root ${this.describe()} refused`, {
@@ -196,6 +202,8 @@ export abstract class RsyncTransport implements Transport {
       directory ? "-rlt" : "-lt",
       "--mkpath",
       ...(directory && options.delete === true ? ["--delete"] : []),
+      ...(options.linkDest === undefined ? [] : [`--link-dest=${this.rsyncLinkDest(options.linkDest)}`]),
+      ...(options.dryRun === true ? ["--dry-run"] : []),
       ...this.commonOptions(options),
       directory ? `${rsyncLocalPath(source)}/` : rsyncLocalPath(source),
       directory ? `${this.rsyncRemote(target)}/` : this.rsyncRemote(target),

@@ -87,6 +87,14 @@ export interface TransferOptions extends CallOptions {
 export interface PutOptions extends TransferOptions {
   /** Also delete files under the destination directory that the source lacks (mirror). */
   delete?: boolean;
+  /**
+   * A directory under the root holding a previous copy (rsync `--link-dest`):
+   * files unchanged there (same size and time) are hard-linked instead of sent,
+   * so a full new copy of a large tree costs only what changed.
+   */
+  linkDest?: string;
+  /** Only report what would be transferred and deleted (rsync `--dry-run`); nothing changes. */
+  dryRun?: boolean;
 }
 
 export interface SyncOptions extends TransferOptions {}

@@ -470,6 +470,11 @@ export const SCHEMA = {
     bbs: "BBS_EXTRA_CHECK_OPTIONS",
     env: "BBS_EXTRA_CHECK_OPTIONS",
   }),
+  "r.environment": map({
+    scope: "node",
+    default: {},
+    doc: "Extra environment variables of every R job (e.g. `_R_CHECK_FORCE_SUGGESTS_: \"false\"` on a site that does not install every suggested package); a variable the R_ENVIRON_USER file also sets takes that file's value, as R reads it at startup.",
+  }),
   "tools.git": str({ scope: "node", default: "git", doc: "git command.", bbs: "BBS_GIT_CMD", env: "BBS_GIT_CMD" }),
   "tools.tar": str({ scope: "node", default: "tar", doc: "tar command.", bbs: "BBS_TAR_CMD", env: "BBS_TAR_CMD" }),
   "tools.rsync": str({ scope: "node", default: "rsync", doc: "rsync command.", bbs: "BBS_RSYNC_CMD", env: "BBS_RSYNC_CMD" }),

@@ -40,9 +40,9 @@ export function rLibsOf(config: ResolvedConfig, env: NodeJS.ProcessEnv = process
   return inherited === undefined || inherited === "" ? undefined : inherited;
 }
 
-/** Variables every R job gets on top of bbs's own environment (spec 4.5). */
+/** Variables every R job gets on top of bbs's own environment (spec 4.5), then the site's `r.environment`. */
 export function jobEnvironment(config: ResolvedConfig, environUser: string): Record<string, string> {
-  const env: Record<string, string> = { R_ENVIRON_USER: environUser };
+  const env: Record<string, string> = { ...config.values["r.environment"], R_ENVIRON_USER: environUser };
   const libs = rLibsOf(config);
   if (libs !== undefined) env.R_LIBS = libs;
   return env;

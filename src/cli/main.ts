@@ -9,8 +9,9 @@ import { registerNotify } from "./notify.js";
 import { registerPostrun } from "./postrun.js";
 import { registerPrerun } from "./prerun.js";
 import { registerPropagateCommand } from "./propagate.js";
+import { registerRun } from "./run.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerPostrun, registerNotify, registerPropagateCommand];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun, registerPostrun, registerNotify, registerPropagateCommand];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

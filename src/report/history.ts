@@ -1,0 +1,157 @@
+// A package's results over the previous runs, from the SQLite history
+// (src/history): the last statuses of each (node, stage), since when a cell
+// fails or since when it is fixed, and whether this run brought a new problem.
+//
+// The current run's results come from the run directory, not the history:
+// postrun may import this run into the history before or after the report
+// is generated, so history rows of this run (its run id, or anything started
+// at or after its snapshot) are left out and the run directory's status is
+// put in front.
+
+import { HistoryStore, UNFINISHED_STATUSES, type PackageRunStatus } from "../history/store.js";
+import type { Status } from "../results/status.js";
+import { errorMessage } from "../util/errors.js";
+
+/** How many previous runs per node are read (the streak search window). */
+export const HISTORY_WINDOW = 60;
+/** How many previous runs each cell's history strip shows. */
+export const HISTORY_SHOWN = 10;
+
+export interface PastStatus {
+  runId: string;
+  startedAt: Date;
+  status: string;
+}
+
+export interface CellHistory {
+  /** Previous runs, most recent first (at most HISTORY_SHOWN). */
+  recent: PastStatus[];
+  /** The current failing streak (ERROR/TIMEOUT) started at this run; `beyondWindow` when it started earlier than the window. */
+  failingSince?: { at: Date; runId?: string; beyondWindow: boolean };
+  /** The cell passes again since this run, after failing before. */
+  fixedSince?: { at: Date; runId?: string };
+  /** Worse than in the previous run of the node (or failing in a run where it did not exist before). */
+  newProblem: boolean;
+}
+
+const SEVERITY: Readonly<Record<string, number>> = { OK: 0, NotNeeded: 0, WARNINGS: 1, TIMEOUT: 2, ERROR: 2 };
+
+function isFailing(status: string): boolean {
+  return status === "ERROR" || status === "TIMEOUT";
+}
+
+function isPassing(status: string): boolean {
+  return status === "OK" || status === "WARNINGS" || status === "NotNeeded";
+}
+
+export interface CurrentRun {
+  runId?: string;
+  /** Rows started at or after this instant belong to the current run. */
+  startedAt?: Date;
+  /** When the current run's results were produced (used as "since" for a streak that starts now). */
+  at: Date;
+}
+
+export class HistoryView {
+  private readonly previousRunsByNode = new Map<string, PastStatus[]>();
+
+  private constructor(
+    private readonly store: HistoryStore,
+    private readonly current: CurrentRun,
+  ) {}
+
+  /** Opens the history read-only; undefined (with the reason given to `warn`) when it cannot be used. */
+  static open(path: string, current: CurrentRun, warn: (message: string) => void): HistoryView | undefined {
+    try {
+      return new HistoryView(HistoryStore.open(path, { readonly: true }), current);
+    } catch (error) {
+      warn(`history ${path} not used: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  private isCurrent(runId: string, startedAt: Date): boolean {
+    if (this.current.runId !== undefined && (runId === this.current.runId || runId.startsWith(`${this.current.runId}@`))) return true;
+    return this.current.startedAt !== undefined && startedAt.getTime() >= this.current.startedAt.getTime();
+  }
+
+  /** Previous runs of a node, most recent first. */
+  previousRuns(node: string): PastStatus[] {
+    let runs = this.previousRunsByNode.get(node);
+    if (runs === undefined) {
+      runs = this.store
+        .runs({ node, kind: "run", limit: HISTORY_WINDOW + 5 })
+        .filter((run) => !this.isCurrent(run.runId, run.startedAt))
+        .map((run) => ({ runId: run.runId, startedAt: run.startedAt, status: run.state }));
+      this.previousRunsByNode.set(node, runs);
+    }
+    return runs;
+  }
+
+  /** Whether any node has a previous run (otherwise nothing can be "new"). */
+  hasPreviousRuns(nodes: readonly string[]): boolean {
+    return nodes.some((node) => this.previousRuns(node).length > 0);
+  }
+
+  /** One package's previous results, grouped by `<node>#<stage>`, most recent first. */
+  packagePast(pkg: string): Map<string, PastStatus[]> {
+    const grouped = new Map<string, PastStatus[]>();
+    let rows: PackageRunStatus[];
+    try {
+      rows = this.store.packageStatuses(pkg, { lastRuns: HISTORY_WINDOW + 1 });
+    } catch {
+      return grouped;
+    }
+    for (const row of rows) {
+      if (UNFINISHED_STATUSES.includes(row.status) || this.isCurrent(row.runId, row.runStartedAt)) continue;
+      const key = `${row.node}#${row.stage}`;
+      const list = grouped.get(key);
+      const entry = { runId: row.runId, startedAt: row.runStartedAt, status: row.status };
+      if (list === undefined) grouped.set(key, [entry]);
+      else list.push(entry);
+    }
+    return grouped;
+  }
+
+  /** The history of one cell given its current status and its previous results (most recent first). */
+  cellHistory(node: string, current: Status, past: readonly PastStatus[]): CellHistory {
+    const history: CellHistory = { recent: past.slice(0, HISTORY_SHOWN), newProblem: false };
+    const previousRuns = this.previousRuns(node);
+    const previous = past[0];
+    const lastNodeRun = previousRuns[0];
+    if ((SEVERITY[current] ?? 0) > 0 && lastNodeRun !== undefined) {
+      // The cell's status in the node's last run; no row there means the job did not exist (new package).
+      const before = previous !== undefined && previous.runId === lastNodeRun.runId ? previous.status : "OK";
+      history.newProblem = (SEVERITY[current] ?? 0) > (SEVERITY[before] ?? 0);
+    }
+    if (isFailing(current)) {
+      let since: { at: Date; runId?: string; beyondWindow: boolean } = { at: this.current.at, beyondWindow: false };
+      if (this.current.runId !== undefined) since.runId = this.current.runId;
+      let ended = false;
+      for (const entry of past) {
+        if (isPassing(entry.status)) {
+          ended = true;
+          break;
+        }
+        if (isFailing(entry.status)) since = { at: entry.startedAt, runId: entry.runId, beyondWindow: false };
+      }
+      if (!ended && past.length >= HISTORY_WINDOW) since.beyondWindow = true;
+      history.failingSince = since;
+    } else if (isPassing(current)) {
+      let since: { at: Date; runId?: string } = { at: this.current.at };
+      if (this.current.runId !== undefined) since.runId = this.current.runId;
+      for (const entry of past) {
+        if (isFailing(entry.status)) {
+          history.fixedSince = since;
+          break;
+        }
+        if (isPassing(entry.status)) since = { at: entry.startedAt, runId: entry.runId };
+      }
+    }
+    return history;
+  }
+}

@@ -43,7 +43,8 @@ export function pageRenderer(dir: string = reportTemplatesDir()): RenderPage {
   const handlebars = Handlebars.create();
   const partialsDir = join(dir, "partials");
   for (const file of readdirSync(partialsDir).filter((name) => name.endsWith(".hbs"))) {
-    const source = readFileSync(join(partialsDir, file), "utf8");
+    // A partial file's final newline would land inside inline markup.
+    const source = readFileSync(join(partialsDir, file), "utf8").replace(/\n$/, "");
     handlebars.registerPartial(file.slice(0, -".hbs".length), handlebars.compile(source, COMPILE_OPTIONS));
   }
   const pages = new Map<PageTemplate, HandlebarsTemplateDelegate>();

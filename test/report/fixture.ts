@@ -12,8 +12,8 @@ import { LINUX_NODE, MAC_NODE, WINDOWS_NODE, writeBuildConfig, writeResultsRun, 
 
 export const SNAPSHOT = new Date("2026-11-20T18:55:00Z");
 export const RUN_ID = "20261120-135500";
-export const XSS_MAINTAINER = '<script>window.__xss = "maintainer"</script>Eve <b>Evil</b>';
-export const XSS_LOG = '</pre><script>window.__xss = "log"</script><img src=x onerror="window.__xss=\'img\'">';
+export const XSS_MAINTAINER = '<script>window.__xss = "maintainer"; alert("maintainer")</script>Eve <b>Evil</b>';
+export const XSS_LOG = '</pre><script>window.__xss = "log"; alert("log")</script><img src=x onerror="window.__xss=\'img\'">';
 
 export const NODES_3: BuildNode[] = [
   { id: "nebbiolo1", ...LINUX_NODE, reportNote: "Ubuntu node: <i>note</i>" },

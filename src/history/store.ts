@@ -395,6 +395,34 @@ export class HistoryStore {
   }
 
   /**
+   * Every package's results in the last `lastRuns` runs of each node (of
+   * `kind`, default "run"): the latest finished attempt of each job, in no
+   * particular order. One query for a report of a whole run, where
+   * packageStatuses() per package would be thousands.
+   */
+  forEachRecentStatus(visit: (row: PackageRunStatus & { readonly package: string }) => void, options: { lastRuns?: number; kind?: string } = {}): void {
+    type Row = [string, string, string, number, string, string, string | null, number | null];
+    const rows = this.db
+      .prepare(
+        `WITH recent AS (
+           SELECT run_id, node, started_at, ROW_NUMBER() OVER (PARTITION BY node ORDER BY started_at DESC, run_id DESC) AS rn
+           FROM runs WHERE kind = @kind
+         )
+         SELECT j.package, j.run_id, j.node, r.started_at, j.stage, j.status, j.version, j.elapsed
+         FROM recent r JOIN jobs j ON j.run_id = r.run_id AND j.node = r.node
+         WHERE r.rn <= @lastRuns AND j.status NOT IN (${UNFINISHED_SQL})
+           AND j.attempt = (SELECT MAX(attempt) FROM jobs a
+                            WHERE a.run_id = j.run_id AND a.node = j.node AND a.stage = j.stage AND a.package = j.package
+                              AND a.status NOT IN (${UNFINISHED_SQL}))`,
+      )
+      .raw(true)
+      .iterate({ kind: options.kind ?? "run", lastRuns: options.lastRuns ?? 10 }) as IterableIterator<Row>;
+    for (const [pkg, runId, node, startedAt, stage, status, version, elapsed] of rows) {
+      visit({ package: pkg, runId, node, runStartedAt: new Date(startedAt), stage, status, version, elapsedSeconds: elapsed ?? undefined });
+    }
+  }
+
+  /**
    * The first run of the current failing streak of a package's stage on a
    * node: walking back from its most recent result, the oldest consecutive
    * run whose status is not in `okStatuses` (unfinished attempts are

@@ -8,12 +8,12 @@
 // at or after its snapshot) are left out and the run directory's status is
 // put in front.
 
-import { HistoryStore, UNFINISHED_STATUSES, type PackageRunStatus } from "../history/store.js";
+import { HistoryStore } from "../history/store.js";
 import type { Status } from "../results/status.js";
 import { errorMessage } from "../util/errors.js";
 
-/** How many previous runs per node are read (the streak search window). */
-export const HISTORY_WINDOW = 60;
+/** How many runs per node are read at once (a longer failing streak is then looked up on its own). */
+export const HISTORY_LOADED = 15;
 /** How many previous runs each cell's history strip shows. */
 export const HISTORY_SHOWN = 10;
 
@@ -26,7 +26,7 @@ export interface PastStatus {
 export interface CellHistory {
   /** Previous runs, most recent first (at most HISTORY_SHOWN). */
   recent: PastStatus[];
-  /** The current failing streak (ERROR/TIMEOUT) started at this run; `beyondWindow` when it started earlier than the window. */
+  /** The current failing streak (ERROR/TIMEOUT) started at this run; `beyondWindow` when it started before the oldest run in the history. */
   failingSince?: { at: Date; runId?: string; beyondWindow: boolean };
   /** The cell passes again since this run, after failing before. */
   fixedSince?: { at: Date; runId?: string };
@@ -54,6 +54,7 @@ export interface CurrentRun {
 
 export class HistoryView {
   private readonly previousRunsByNode = new Map<string, PastStatus[]>();
+  private recentByPackage: Map<string, Map<string, PastStatus[]>> | undefined;
 
   private constructor(
     private readonly store: HistoryStore,
@@ -84,7 +85,7 @@ export class HistoryView {
     let runs = this.previousRunsByNode.get(node);
     if (runs === undefined) {
       runs = this.store
-        .runs({ node, kind: "run", limit: HISTORY_WINDOW + 5 })
+        .runs({ node, kind: "run", limit: HISTORY_LOADED + 1 })
         .filter((run) => !this.isCurrent(run.runId, run.startedAt))
         .map((run) => ({ runId: run.runId, startedAt: run.startedAt, status: run.state }));
       this.previousRunsByNode.set(node, runs);
@@ -97,28 +98,44 @@ export class HistoryView {
     return nodes.some((node) => this.previousRuns(node).length > 0);
   }
 
-  /** One package's previous results, grouped by `<node>#<stage>`, most recent first. */
-  packagePast(pkg: string): Map<string, PastStatus[]> {
-    const grouped = new Map<string, PastStatus[]>();
-    let rows: PackageRunStatus[];
+  /** Every package's previous results (the last runs of each node), read in one query. */
+  private recent(): Map<string, Map<string, PastStatus[]>> {
+    if (this.recentByPackage !== undefined) return this.recentByPackage;
+    const byPackage = new Map<string, Map<string, PastStatus[]>>();
     try {
-      rows = this.store.packageStatuses(pkg, { lastRuns: HISTORY_WINDOW + 1 });
+      // One more run than shown: this run's rows may be in the history already.
+      this.store.forEachRecentStatus(
+        (row) => {
+          if (this.isCurrent(row.runId, row.runStartedAt)) return;
+          let cells = byPackage.get(row.package);
+          if (cells === undefined) {
+            cells = new Map();
+            byPackage.set(row.package, cells);
+          }
+          const key = `${row.node}#${row.stage}`;
+          const entry = { runId: row.runId, startedAt: row.runStartedAt, status: row.status };
+          const list = cells.get(key);
+          if (list === undefined) cells.set(key, [entry]);
+          else list.push(entry);
+        },
+        { lastRuns: HISTORY_LOADED + 1 },
+      );
     } catch {
-      return grouped;
+      byPackage.clear();
     }
-    for (const row of rows) {
-      if (UNFINISHED_STATUSES.includes(row.status) || this.isCurrent(row.runId, row.runStartedAt)) continue;
-      const key = `${row.node}#${row.stage}`;
-      const list = grouped.get(key);
-      const entry = { runId: row.runId, startedAt: row.runStartedAt, status: row.status };
-      if (list === undefined) grouped.set(key, [entry]);
-      else list.push(entry);
-    }
-    return grouped;
+    for (const cells of byPackage.values()) for (const list of cells.values()) list.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+    this.recentByPackage = byPackage;
+    return byPackage;
+  }
+
+  /** One package's previous results, grouped by `<node>#<stage>`, most recent first. */
+  packagePast(pkg: string): ReadonlyMap<string, readonly PastStatus[]> {
+    return this.recent().get(pkg) ?? new Map();
   }
 
   /** The history of one cell given its current status and its previous results (most recent first). */
-  cellHistory(node: string, current: Status, past: readonly PastStatus[]): CellHistory {
+  cellHistory(cell: { pkg: string; node: string; stage: string }, current: Status, past: readonly PastStatus[]): CellHistory {
+    const { node } = cell;
     const history: CellHistory = { recent: past.slice(0, HISTORY_SHOWN), newProblem: false };
     const previousRuns = this.previousRuns(node);
     const previous = past[0];
@@ -139,7 +156,7 @@ export class HistoryView {
         }
         if (isFailing(entry.status)) since = { at: entry.startedAt, runId: entry.runId, beyondWindow: false };
       }
-      if (!ended && past.length >= HISTORY_WINDOW) since.beyondWindow = true;
+      if (!ended && past.length >= HISTORY_LOADED) since = this.streakStart(cell) ?? { ...since, beyondWindow: true };
       history.failingSince = since;
     } else if (isPassing(current)) {
       let since: { at: Date; runId?: string } = { at: this.current.at };
@@ -153,5 +170,15 @@ export class HistoryView {
       }
     }
     return history;
+  }
+
+  /** The start of a failing streak longer than the runs loaded, from the whole history. */
+  private streakStart(cell: { pkg: string; node: string; stage: string }): { at: Date; runId: string; beyondWindow: boolean } | undefined {
+    try {
+      const first = this.store.failingSince(cell.pkg, cell.node, cell.stage, { okStatuses: ["OK", "WARNINGS", "NotNeeded"] });
+      return first === undefined ? undefined : { at: first.runStartedAt, runId: first.runId, beyondWindow: false };
+    } catch {
+      return undefined;
+    }
   }
 }

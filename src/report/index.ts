@@ -25,9 +25,9 @@ import { packageReportJson, reportJson } from "./json.js";
 import { buildModel, type PackageModel, type ReportModel } from "./model.js";
 import { mainPages, nodePages, outputPath, packagePages, RENVIRON_FILE, REPORT_JSON, summaryPath, type Page } from "./pages.js";
 import { drawLed, ledFileName } from "./png.js";
-import { pageRenderer, staticAssets, type RenderPage } from "./render.js";
+import { reportRenderer, staticAssets, type Renderer } from "./render.js";
 import { ReportTree } from "./output.js";
-import { nodeStateText } from "./views.js";
+import { nodeStateText, SharedParts } from "./views.js";
 import { BbsError } from "../util/errors.js";
 
 export interface ReportInput {
@@ -56,6 +56,8 @@ export interface ReportSummary {
   /** Problems met and worked around (missing files, unreadable inputs...). */
   warnings: string[];
   elapsedMs: number;
+  /** Milliseconds per phase: reading the run (model), package pages, node pages, main pages, switching the report in. */
+  timings: { model: number; packages: number; nodes: number; main: number; commit: number };
 }
 
 const HTACCESS = "AddCharset UTF-8 .dcf .txt .TXT .log\n";
@@ -105,8 +107,8 @@ function writeRawResults(tree: ReportTree, model: ReportModel, pkg: PackageModel
   }
 }
 
-function writePages(tree: ReportTree, render: RenderPage, pages: readonly Page[]): number {
-  for (const page of pages) tree.write(page.path, render(page.template, page.context));
+function writePages(tree: ReportTree, renderer: Renderer, pages: readonly Page[]): number {
+  for (const page of pages) tree.write(page.path, renderer.page(page.template, page.context));
   return pages.length;
 }
 
@@ -123,7 +125,14 @@ export async function generateReport(input: ReportInput): Promise<ReportSummary>
   const generatedAt = input.generatedAt ?? new Date();
   const run = readRunFacts(input.runDir);
   if (run.problem !== undefined) warn(`${run.problem}: the report does not say which run and snapshot it shows`);
-  const render = pageRenderer();
+  const renderer = reportRenderer();
+  const timings = { model: 0, packages: 0, nodes: 0, main: 0, commit: 0 };
+  let phase = Date.now();
+  const lap = (name: keyof typeof timings): void => {
+    const now = Date.now();
+    timings[name] = now - phase;
+    phase = now;
+  };
   const model = buildModel({
     central: input.central,
     hosts: input.hosts,
@@ -139,6 +148,8 @@ export async function generateReport(input: ReportInput): Promise<ReportSummary>
   }
   if (!existsSync(join(input.runDir, MEAT_INDEX_FILE))) warn(`${join(input.runDir, MEAT_INDEX_FILE)} is missing: the report lists no packages`);
 
+  lap("model");
+  const parts = new SharedParts(model, renderer);
   const tree = ReportTree.create(input.reportDir);
   let pages = 0;
   try {
@@ -146,13 +157,17 @@ export async function generateReport(input: ReportInput): Promise<ReportSummary>
     for (const pkg of model.packages) {
       if (!pkg.hasDir) continue;
       if (model.settings.rawResults && !pkg.badDescription) writeRawResults(tree, model, pkg);
-      pages += writePages(tree, render, packagePages(model, pkg, present));
+      pages += writePages(tree, renderer, packagePages(parts, pkg, present));
       tree.write(`${pkg.name}/${REPORT_JSON}`, packageReportJson(model, pkg));
     }
-    pages += writePages(tree, render, nodePages(model, present));
-    pages += writePages(tree, render, mainPages(model, present));
+    lap("packages");
+    pages += writePages(tree, renderer, nodePages(parts, present));
+    lap("nodes");
+    pages += writePages(tree, renderer, mainPages(parts, present));
     tree.write(REPORT_JSON, reportJson(model));
+    lap("main");
     tree.commit();
+    lap("commit");
   } catch (error) {
     tree.discard();
     throw error;
@@ -166,6 +181,7 @@ export async function generateReport(input: ReportInput): Promise<ReportSummary>
     bytes: tree.bytes,
     warnings,
     elapsedMs: Date.now() - started,
+    timings,
   };
   if (run.runId !== undefined) summary.runId = run.runId;
   return summary;

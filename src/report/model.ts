@@ -15,12 +15,15 @@ import { HistoryView, type CellHistory } from "./history.js";
 import { DEP_GRAPH_FILE, parseDepGraph, readEndOfRunSlots, readGitInfo, readNodeInfo, readPropagationDb, reverseDependencies, type GitInfo, type NodeInfo, type Warn } from "./inputs.js";
 import { settingsFrom, type ReportSettings } from "./settings.js";
 import { readTextIfPresent } from "./text.js";
+import { formatBbsDate, localTimeZone } from "../util/bbs-date.js";
 
 export interface NodeModel extends ResultNode {
   hostname: string;
   platform: string;
   /** CSS classes of this node's cells: a per-node class and a tint by OS family. */
   cssClass: string;
+  /** The node id as a CSS identifier ([A-Za-z0-9_-]), for per-node classes. */
+  ident: string;
   /** Undefined for foreign nodes (no products here). */
   presence?: NodePresence;
   info: NodeInfo;
@@ -84,6 +87,8 @@ export interface ReportModel {
   quickStats: Map<string, Map<Stage, StatusCounts>>;
   /** Whether "new problems since the last run" can be computed. */
   historyAvailable: boolean;
+  /** BBS date (without seconds unless asked) in the local time zone; memoised, pages repeat the same few dates. */
+  formatDate(date: Date, seconds?: boolean): string;
   depGraphText?: string;
 }
 
@@ -117,6 +122,7 @@ function nodeModels(hosts: ReadonlyMap<string, ResolvedConfig>, results: RunResu
       hostname: node.identity.hostname,
       platform: rPlatform ?? "",
       cssClass: `node_${cssIdent(node.id)} ${cssIdent(node.identity.hostname.replace(/\./g, "_"))} ${familyClass(node, rPlatform)}`,
+      ident: cssIdent(node.id),
       info: node.foreign ? { rConfig: new Map(), versions: new Map() } : readNodeInfo(results.runDir, node.id, host?.values.logEncoding),
       slots,
       encoding: host?.values.logEncoding ?? "utf-8",
@@ -200,7 +206,7 @@ export function buildModel(input: ModelInput): ReportModel {
         const counts = stats?.get(stage);
         if (counts) counts[cell.status] += 1;
         if (history && past) {
-          model.history = history.cellHistory(node.id, cell.status, past.get(`${node.id}#${stage}`) ?? []);
+          model.history = history.cellHistory({ pkg: entry.name, node: node.id, stage }, cell.status, past.get(`${node.id}#${stage}`) ?? []);
           if (model.history.newProblem) newProblem = true;
         }
         return model;
@@ -242,6 +248,7 @@ export function buildModel(input: ModelInput): ReportModel {
   }
 
   const model: ReportModel = {
+    formatDate: dateFormatter(),
     settings,
     run,
     runDir,
@@ -256,6 +263,21 @@ export function buildModel(input: ModelInput): ReportModel {
   };
   if (depGraphText !== undefined) model.depGraphText = depGraphText;
   return model;
+}
+
+function dateFormatter(): (date: Date, seconds?: boolean) => string {
+  // Resolving the local zone builds an Intl formatter: once per report, not per date.
+  const timeZone = localTimeZone();
+  const cache = new Map<string, string>();
+  return (date, seconds = false) => {
+    const key = `${date.getTime()}${seconds ? "s" : ""}`;
+    let text = cache.get(key);
+    if (text === undefined) {
+      text = formatBbsDate(date, { timeZone, seconds });
+      cache.set(key, text);
+    }
+    return text;
+  };
 }
 
 function currentRun(run: RunFacts, generatedAt: Date): { runId?: string; startedAt?: Date; at: Date } {

@@ -5,7 +5,6 @@
 
 import { existsSync } from "node:fs";
 import { STAGE_LABELS, type Stage } from "../results/status.js";
-import { formatBbsDate } from "../util/bbs-date.js";
 import { HISTORY_SHOWN, type CellHistory } from "./history.js";
 import { leafSections, summaryFields } from "./leaf.js";
 import { productPath, type CellModel, type NodeModel, type PackageModel, type ReportModel, type StatusCounts } from "./model.js";
@@ -13,17 +12,15 @@ import type { PageTemplate } from "./render.js";
 import { axisTicks, barStatus, buildTimeline, jobsFromNdjson, type Timeline, type TimelineJob } from "./timeline.js";
 import {
   enc,
-  formatReportDate,
-  gcardView,
   leafHref,
   legendView,
   listView,
   nodeAlerts,
-  nodeSpecsView,
   nodeStateText,
   pageView,
   quickStatsView,
   type QuickStatsView,
+  type SharedParts,
 } from "./views.js";
 
 export interface Page {
@@ -44,17 +41,18 @@ function machineLinks(json: string, present: ReadonlySet<string>): { json: strin
 
 // ---- main pages ----------------------------------------------------------------------
 
-export function mainPages(model: ReportModel, present: ReadonlySet<string>): Page[] {
+export function mainPages(parts: SharedParts, present: ReadonlySet<string>): Page[] {
+  const { model } = parts;
   const { settings } = model;
   const alerts = nodeAlerts(model);
   const snapshot = model.run.snapshotDate;
   const longTestsNote = settings.buildType === "bioc-longtests";
   const singleNode = model.nodes.length === 1 ? model.nodes[0] : undefined;
   const longContext = {
-    page: pageView(model, { depth: 0, script: true, main: "long", lettersTarget: "" }),
+    page: pageView(parts, { depth: 0, script: true, main: "long", lettersTarget: "" }),
     longTestsNote,
     snapshot,
-    nodeSpecs: nodeSpecsView(model),
+    nodeSpecsHtml: parts.nodeSpecs(0),
     alerts,
     legend: legendView(model, "long", { filters: true, newProblems: true }),
     list: listView(model, model.packages, singleNode ? { kind: "compact", node: singleNode } : { kind: "gcard" }, {
@@ -67,7 +65,7 @@ export function mainPages(model: ReportModel, present: ReadonlySet<string>): Pag
   };
   if (!settings.simpleLayout) return [{ path: "index.html", template: "main", context: longContext }];
   const simpleContext = {
-    page: pageView(model, { depth: 0, script: true, main: "simple", lettersTarget: "" }),
+    page: pageView(parts, { depth: 0, script: true, main: "simple", lettersTarget: "" }),
     longTestsNote,
     snapshot,
     alerts,
@@ -115,7 +113,8 @@ function nodeInfoSections(node: NodeModel): Array<{ title: string; vars: Array<{
   return sections;
 }
 
-export function nodePages(model: ReportModel, present: ReadonlySet<string>): Page[] {
+export function nodePages(parts: SharedParts, present: ReadonlySet<string>): Page[] {
+  const { model } = parts;
   const pages: Page[] = [];
   for (const node of model.nodes) {
     if (node.foreign) continue;
@@ -125,7 +124,7 @@ export function nodePages(model: ReportModel, present: ReadonlySet<string>): Pag
       path: `${node.id}-NodeInfo.html`,
       template: "node-info",
       context: {
-        page: pageView(model, { depth: 0, pageTitle: `More about ${node.id}` }),
+        page: pageView(parts, { depth: 0, pageTitle: `More about ${node.id}` }),
         node: { id: node.id, hostname: node.hostname, os: node.os, arch: node.arch, platform: node.platform, rVersion: node.info.rVersion ?? "", cssClass: node.cssClass },
         renvironHref: present.has(RENVIRON_FILE) ? RENVIRON_FILE : undefined,
         sections: nodeInfoSections(node),
@@ -135,17 +134,17 @@ export function nodePages(model: ReportModel, present: ReadonlySet<string>): Pag
     pages.push({
       path: `${node.id}-R-instpkgs.html`,
       template: "r-instpkgs",
-      context: { page: pageView(model, { depth: 0, pageTitle: `R packages installed on ${node.id}` }), nodeId: node.id, nodeClass: node.cssClass, text: node.info.instPkgs },
+      context: { page: pageView(parts, { depth: 0, pageTitle: `R packages installed on ${node.id}` }), nodeId: node.id, nodeClass: node.cssClass, text: node.info.instPkgs },
     });
-    pages.push(timelinePage(model, node));
+    pages.push(timelinePage(parts, node));
     if (model.nodes.length > 1) {
       pages.push({
         path: `${node.id}-index.html`,
         template: "node-index",
         context: {
-          page: pageView(model, { depth: 0, script: true, pageTitle: `All results on ${node.id}`, lettersTarget: "" }),
+          page: pageView(parts, { depth: 0, script: true, pageTitle: `All results on ${node.id}`, lettersTarget: "" }),
           nodeId: node.id,
-          nodeSpecs: nodeSpecsView(model, [node]),
+          nodeSpecsHtml: parts.nodeSpecs(0, [node]),
           alerts: nodeAlerts(model, [node]),
           legend: legendView(model, "long", { filters: true }),
           list: listView(model, model.packages, { kind: "compact", node }, { filterable: true, separators: true, quickstats: quickStatsView(model, node.id) }),
@@ -180,7 +179,8 @@ export function nodeJobs(model: ReportModel, node: NodeModel): { jobs: TimelineJ
   return { jobs, source: "the job summaries (StartedAt/EndedAt; slots placed greedily)" };
 }
 
-function timelinePage(model: ReportModel, node: NodeModel): Page {
+function timelinePage(parts: SharedParts, node: NodeModel): Page {
+  const { model } = parts;
   const { jobs, source } = nodeJobs(model, node);
   const timeline: Timeline | undefined = buildTimeline(jobs, node.slots);
   let view: object | undefined;
@@ -188,8 +188,8 @@ function timelinePage(model: ReportModel, node: NodeModel): Page {
     const total = timeline.end - timeline.start;
     view = {
       source,
-      startText: formatBbsDate(new Date(timeline.start)),
-      endText: formatBbsDate(new Date(timeline.end)),
+      startText: model.formatDate(new Date(timeline.start), true),
+      endText: model.formatDate(new Date(timeline.end), true),
       duration: duration(total / 1000),
       ticks: axisTicks(total),
       stages: timeline.stages.map((stage) => ({
@@ -222,7 +222,7 @@ function timelinePage(model: ReportModel, node: NodeModel): Page {
     path: `${node.id}-timeline.html`,
     template: "timeline",
     context: {
-      page: pageView(model, { depth: 0, pageTitle: `Timeline of the run on ${node.id}` }),
+      page: pageView(parts, { depth: 0, pageTitle: `Timeline of the run on ${node.id}` }),
       nodeId: node.id,
       alerts: nodeAlerts(model, [node]),
       timeline: view,
@@ -253,12 +253,12 @@ function notesView(model: ReportModel, pkg: PackageModel, present: ReadonlySet<s
   return { pkg: pkg.name, renvironHref: renviron ? RENVIRON_FILE : undefined, nodeNotes };
 }
 
-function historyNote(history: CellHistory | undefined): { kind: string; text: string } | undefined {
+function historyNote(model: ReportModel, history: CellHistory | undefined): { kind: string; text: string } | undefined {
   if (history?.failingSince) {
     const since = history.failingSince;
-    return { kind: "failing", text: `failing since ${since.beyondWindow ? "before " : ""}${formatReportDate(since.at)}` };
+    return { kind: "failing", text: `failing since ${since.beyondWindow ? "before " : ""}${model.formatDate(since.at)}` };
   }
-  if (history?.fixedSince) return { kind: "fixed", text: `fixed since ${formatReportDate(history.fixedSince.at)}` };
+  if (history?.fixedSince) return { kind: "fixed", text: `fixed since ${model.formatDate(history.fixedSince.at)}` };
   return undefined;
 }
 
@@ -274,9 +274,9 @@ function historyView(model: ReportModel, pkg: PackageModel, only?: { nodeId: str
         nodeClass: row.node.cssClass,
         stageLabel: STAGE_LABELS[cell.stage],
         current: cell.status,
-        past: history.recent.slice(0, HISTORY_SHOWN).map((entry) => ({ status: entry.status, title: `${formatReportDate(entry.startedAt)} (run ${entry.runId}): ${entry.status}` })),
+        past: history.recent.slice(0, HISTORY_SHOWN).map((entry) => ({ status: entry.status, title: `${model.formatDate(entry.startedAt)} (run ${entry.runId}): ${entry.status}` })),
       };
-      const note = historyNote(history);
+      const note = historyNote(model, history);
       if (note) item.note = note;
       if (history.recent.length > 0 || note) rows.push(item);
     }
@@ -285,7 +285,8 @@ function historyView(model: ReportModel, pkg: PackageModel, only?: { nodeId: str
 }
 
 /** The package's index page and its leaf pages. */
-export function packagePages(model: ReportModel, pkg: PackageModel, present: ReadonlySet<string>): Page[] {
+export function packagePages(parts: SharedParts, pkg: PackageModel, present: ReadonlySet<string>): Page[] {
+  const { model } = parts;
   const letter = pkg.letter;
   const base = { depth: 1 as const, letter };
   const revdepNames = model.reverseDeps.get(pkg.name) ?? [];
@@ -297,20 +298,20 @@ export function packagePages(model: ReportModel, pkg: PackageModel, present: Rea
   if (revdeps.length > 0) {
     const quickstats: QuickStatsView = quickStatsView({ ...model, quickStats: countStats(model, revdeps) });
     for (const row of quickstats.rows) delete row.nodeHref;
-    revdepList = listView(model, revdeps, { kind: "gcard" }, { filterable: false, separators: false, quickstats, positions: "list" });
+    revdepList = listView(model, revdeps, { kind: "shared-gcard", parts }, { filterable: false, separators: false, quickstats });
   }
   const pages: Page[] = [
     {
       path: `${pkg.name}/index.html`,
       template: "package",
       context: {
-        page: pageView(model, { ...base, pageTitle: `All results for package ${pkg.name}` }),
+        page: pageView(parts, { ...base, pageTitle: `All results for package ${pkg.name}` }),
         pkg: pkg.name,
-        nodeSpecs: nodeSpecsView(model),
+        nodeSpecsHtml: parts.nodeSpecs(1),
         alerts: nodeAlerts(model),
         notes: notesView(model, pkg, present),
         rawResults: model.settings.rawResults && !pkg.badDescription,
-        gcard: gcardView(model, pkg),
+        gcardHtml: parts.gcard(pkg),
         history: historyView(model, pkg),
         revdeps: revdepList,
         machine: { json: `${enc(pkg.name)}/${REPORT_JSON}`, files: [] },
@@ -319,24 +320,25 @@ export function packagePages(model: ReportModel, pkg: PackageModel, present: Rea
   ];
   for (const row of pkg.rows) {
     if (row.kind !== "cells") continue;
-    for (const cell of row.cells) if (cell?.leaf) pages.push(leafPage(model, pkg, row.node, cell, present, letter));
+    for (const cell of row.cells) if (cell?.leaf) pages.push(leafPage(parts, pkg, row.node, cell, present));
   }
   return pages;
 }
 
-function leafPage(model: ReportModel, pkg: PackageModel, node: NodeModel, cell: CellModel, present: ReadonlySet<string>, letter: string): Page {
+function leafPage(parts: SharedParts, pkg: PackageModel, node: NodeModel, cell: CellModel, present: ReadonlySet<string>): Page {
+  const { model } = parts;
   const title = `${STAGE_LABELS[cell.stage]} results for ${pkg.name} on ${node.id}`;
   const rawDir = `raw-results/${enc(node.id)}/${cell.stage}`;
   return {
     path: `${pkg.name}/${node.id}-${cell.stage}.html`,
     template: "leaf",
     context: {
-      page: pageView(model, { depth: 1, pageTitle: title, letter }),
+      page: pageView(parts, { depth: 1, pageTitle: title, letter: pkg.letter, selection: { nodeId: node.id, stage: cell.stage } }),
       heading: title,
-      nodeSpecs: nodeSpecsView(model, [node]),
+      nodeSpecsHtml: parts.nodeSpecs(1, [node]),
       notes: notesView(model, pkg, present, node),
       rawResults: model.settings.rawResults ? { summary: `${rawDir}-summary.dcf`, out: existsSync(outputPath(model, pkg, node, cell.stage)) ? `${rawDir}-out.txt` : undefined } : undefined,
-      gcard: gcardView(model, pkg, { selection: { nodeId: node.id, stage: cell.stage } }),
+      gcardHtml: parts.gcard(pkg),
       history: historyView(model, pkg, { nodeId: node.id, stage: cell.stage }),
       nodeClass: node.cssClass,
       summary: cell.cell.summary ? summaryFields(cell.cell.summary) : undefined,

@@ -3,8 +3,10 @@
 // templates), in a private Handlebars instance with only the built-in helpers.
 //
 // Escaping rule: templates use `{{ }}` (HTML-escaped) for every value; there
-// is no `{{{ }}}` anywhere (a test checks). Pages nest in the layout through
-// a partial block, so no rendered HTML is ever passed through a variable.
+// is no `{{{ }}}` anywhere (a test checks). The only HTML that reaches a page
+// unescaped is a Fragment: the output of one of these templates (rendered once
+// and reused by many pages: a package's gcard, the A-Z bar, a node table),
+// which only this module can create.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -31,15 +33,47 @@ export function reportTemplatesDir(): string {
   }
 }
 
-export type RenderPage = (template: PageTemplate, context: object) => string;
+/** Partials that can be rendered on their own, as fragments. */
+export const FRAGMENT_PARTIALS = ["gcard", "nav", "node-specs", "leaf-style"] as const;
+export type FragmentPartial = (typeof FRAGMENT_PARTIALS)[number];
+
+const FRAGMENT_TOKEN = Symbol("fragment");
+
+/**
+ * HTML rendered by the report's templates, inserted as is where a template
+ * uses it (Handlebars does not escape objects with toHTML()).
+ */
+export class Fragment {
+  readonly #html: string;
+
+  constructor(token: typeof FRAGMENT_TOKEN, html: string) {
+    if (token !== FRAGMENT_TOKEN) throw new BbsError("BBS_INTERNAL", "fragments come from the report's templates only");
+    this.#html = html;
+  }
+
+  toHTML(): string {
+    return this.#html;
+  }
+
+  toString(): string {
+    return this.#html;
+  }
+}
+
+export interface Renderer {
+  /** A whole page. */
+  page(template: PageTemplate, context: object): string;
+  /** A partial on its own; links in it are prefixed with `base` (the page's depth: "" or "../"). */
+  fragment(partial: FragmentPartial, context: object, base: string): Fragment;
+}
 
 const COMPILE_OPTIONS: CompileOptions = { knownHelpersOnly: true, strict: false, preventIndent: true };
 
-let cached: { dir: string; render: RenderPage } | undefined;
+let cached: { dir: string; renderer: Renderer } | undefined;
 
 /** The compiled templates of `dir` (default: the installed ones), compiled once per process. */
-export function pageRenderer(dir: string = reportTemplatesDir()): RenderPage {
-  if (cached?.dir === dir) return cached.render;
+export function reportRenderer(dir: string = reportTemplatesDir()): Renderer {
+  if (cached?.dir === dir) return cached.renderer;
   const handlebars = Handlebars.create();
   const partialsDir = join(dir, "partials");
   for (const file of readdirSync(partialsDir).filter((name) => name.endsWith(".hbs"))) {
@@ -52,13 +86,24 @@ export function pageRenderer(dir: string = reportTemplatesDir()): RenderPage {
     const template = handlebars.compile(readFileSync(join(dir, "pages", `${name}.hbs`), "utf8"), COMPILE_OPTIONS);
     pages.set(name, template);
   }
-  const render: RenderPage = (template, context) => {
-    const compiled = pages.get(template);
-    if (compiled === undefined) throw new BbsError("BBS_INTERNAL", `no report template ${template}`);
-    return compiled(context);
+  const fragments = new Map<FragmentPartial, HandlebarsTemplateDelegate>(
+    FRAGMENT_PARTIALS.map((name) => [name, handlebars.compile(`{{> ${name}}}`, COMPILE_OPTIONS)] as const),
+  );
+  const renderer: Renderer = {
+    page(template, context) {
+      const compiled = pages.get(template);
+      if (compiled === undefined) throw new BbsError("BBS_INTERNAL", `no report template ${template}`);
+      return compiled(context);
+    },
+    fragment(partial, context, base) {
+      const compiled = fragments.get(partial);
+      if (compiled === undefined) throw new BbsError("BBS_INTERNAL", `no report partial ${partial}`);
+      // Partials reach the page's depth through @root.page.base.
+      return new Fragment(FRAGMENT_TOKEN, compiled(context, { data: { root: { page: { base } } } }));
+    },
   };
-  cached = { dir, render };
-  return render;
+  cached = { dir, renderer };
+  return renderer;
 }
 
 /** The static files of the report (report.css, report.js), by name. */

@@ -7,16 +7,13 @@
 
 import { propagationVerdict } from "../results/status-db.js";
 import { STAGE_LABELS, type Stage, type Status } from "../results/status.js";
-import { formatBbsDate } from "../util/bbs-date.js";
 import { filterClasses, type FilterClass, type NodeModel, type NodeRowModel, type PackageModel, type ReportModel } from "./model.js";
 import { ledFileName, type LedColor } from "./png.js";
+import type { Fragment, Renderer } from "./render.js";
 import { LED_LEGEND, landingPageUrl, legendEntries } from "./settings.js";
 
 export const enc = encodeURIComponent;
 
-export function formatReportDate(date: Date): string {
-  return formatBbsDate(date, { seconds: false });
-}
 
 // ---- page chrome -----------------------------------------------------------------
 
@@ -26,12 +23,21 @@ export interface LetterLink {
   current: boolean;
 }
 
+export interface NavView {
+  simple: boolean;
+  isSimple: boolean;
+  isLong: boolean;
+  isMain: boolean;
+  letters?: LetterLink[];
+}
+
 export interface PageView {
   base: string;
   reportTitle: string;
   pageTitle?: string;
   script: boolean;
-  nav: { simple: boolean; isSimple: boolean; isLong: boolean; isMain: boolean; letters?: LetterLink[] };
+  navHtml: Fragment;
+  styleHtml?: Fragment;
   stamp: { generated: string; runId?: string; snapshotDate?: string };
   motd?: string;
 }
@@ -63,29 +69,82 @@ export function letterLinks(model: ReportModel, current: string | undefined, pag
   });
 }
 
+export interface PageOptions {
+  depth: 0 | 1;
+  pageTitle?: string;
+  script?: boolean;
+  main?: MainKind;
+  letter?: string;
+  /** The page the A-Z bar jumps into: the page itself ("") when it has letter separators, else index.html. */
+  lettersTarget?: string;
+  /** A leaf page's selected cell (highlighted, other nodes toned down). */
+  selection?: { nodeId: string; stage: Stage };
+}
+
 /**
- * The page chrome. `lettersTarget` is the page the dispatcher jumps into: the
- * page itself ("") when it has letter separators, else index.html.
+ * Fragments shared by many pages, rendered once per report: the navigation
+ * bar per letter, node tables, each package's gcard, a leaf page's selection.
  */
-export function pageView(
-  model: ReportModel,
-  options: { depth: 0 | 1; pageTitle?: string; script?: boolean; main?: MainKind; letter?: string; lettersTarget?: string },
-): PageView {
-  const main = options.main ?? "other";
+export class SharedParts {
+  private readonly cache = new Map<string, Fragment>();
+
+  constructor(
+    readonly model: ReportModel,
+    private readonly renderer: Renderer,
+  ) {}
+
+  private memo(key: string, make: () => Fragment): Fragment {
+    let fragment = this.cache.get(key);
+    if (fragment === undefined) {
+      fragment = make();
+      this.cache.set(key, fragment);
+    }
+    return fragment;
+  }
+
+  nav(options: PageOptions): Fragment {
+    const main = options.main ?? "other";
+    const base = options.depth === 0 ? "" : "../";
+    return this.memo(`nav|${base}|${main}|${options.letter ?? ""}|${options.lettersTarget ?? "index.html"}`, () => {
+      const { settings } = this.model;
+      const nav: NavView = {
+        simple: settings.simpleLayout,
+        isSimple: main === "simple" || (main === "long" && !settings.simpleLayout),
+        isLong: main === "long",
+        isMain: main !== "other",
+      };
+      const letters = letterLinks(this.model, options.letter, options.lettersTarget ?? "index.html");
+      if (letters) nav.letters = letters;
+      return this.renderer.fragment("nav", { base, reportTitle: settings.title, nav }, base);
+    });
+  }
+
+  nodeSpecs(depth: 0 | 1, nodes: readonly NodeModel[] = this.model.nodes): Fragment {
+    const base = depth === 0 ? "" : "../";
+    return this.memo(`specs|${base}|${nodes.map((n) => n.id).join(" ")}`, () => this.renderer.fragment("node-specs", nodeSpecsView(this.model, nodes), base));
+  }
+
+  /** A package's gcard on pages one level down (its own pages, other packages' reverse dependencies). */
+  gcard(pkg: PackageModel): Fragment {
+    return this.memo(`gcard|${pkg.name}`, () => this.renderer.fragment("gcard", gcardView(this.model, pkg), "../"));
+  }
+
+  selectionStyle(nodeId: string, stage: Stage): Fragment {
+    const node = this.model.nodes.find((n) => n.id === nodeId);
+    return this.memo(`style|${nodeId}|${stage}`, () => this.renderer.fragment("leaf-style", { node: node?.ident ?? "", stage }, ""));
+  }
+}
+
+export function pageView(parts: SharedParts, options: PageOptions): PageView {
+  const { model } = parts;
   const view: PageView = {
     base: options.depth === 0 ? "" : "../",
     reportTitle: model.settings.title,
     script: options.script === true,
-    nav: {
-      simple: model.settings.simpleLayout,
-      isSimple: main === "simple" || (main === "long" && !model.settings.simpleLayout),
-      isLong: main === "long",
-      isMain: main !== "other",
-    },
-    stamp: { generated: formatReportDate(model.generatedAt) },
+    navHtml: parts.nav(options),
+    stamp: { generated: model.formatDate(model.generatedAt) },
   };
-  const letters = letterLinks(model, options.letter, options.lettersTarget ?? "index.html");
-  if (letters) view.nav.letters = letters;
+  if (options.selection) view.styleHtml = parts.selectionStyle(options.selection.nodeId, options.selection.stage);
   if (options.pageTitle !== undefined) view.pageTitle = options.pageTitle;
   if (model.run.runId !== undefined) view.stamp.runId = model.run.runId;
   if (model.run.snapshotDate !== undefined) view.stamp.snapshotDate = model.run.snapshotDate;
@@ -131,15 +190,15 @@ export function pkgView(model: ReportModel, pkg: PackageModel, notes?: Array<{ k
   return view;
 }
 
-export type CellView = { blank: true; nodeClass: string } | { blank?: false; status: Status; href?: string; selected: boolean; nodeClass: string; stage: Stage };
+export type CellView = { blank: true; cls: string } | { blank?: false; cls: string; status: Status; href?: string };
 
 export interface RowView {
   nodeId: string;
+  ident: string;
   nodeHref?: string;
   nodeClass: string;
   os: string;
   arch: string;
-  toned: boolean;
   span?: { colspan: number; unsupported?: boolean; badDescription?: boolean; foreignHref?: string };
   cells?: CellView[];
   ledColumn: boolean;
@@ -160,22 +219,10 @@ function ledColor(explanation: string): LedColor {
   return verdict === "YES" ? "Green" : verdict === "NO" ? "Red" : "Blue";
 }
 
-export interface Selection {
-  nodeId: string;
-  stage: Stage;
-}
-
-export function rowView(model: ReportModel, pkg: PackageModel, row: NodeRowModel, selection?: Selection): RowView {
+export function rowView(model: ReportModel, pkg: PackageModel, row: NodeRowModel): RowView {
   const { node } = row;
   const ledColumn = model.settings.propagationColumn;
-  const view: RowView = {
-    nodeId: node.id,
-    nodeClass: node.cssClass,
-    os: node.os,
-    arch: node.arch,
-    toned: selection !== undefined && selection.nodeId !== node.id,
-    ledColumn,
-  };
+  const view: RowView = { nodeId: node.id, ident: node.ident, nodeClass: node.cssClass, os: node.os, arch: node.arch, ledColumn };
   const nodeHref = nodePageHref(model, node);
   if (nodeHref) view.nodeHref = nodeHref;
   const colspan = model.settings.displayedStages.length + (ledColumn ? 1 : 0);
@@ -193,13 +240,8 @@ export function rowView(model: ReportModel, pkg: PackageModel, row: NodeRowModel
       break;
   }
   view.cells = row.cells.map((cell): CellView => {
-    if (cell === undefined) return { blank: true, nodeClass: node.cssClass };
-    const cellView: CellView = {
-      status: cell.status,
-      selected: selection !== undefined && selection.nodeId === node.id && selection.stage === cell.stage,
-      nodeClass: node.cssClass,
-      stage: cell.stage,
-    };
+    if (cell === undefined) return { blank: true, cls: `node ${node.cssClass}` };
+    const cellView: CellView = { cls: `status ${node.cssClass} ${cell.stage} c_${node.ident}_${cell.stage}`, status: cell.status };
     if (cell.leaf && pkg.hasDir) cellView.href = leafHref(pkg.name, node.id, cell.stage);
     return cellView;
   });
@@ -211,7 +253,7 @@ export interface GcardView {
   classes: string;
   position: number;
   total: number;
-  heads: Array<{ stage: Stage; label: string; selected: boolean }>;
+  heads: Array<{ stage: Stage; label: string }>;
   ledColumn: boolean;
   rowspan: number;
   pkg: PkgView;
@@ -231,16 +273,16 @@ function nodeClasses(pkg: PackageModel, node: NodeModel): FilterClass[] {
   return filterClasses(statuses, pkg.badDescription);
 }
 
-export function gcardView(model: ReportModel, pkg: PackageModel, options: { selection?: Selection; notes?: Array<{ kind: string; text: string }> } = {}): GcardView {
+export function gcardView(model: ReportModel, pkg: PackageModel, notes?: Array<{ kind: string; text: string }>): GcardView {
   return {
     classes: packageClasses(pkg),
     position: pkg.position,
     total: model.packages.length,
-    heads: model.settings.displayedStages.map((stage) => ({ stage, label: STAGE_LABELS[stage], selected: options.selection?.stage === stage })),
+    heads: model.settings.displayedStages.map((stage) => ({ stage, label: STAGE_LABELS[stage] })),
     ledColumn: model.settings.propagationColumn,
     rowspan: pkg.rows.length,
-    pkg: pkgView(model, pkg, options.notes),
-    rows: pkg.rows.map((row) => rowView(model, pkg, row, options.selection)),
+    pkg: pkgView(model, pkg, notes),
+    rows: pkg.rows.map((row) => rowView(model, pkg, row)),
   };
 }
 
@@ -283,6 +325,7 @@ export function quickStatsView(model: ReportModel, highlight?: string): QuickSta
 export type ListItem =
   | { separator: { classes: string; letter: string; colspan: number; rest: number; letters?: LetterLink[] } }
   | { gcard: GcardView }
+  | { gcardHtml: Fragment }
   | { compact: CompactView };
 
 export interface CompactView {
@@ -304,7 +347,8 @@ export interface ListView {
   items: ListItem[];
 }
 
-export type ListLayout = { kind: "gcard" } | { kind: "simple" } | { kind: "compact"; node: NodeModel };
+/** gcards rendered here (`gcard`, once per list) or the shared fragments of pages one level down (`shared-gcard`). */
+export type ListLayout = { kind: "gcard" } | { kind: "shared-gcard"; parts: SharedParts } | { kind: "simple" } | { kind: "compact"; node: NodeModel };
 
 function columnCount(model: ReportModel, layout: ListLayout): number {
   if (layout.kind === "simple") return 4;
@@ -320,9 +364,9 @@ export function listView(
   model: ReportModel,
   packages: readonly PackageModel[],
   layout: ListLayout,
-  options: { filterable: boolean; separators: boolean; quickstats?: QuickStatsView; positions?: "model" | "list"; markNew?: boolean },
+  options: { filterable: boolean; separators: boolean; quickstats?: QuickStatsView; markNew?: boolean },
 ): ListView {
-  const view: ListView = { compact: layout.kind !== "gcard", items: [] };
+  const view: ListView = { compact: layout.kind === "simple" || layout.kind === "compact", items: [] };
   if (options.filterable) view.id = "THE_BIG_GCARD_LIST";
   if (options.quickstats) view.quickstats = options.quickstats;
   if (layout.kind === "simple") {
@@ -340,7 +384,7 @@ export function listView(
     }
   }
   let letter: string | undefined;
-  packages.forEach((pkg, index) => {
+  for (const pkg of packages) {
     if (separators && pkg.letter !== letter) {
       letter = pkg.letter;
       const separator: Extract<ListItem, { separator: unknown }>["separator"] = {
@@ -353,19 +397,17 @@ export function listView(
       if (letters) separator.letters = letters;
       view.items.push({ separator });
     }
-    const position = options.positions === "list" ? index + 1 : pkg.position;
-    const total = options.positions === "list" ? packages.length : model.packages.length;
     const notes = options.markNew && pkg.newProblem ? NEW_NOTE : undefined;
     if (layout.kind === "gcard") {
-      const gcard = gcardView(model, pkg, notes ? { notes } : {});
-      if (options.positions === "list") {
-        gcard.position = position;
-        gcard.total = total;
-      }
-      view.items.push({ gcard });
-      return;
+      view.items.push({ gcard: gcardView(model, pkg, notes) });
+      continue;
     }
-    const compact: CompactView = { classes: packageClasses(pkg, classNode), position, total, even: position % 2 === 0, pkg: pkgView(model, pkg, notes) };
+    if (layout.kind === "shared-gcard") {
+      view.items.push({ gcardHtml: layout.parts.gcard(pkg) });
+      continue;
+    }
+    const position = pkg.position;
+    const compact: CompactView = { classes: packageClasses(pkg, classNode), position, total: model.packages.length, even: position % 2 === 0, pkg: pkgView(model, pkg, notes) };
     if (layout.kind === "simple") {
       compact.overall = pkg.overall;
       const href = packageHref(pkg);
@@ -375,7 +417,7 @@ export function listView(
       if (row) compact.row = rowView(model, pkg, row);
     }
     view.items.push({ compact });
-  });
+  }
   return view;
 }
 
@@ -447,13 +489,13 @@ export function nodeAlerts(model: ReportModel, nodes: readonly NodeModel[] = mod
     if (node.foreign || presence === undefined) continue;
     if (presence.state === "absent") {
       const since = node.lastSeen
-        ? ` Its last run recorded in the history started on ${formatReportDate(node.lastSeen.at)} (run ${node.lastSeen.runId}).`
+        ? ` Its last run recorded in the history started on ${model.formatDate(node.lastSeen.at)} (run ${node.lastSeen.runId}).`
         : model.run.snapshotDate !== undefined
           ? ` It has been absent since at least the snapshot of this run (${model.run.snapshotDate}).`
           : "";
       alerts.push({ kind: "absent", text: `Node ${node.id} delivered no results for this run (products-in/${node.id} does not exist): its results are shown as NA.${since}` });
     } else if (presence.state === "running") {
-      const since = presence.lastActivity ? ` Its last delivery was on ${formatReportDate(presence.lastActivity)}.` : "";
+      const since = presence.lastActivity ? ` Its last delivery was on ${model.formatDate(presence.lastActivity)}.` : "";
       alerts.push({ kind: "unfinished", text: `Node ${node.id} has not finished this run (no BBS_EndOfRun.txt): results it has not delivered yet are shown as NA.${since}` });
     }
   }

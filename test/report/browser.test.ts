@@ -65,13 +65,23 @@ async function openPage(): Promise<{ page: Page; problems: Problems }> {
 }
 
 /** Names of the packages whose gcard is displayed in #THE_BIG_GCARD_LIST. */
+// In-page scripts are strings: the project compiles without the DOM library.
 function shownPackages(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    Array.from(document.querySelectorAll("#THE_BIG_GCARD_LIST tbody.gcard"))
+  return page.evaluate<string[]>(
+    `Array.from(document.querySelectorAll("#THE_BIG_GCARD_LIST tbody.gcard"))
       .filter((card) => card.getClientRects().length > 0)
-      .map((card) => card.querySelector(".pkgname")?.textContent ?? ""),
+      .map((card) => card.querySelector(".pkgname")?.textContent ?? "")`,
   );
 }
+
+const COLLECT_LINKS = `({
+  links: [
+    ...Array.from(document.querySelectorAll("a[href]"), (a) => a.href),
+    ...Array.from(document.querySelectorAll("link[href]"), (l) => l.href),
+    ...Array.from(document.querySelectorAll("script[src], img[src]"), (e) => e.src),
+  ],
+  anchors: [...Array.from(document.querySelectorAll("[id]"), (e) => e.id), ...Array.from(document.querySelectorAll("a[name]"), (a) => a.getAttribute("name") ?? "")],
+})`;
 
 describe("rendering in Chromium", () => {
   const pages: Array<[string, string, string]> = [
@@ -127,7 +137,7 @@ describe("status filters", () => {
     const shown = await shownPackages(page);
     expect(shown.sort()).toEqual(["badDesc", "betaWarn", "buildErr", "checkErr", "evilPkg", "instErr", "timeoutPkg"].sort());
     expect(shown).not.toContain("Alpha");
-    expect(await page.evaluate(() => window.location.hash)).toBe("#show=timeout,error,warnings");
+    expect(await page.evaluate<string>("window.location.hash")).toBe("#show=timeout,error,warnings");
     // Letters whose packages are all hidden lose their separator too.
     expect(await page.locator("#THE_BIG_GCARD_LIST tbody.gcard_separator a[name='Z']").isVisible()).toBe(false);
     expect(await page.locator("#THE_BIG_GCARD_LIST tbody.gcard_separator a[name='B']").isVisible()).toBe(true);
@@ -184,14 +194,7 @@ describe("links", () => {
         continue;
       }
       htmlPages += 1;
-      const found = await page.evaluate(() => ({
-        links: [
-          ...Array.from(document.querySelectorAll("a[href]"), (a) => (a as HTMLAnchorElement).href),
-          ...Array.from(document.querySelectorAll("link[href]"), (l) => (l as HTMLLinkElement).href),
-          ...Array.from(document.querySelectorAll("script[src], img[src]"), (e) => (e as HTMLScriptElement).src),
-        ],
-        anchors: [...Array.from(document.querySelectorAll("[id]"), (e) => e.id), ...Array.from(document.querySelectorAll("a[name]"), (a) => a.getAttribute("name") ?? "")],
-      }));
+      const found = await page.evaluate<{ links: string[]; anchors: string[] }>(COLLECT_LINKS);
       anchors.set(url, new Set(found.anchors));
       for (const link of found.links) {
         if (!link.startsWith(base)) {
@@ -238,7 +241,7 @@ describe("package data with <script>", () => {
       const { page, problems } = await openPage();
       await page.goto(`${base}${path}`);
       await page.waitForLoadState("load");
-      expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
+      expect(await page.evaluate<string | undefined>("window.__xss")).toBeUndefined();
       expect(problems.dialogs).toEqual([]);
       expect(await page.locator("script").count()).toBeLessThanOrEqual(1);
       expect(await page.locator("img[src='x']").count()).toBe(0);

@@ -114,46 +114,63 @@ describe("timeline", () => {
 
 describe("history", () => {
   let store: HistoryView;
+  const day = (n: number): Date => new Date(Date.UTC(2026, 10, n));
+  const runIdOf = (n: number): string => `202611${String(n).padStart(2, "0")}-000000`;
   beforeAll(async () => {
     const path = join(await temp.make("history"), "h.sqlite");
     const writer = HistoryStore.open(path);
-    const days = ["17", "18", "19", "20"];
-    const past: Record<string, string[]> = { a: ["OK", "ERROR", "ERROR", "ERROR"], b: ["ERROR", "OK", "WARNINGS", "OK"], c: ["OK", "OK", "OK", "OK"] };
-    days.forEach((day, index) => {
-      const runId = `202611${day}-000000`;
-      const at = new Date(`2026-11-${day}T00:00:00Z`);
-      writer.beginRun({ runId, node: "n1", kind: "run", startedAt: at });
-      for (const [pkg, statuses] of Object.entries(past)) {
-        if (index === 3 && pkg === "c") continue; // the job of the current run is not read from the history
-        const id = writer.startJob({ runId, node: "n1", stage: "checksrc", package: pkg, startedAt: at });
-        writer.finishJob(id, { endedAt: at, elapsedSeconds: 1, retCode: 0, status: statuses[index] ?? "OK" });
+    // Runs of Nov 1..20 on n1; the run of Nov 20 is the current one.
+    const past: Record<string, (n: number) => string> = {
+      a: (n) => (n <= 17 ? "OK" : "ERROR"), // failing since the 18th
+      b: (n) => (n === 17 ? "ERROR" : n === 19 ? "WARNINGS" : "OK"), // fixed since the 18th
+      c: () => "OK",
+      long: (n) => (n < 3 ? "OK" : "TIMEOUT"), // failing since the 3rd, beyond the runs loaded at once
+    };
+    for (let n = 1; n <= 20; n += 1) {
+      writer.beginRun({ runId: runIdOf(n), node: "n1", kind: "run", startedAt: day(n) });
+      for (const [pkg, status] of Object.entries(past)) {
+        if (n === 20 && pkg === "c") continue;
+        const id = writer.startJob({ runId: runIdOf(n), node: "n1", stage: "checksrc", package: pkg, startedAt: day(n) });
+        writer.finishJob(id, { endedAt: day(n), elapsedSeconds: 1, retCode: 0, status: status(n) });
       }
-    });
+    }
+    // An interrupted second attempt does not hide the first one's result.
+    writer.startJob({ runId: runIdOf(19), node: "n1", stage: "checksrc", package: "c", startedAt: day(19) });
+    writer.markInterrupted(runIdOf(19));
     writer.close();
-    const view = HistoryView.open(path, { runId: "20261120-000000", startedAt: new Date("2026-11-20T00:00:00Z"), at: new Date("2026-11-20T00:00:00Z") }, () => {});
+    const view = HistoryView.open(path, { runId: runIdOf(20), startedAt: day(20), at: day(20) }, () => {});
     if (!view) throw new Error("history not opened");
     store = view;
   });
   afterAll(() => store.close());
+  const cell = (pkg: string, node = "n1") => ({ pkg, node, stage: "checksrc" });
 
   it("leaves the current run out and walks back the failing streak", () => {
     const past = store.packagePast("a").get("n1#checksrc") ?? [];
-    expect(past.map((p) => p.runId)).toEqual(["20261119-000000", "20261118-000000", "20261117-000000"]);
-    const history = store.cellHistory("n1", "ERROR", past);
-    expect(history.failingSince).toEqual({ at: new Date("2026-11-18T00:00:00Z"), runId: "20261118-000000", beyondWindow: false });
+    expect(past.slice(0, 3).map((p) => p.runId)).toEqual([runIdOf(19), runIdOf(18), runIdOf(17)]);
+    expect(past).toHaveLength(15); // HISTORY_LOADED previous runs
+    const history = store.cellHistory(cell("a"), "ERROR", past);
+    expect(history.failingSince).toEqual({ at: day(18), runId: runIdOf(18), beyondWindow: false });
+    expect(history.recent).toHaveLength(10);
     expect(history.newProblem).toBe(false);
+  });
+
+  it("finds the start of a streak longer than the runs loaded", () => {
+    const past = store.packagePast("long").get("n1#checksrc") ?? [];
+    expect(store.cellHistory(cell("long"), "TIMEOUT", past).failingSince).toEqual({ at: day(3), runId: runIdOf(3), beyondWindow: false });
   });
 
   it("says since when a cell is fixed, and what is new", () => {
     const past = store.packagePast("b").get("n1#checksrc") ?? [];
-    expect(store.cellHistory("n1", "OK", past).fixedSince).toEqual({ at: new Date("2026-11-18T00:00:00Z"), runId: "20261118-000000" });
-    expect(store.cellHistory("n1", "ERROR", past).newProblem).toBe(true); // WARNINGS yesterday
+    expect(store.cellHistory(cell("b"), "OK", past).fixedSince).toEqual({ at: day(18), runId: runIdOf(18) });
+    expect(store.cellHistory(cell("b"), "ERROR", past).newProblem).toBe(true); // WARNINGS yesterday
     const c = store.packagePast("c").get("n1#checksrc") ?? [];
-    expect(store.cellHistory("n1", "OK", c)).toEqual({ recent: c, newProblem: false });
-    expect(store.cellHistory("n1", "TIMEOUT", c)).toMatchObject({ newProblem: true, failingSince: { at: new Date("2026-11-20T00:00:00Z"), runId: "20261120-000000" } });
+    expect(c[0]).toMatchObject({ runId: runIdOf(19), status: "OK" });
+    expect(store.cellHistory(cell("c"), "OK", c)).toEqual({ recent: c.slice(0, 10), newProblem: false });
+    expect(store.cellHistory(cell("c"), "TIMEOUT", c)).toMatchObject({ newProblem: true, failingSince: { at: day(20), runId: runIdOf(20) } });
     // A package the node never built before: failing is new.
-    expect(store.cellHistory("n1", "ERROR", []).newProblem).toBe(true);
-    expect(store.cellHistory("other-node", "ERROR", []).newProblem).toBe(false);
+    expect(store.cellHistory(cell("new"), "ERROR", []).newProblem).toBe(true);
+    expect(store.cellHistory(cell("new", "other-node"), "ERROR", []).newProblem).toBe(false);
   });
 
   it("reports an unusable history instead of failing", () => {

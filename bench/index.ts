@@ -4,10 +4,11 @@
 // Benchmarks print ratios measured side by side in one run; figures worth
 // keeping go to docs/benchmarks.md with the date and the command.
 
+import { reportBenchmark } from "./report/index.js";
 import { schedulerBenchmark } from "./scheduler/index.js";
 import type { Benchmark } from "./types.js";
 
-const BENCHMARKS: readonly Benchmark[] = [schedulerBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [schedulerBenchmark, reportBenchmark];
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes("--list") || argv.includes("--help")) {

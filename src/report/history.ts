@@ -102,6 +102,7 @@ export class HistoryView {
   private recent(): Map<string, Map<string, PastStatus[]>> {
     if (this.recentByPackage !== undefined) return this.recentByPackage;
     const byPackage = new Map<string, Map<string, PastStatus[]>>();
+    const runDates = new Map<string, Date>(); // one Date per run, not per row
     try {
       // One more run than shown: this run's rows may be in the history already.
       this.store.forEachRecentStatus(
@@ -113,7 +114,12 @@ export class HistoryView {
             byPackage.set(row.package, cells);
           }
           const key = `${row.node}#${row.stage}`;
-          const entry = { runId: row.runId, startedAt: row.runStartedAt, status: row.status };
+          let startedAt = runDates.get(row.runId);
+          if (startedAt === undefined) {
+            startedAt = row.runStartedAt;
+            runDates.set(row.runId, startedAt);
+          }
+          const entry = { runId: row.runId, startedAt, status: row.status };
           const list = cells.get(key);
           if (list === undefined) cells.set(key, [entry]);
           else list.push(entry);

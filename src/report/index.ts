@@ -15,20 +15,15 @@
 // docs/report-json.md.
 
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import type { ResolvedConfig } from "../config/load.js";
-import { formatDcfRecord } from "../rpkg/dcf.js";
-import { MEAT_INDEX_FILE, SKIPPED_INDEX_FILE } from "../rpkg/meat-index.js";
 import { readRunFacts } from "../results/run-info.js";
-import { BUILD_STATUS_DB_FILE, DEP_GRAPH_FILE, gitInfoFields, PROPAGATION_DB_FILE } from "./inputs.js";
-import { packageReportJson, reportJson } from "./json.js";
-import { buildModel, type PackageModel, type ReportModel } from "./model.js";
-import { mainPages, nodePages, outputPath, packagePages, RENVIRON_FILE, REPORT_JSON, summaryPath, type Page } from "./pages.js";
-import { drawLed, ledFileName } from "./png.js";
-import { reportRenderer, staticAssets, type Renderer } from "./render.js";
+import { BbsError, errorMessage } from "../util/errors.js";
 import { ReportTree } from "./output.js";
-import { nodeStateText, SharedParts } from "./views.js";
-import { BbsError } from "../util/errors.js";
+import { renderShard, type ShardJob, type ShardResult } from "./shard.js";
+import { writeRootFiles } from "./write.js";
 
 export interface ReportInput {
   /** The central node's configuration. */
@@ -43,6 +38,8 @@ export interface ReportInput {
   historyDb?: string;
   /** "This page was generated on" (default: now). */
   generatedAt?: Date;
+  /** Threads rendering the package pages (default: one per core, at most 4; 1: this thread only). */
+  threads?: number;
 }
 
 export interface ReportSummary {
@@ -53,136 +50,113 @@ export interface ReportSummary {
   pages: number;
   files: number;
   bytes: number;
+  /** Threads that rendered package pages. */
+  threads: number;
   /** Problems met and worked around (missing files, unreadable inputs...). */
   warnings: string[];
   elapsedMs: number;
-  /** Milliseconds per phase: reading the run (model), package pages, node pages, main pages, switching the report in. */
+  /** Milliseconds per phase (the slowest thread's): reading the run (model), package pages, node pages, main pages, switching the report in. */
   timings: { model: number; packages: number; nodes: number; main: number; commit: number };
 }
 
-const HTACCESS = "AddCharset UTF-8 .dcf .txt .TXT .log\n";
-
-function rEnvironFile(model: ReportModel, hosts: ReadonlyMap<string, ResolvedConfig>): string | undefined {
-  if (model.settings.rEnvironFile !== undefined) return model.settings.rEnvironFile;
-  const first = model.nodes.find((node) => !node.foreign);
-  return first ? hosts.get(first.id)?.values["r.environUser"] : undefined;
+/** Threads by default: one per core, at most 4. */
+export function defaultReportThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-/** Static files and copies of the run's databases; returns the names of the root files present. */
-function writeRootFiles(tree: ReportTree, model: ReportModel, runDir: string, hosts: ReadonlyMap<string, ResolvedConfig>): Set<string> {
-  const present = new Set<string>();
-  for (const [name, content] of staticAssets()) tree.write(name, content);
-  for (const color of ["Red", "Green", "Blue"] as const) tree.write(ledFileName(color), drawLed(color));
-  tree.write(".htaccess", HTACCESS);
-  for (const file of [MEAT_INDEX_FILE, SKIPPED_INDEX_FILE, BUILD_STATUS_DB_FILE, PROPAGATION_DB_FILE]) {
-    if (tree.include(join(runDir, file), file)) present.add(file);
-  }
-  const environ = rEnvironFile(model, hosts);
-  if (environ !== undefined && tree.include(environ, RENVIRON_FILE)) present.add(RENVIRON_FILE);
-  if (model.depGraphText !== undefined) {
-    tree.write(DEP_GRAPH_FILE, model.depGraphText);
-    present.add(DEP_GRAPH_FILE);
-  }
-  return present;
+/** The worker script: only the compiled build has one (tests run the TypeScript sources in one thread). */
+function workerScript(): URL | undefined {
+  const url = new URL("./worker.js", import.meta.url);
+  return url.protocol === "file:" && existsSync(fileURLToPath(url)) ? url : undefined;
 }
 
-/** `<pkg>/raw-results/`: info.dcf and, for every leaf, the summary and the command output. */
-function writeRawResults(tree: ReportTree, model: ReportModel, pkg: PackageModel): void {
-  const fields: Array<[string, string]> = [["Package", pkg.name]];
-  if (pkg.record) {
-    fields.push(["Version", pkg.record.version]);
-    if (pkg.record.maintainer !== undefined) fields.push(["Maintainer", pkg.record.maintainer]);
-    if (pkg.record.maintainerEmail !== undefined) fields.push(["MaintainerEmail", pkg.record.maintainerEmail.replace(/@/g, " at ")]);
-  }
-  fields.push(...gitInfoFields(pkg.git));
-  tree.write(`${pkg.name}/raw-results/info.dcf`, formatDcfRecord(fields));
-  for (const row of pkg.rows) {
-    if (row.kind !== "cells") continue;
-    for (const cell of row.cells) {
-      if (!cell?.leaf) continue;
-      const dir = `${pkg.name}/raw-results/${row.node.id}`;
-      tree.include(summaryPath(model, pkg, row.node, cell.stage), `${dir}/${cell.stage}-summary.dcf`);
-      tree.include(outputPath(model, pkg, row.node, cell.stage), `${dir}/${cell.stage}-out.txt`);
-    }
-  }
-}
+/**
+ * Heap bounds of a worker: its model (statuses, summaries, history) stays well
+ * under the old generation's; the bound makes V8 collect early instead of
+ * letting every thread's heap grow to its default size. A young generation
+ * larger than the default lets most of a page's temporary strings die young
+ * (less garbage-collection time, a little more memory).
+ */
+const WORKER_HEAP = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 48 };
 
-function writePages(tree: ReportTree, renderer: Renderer, pages: readonly Page[]): number {
-  for (const page of pages) tree.write(page.path, renderer.page(page.template, page.context));
-  return pages.length;
+function runShardInWorker(script: URL, job: ShardJob): Promise<ShardResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(script, { workerData: job, resourceLimits: WORKER_HEAP });
+    let settled = false;
+    worker.once("message", (message: { ok: true; result: ShardResult } | { ok: false; message: string }) => {
+      settled = true;
+      if (message.ok) resolve(message.result);
+      else reject(new BbsError("BBS_INTERNAL", `report shard ${job.shard}: ${message.message}`));
+    });
+    worker.once("error", (error) => {
+      settled = true;
+      reject(new BbsError("BBS_INTERNAL", `report shard ${job.shard}: ${errorMessage(error)}`, { cause: error }));
+    });
+    worker.once("exit", (code) => {
+      if (!settled) reject(new BbsError("BBS_INTERNAL", `report shard ${job.shard}: worker exited with code ${code} before finishing`));
+    });
+  });
 }
 
 /** Generates the report of the run in `input.runDir` into `input.reportDir`. */
 export async function generateReport(input: ReportInput): Promise<ReportSummary> {
   const started = Date.now();
-  const warnings: string[] = [];
-  const warn = (message: string): void => {
-    warnings.push(message);
-  };
   if (!existsSync(input.runDir)) {
     throw new BbsError("BBS_PRECONDITION", `run directory ${input.runDir} does not exist`, { hint: "the report is generated from a run's central directory, made by `bbs prerun`" });
   }
   const generatedAt = input.generatedAt ?? new Date();
   const run = readRunFacts(input.runDir);
-  if (run.problem !== undefined) warn(`${run.problem}: the report does not say which run and snapshot it shows`);
-  const renderer = reportRenderer();
-  const timings = { model: 0, packages: 0, nodes: 0, main: 0, commit: 0 };
-  let phase = Date.now();
-  const lap = (name: keyof typeof timings): void => {
-    const now = Date.now();
-    timings[name] = now - phase;
-    phase = now;
-  };
-  const model = buildModel({
-    central: input.central,
-    hosts: input.hosts,
-    runDir: input.runDir,
-    run,
-    ...(input.historyDb === undefined ? {} : { historyDb: input.historyDb }),
-    generatedAt,
-    warn,
-  });
-  for (const node of model.nodes) {
-    if (node.presence?.state === "absent") warn(`node ${node.id}: no results in this run (products-in/${node.id} is missing)`);
-    else if (node.presence?.state === "running") warn(`node ${node.id}: has not finished this run (no BBS_EndOfRun.txt)`);
-  }
-  if (!existsSync(join(input.runDir, MEAT_INDEX_FILE))) warn(`${join(input.runDir, MEAT_INDEX_FILE)} is missing: the report lists no packages`);
-
-  lap("model");
-  const parts = new SharedParts(model, renderer);
   const tree = ReportTree.create(input.reportDir);
-  let pages = 0;
   try {
-    const present = writeRootFiles(tree, model, input.runDir, input.hosts);
-    for (const pkg of model.packages) {
-      if (!pkg.hasDir) continue;
-      if (model.settings.rawResults && !pkg.badDescription) writeRawResults(tree, model, pkg);
-      pages += writePages(tree, renderer, packagePages(parts, pkg, present));
-      tree.write(`${pkg.name}/${REPORT_JSON}`, packageReportJson(model, pkg));
+    const present = writeRootFiles(tree, input.central, input.hosts, input.runDir);
+    const script = workerScript();
+    const shards = script === undefined ? 1 : Math.max(1, Math.floor(input.threads ?? defaultReportThreads()));
+    // The threads take packages one by one from a shared counter: uneven packages and threads even out.
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    const job = (shard: number): ShardJob => {
+      const value: ShardJob = { central: input.central, hosts: new Map(input.hosts), runDir: input.runDir, run, generatedAt: generatedAt.toISOString(), root: tree.root, shard, next, present: [...present] };
+      if (input.historyDb !== undefined) value.historyDb = input.historyDb;
+      return value;
+    };
+    // With one thread the shard runs here; with more, every shard runs in a worker
+    // (this thread only waits: its heap stays small).
+    const outcomes =
+      script === undefined || shards === 1
+        ? [{ status: "fulfilled" as const, value: renderShard(job(0)) }]
+        : await Promise.allSettled(Array.from({ length: shards }, (_, shard) => runShardInWorker(script, job(shard))));
+    const results: ShardResult[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.status === "rejected") throw outcome.reason;
+      results.push(outcome.value);
     }
-    lap("packages");
-    pages += writePages(tree, renderer, nodePages(parts, present));
-    lap("nodes");
-    pages += writePages(tree, renderer, mainPages(parts, present));
-    tree.write(REPORT_JSON, reportJson(model));
-    lap("main");
+    const about = results[0]?.about;
+    if (about === undefined) throw new BbsError("BBS_INTERNAL", "report shard 0 did not report what it read");
+    const warnings = [...(run.problem === undefined ? [] : [`${run.problem}: the report does not say which run and snapshot it shows`]), ...about.warnings];
+    const commitStarted = Date.now();
     tree.commit();
-    lap("commit");
+    const sum = (pick: (result: ShardResult) => number): number => results.reduce((total, result) => total + pick(result), 0);
+    const summary: ReportSummary = {
+      reportDir: input.reportDir,
+      packages: about.packages,
+      nodes: about.nodes,
+      pages: sum((r) => r.pages),
+      files: tree.files + sum((r) => r.files),
+      bytes: tree.bytes + sum((r) => r.bytes),
+      threads: shards,
+      warnings,
+      elapsedMs: Date.now() - started,
+      timings: {
+        model: Math.max(...results.map((r) => r.timings.model)),
+        packages: Math.max(...results.map((r) => r.timings.packages)),
+        nodes: results[0]?.timings.nodes ?? 0,
+        main: results[0]?.timings.main ?? 0,
+        commit: Date.now() - commitStarted,
+      },
+    };
+    if (run.runId !== undefined) summary.runId = run.runId;
+    return summary;
   } catch (error) {
     tree.discard();
     throw error;
   }
-  const summary: ReportSummary = {
-    reportDir: input.reportDir,
-    packages: model.packages.length,
-    nodes: model.nodes.map((node) => ({ id: node.id, state: nodeStateText(node) })),
-    pages,
-    files: tree.files,
-    bytes: tree.bytes,
-    warnings,
-    elapsedMs: Date.now() - started,
-    timings,
-  };
-  if (run.runId !== undefined) summary.runId = run.runId;
-  return summary;
 }

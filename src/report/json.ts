@@ -9,8 +9,19 @@ import { enc, leafHref, nodeStateText, packageHref } from "./views.js";
 
 export const REPORT_JSON_SCHEMA = "bbs-report/1";
 
+// History entries share their run's Date: format each instant once.
+const isoCache = new Map<number, string>();
+
 function iso(date: Date | undefined): string | null {
-  return date === undefined ? null : date.toISOString();
+  if (date === undefined) return null;
+  const time = date.getTime();
+  let text = isoCache.get(time);
+  if (text === undefined) {
+    text = date.toISOString();
+    if (isoCache.size > 10_000) isoCache.clear();
+    isoCache.set(time, text);
+  }
+  return text;
 }
 
 function nodeJson(model: ReportModel, node: NodeModel): object {
@@ -137,5 +148,5 @@ export function reportJson(model: ReportModel): string {
 
 /** One package in detail (commands, raw files, history). */
 export function packageReportJson(model: ReportModel, pkg: PackageModel): string {
-  return `${JSON.stringify({ ...header(model), package: packageJson(model, pkg, true) }, null, 1)}\n`;
+  return `${JSON.stringify({ ...header(model), package: packageJson(model, pkg, true) })}\n`;
 }

@@ -4,7 +4,7 @@
 // installation output, the tests outputs (i386/x64 side by side when both
 // exist) and the example timings. A missing file is said to be missing.
 
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ParsedSummary } from "../jobs/summary.js";
 import type { BuildType } from "../config/schema.js";
@@ -64,35 +64,30 @@ function textOutput(path: string, filename: string | undefined, encoding: string
   return view;
 }
 
-function isDirectory(path: string): boolean {
+/** The entries of a directory (undefined when it cannot be read): one readdir, no stat per entry. */
+function listing(dir: string): Map<string, boolean> | undefined {
   try {
-    return statSync(path).isDirectory();
+    return new Map(readdirSync(dir, { withFileTypes: true }).map((entry) => [entry.name, entry.isDirectory()] as const));
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-function sortedEntries(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
+function sortedNames(entries: ReadonlyMap<string, boolean>, directories: boolean, pattern: RegExp): string[] {
+  return [...entries].filter(([name, isDir]) => isDir === directories && pattern.test(name)).map(([name]) => name).sort();
 }
 
 /** `tests*` output files of an Rcheck directory (`*.Rout`, `*.Rout.fail`), per tests directory. */
-function testsSection(rcheck: string, rcheckName: string, encoding: string): SectionView {
+function testsSection(rcheck: string, entries: ReadonlyMap<string, boolean> | undefined, rcheckName: string, encoding: string): SectionView {
   const section: SectionView = { title: "Tests output", columns: [] };
-  if (!isDirectory(rcheck)) {
+  if (entries === undefined) {
     section.columns.push([{ missing: ANOMALY }]);
     return section;
   }
-  const testDirs = sortedEntries(rcheck).filter((name) => name.startsWith("tests") && isDirectory(join(rcheck, name)));
+  const testDirs = sortedNames(entries, true, /^tests/);
   const ordered = testDirs.length === 2 && testDirs.includes("tests_i386") && testDirs.includes("tests_x64") ? ["tests_i386", "tests_x64"] : testDirs;
   const column = (dir: string): OutputView[] =>
-    sortedEntries(join(rcheck, dir))
-      .filter((name) => /\.Rout(\.fail)?$/.test(name))
-      .map((name) => textOutput(join(rcheck, dir, name), `${rcheckName}/${dir}/${name}`, encoding));
+    sortedNames(listing(join(rcheck, dir)) ?? new Map(), false, /\.Rout(\.fail)?$/).map((name) => textOutput(join(rcheck, dir, name), `${rcheckName}/${dir}/${name}`, encoding));
   if (ordered.length === 2 && ordered[0] === "tests_i386") section.columns.push(column("tests_i386"), column("tests_x64"));
   else section.columns.push(ordered.flatMap(column));
   return section;
@@ -109,22 +104,19 @@ function timingsOutput(path: string, filename: string, encoding: string): Output
   return { filename, timings: rows };
 }
 
-function timingsSection(rcheck: string, rcheckName: string, pkg: string, encoding: string): SectionView {
+function timingsSection(rcheck: string, entries: ReadonlyMap<string, boolean> | undefined, rcheckName: string, pkg: string, encoding: string): SectionView {
   const section: SectionView = { title: "Example timings", columns: [] };
-  if (!isDirectory(rcheck)) {
-    section.columns.push([{ missing: TIMINGS_ANOMALY }]);
-    return section;
-  }
   const file = `${pkg}-Ex.timings`;
-  if (isDirectory(join(rcheck, "examples_i386")) && isDirectory(join(rcheck, "examples_x64"))) {
+  if (entries === undefined) {
+    section.columns.push([{ missing: TIMINGS_ANOMALY }]);
+  } else if (entries.get("examples_i386") === true && entries.get("examples_x64") === true) {
     for (const arch of ["examples_i386", "examples_x64"]) {
       const path = join(rcheck, arch, file);
       section.columns.push(existsSync(path) ? [timingsOutput(path, `${rcheckName}/${arch}/${file}`, encoding)] : []);
     }
-    return section;
+  } else {
+    section.columns.push([entries.has(file) ? timingsOutput(join(rcheck, file), `${rcheckName}/${file}`, encoding) : { missing: TIMINGS_ANOMALY }]);
   }
-  const path = join(rcheck, file);
-  section.columns.push([existsSync(path) ? timingsOutput(path, `${rcheckName}/${file}`, encoding) : { missing: TIMINGS_ANOMALY }]);
   return section;
 }
 
@@ -137,28 +129,21 @@ export interface LeafInput {
   encoding: string;
 }
 
-/** The output sections of a leaf page, in BBS's order for the build type. */
-export function leafSections(input: LeafInput): SectionView[] {
+/** The output sections of a leaf page, in BBS's order for the build type; `outputPresent`: the command output exists. */
+export function leafSections(input: LeafInput): { sections: SectionView[]; outputPresent: boolean } {
   const { runDir, pkg, nodeId, stage, encoding, buildType } = input;
   const stageDir = join(runDir, "products-in", nodeId, stage);
-  const command = (title: string): SectionView => ({
-    title,
-    columns: [[textOutput(join(stageDir, `${pkg}.${stage}-out.txt`), undefined, encoding)]],
-  });
-  if (stage !== "checksrc" || buildType === "books") return [command("Command output")];
+  const output = textOutput(join(stageDir, `${pkg}.${stage}-out.txt`), undefined, encoding);
+  const command = (title: string): SectionView => ({ title, columns: [[output]] });
+  const outputPresent = output.missing === undefined;
+  if (stage !== "checksrc" || buildType === "books") return { sections: [command("Command output")], outputPresent };
   const rcheckName = `${pkg}.Rcheck`;
   const rcheck = join(stageDir, rcheckName);
-  if (buildType === "bioc-longtests") {
-    return [
-      testsSection(rcheck, rcheckName, encoding),
-      command("'R CMD check' output"),
-      { title: "Installation output", columns: [[textOutput(join(rcheck, "00install.out"), `${rcheckName}/00install.out`, encoding)]] },
-    ];
-  }
-  return [
-    command("Command output"),
-    { title: "Installation output", columns: [[textOutput(join(rcheck, "00install.out"), `${rcheckName}/00install.out`, encoding)]] },
-    testsSection(rcheck, rcheckName, encoding),
-    timingsSection(rcheck, rcheckName, pkg, encoding),
-  ];
+  const entries = listing(rcheck);
+  const install: SectionView = { title: "Installation output", columns: [[textOutput(join(rcheck, "00install.out"), `${rcheckName}/00install.out`, encoding)]] };
+  const sections =
+    buildType === "bioc-longtests"
+      ? [testsSection(rcheck, entries, rcheckName, encoding), command("'R CMD check' output"), install]
+      : [command("Command output"), install, testsSection(rcheck, entries, rcheckName, encoding), timingsSection(rcheck, entries, rcheckName, pkg, encoding)];
+  return { sections, outputPresent };
 }

@@ -21,8 +21,13 @@ export class ReportTree {
     readonly finalDir: string,
     /** Where the new report is assembled. */
     readonly root: string,
-    private readonly lock: Lock,
+    private readonly lock: Lock | undefined,
   ) {}
+
+  /** Writes into a report another tree assembles (a worker thread's shard): no lock, no commit. */
+  static attach(root: string): ReportTree {
+    return new ReportTree(root, root, undefined);
+  }
 
   /** Locks `finalDir`, removes leftovers of earlier attempts and creates the staging directory. */
   static create(finalDir: string): ReportTree {
@@ -97,7 +102,7 @@ export class ReportTree {
       }
       if (hadOld) rmSync(old, { recursive: true, force: true });
     } finally {
-      this.lock.release();
+      this.lock?.release();
     }
   }
 
@@ -106,7 +111,7 @@ export class ReportTree {
     try {
       rmSync(this.root, { recursive: true, force: true });
     } finally {
-      this.lock.release();
+      this.lock?.release();
     }
   }
 }

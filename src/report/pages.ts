@@ -3,7 +3,6 @@
 // page and leaf pages (spec 9.2 URL layout). Contexts come from views.ts; this
 // module decides which pages exist and what each one shows.
 
-import { existsSync } from "node:fs";
 import { STAGE_LABELS, type Stage } from "../results/status.js";
 import { HISTORY_SHOWN, type CellHistory } from "./history.js";
 import { leafSections, summaryFields } from "./leaf.js";
@@ -262,15 +261,27 @@ function historyNote(model: ReportModel, history: CellHistory | undefined): { ki
   return undefined;
 }
 
-function historyView(model: ReportModel, pkg: PackageModel, only?: { nodeId: string; stage: Stage }): { rows: object[] } {
-  const rows: object[] = [];
+interface HistoryRow {
+  nodeId: string;
+  stage: Stage;
+  [field: string]: unknown;
+}
+
+/** History rows to show: the package page shows them all, each leaf page its own cell's. */
+function historyView(rows: readonly HistoryRow[], only?: { nodeId: string; stage: Stage }): { rows: readonly HistoryRow[] } {
+  return { rows: only ? rows.filter((row) => row.nodeId === only.nodeId && row.stage === only.stage) : rows };
+}
+
+function historyRows(model: ReportModel, pkg: PackageModel): HistoryRow[] {
+  const rows: HistoryRow[] = [];
   for (const row of pkg.rows) {
-    if (row.kind !== "cells" || (only && only.nodeId !== row.node.id)) continue;
+    if (row.kind !== "cells") continue;
     for (const cell of row.cells) {
-      if (cell?.history === undefined || (only && only.stage !== cell.stage)) continue;
+      if (cell?.history === undefined) continue;
       const history = cell.history;
-      const item: Record<string, unknown> = {
+      const item: HistoryRow = {
         nodeId: row.node.id,
+        stage: cell.stage,
         nodeClass: row.node.cssClass,
         stageLabel: STAGE_LABELS[cell.stage],
         current: cell.status,
@@ -281,7 +292,7 @@ function historyView(model: ReportModel, pkg: PackageModel, only?: { nodeId: str
       if (history.recent.length > 0 || note) rows.push(item);
     }
   }
-  return { rows };
+  return rows;
 }
 
 /** The package's index page and its leaf pages. */
@@ -289,6 +300,7 @@ export function packagePages(parts: SharedParts, pkg: PackageModel, present: Rea
   const { model } = parts;
   const letter = pkg.letter;
   const base = { depth: 1 as const, letter };
+  const history = historyRows(model, pkg);
   const revdepNames = model.reverseDeps.get(pkg.name) ?? [];
   const revdeps = revdepNames.flatMap((name) => {
     const revdep = model.byName.get(name);
@@ -312,7 +324,7 @@ export function packagePages(parts: SharedParts, pkg: PackageModel, present: Rea
         notes: notesView(model, pkg, present),
         rawResults: model.settings.rawResults && !pkg.badDescription,
         gcardHtml: parts.gcard(pkg),
-        history: historyView(model, pkg),
+        history: historyView(history),
         revdeps: revdepList,
         machine: { json: `${enc(pkg.name)}/${REPORT_JSON}`, files: [] },
       },
@@ -320,15 +332,16 @@ export function packagePages(parts: SharedParts, pkg: PackageModel, present: Rea
   ];
   for (const row of pkg.rows) {
     if (row.kind !== "cells") continue;
-    for (const cell of row.cells) if (cell?.leaf) pages.push(leafPage(parts, pkg, row.node, cell, present));
+    for (const cell of row.cells) if (cell?.leaf) pages.push(leafPage(parts, pkg, row.node, cell, present, history));
   }
   return pages;
 }
 
-function leafPage(parts: SharedParts, pkg: PackageModel, node: NodeModel, cell: CellModel, present: ReadonlySet<string>): Page {
+function leafPage(parts: SharedParts, pkg: PackageModel, node: NodeModel, cell: CellModel, present: ReadonlySet<string>, history: readonly HistoryRow[]): Page {
   const { model } = parts;
   const title = `${STAGE_LABELS[cell.stage]} results for ${pkg.name} on ${node.id}`;
   const rawDir = `raw-results/${enc(node.id)}/${cell.stage}`;
+  const { sections, outputPresent } = leafSections({ runDir: model.runDir, buildType: model.settings.buildType, pkg: pkg.name, nodeId: node.id, stage: cell.stage, encoding: node.encoding });
   return {
     path: `${pkg.name}/${node.id}-${cell.stage}.html`,
     template: "leaf",
@@ -337,12 +350,12 @@ function leafPage(parts: SharedParts, pkg: PackageModel, node: NodeModel, cell: 
       heading: title,
       nodeSpecsHtml: parts.nodeSpecs(1, [node]),
       notes: notesView(model, pkg, present, node),
-      rawResults: model.settings.rawResults ? { summary: `${rawDir}-summary.dcf`, out: existsSync(outputPath(model, pkg, node, cell.stage)) ? `${rawDir}-out.txt` : undefined } : undefined,
+      rawResults: model.settings.rawResults ? { summary: `${rawDir}-summary.dcf`, out: outputPresent ? `${rawDir}-out.txt` : undefined } : undefined,
       gcardHtml: parts.gcard(pkg),
-      history: historyView(model, pkg, { nodeId: node.id, stage: cell.stage }),
+      history: historyView(history, { nodeId: node.id, stage: cell.stage }),
       nodeClass: node.cssClass,
       summary: cell.cell.summary ? summaryFields(cell.cell.summary) : undefined,
-      sections: leafSections({ runDir: model.runDir, buildType: model.settings.buildType, pkg: pkg.name, nodeId: node.id, stage: cell.stage, encoding: node.encoding }),
+      sections,
     },
   };
 }

@@ -5,7 +5,8 @@
 
 import type { ReportModel, PackageModel, CellModel, NodeModel } from "./model.js";
 import type { CellHistory } from "./history.js";
-import { enc, leafHref, nodeStateText, packageHref } from "./views.js";
+import { nodeStateText } from "./notices.js";
+import { enc, leafHref, packageHref } from "./views.js";
 
 export const REPORT_JSON_SCHEMA = "bbs-report/1";
 

@@ -9,18 +9,9 @@ import { leafSections, summaryFields } from "./leaf.js";
 import { productPath, type CellModel, type NodeModel, type PackageModel, type ReportModel, type StatusCounts } from "./model.js";
 import type { PageTemplate } from "./render.js";
 import { axisTicks, barStatus, buildTimeline, jobsFromNdjson, type Timeline, type TimelineJob } from "./timeline.js";
-import {
-  enc,
-  leafHref,
-  legendView,
-  listView,
-  nodeAlerts,
-  nodeStateText,
-  pageView,
-  quickStatsView,
-  type QuickStatsView,
-  type SharedParts,
-} from "./views.js";
+import { pageView, type SharedParts } from "./chrome.js";
+import { legendView, nodeAlerts, nodeStateText } from "./notices.js";
+import { enc, leafHref, listView, quickStatsView, type QuickStatsView } from "./views.js";
 
 export interface Page {
   /** Path relative to the report root (raw names: this is a file path, not a URL). */

@@ -14,7 +14,8 @@ import { buildModel } from "./model.js";
 import { ReportTree } from "./output.js";
 import { mainPages, nodePages, REPORT_JSON } from "./pages.js";
 import { reportRenderer } from "./render.js";
-import { nodeStateText, SharedParts } from "./views.js";
+import { SharedParts } from "./chrome.js";
+import { nodeStateText } from "./notices.js";
 import { writePackage, writePages } from "./write.js";
 
 /** What a shard gets (structured-cloned to a worker). */

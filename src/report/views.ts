@@ -1,48 +1,26 @@
-// Template contexts for the fragments every page shares: the page chrome,
-// gcards, compact rows, lists with quick stats and letter separators,
-// legends, the node table and node alerts. Links are relative to the report
-// root (templates prefix them with the page's `base`); path components are
-// URL-encoded, so no package name can make a link leave the report or run
-// script (`javascript:` cannot survive encodeURIComponent).
+// Template contexts of package lists: package headers, cells, gcards,
+// compact rows, quick stats and letter separators. Links are relative to the
+// report root (templates prefix them with the page's `base`); path
+// components are URL-encoded, so no package name can make a link leave the
+// report or run script (`javascript:` cannot survive encodeURIComponent).
 
 import { propagationVerdict } from "../results/status-db.js";
 import { STAGE_LABELS, type Stage, type Status } from "../results/status.js";
+import type { SharedParts } from "./chrome.js";
 import { filterClasses, type FilterClass, type NodeModel, type NodeRowModel, type PackageModel, type ReportModel } from "./model.js";
 import { ledFileName, type LedColor } from "./png.js";
-import type { Fragment, Renderer } from "./render.js";
-import { LED_LEGEND, landingPageUrl, legendEntries } from "./settings.js";
+import type { Fragment } from "./render.js";
+import { landingPageUrl } from "./settings.js";
 
 export const enc = encodeURIComponent;
 
-
-// ---- page chrome -----------------------------------------------------------------
+// ---- letters ------------------------------------------------------------------------
 
 export interface LetterLink {
   letter: string;
   href?: string;
   current: boolean;
 }
-
-export interface NavView {
-  simple: boolean;
-  isSimple: boolean;
-  isLong: boolean;
-  isMain: boolean;
-  letters?: LetterLink[];
-}
-
-export interface PageView {
-  base: string;
-  reportTitle: string;
-  pageTitle?: string;
-  script: boolean;
-  navHtml: Fragment;
-  styleHtml?: Fragment;
-  stamp: { generated: string; runId?: string; snapshotDate?: string };
-  motd?: string;
-}
-
-export type MainKind = "simple" | "long" | "other";
 
 const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ".split("");
 
@@ -67,89 +45,6 @@ export function letterLinks(model: ReportModel, current: string | undefined, pag
     if (present.has(letter)) link.href = `${page}#${letter}`;
     return link;
   });
-}
-
-export interface PageOptions {
-  depth: 0 | 1;
-  pageTitle?: string;
-  script?: boolean;
-  main?: MainKind;
-  letter?: string;
-  /** The page the A-Z bar jumps into: the page itself ("") when it has letter separators, else index.html. */
-  lettersTarget?: string;
-  /** A leaf page's selected cell (highlighted, other nodes toned down). */
-  selection?: { nodeId: string; stage: Stage };
-}
-
-/**
- * Fragments shared by many pages, rendered once per report: the navigation
- * bar per letter, node tables, each package's gcard, a leaf page's selection.
- */
-export class SharedParts {
-  private readonly cache = new Map<string, Fragment>();
-
-  constructor(
-    readonly model: ReportModel,
-    private readonly renderer: Renderer,
-  ) {}
-
-  private memo(key: string, make: () => Fragment): Fragment {
-    let fragment = this.cache.get(key);
-    if (fragment === undefined) {
-      fragment = make();
-      this.cache.set(key, fragment);
-    }
-    return fragment;
-  }
-
-  nav(options: PageOptions): Fragment {
-    const main = options.main ?? "other";
-    const base = options.depth === 0 ? "" : "../";
-    return this.memo(`nav|${base}|${main}|${options.letter ?? ""}|${options.lettersTarget ?? "index.html"}`, () => {
-      const { settings } = this.model;
-      const nav: NavView = {
-        simple: settings.simpleLayout,
-        isSimple: main === "simple" || (main === "long" && !settings.simpleLayout),
-        isLong: main === "long",
-        isMain: main !== "other",
-      };
-      const letters = letterLinks(this.model, options.letter, options.lettersTarget ?? "index.html");
-      if (letters) nav.letters = letters;
-      return this.renderer.fragment("nav", { base, reportTitle: settings.title, nav }, base);
-    });
-  }
-
-  nodeSpecs(depth: 0 | 1, nodes: readonly NodeModel[] = this.model.nodes): Fragment {
-    const base = depth === 0 ? "" : "../";
-    return this.memo(`specs|${base}|${nodes.map((n) => n.id).join(" ")}`, () => this.renderer.fragment("node-specs", nodeSpecsView(this.model, nodes), base));
-  }
-
-  /** A package's gcard on pages one level down (its own pages, other packages' reverse dependencies). */
-  gcard(pkg: PackageModel): Fragment {
-    return this.memo(`gcard|${pkg.name}`, () => this.renderer.fragment("gcard", gcardView(this.model, pkg), "../"));
-  }
-
-  selectionStyle(nodeId: string, stage: Stage): Fragment {
-    const node = this.model.nodes.find((n) => n.id === nodeId);
-    return this.memo(`style|${nodeId}|${stage}`, () => this.renderer.fragment("leaf-style", { node: node?.ident ?? "", stage }, ""));
-  }
-}
-
-export function pageView(parts: SharedParts, options: PageOptions): PageView {
-  const { model } = parts;
-  const view: PageView = {
-    base: options.depth === 0 ? "" : "../",
-    reportTitle: model.settings.title,
-    script: options.script === true,
-    navHtml: parts.nav(options),
-    stamp: { generated: model.formatDate(model.generatedAt) },
-  };
-  if (options.selection) view.styleHtml = parts.selectionStyle(options.selection.nodeId, options.selection.stage);
-  if (options.pageTitle !== undefined) view.pageTitle = options.pageTitle;
-  if (model.run.runId !== undefined) view.stamp.runId = model.run.runId;
-  if (model.run.snapshotDate !== undefined) view.stamp.snapshotDate = model.run.snapshotDate;
-  if (model.settings.motd !== undefined) view.motd = model.settings.motd;
-  return view;
 }
 
 // ---- packages and cells ------------------------------------------------------------
@@ -287,7 +182,6 @@ export function gcardView(model: ReportModel, pkg: PackageModel, notes?: Array<{
 }
 
 const NEW_NOTE = [{ kind: "new", text: "new problem since the last run" }];
-
 // ---- lists ------------------------------------------------------------------------------
 
 export interface QuickStatsView {
@@ -419,85 +313,4 @@ export function listView(
     view.items.push({ compact });
   }
   return view;
-}
-
-// ---- legends, node table, alerts -----------------------------------------------------------
-
-export interface LegendView {
-  entries: Array<{ status: string; text: string; filter?: FilterClass; checkbox: boolean }>;
-  leds?: Array<{ src: string; verdict: string; text: string }>;
-  newProblems?: { count: number; one: boolean };
-}
-
-export function legendView(model: ReportModel, layout: "long" | "simple", options: { filters: boolean; newProblems?: boolean }): LegendView {
-  const view: LegendView = {
-    entries: legendEntries(model.settings, layout).map((entry) => {
-      const item: LegendView["entries"][number] = { status: entry.status, text: entry.text, checkbox: options.filters && entry.filter !== undefined };
-      if (entry.filter !== undefined) item.filter = entry.filter;
-      return item;
-    }),
-  };
-  if (layout === "long" && model.settings.propagationColumn) {
-    view.leds = LED_LEGEND.map((led) => ({ src: ledFileName(led.color), verdict: led.verdict, text: led.text }));
-  }
-  if (options.filters && options.newProblems && model.historyAvailable) {
-    const count = model.packages.filter((p) => p.newProblem).length;
-    view.newProblems = { count, one: count === 1 };
-  }
-  return view;
-}
-
-export interface NodeSpecsView {
-  rows: Array<{ nodeId: string; nodeClass: string; infoHref?: string; os: string; arch: string; rVersion: string; installed: string; instHref?: string; state: string; timelineHref?: string }>;
-}
-
-export function nodeStateText(node: NodeModel): string {
-  if (node.foreign) return "foreign (results of another build)";
-  const presence = node.presence;
-  if (presence === undefined || presence.state === "absent") return "absent";
-  if (presence.state === "running") return "unfinished";
-  return "finished";
-}
-
-export function nodeSpecsView(model: ReportModel, nodes: readonly NodeModel[] = model.nodes): NodeSpecsView {
-  return {
-    rows: nodes.map((node) => {
-      const row: NodeSpecsView["rows"][number] = {
-        nodeId: node.id,
-        nodeClass: node.cssClass,
-        os: node.os,
-        arch: node.arch,
-        rVersion: node.info.rVersion ?? "",
-        installed: node.info.installedPackages === undefined ? "" : String(node.info.installedPackages),
-        state: nodeStateText(node),
-      };
-      if (!node.foreign) {
-        row.infoHref = `${enc(node.id)}-NodeInfo.html`;
-        row.instHref = `${enc(node.id)}-R-instpkgs.html`;
-        row.timelineHref = `${enc(node.id)}-timeline.html`;
-      }
-      return row;
-    }),
-  };
-}
-
-/** What the report says about nodes that are absent or have not finished (spec 10: BBS crashed instead). */
-export function nodeAlerts(model: ReportModel, nodes: readonly NodeModel[] = model.nodes): Array<{ kind: string; text: string }> {
-  const alerts: Array<{ kind: string; text: string }> = [];
-  for (const node of nodes) {
-    const presence = node.presence;
-    if (node.foreign || presence === undefined) continue;
-    if (presence.state === "absent") {
-      const since = node.lastSeen
-        ? ` Its last run recorded in the history started on ${model.formatDate(node.lastSeen.at)} (run ${node.lastSeen.runId}).`
-        : model.run.snapshotDate !== undefined
-          ? ` It has been absent since at least the snapshot of this run (${model.run.snapshotDate}).`
-          : "";
-      alerts.push({ kind: "absent", text: `Node ${node.id} delivered no results for this run (products-in/${node.id} does not exist): its results are shown as NA.${since}` });
-    } else if (presence.state === "running") {
-      const since = presence.lastActivity ? ` Its last delivery was on ${model.formatDate(presence.lastActivity)}.` : "";
-      alerts.push({ kind: "unfinished", text: `Node ${node.id} has not finished this run (no BBS_EndOfRun.txt): results it has not delivered yet are shown as NA.${since}` });
-    }
-  }
-  return alerts;
 }

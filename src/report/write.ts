@@ -14,7 +14,7 @@ import type { ReportTree } from "./output.js";
 import { outputPath, packagePages, RENVIRON_FILE, REPORT_JSON, summaryPath, type Page } from "./pages.js";
 import { drawLed, ledFileName } from "./png.js";
 import { staticAssets, type Renderer } from "./render.js";
-import type { SharedParts } from "./views.js";
+import type { SharedParts } from "./chrome.js";
 
 const HTACCESS = "AddCharset UTF-8 .dcf .txt .TXT .log\n";
 

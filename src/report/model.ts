@@ -192,6 +192,9 @@ export function buildModel(input: ModelInput): ReportModel {
     const badDescription = entry.record === undefined;
     const past = history?.packagePast(entry.name);
     const statuses = new Set<Status>();
+    // The simple layout's glyph ignores nodes that delivered nothing: their NA would hide
+    // every package's own result (the pages say the node is absent).
+    const shownStatuses = new Set<Status>();
     let newProblem = false;
     const rows: NodeRowModel[] = nodeList.map((node) => {
       if (badDescription) return { kind: "bad-description", node };
@@ -203,6 +206,7 @@ export function buildModel(input: ModelInput): ReportModel {
         if (cell === undefined) return undefined;
         const model: CellModel = { stage, status: cell.status, cell, leaf: cell.status !== "NA" && cell.status !== "skipped" };
         statuses.add(cell.status);
+        if (node.presence?.state !== "absent" && cell.status !== "skipped") shownStatuses.add(cell.status);
         const counts = stats?.get(stage);
         if (counts) counts[cell.status] += 1;
         if (history && past) {
@@ -225,7 +229,7 @@ export function buildModel(input: ModelInput): ReportModel {
       deprecated: entry.record?.packageStatus === "Deprecated",
       rows,
       classes: filterClasses(statuses, badDescription),
-      overall: overallStatus(new Set([...statuses].filter((s) => s !== "skipped")), badDescription),
+      overall: overallStatus(shownStatuses, badDescription),
       letter: entry.name.slice(0, 1).toUpperCase(),
       hasDir: isSafePathComponent(entry.name),
       newProblem,

@@ -228,6 +228,8 @@ describe("report.json", () => {
     expect(byName.get("timeoutPkg")?.classes).toEqual(["timeout"]);
     expect(byName.get("betaWarn")?.classes).toEqual(["warnings"]);
     expect(byName.get("naPkg")).toMatchObject({ classes: ["ok"], overall: "NA" });
+    // The absent node's NA does not hide a package's results in the simple layout's glyph.
+    expect(byName.get("Alpha")).toMatchObject({ classes: ["ok"], overall: "OK" });
   });
 
   it("gives each package its details: commands, raw files, reverse dependencies, history", () => {

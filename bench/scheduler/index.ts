@@ -8,6 +8,7 @@
 //          --schedules a,b     pipeline,barrier (default both)
 //          --data DIR          the shared data directory (default ../shared/data)
 //          --plan              print the workload and bounds, run nothing
+//          --simulated-only    only the simulated-clock runs (seconds, no processes)
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { runCommandJob } from "../../src/jobs/command-job.js";
 import { JobEngine } from "../../src/jobs/engine.js";
-import type { JobContext, JobSpec, Schedule } from "../../src/jobs/types.js";
+import type { JobContext, JobOrder, JobSpec, Schedule } from "../../src/jobs/types.js";
 import { numberOption, optionValue, type Benchmark } from "../types.js";
 import { lowerBound, type LowerBound, type StageDurations } from "./bounds.js";
 import { loadWorkload, normal, seededRandom, STAGE_TIMEOUT_SECONDS, type Workload } from "./workload.js";
@@ -116,7 +117,7 @@ function processRunner(scale: number, fakeR: string, outDir: string): Runner {
  * clock reaches their duration. Separates the schedule's quality from the
  * cost of real processes at this time compression.
  */
-async function simulate(schedule: Schedule, workload: Workload, seed: number): Promise<{ makespan: number; bound: LowerBound }> {
+async function simulate(schedule: Schedule, order: JobOrder, workload: Workload, seed: number): Promise<{ makespan: number; bound: LowerBound }> {
   let now = 0;
   const pending: Array<{ end: number; resolve: () => void }> = [];
   const runner: Runner = (_stage, _name, seconds) => () =>
@@ -124,6 +125,7 @@ async function simulate(schedule: Schedule, workload: Workload, seed: number): P
   const engine = new JobEngine<Outcome>(buildJobs(workload, seed, runner), {
     pools: STAGES.map((stage) => ({ name: stage, slots: SLOTS[stage] })),
     schedule,
+    order,
   });
   let finished = false;
   const done = engine.run().then(() => {
@@ -224,14 +226,22 @@ export const schedulerBenchmark: Benchmark = {
     if (args.includes("--plan")) return;
 
     out("simulated clock (same engine and jobs, no processes; unscaled durations):");
-    const simulated: Partial<Record<Schedule, number>> = {};
-    for (const schedule of schedules) {
-      const result = await simulate(schedule, workload, seed);
-      simulated[schedule] = result.makespan;
-      out(`  ${schedule.padEnd(8)} makespan ${seconds(result.makespan)}, / lower bound ${(result.makespan / result.bound.value).toFixed(3)}`);
+    const variants: Array<[string, Schedule, JobOrder]> = [
+      ["pipeline, bottleneck order (default)", "pipeline", "bottleneck"],
+      ["pipeline, critical-path order", "pipeline", "critical-path"],
+      ["pipeline, alphabetical order", "pipeline", "given"],
+      ["barrier, alphabetical order (BBS)", "barrier", "given"],
+    ];
+    const simulated = new Map<string, number>();
+    for (const [label, schedule, order] of variants) {
+      const result = await simulate(schedule, order, workload, seed);
+      simulated.set(`${schedule}/${order}`, result.makespan);
+      out(`  ${label.padEnd(38)} makespan ${seconds(result.makespan).padStart(9)}, / lower bound ${(result.makespan / result.bound.value).toFixed(3)}`);
     }
-    if (simulated.pipeline && simulated.barrier) out(`  barrier / pipeline ${(simulated.barrier / simulated.pipeline).toFixed(3)}`);
+    const simulatedPipeline = simulated.get("pipeline/bottleneck") ?? NaN;
+    out(`  BBS policy / bbs pipeline ${((simulated.get("barrier/given") ?? NaN) / simulatedPipeline).toFixed(3)}`);
     out();
+    if (args.includes("--simulated-only")) return;
 
     const figures: RunFigures[] = [];
     for (const schedule of schedules) {

@@ -5,10 +5,12 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util/errors.js";
 import { registerConfigCommands } from "./config.js";
+import { registerPrerun } from "./prerun.js";
+import { registerPropagateCommand } from "./propagate.js";
 import { registerReport } from "./report.js";
 import { registerServe } from "./serve.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerReport, registerServe];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerPropagateCommand, registerReport, registerServe];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

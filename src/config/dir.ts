@@ -3,8 +3,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-export function listHostIds(configDir: string): string[] {
-  const dir = join(configDir, "hosts");
+/** Names (without `.yaml`) of the YAML files of a subdirectory, sorted. */
+function yamlNames(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
@@ -12,11 +12,10 @@ export function listHostIds(configDir: string): string[] {
     .sort();
 }
 
+export function listHostIds(configDir: string): string[] {
+  return yamlNames(join(configDir, "hosts"));
+}
+
 export function listPlatformNames(configDir: string): string[] {
-  const dir = join(configDir, "platforms");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml"))
-    .map((f) => f.slice(0, -".yaml".length))
-    .sort();
+  return yamlNames(join(configDir, "platforms"));
 }

@@ -228,6 +228,43 @@ export const SCHEMA = {
     doc: "Keep superseded versions in src/contrib/Archive/ (release builds); false removes them (devel).",
     bbs: "(updateReposPkgs: release vs devel)",
   }),
+  "propagation.rVersion": str({
+    scope: "build",
+    pattern: /^[0-9]+\.[0-9]+$/,
+    patternHint: 'an R version major.minor such as "4.4" (quote it in YAML)',
+    doc: "R version (x.y) in the binary contrib paths `bin/windows/contrib/<x.y>` and `bin/macosx/<flavour>/contrib/<x.y>`; required when the repository has binary package types.",
+    bbs: "R_VERSION (propagation/X.Y/config.sh)",
+  }),
+  "propagation.pkgTypes": list({
+    scope: "build",
+    default: [],
+    doc: "Package types the repository provides (REPOSITORY, VIEWS, one indexed contrib directory each, empty or not); empty: the types of `outgoing`.",
+    bbs: "CONTRIB_PATHS (prepareRepos .config)",
+  }),
+  "propagation.manuals": bool({
+    scope: "build",
+    default: true,
+    doc: "update copies the reference manual of each propagated package (OUTGOING/manuals/<pkg>.pdf) to manuals/<pkg>/man/<pkg>.pdf.",
+    bbs: "updateReposPkgs (manuals, not gated by the DB there)",
+  }),
+  "propagation.landingPages": bool({
+    scope: "build",
+    default: true,
+    doc: "prepare writes REPOSITORY and VIEWS and extracts vignettes, READMEs, NEWS, INSTALL, LICENSE and citations; false: package indexes only (books).",
+    bbs: "prepareRepos.sh (false: prepareRepos-books.sh)",
+  }),
+  "propagation.keepReleases": int({
+    scope: "build",
+    default: 2,
+    min: 2,
+    doc: "Published snapshots kept at the destination: the current one and the ones before it (rollback targets).",
+  }),
+  "propagation.bandwidthLimit": int({
+    scope: "build",
+    default: 0,
+    min: 0,
+    doc: "Throttle of `bbs propagate push` in KiB/s (rsync --bwlimit); 0: no limit.",
+  }),
 
   // ---- per node: defaults in global.yaml, platform values, host overrides -------
   "timeouts.install": int({
@@ -269,6 +306,13 @@ export const SCHEMA = {
     seconds: true,
     doc: "Timeout of each target-repo tarball job in prerun.",
     bbs: "(hard-coded 900 in BBS-prerun.py)",
+  }),
+  "timeouts.git": int({
+    scope: "node",
+    default: 900,
+    min: 1,
+    seconds: true,
+    doc: "Timeout of one git clone or fetch in prerun (the attempt is then retried).",
   }),
   "timeouts.killGrace": int({
     scope: "node",
@@ -321,6 +365,20 @@ export const SCHEMA = {
     default: 4,
     min: 1,
     doc: "Parallel git clones/updates and tarball jobs in prerun (BBS: sequential clones, 2 tarball slots).",
+  }),
+  "prerun.gitAttempts": int({
+    scope: "node",
+    default: 5,
+    min: 1,
+    doc: "Attempts to clone or update a package's git repository before prerun records it as skipped (BBS: 10, then abort).",
+  }),
+  "prerun.gitRetryDelay": int({
+    scope: "node",
+    default: 5,
+    min: 0,
+    seconds: true,
+    doc: "Pause before the second attempt of a failed git clone or update; doubled before each further attempt (at most 5 minutes).",
+    bbs: "(hard-coded 5 s in bbs/gitutils.py)",
   }),
   os: str({ scope: "node", default: "Linux", doc: "OS shown on the report.", bbs: "nodespecs.py OS" }),
   arch: str({

@@ -13,6 +13,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { BbsError } from "../util/errors.js";
+import { toJob, toRun, type JobRecordRow, type RunRecord } from "./rows.js";
 import { MIGRATIONS } from "./schema.js";
 
 export type RunState = "running" | "finished" | "cancelled" | "failed" | "interrupted";
@@ -80,78 +81,6 @@ export interface PackageRunStatus {
 /** Statuses that are not a job's result (it did not finish). */
 export const UNFINISHED_STATUSES: readonly string[] = ["running", "interrupted", "cancelled", "failed"];
 const UNFINISHED_SQL = UNFINISHED_STATUSES.map((status) => `'${status}'`).join(", ");
-
-interface RunRecord {
-  run_id: string;
-  node: string;
-  kind: string;
-  build_type: string | null;
-  bioc_version: string | null;
-  schedule: string | null;
-  config_digest: string | null;
-  bbs_version: string | null;
-  host: string | null;
-  pid: number | null;
-  started_at: number;
-  ended_at: number | null;
-  state: RunState;
-}
-
-interface JobRecordRow {
-  id: number;
-  run_id: string;
-  node: string;
-  stage: string;
-  package: string;
-  version: string | null;
-  git_commit: string | null;
-  command: string | null;
-  started_at: number;
-  ended_at: number | null;
-  elapsed: number | null;
-  ret_code: number | null;
-  status: string;
-  attempt: number;
-  error: string | null;
-}
-
-function toRun(row: RunRecord): RunRow {
-  return {
-    runId: row.run_id,
-    node: row.node,
-    kind: row.kind,
-    startedAt: new Date(row.started_at),
-    endedAt: row.ended_at === null ? undefined : new Date(row.ended_at),
-    state: row.state,
-    buildType: row.build_type ?? undefined,
-    biocVersion: row.bioc_version ?? undefined,
-    schedule: row.schedule ?? undefined,
-    configDigest: row.config_digest ?? undefined,
-    bbsVersion: row.bbs_version ?? undefined,
-    host: row.host ?? undefined,
-    pid: row.pid ?? undefined,
-  };
-}
-
-function toJob(row: JobRecordRow): JobRow {
-  return {
-    id: row.id,
-    runId: row.run_id,
-    node: row.node,
-    stage: row.stage,
-    package: row.package,
-    version: row.version,
-    commit: row.git_commit,
-    command: row.command,
-    startedAt: new Date(row.started_at),
-    endedAt: row.ended_at === null ? undefined : new Date(row.ended_at),
-    elapsedSeconds: row.elapsed ?? undefined,
-    retCode: row.ret_code,
-    status: row.status,
-    attempt: row.attempt,
-    error: row.error ?? undefined,
-  };
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

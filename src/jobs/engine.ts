@@ -16,7 +16,7 @@
 import { setMaxListeners } from "node:events";
 import { BbsError, errorMessage } from "../util/errors.js";
 import { compileGraph, type CompiledGraph } from "./graph.js";
-import { JobHeap } from "./heap.js";
+import { newPoolState, poolProgress, takeSlot, type PoolState } from "./pools.js";
 import { priorityKeys } from "./priority.js";
 import { ProcessSweeper } from "./sweeper.js";
 import type {
@@ -30,24 +30,9 @@ import type {
   JobOutcome,
   JobRecord,
   JobSpec,
-  PoolProgress,
   RunningJob,
   Schedule,
 } from "./types.js";
-
-interface PoolState {
-  readonly name: string;
-  readonly slots: number;
-  readonly heap: JobHeap;
-  /** No-run jobs that became ready while a barrier kept their pool closed. */
-  readonly pendingSkips: number[];
-  total: number;
-  queued: number;
-  running: number;
-  processed: number;
-  remainingEstimate: number;
-  readonly statuses: Record<string, number>;
-}
 
 /** The status a record stands for: the outcome's for done/restored jobs, else the engine state (skipped, failed...). */
 export function statusOf<O extends JobOutcome>(record: JobRecord<O>): string {
@@ -63,6 +48,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
   private readonly records: Array<JobRecord<O> | undefined>;
   private readonly extraResults = new Map<string, JobRecord<O>>();
   private readonly startedAt: Array<Date | undefined>;
+  private readonly slotOf: Int32Array;
   private readonly runningJobs = new Set<number>();
   private readonly completedOutcomes: ReadonlyMap<string, O>;
   private readonly waiting: Int32Array;
@@ -94,20 +80,10 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       options.pools.map((pool) => Math.max(1, Math.floor(pool.slots))),
       this.order,
     );
-    this.pools = options.pools.map((pool) => ({
-      name: pool.name,
-      slots: Math.max(1, Math.floor(pool.slots)),
-      heap: new JobHeap(key),
-      pendingSkips: [],
-      total: 0,
-      queued: 0,
-      running: 0,
-      processed: 0,
-      remainingEstimate: 0,
-      statuses: {},
-    }));
+    this.pools = options.pools.map((pool) => newPoolState(pool, key));
     this.records = new Array<JobRecord<O> | undefined>(jobs.length);
     this.startedAt = new Array<Date | undefined>(jobs.length);
+    this.slotOf = new Int32Array(jobs.length);
     this.waiting = Int32Array.from(this.graph.waitCount);
     // Results of jobs outside this run (an earlier stage run by another invocation).
     for (const [id, outcome] of completed) {
@@ -174,23 +150,12 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
 
   /** Counts per pool and the running jobs, for a live view and an ETA. */
   progress(): EngineProgress {
-    const pools: PoolProgress[] = this.pools.map((pool) => ({
-      name: pool.name,
-      slots: pool.slots,
-      total: pool.total,
-      waiting: pool.total - pool.queued - pool.running - pool.processed,
-      queued: pool.queued,
-      running: pool.running,
-      processed: pool.processed,
-      remainingEstimate: pool.remainingEstimate,
-      statuses: { ...pool.statuses },
-    }));
     const running: RunningJob[] = [...this.runningJobs].map((index) => {
       const job = this.jobs[index] as JobSpec<O>;
       const startedAt = this.startedAt[index] as Date;
-      return { id: job.id, pool: job.pool, label: job.label, startedAt, estimate: this.graph.estimate[index] as number };
+      return { id: job.id, pool: job.pool, label: job.label, startedAt, estimate: this.graph.estimate[index] as number, slot: this.slotOf[index] as number };
     });
-    return { pools, running };
+    return { pools: this.pools.map(poolProgress), running };
   }
 
   /** The critical-path rank (seconds) the scheduler gave a job. */
@@ -341,7 +306,9 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     const startedAt = new Date();
     this.startedAt[index] = startedAt;
     this.runningJobs.add(index);
-    this.emit({ type: "job-started", at: startedAt, job });
+    const slot = takeSlot(pool);
+    this.slotOf[index] = slot;
+    this.emit({ type: "job-started", at: startedAt, job, slot });
     const context: JobContext<O> = {
       job,
       signal: this.abort.signal,
@@ -370,6 +337,8 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     pool.running -= 1;
     this.runningTotal -= 1;
     this.runningJobs.delete(index);
+    const slot = this.slotOf[index] as number;
+    pool.freeSlots.push(slot);
     const state = this.cancelled ? "cancelled" : result.error !== undefined ? "failed" : "done";
     const record: JobRecord<O> = {
       id: job.id,
@@ -380,6 +349,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       startedAt,
       endedAt: new Date(),
       elapsedMs: performance.now() - t0,
+      slot,
     };
     this.record(index, record);
     this.emit({ type: "job-finished", at: record.endedAt as Date, job, record });

@@ -17,7 +17,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { HAS_PROCFS, JOB_TAG_VARIABLE, findJobProcesses } from "./procfs.js";
+import { HAS_PROCFS, JOB_TAG_VARIABLE, findJobProcesses, readProcStat, signalProcess } from "./procfs.js";
 import { killTaggedNow, signalTagged, type ProcessSweeper } from "./sweeper.js";
 
 export interface RunProcessOptions {
@@ -66,13 +66,37 @@ export interface ProcessResult {
 }
 
 const DEFAULT_KILL_GRACE_MS = 10_000;
-const TAG_PREFIX = `${process.pid}-${randomBytes(4).toString("hex")}`;
+// `<pid>.<start time>.<random>.<n>`: the owner (this bbs process) is named in
+// every tag, so processes left by a bbs that died (kill -9) can be found.
+const TAG_PREFIX = `${process.pid}.${readProcStat(process.pid)?.startTime ?? 0}.${randomBytes(4).toString("hex")}`;
 let tagCounter = 0;
 
 /** A tag unique to one command run, across bbs processes. */
 export function newJobTag(): string {
   tagCounter += 1;
-  return `${TAG_PREFIX}-${tagCounter}`;
+  return `${TAG_PREFIX}.${tagCounter}`;
+}
+
+/** Is the bbs process that started the job with this tag still alive? */
+function ownerAlive(tag: string): boolean {
+  const [pid, startTime] = tag.split(".");
+  const owner = readProcStat(Number(pid));
+  return owner !== undefined && String(owner.startTime) === startTime;
+}
+
+/**
+ * SIGKILLs the process groups and processes of jobs whose bbs process is gone
+ * (a `bbs run` killed -9 leaves its R processes running). Jobs of live bbs
+ * processes (another build on the same machine) are left alone. Call it
+ * before resuming a run. Linux only (needs /proc); returns what was killed.
+ */
+export function killOrphanedJobs(): Array<{ pid: number; command: string; tag: string }> {
+  const orphans = findJobProcesses({ hasTag: (tag) => !ownerAlive(tag) });
+  for (const orphan of orphans) {
+    signalGroup(orphan.pgid, "SIGKILL");
+    signalProcess(orphan.pid, "SIGKILL");
+  }
+  return orphans.map((orphan) => ({ pid: orphan.pid, command: orphan.command, tag: orphan.tag ?? "" }));
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {

@@ -18,6 +18,8 @@ export interface ProcStat {
   readonly ppid: number;
   readonly pgid: number;
   readonly sid: number;
+  /** Start time in clock ticks since boot: with the pid, identifies a process across pid reuse. */
+  readonly startTime: number;
   readonly command: string;
 }
 
@@ -51,6 +53,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
     ppid: Number(fields[1]),
     pgid: Number(fields[2]),
     sid: Number(fields[3]),
+    startTime: Number(fields[19]),
   };
 }
 

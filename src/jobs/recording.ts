@@ -49,7 +49,7 @@ export function logEventsTo<O extends RecordableOutcome>(
         writer.write({ at, event: event.type, ...base, reason: event.reason });
         return;
       case "job-started":
-        writer.write({ at, event: event.type, ...base, job: event.job.id, pool: event.job.pool, label: event.job.label ?? null });
+        writer.write({ at, event: event.type, ...base, job: event.job.id, pool: event.job.pool, label: event.job.label ?? null, slot: event.slot });
         return;
       case "job-finished": {
         const { job, record } = event;

@@ -70,6 +70,8 @@ export interface JobRecord<O extends JobOutcome = JobOutcome> {
   readonly startedAt?: Date;
   readonly endedAt?: Date;
   readonly elapsedMs?: number;
+  /** 1-based slot of its pool it ran in. */
+  readonly slot?: number;
 }
 
 export interface PoolSpec {
@@ -98,7 +100,8 @@ export type EngineEvent<O extends JobOutcome = JobOutcome> =
   | { readonly type: "run-started"; readonly at: Date; readonly total: number; readonly restored: number; readonly schedule: Schedule }
   | { readonly type: "pool-opened"; readonly at: Date; readonly pool: string }
   | { readonly type: "job-queued"; readonly at: Date; readonly job: JobSpec<O> }
-  | { readonly type: "job-started"; readonly at: Date; readonly job: JobSpec<O> }
+  /** `slot`: 1-based slot of the job's pool it occupies (BBS's "SLOT i/N"). */
+  | { readonly type: "job-started"; readonly at: Date; readonly job: JobSpec<O>; readonly slot: number }
   | { readonly type: "job-finished"; readonly at: Date; readonly job: JobSpec<O>; readonly record: JobRecord<O> }
   | { readonly type: "cancel-requested"; readonly at: Date; readonly reason: string }
   | { readonly type: "run-finished"; readonly at: Date; readonly report: EngineReport<O> };
@@ -144,6 +147,7 @@ export interface RunningJob {
   readonly label: string | undefined;
   readonly startedAt: Date;
   readonly estimate: number;
+  readonly slot: number;
 }
 
 export interface EngineProgress {

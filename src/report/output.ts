@@ -6,8 +6,9 @@
 // (`bbs report` by hand while postrun runs); leftovers of a crashed generator
 // are removed under that lock.
 
-import { copyFileSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { swapDirectory } from "../util/fs.js";
 import { acquireLock, type Lock } from "../util/lock.js";
 
 let sequence = 0;
@@ -37,7 +38,8 @@ export class ReportTree {
     const lock = acquireLock(join(parent, `.${name}.lock`), { description: `generation of the report in ${finalDir}` });
     try {
       for (const entry of readdirSync(parent)) {
-        if (entry.startsWith(`.${name}.new-`) || entry.startsWith(`.${name}.old-`)) rmSync(join(parent, entry), { recursive: true, force: true });
+        // Assemblies (.new-) and old reports left by a crash during the swap (swapDirectory's .tmp-).
+        if (entry.startsWith(`.${name}.new-`) || entry.startsWith(`.${name}.tmp-`)) rmSync(join(parent, entry), { recursive: true, force: true });
       }
       sequence += 1;
       const root = join(parent, `.${name}.new-${process.pid}-${sequence}`);
@@ -86,21 +88,7 @@ export class ReportTree {
   /** Switches the new report in place of the old one (which is then deleted), and releases the lock. */
   commit(): void {
     try {
-      const old = join(dirname(this.finalDir), `.${basename(this.finalDir)}.old-${process.pid}-${sequence}`);
-      let hadOld = true;
-      try {
-        renameSync(this.finalDir, old);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        hadOld = false;
-      }
-      try {
-        renameSync(this.root, this.finalDir);
-      } catch (error) {
-        if (hadOld) renameSync(old, this.finalDir);
-        throw error;
-      }
-      if (hadOld) rmSync(old, { recursive: true, force: true });
+      swapDirectory(this.root, this.finalDir);
     } finally {
       this.lock?.release();
     }

@@ -1,8 +1,12 @@
-// The PACKAGES index of a CRAN-style source repository directory, identical to
-// what `tools::write_PACKAGES(dir, type = "source", fields = ...)` writes
-// (R 4.x), without starting R or a tar process per file:
+// The PACKAGES index of a CRAN-style repository directory, identical to what
+// `tools::write_PACKAGES(dir, type = <type>, fields = ...)` writes (R 4.x),
+// without starting R or a tar process per file. Types: `source` (tarballs),
+// `mac.binary` (.tgz, read like tarballs, no NeedsCompilation) and
+// `win.binary` (.zip, DESCRIPTION read from the zip, no MD5sum: R reads it
+// through unz() and never hashes the file).
 //
-// - files: names matching `_.*\.tar\.[^_]*$`, in the order R's list.files
+// - files: names matching `_.*\.tar\.[^_]*$` (source), `_.*\.tgz$` or
+//   `_.*\.zip$`, in the order R's list.files
 //   gives them: ICU collation in a UTF-8 locale (R's usual setting, C.UTF-8 and
 //   en_US.UTF-8 alike: case-insensitive first, punctuation before letters), or
 //   byte order when R runs in the C locale; the package name is what precedes the first `_`;
@@ -17,8 +21,9 @@
 // - empty values omitted; records written by R's write.dcf rules (r-write-dcf.ts).
 //
 // Unlike write_PACKAGES, a directory with no package gets empty PACKAGES and
-// PACKAGES.gz files instead of keeping a stale index. PACKAGES.rds is not
-// written here.
+// PACKAGES.gz files (and, when asked, a PACKAGES.rds holding a matrix with no
+// rows) instead of keeping a stale index. PACKAGES.rds, the same records as
+// R's character matrix, is written natively (rds.ts) when `rds` is set.
 
 import { readdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -30,8 +35,13 @@ import { writeFileAtomic } from "../util/fs.js";
 import { parseDcf } from "./dcf.js";
 import { standardizeLicense } from "./license.js";
 import { formatRDcf } from "./r-write-dcf.js";
-import { packageNameFromFileName, readPackageTarball } from "./tarball.js";
+import { characterMatrixRds, type CharacterMatrix } from "./rds.js";
+import { packageNameFromFileName, readPackageTarball, type PackageTarballContents } from "./tarball.js";
 import { indexOfLatestVersion } from "./version.js";
+import { readZipMember } from "./zip.js";
+
+/** The `type` argument of write_PACKAGES: what kind of package files a directory holds. */
+export type RepositoryIndexType = "source" | "mac.binary" | "win.binary";
 
 /** The fields write_PACKAGES always reads for `type = "source"`, in its order. */
 export const SOURCE_PACKAGES_FIELDS = [
@@ -39,10 +49,20 @@ export const SOURCE_PACKAGES_FIELDS = [
   "License_is_FOSS", "License_restricts_use", "OS_type", "Archs", "MD5sum", "NeedsCompilation",
 ] as const;
 
+/** `tools:::.get_standard_repository_db_fields(type)`: binaries have no NeedsCompilation. */
+export function standardIndexFields(type: RepositoryIndexType = "source"): readonly string[] {
+  return type === "source" ? SOURCE_PACKAGES_FIELDS : SOURCE_PACKAGES_FIELDS.filter((field) => field !== "NeedsCompilation");
+}
+
 /** The extra fields BBS adds to the target repository's index (prerun's make-target-repo). */
 export const BBS_GIT_FIELDS = ["git_url", "git_branch", "git_last_commit", "git_last_commit_date"] as const;
 
-const SOURCE_PACKAGE_FILE = /_.*\.tar\.[^_]*$/;
+/** `tools:::.get_pkg_file_pattern(type)`. */
+const PACKAGE_FILE_PATTERNS: Readonly<Record<RepositoryIndexType, RegExp>> = {
+  source: /_.*\.tar\.[^_]*$/,
+  "mac.binary": /_.*\.tgz$/,
+  "win.binary": /_.*\.zip$/,
+};
 
 /** What one package file contributes before the index-wide steps (latestOnly, License). */
 export interface PackageFileRecord {
@@ -76,10 +96,17 @@ export interface PackagesIndexOptions {
   fields?: readonly string[];
   /** Keep only the highest version of each package (default true, as R). */
   latestOnly?: boolean;
-  /** Tarballs read at once (default: the number of CPUs, at least 2). */
+  /** Tarballs read at once (default: defaultReadConcurrency()). */
   concurrency?: number;
   /** Record order: `icu` (R in a UTF-8 locale, default) or `c` (R with LC_COLLATE=C). */
   fileOrder?: FileOrder;
+  /** The kind of package files (default `source`). */
+  type?: RepositoryIndexType;
+}
+
+export interface WritePackagesIndexOptions extends PackagesIndexOptions {
+  /** Also write PACKAGES.rds (default false). */
+  rds?: boolean;
 }
 
 export type FileOrder = "icu" | "c";
@@ -96,16 +123,52 @@ export function compareFileNames(a: string, b: string, order: FileOrder = "icu")
   return icuCollator.compare(a, b) || compareCodePoints(a, b);
 }
 
+/** Package files read at once by default: twice the CPUs, so reading overlaps decompression (measured by `npm run bench -- propagation`). */
+export function defaultReadConcurrency(): number {
+  return 2 * Math.max(1, availableParallelism());
+}
+
 /** `unique(c(standard fields, extra))`: the index's fields in order. */
-export function packagesIndexFields(extra: readonly string[] = []): string[] {
-  return [...new Set<string>([...SOURCE_PACKAGES_FIELDS, ...extra])];
+export function packagesIndexFields(extra: readonly string[] = [], type: RepositoryIndexType = "source"): string[] {
+  return [...new Set<string>([...standardIndexFields(type), ...extra])];
+}
+
+/** Whether `name` is a package file of that type for write_PACKAGES. */
+export function isPackageFileName(name: string, type: RepositoryIndexType = "source"): boolean {
+  return PACKAGE_FILE_PATTERNS[type].test(name);
+}
+
+/** Package files of `dir` (regular files only) in the order write_PACKAGES lists them. */
+export function listPackageFiles(dir: string, type: RepositoryIndexType = "source", order: FileOrder = "icu"): string[] {
+  return readdirSync(dir)
+    .filter((name) => isPackageFileName(name, type) && statSync(join(dir, name)).isFile())
+    .sort((a, b) => compareFileNames(a, b, order));
 }
 
 /** Source package files of `dir` (regular files only) in the order write_PACKAGES lists them. */
 export function listSourcePackageFiles(dir: string, order: FileOrder = "icu"): string[] {
-  return readdirSync(dir)
-    .filter((name) => SOURCE_PACKAGE_FILE.test(name) && statSync(join(dir, name)).isFile())
-    .sort((a, b) => compareFileNames(a, b, order));
+  return listPackageFiles(dir, "source", order);
+}
+
+/**
+ * Reads one package file's record for an index of `type`: tarballs (source,
+ * mac.binary) as readSourcePackageRecord, zips (win.binary) through their
+ * `<pkg>/DESCRIPTION` member, without MD5sum.
+ */
+export async function readPackageFileRecord(
+  path: string,
+  type: RepositoryIndexType = "source",
+  fields: readonly string[] = packagesIndexFields([], type),
+): Promise<PackageFileRecord> {
+  if (type !== "win.binary") return readSourcePackageRecord(path, fields);
+  const packageName = packageNameFromFileName(path);
+  const description = readZipMember(path, `${packageName}/DESCRIPTION`);
+  if (description === undefined) {
+    throw new BbsError("BBS_INPUT_INVALID", `${path} has no ${packageName}/DESCRIPTION`, {
+      hint: "a Windows binary package must be named <package>_<version>.zip and hold <package>/DESCRIPTION",
+    });
+  }
+  return { file: basename(path), values: descriptionValues(path, description, fields) };
 }
 
 /**
@@ -115,31 +178,43 @@ export function listSourcePackageFiles(dir: string, order: FileOrder = "icu"): s
 export async function readSourcePackageRecord(path: string, fields: readonly string[] = packagesIndexFields()): Promise<PackageFileRecord> {
   const packageName = packageNameFromFileName(path);
   const wantsNeedsCompilation = fields.includes("NeedsCompilation");
-  let values: Map<string, string | undefined> | undefined;
-  const descriptionValues = (bytes: Buffer): Map<string, string | undefined> => {
-    // R keeps DESCRIPTION's bytes and write.dcf shows invalid UTF-8 as <xx>: "r-utf8" does the same.
-    const [first] = parseDcf(bytes, { source: `${path}: ${packageName}/DESCRIPTION`, decoding: "r-utf8" });
-    if (first === undefined) throw new BbsError("BBS_INPUT_INVALID", `${path}: ${packageName}/DESCRIPTION has no fields`);
-    return new Map(fields.map((field) => [field, first.fields.get(field)]));
-  };
   const contents = await readPackageTarball(path, packageName, {
     needsListing: (bytes) => {
       try {
-        values = descriptionValues(bytes);
+        return wantsNeedsCompilation && descriptionValues(path, bytes, fields).get("NeedsCompilation") === undefined;
       } catch {
-        return false; // reported below, once reading is over
+        return false; // reported by sourcePackageRecord, once reading is over
       }
-      return wantsNeedsCompilation && values.get("NeedsCompilation") === undefined;
     },
   });
+  return sourcePackageRecord(path, contents, fields);
+}
+
+/** The values of `fields` in the first record of a DESCRIPTION read from the package file at `path`. */
+function descriptionValues(path: string, bytes: Buffer, fields: readonly string[]): Map<string, string | undefined> {
+  const packageName = packageNameFromFileName(path);
+  // R keeps DESCRIPTION's bytes and write.dcf shows invalid UTF-8 as <xx>: "r-utf8" does the same.
+  const [first] = parseDcf(bytes, { source: `${path}: ${packageName}/DESCRIPTION`, decoding: "r-utf8" });
+  if (first === undefined) throw new BbsError("BBS_INPUT_INVALID", `${path}: ${packageName}/DESCRIPTION has no fields`);
+  return new Map(fields.map((field) => [field, first.fields.get(field)]));
+}
+
+/**
+ * A tarball's record from what was read of it (readPackageTarball or
+ * scanPackageTarball): DESCRIPTION's fields, MD5sum, NeedsCompilation
+ * inferred from `src/` when DESCRIPTION lacks it. Throws BBS_INPUT_INVALID
+ * naming the file when DESCRIPTION is missing or not DCF.
+ */
+export function sourcePackageRecord(path: string, contents: PackageTarballContents, fields: readonly string[] = packagesIndexFields()): PackageFileRecord {
+  const packageName = packageNameFromFileName(path);
   if (contents.description === undefined) {
     throw new BbsError("BBS_INPUT_INVALID", `${path} has no ${packageName}/DESCRIPTION`, {
       hint: "a source package file must be named <package>_<version>.tar.gz and hold <package>/DESCRIPTION",
     });
   }
   // The last DESCRIPTION entry wins, as when tar extracts duplicates.
-  values = descriptionValues(contents.description);
-  if (wantsNeedsCompilation && values.get("NeedsCompilation") === undefined) {
+  const values = descriptionValues(path, contents.description, fields);
+  if (fields.includes("NeedsCompilation") && values.get("NeedsCompilation") === undefined) {
     values.set("NeedsCompilation", contents.hasSrcDirectory ? "yes" : "no");
   }
   if (values.has("MD5sum")) values.set("MD5sum", contents.md5);
@@ -192,15 +267,16 @@ export function formatPackagesIndex(entries: readonly PackagesIndexEntry[]): str
 
 /** Reads every source package file of `dir` and assembles the index (nothing written). */
 export async function buildPackagesIndex(dir: string, options: PackagesIndexOptions = {}): Promise<PackagesIndex> {
-  const fields = packagesIndexFields(options.fields);
-  const limit = pLimit(options.concurrency ?? Math.max(2, availableParallelism()));
+  const type = options.type ?? "source";
+  const fields = packagesIndexFields(options.fields, type);
+  const limit = pLimit(options.concurrency ?? defaultReadConcurrency());
   const problems: PackagesIndexProblem[] = [];
-  const files = listSourcePackageFiles(dir, options.fileOrder);
+  const files = listPackageFiles(dir, type, options.fileOrder);
   const results = await Promise.all(
     files.map((file) =>
       limit(async () => {
         try {
-          return await readSourcePackageRecord(join(dir, file), fields);
+          return await readPackageFileRecord(join(dir, file), type, fields);
         } catch (error) {
           if (!isBbsError(error)) throw error;
           problems.push({ file, message: errorMessage(error) });
@@ -216,16 +292,48 @@ export async function buildPackagesIndex(dir: string, options: PackagesIndexOpti
 
 /**
  * Builds the index of `dir` and writes `PACKAGES.gz` then `PACKAGES`
- * atomically (empty files when there is no package).
+ * atomically (empty files when there is no package), and PACKAGES.rds first
+ * when `rds` is set.
  */
-export async function writePackagesIndex(dir: string, options: PackagesIndexOptions = {}): Promise<PackagesIndex> {
+export async function writePackagesIndex(dir: string, options: WritePackagesIndexOptions = {}): Promise<PackagesIndex> {
   const index = await buildPackagesIndex(dir, options);
-  writePackagesFiles(dir, formatPackagesIndex(index.entries));
+  for (const file of packagesIndexFiles(index, { rds: options.rds })) writeFileAtomic(join(dir, file.name), file.bytes);
   return index;
+}
+
+/**
+ * The bytes of an index's files in the order they are written:
+ * PACKAGES.rds (when `rds`), PACKAGES.gz, PACKAGES.
+ */
+export function packagesIndexFiles(index: Pick<PackagesIndex, "fields" | "entries">, options: { rds?: boolean } = {}): { name: string; bytes: Buffer }[] {
+  const text = Buffer.from(formatPackagesIndex(index.entries), "utf8");
+  return [
+    ...(options.rds === true ? [{ name: "PACKAGES.rds", bytes: characterMatrixRds(packagesIndexMatrix(index)) }] : []),
+    { name: "PACKAGES.gz", bytes: gzipSync(text, { level: 9 }) },
+    { name: "PACKAGES", bytes: text },
+  ];
 }
 
 /** Writes PACKAGES text as `PACKAGES.gz` and `PACKAGES` in `dir`, each atomically. */
 export function writePackagesFiles(dir: string, text: string): void {
   writeFileAtomic(join(dir, "PACKAGES.gz"), gzipSync(Buffer.from(text, "utf8"), { level: 9 }));
   writeFileAtomic(join(dir, "PACKAGES"), text);
+}
+
+/**
+ * The matrix write_PACKAGES saves as PACKAGES.rds: one column per index field
+ * (all of them, even when every value is NA), one row per record, NA where a
+ * record has no value, row names the package names.
+ */
+export function packagesIndexMatrix(index: Pick<PackagesIndex, "fields" | "entries">): CharacterMatrix {
+  const rows = index.entries.map((entry) => {
+    const values = new Map(entry.fields);
+    return index.fields.map((field) => values.get(field));
+  });
+  const packageColumn = index.fields.indexOf("Package");
+  return {
+    colnames: index.fields,
+    rows,
+    ...(rows.length === 0 ? {} : { rownames: rows.map((row) => row[packageColumn] ?? "NA") }),
+  };
 }

@@ -83,6 +83,52 @@ export async function readPackageTarball(
   }
 }
 
+export interface PackageTarballScan extends PackageTarballContents {
+  /** Content of every regular-file member `wanted` accepted, by member name, in archive order. */
+  members: Map<string, Buffer>;
+}
+
+/**
+ * Reads a whole package tarball once: DESCRIPTION, the `src/` marker and MD5
+ * as readPackageTarball, plus the content of the regular-file members
+ * `wanted` selects (e.g. `<pkg>/inst/doc/...` for a repository's landing
+ * pages). Throws BBS_INPUT_INVALID naming the file when it is not a readable
+ * tar archive.
+ */
+export async function scanPackageTarball(
+  path: string,
+  wanted: (memberName: string) => boolean,
+  packageName: string = packageNameFromFileName(path),
+): Promise<PackageTarballScan> {
+  const descriptionName = `${packageName}/DESCRIPTION`;
+  const srcName = `${packageName}/src/`;
+  let description: Buffer | undefined;
+  let hasSrcDirectory = false;
+  const members = new Map<string, Buffer>();
+  const visitor: TarVisitor = {
+    entry(entry: TarEntry) {
+      if (entry.name === srcName) hasSrcDirectory = true;
+      if (entry.type !== "file") return "skip";
+      return entry.name === descriptionName || wanted(entry.name) ? "content" : "skip";
+    },
+    content(entry: TarEntry, data: Buffer) {
+      if (entry.name === descriptionName) description = data;
+      if (wanted(entry.name)) members.set(entry.name, data);
+      return true;
+    },
+  };
+  try {
+    const md5 = await streamInto(path, new TarParser(visitor));
+    return { ...(description === undefined ? {} : { description }), hasSrcDirectory, md5, members };
+  } catch (error) {
+    if (error instanceof BbsError) throw error;
+    throw new BbsError("BBS_INPUT_INVALID", `${path} is not a readable package tarball: ${errorMessage(error)}`, {
+      hint: "rebuild the package with `R CMD build`, or remove the file from the repository directory",
+      cause: error,
+    });
+  }
+}
+
 type Compression = "gzip" | "bzip2" | "xz" | "none";
 
 function detectCompression(path: string): Compression {

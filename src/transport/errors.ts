@@ -5,7 +5,7 @@
 // reset, timeout), and retries are spent only on transient ones.
 
 import { BbsError } from "../util/errors.js";
-import type { ProcessResult } from "./process.js";
+import type { ToolResult } from "../util/tool.js";
 import type { OperationName } from "./transport.js";
 import { shellCommand } from "./shell.js";
 
@@ -92,7 +92,7 @@ function testConnection(peer: Peer): string {
 }
 
 /** Classifies a failed rsync or ssh run. */
-export function diagnose(result: ProcessResult, peer: Peer, timeoutMs: number | undefined): Diagnosis {
+export function diagnose(result: ToolResult, peer: Peer, timeoutMs: number | undefined): Diagnosis {
   const tool = result.argv[0] ?? "the command";
   const host = peer.login ?? "this machine";
   if (result.spawnError !== undefined) {

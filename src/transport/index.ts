@@ -8,4 +8,4 @@ export type { RsyncSettings } from "./rsync-base.js";
 export { HttpReader, type DownloadOptions, type DownloadResult } from "./http.js";
 export { centralTransport, centralReader, destinationTransport, parseDestination, isLocalHost, type Destination } from "./factory.js";
 export { BatchedPusher, type BatchedPusherOptions, type PushRecord, type PushReport } from "./pusher.js";
-export type { ProcessResult } from "./process.js";
+export type { ToolResult } from "../util/tool.js";

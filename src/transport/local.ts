@@ -5,7 +5,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { TransportError, type Peer } from "./errors.js";
-import { runProcess, type ProcessResult } from "./process.js";
+import { runTool, type ToolResult } from "../util/tool.js";
 import { resolvePolicy } from "./retry.js";
 import { resolveUnder, rsyncLocalPath, RsyncTransport, type RsyncSettings } from "./rsync-base.js";
 import { RETRY_POLICIES, type EntryType, type OperationName, type RemoteEntry, type RunOptions } from "./transport.js";
@@ -134,17 +134,17 @@ export class LocalTransport extends RsyncTransport {
     );
   }
 
-  async run(command: string, options: RunOptions = {}): Promise<ProcessResult> {
+  async run(command: string, options: RunOptions = {}): Promise<ToolResult> {
     const cwd = this.resolveRemote(options.cwd ?? "");
     const policy = resolvePolicy(RETRY_POLICIES.command, options.retry);
-    const result = await runProcess("sh", ["-c", command], { cwd, timeoutMs: policy.timeoutMs, signal: options.signal, killGraceMs: this.killGraceMs });
+    const result = await runTool("sh", ["-c", command], { cwd, timeoutMs: policy.timeoutMs, signal: options.signal, killGraceMs: this.killGraceMs });
     if (result.exitCode === 0 || (options.allowFailure === true && result.exitCode !== undefined)) return result;
     throw commandFailure(command, cwd, result, policy.timeoutMs);
   }
 }
 
 /** A shell command that failed on the node holding the root. */
-export function commandFailure(command: string, where: string, result: ProcessResult, timeoutMs: number): TransportError {
+export function commandFailure(command: string, where: string, result: ToolResult, timeoutMs: number): TransportError {
   const stderr = result.stderr.trim();
   let reason: string;
   if (result.spawnError !== undefined) reason = `could not start: ${result.spawnError}`;

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve, type posix } from "node:path";
 import { BbsError } from "../util/errors.js";
 import { diagnose, TransportError, type Peer } from "./errors.js";
-import { runProcess, type ProcessResult } from "./process.js";
+import { runTool, type ToolResult } from "../util/tool.js";
 import { attemptTimeoutMs, resolvePolicy, withRetries, type AttemptOutcome } from "./retry.js";
 import { shellCommand, splitShellWords } from "./shell.js";
 import {
@@ -160,7 +160,13 @@ export abstract class RsyncTransport implements Transport {
   abstract readText(remotePath: string, options?: CallOptions): Promise<string>;
   abstract readTextIfExists(remotePath: string, options?: CallOptions): Promise<string | undefined>;
   abstract list(remotePath: string, options?: CallOptions): Promise<RemoteEntry[]>;
-  abstract run(command: string, options?: RunOptions): Promise<ProcessResult>;
+  abstract run(command: string, options?: RunOptions): Promise<ToolResult>;
+
+  /** `--link-dest` takes a path on the receiving side, absolute (cygwin form for a local Windows root). */
+  private rsyncLinkDest(remotePath: string): string {
+    const absolute = this.resolveRemote(remotePath);
+    return this.kind === "local" ? rsyncLocalPath(absolute) : absolute;
+  }
 
   protected refuseRoot(operation: string, remotePath: string): void {
     if (this.resolveRemote(remotePath) === this.resolveRemote("")) {
@@ -196,6 +202,8 @@ export abstract class RsyncTransport implements Transport {
       directory ? "-rlt" : "-lt",
       "--mkpath",
       ...(directory && options.delete === true ? ["--delete"] : []),
+      ...(options.linkDest === undefined ? [] : [`--link-dest=${this.rsyncLinkDest(options.linkDest)}`]),
+      ...(options.dryRun === true ? ["--dry-run"] : []),
       ...this.commonOptions(options),
       directory ? `${rsyncLocalPath(source)}/` : rsyncLocalPath(source),
       directory ? `${this.rsyncRemote(target)}/` : this.rsyncRemote(target),
@@ -276,8 +284,8 @@ export abstract class RsyncTransport implements Transport {
     const started = performance.now();
     const [program, ...programArgs] = this.rsyncArgv as [string, ...string[]];
     let command = "";
-    const { value, attempts } = await withRetries({ operation, source, destination }, policy, options, async (): Promise<AttemptOutcome<ProcessResult>> => {
-      const result = await runProcess(program, [...programArgs, ...args], { timeoutMs, signal: options.signal, killGraceMs: this.killGraceMs });
+    const { value, attempts } = await withRetries({ operation, source, destination }, policy, options, async (): Promise<AttemptOutcome<ToolResult>> => {
+      const result = await runTool(program, [...programArgs, ...args], { timeoutMs, signal: options.signal, killGraceMs: this.killGraceMs });
       command = shellCommand(result.argv);
       // 24: some source files vanished while being sent; what exists was sent.
       if (result.exitCode === 0 || result.exitCode === 24) return { ok: true, value: result };

@@ -8,7 +8,7 @@
 import { posix } from "node:path";
 import { BbsError } from "../util/errors.js";
 import { diagnose, TransportError, type Diagnosis, type Peer } from "./errors.js";
-import { runProcess, type ProcessResult } from "./process.js";
+import { runTool, type ToolResult } from "../util/tool.js";
 import { resolvePolicy, withRetries, type AttemptOutcome } from "./retry.js";
 import { resolveUnder, RsyncTransport, unescapeRsyncName, type RsyncSettings } from "./rsync-base.js";
 import { quoteForShell, rsyncRemoteShell, shellCommand, splitShellWords } from "./shell.js";
@@ -111,12 +111,12 @@ export class RsyncSshTransport extends RsyncTransport {
     remotePath: string,
     script: string,
     options: CallOptions,
-    interpret: (result: ProcessResult) => AttemptOutcome<T>,
+    interpret: (result: ToolResult) => AttemptOutcome<T>,
   ): Promise<T> {
     const policy = resolvePolicy(RETRY_POLICIES.command, options.retry);
     const [program, ...args] = this.sshArgv;
     const { value } = await withRetries({ operation, source: this.location(remotePath) }, policy, options, async () => {
-      const result = await runProcess(program, [...args, "--", this.login, shellCommand(["sh", "-c", script])], {
+      const result = await runTool(program, [...args, "--", this.login, shellCommand(["sh", "-c", script])], {
         timeoutMs: policy.timeoutMs,
         signal: options.signal,
         killGraceMs: this.killGraceMs,
@@ -130,7 +130,7 @@ export class RsyncSshTransport extends RsyncTransport {
   }
 
   /** A remote command that ran and failed: retrying the same command cannot help. */
-  private commandFailed(result: ProcessResult): AttemptOutcome<never> {
+  private commandFailed(result: ToolResult): AttemptOutcome<never> {
     const diagnosis: Diagnosis = { ...diagnose(result, this.peer(), undefined), permanent: true };
     return { ok: false, diagnosis, stderr: result.stderr, exitCode: result.exitCode };
   }
@@ -194,14 +194,14 @@ export class RsyncSshTransport extends RsyncTransport {
     const [program, ...programArgs] = this.rsyncArgv as [string, ...string[]];
     const args = [...programArgs, "--list-only", "-l", "-e", rsyncRemoteShell(this.sshArgv), `${this.rsyncRemote(this.resolveRemote(remotePath))}/`];
     const { value } = await withRetries({ operation: "list", source: this.location(remotePath) }, policy, options, async () => {
-      const result = await runProcess(program, args, { timeoutMs: policy.timeoutMs, signal: options.signal, killGraceMs: this.killGraceMs });
+      const result = await runTool(program, args, { timeoutMs: policy.timeoutMs, signal: options.signal, killGraceMs: this.killGraceMs });
       if (result.exitCode === 0) return { ok: true, value: parseRsyncListing(result.stdout) };
       return { ok: false, diagnosis: diagnose(result, this.peer(), policy.timeoutMs), stderr: result.stderr, exitCode: result.exitCode };
     });
     return value;
   }
 
-  async run(command: string, options: RunOptions = {}): Promise<ProcessResult> {
+  async run(command: string, options: RunOptions = {}): Promise<ToolResult> {
     const cwd = options.cwd ?? "";
     const script = `cd -- ${this.quoted(cwd)} || exit 1\n${command}`;
     return this.remote("run", cwd, script, options, (result) => {

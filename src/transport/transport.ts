@@ -17,7 +17,7 @@
 //   operation, source, destination, the tool's stderr and the attempts made,
 //   with a hint. Whether a failure is fatal is the caller's decision.
 
-import type { ProcessResult } from "./process.js";
+import type { ToolResult } from "../util/tool.js";
 
 /** Attempts, spacing and time limit of one operation (spec section 8). */
 export interface RetryPolicy {
@@ -87,6 +87,14 @@ export interface TransferOptions extends CallOptions {
 export interface PutOptions extends TransferOptions {
   /** Also delete files under the destination directory that the source lacks (mirror). */
   delete?: boolean;
+  /**
+   * A directory under the root holding a previous copy (rsync `--link-dest`):
+   * files unchanged there (same size and time) are hard-linked instead of sent,
+   * so a full new copy of a large tree costs only what changed.
+   */
+  linkDest?: string;
+  /** Only report what would be transferred and deleted (rsync `--dry-run`); nothing changes. */
+  dryRun?: boolean;
 }
 
 export interface SyncOptions extends TransferOptions {}
@@ -157,5 +165,5 @@ export interface Transport {
   /** Entries of a directory, sorted by name (byte-wise); a missing directory is an error. */
   list(remotePath: string, options?: CallOptions): Promise<RemoteEntry[]>;
   /** Runs a POSIX shell command in the root (or `cwd` under it) on the node holding it. */
-  run(command: string, options?: RunOptions): Promise<ProcessResult>;
+  run(command: string, options?: RunOptions): Promise<ToolResult>;
 }

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   BBS_STEP_FAILED: { exit: EXIT.FAILED, summary: "A pipeline step failed" },
   BBS_TRANSPORT_FAILED: { exit: EXIT.FAILED, summary: "Sending or fetching files to/from the central node failed" },
   BBS_VERIFY_FAILED: { exit: EXIT.FAILED, summary: "A published result did not verify" },
+  BBS_INTERRUPTED: { exit: EXIT.INTERRUPTED, summary: "Stopped by SIGINT or SIGTERM before the work was done" },
   BBS_INTERNAL: { exit: EXIT.INTERNAL, summary: "Internal error (a bug in bbs)" },
 } as const satisfies Record<string, { exit: ExitCode; summary: string }>;
 

@@ -48,3 +48,27 @@ export function readInputFile(path: string, hint?: string): Buffer {
     throw new BbsError("BBS_INPUT_INVALID", `${path} ${reason}`, { hint, cause: error });
   }
 }
+
+/**
+ * Puts the directory `replacement` (assembled next to `dir`, on the same
+ * filesystem) in place of `dir` with renames only: a reader sees the old
+ * directory or the new one, never a half-filled one (`dir` is briefly absent
+ * between the two renames when it existed). The old tree is removed last.
+ */
+export function swapDirectory(replacement: string, dir: string): void {
+  const old = temporaryPathFor(dir);
+  let hadOld = true;
+  try {
+    renameSync(dir, old);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    hadOld = false;
+  }
+  try {
+    renameSync(replacement, dir);
+  } catch (error) {
+    if (hadOld) renameSync(old, dir);
+    throw error;
+  }
+  if (hadOld) rmSync(old, { recursive: true, force: true });
+}

@@ -242,9 +242,20 @@ describe("JobEngine", () => {
     const engine = new JobEngine(jobs, { pools: POOLS });
     const events: EngineEvent<Outcome>[] = [];
     const seenRunning: number[] = [];
+    const busySlots = new Map<string, Set<number>>();
     engine.subscribe((event) => {
       events.push(event);
-      if (event.type === "job-started") seenRunning.push(engine.progress().running.length);
+      if (event.type === "job-started") {
+        seenRunning.push(engine.progress().running.length);
+        // A slot of a pool holds one job at a time; numbers go 1..slots.
+        const busy = busySlots.get(event.job.pool) ?? new Set<number>();
+        expect(busy.has(event.slot)).toBe(false);
+        expect(event.slot).toBeGreaterThanOrEqual(1);
+        expect(event.slot).toBeLessThanOrEqual(2);
+        busy.add(event.slot);
+        busySlots.set(event.job.pool, busy);
+      }
+      if (event.type === "job-finished" && event.record.slot !== undefined) busySlots.get(event.job.pool)?.delete(event.record.slot);
     });
     const report = await engine.run();
     expect(events[0]?.type).toBe("run-started");

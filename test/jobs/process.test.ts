@@ -8,11 +8,12 @@
 // Group kills reach the first three kinds; the last two are found by the
 // job tag in their environment.
 
+import { spawn } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readProcStat } from "../../src/jobs/procfs.js";
-import { runProcess, type ProcessResult } from "../../src/jobs/process.js";
+import { killOrphanedJobs, runProcess, type ProcessResult } from "../../src/jobs/process.js";
 import { ProcessSweeper } from "../../src/jobs/sweeper.js";
 import { eventually, isAlive, liveTagged, readLines, tempDir, waitForLines } from "./helpers.js";
 
@@ -101,7 +102,7 @@ describe("runProcess", () => {
     const [pid, pgid, tag] = readFileSync(out, "utf8").trim().split(/\s+/);
     expect(Number(pid)).toBe(result.pid);
     expect(Number(pgid)).toBe(result.pid);
-    expect(tag).toMatch(/^\d+-[0-9a-f]{8}-\d+$/);
+    expect(tag).toMatch(new RegExp(`^${process.pid}\\.\\d+\\.[0-9a-f]{8}\\.\\d+$`));
   });
 
   it("does not start, and says why, when the cwd is missing, time is up, or it is cancelled", async () => {
@@ -177,5 +178,28 @@ describe("runProcess", () => {
       [members.pids.get("setsid"), members.pids.get("daemon")].sort(),
     );
     await expectNoSurvivor(members);
+  });
+
+  it("killOrphanedJobs kills jobs left by a dead bbs, not those of a live one", async () => {
+    const dir = tempDir();
+    const deadOwner = spawn(process.execPath, ["-e", "0"]);
+    await new Promise((resolve) => deadOwner.on("exit", resolve));
+    const orphanTag = `${deadOwner.pid}.1.deadbeef.1`;
+    const orphan = spawn("/bin/sh", ["-c", "sleep 1000 & exec sleep 1000"], { detached: true, stdio: "ignore", env: { ...process.env, BBS_JOB_TAG: orphanTag } });
+    const liveOut = join(dir, "live.txt");
+    const controller = new AbortController();
+    const live = runProcess({ command: 'echo "$BBS_JOB_TAG" > live.txt; exec sleep 1000', cwd: dir, signal: controller.signal, killGraceMs: 200 });
+    await waitForLines(liveOut, 1);
+    await eventually(() => liveTagged(orphanTag).length === 2);
+    const killed = killOrphanedJobs();
+    // (Orphans of other dead bbs processes on this machine may be killed too.)
+    expect(killed.filter((hit) => hit.tag === orphanTag)).toHaveLength(2);
+    await eventually(() => liveTagged(orphanTag).length === 0);
+    expect(liveTagged(orphanTag)).toEqual([]);
+    expect(orphan.pid).toBeDefined();
+    const liveTag = readLines(liveOut)[0] ?? "";
+    expect(liveTagged(liveTag)).toHaveLength(1);
+    controller.abort();
+    expect((await live).cancelled).toBe(true);
   });
 });

@@ -4,10 +4,10 @@
 // and with 3 threads. The two reports must be identical, file for file.
 
 import { execa } from "execa";
-import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { transpileSourceDirs } from "../util/helpers/transpile.js";
+import { transpileCli } from "../util/helpers/transpile.js";
 import { repoRoot } from "../fixtures/test-config.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { threeNodeRun, type Fixture } from "./fixture.js";
@@ -32,11 +32,10 @@ function listFiles(dir: string): string[] {
 
 beforeAll(async () => {
   fixture = threeNodeRun(await temp.make("report-threads"));
-  const srcDirs = readdirSync(join(repoRoot(), "src")).filter((name) => statSync(join(repoRoot(), "src", name)).isDirectory());
-  compiled = transpileSourceDirs(srcDirs);
-  symlinkSync(join(repoRoot(), "node_modules"), join(compiled, "node_modules"));
-  symlinkSync(join(repoRoot(), "templates"), join(compiled, "templates"));
-  script = join(compiled, "generate.mjs");
+  const outRoot = await temp.make("report-threads-js");
+  transpileCli(outRoot);
+  compiled = join(outRoot, "dist");
+  script = join(outRoot, "generate.mjs");
   writeFileSync(script, SCRIPT);
 });
 

@@ -1,4 +1,4 @@
-// Runs rsync and ssh as data: the result says how the process ended, never
+// Runs a tool (rsync, ssh, git, R...) as data: the result says how the process ended, never
 // throws for a non-zero exit. Each process leads its own process group
 // (detached), so a timeout or an abort kills rsync *and* the ssh it started:
 // SIGTERM to the group first (rsync then removes its temporary file), SIGKILL to
@@ -7,7 +7,7 @@
 
 import { execa } from "execa";
 
-export interface ProcessResult {
+export interface ToolResult {
   /** The command as run: program first. */
   argv: readonly string[];
   /** Exit status; undefined when the process was killed by a signal or never started. */
@@ -22,7 +22,7 @@ export interface ProcessResult {
   durationMs: number;
 }
 
-export interface RunProcessOptions {
+export interface RunToolOptions {
   cwd?: string;
   /** Kill the process group after this many milliseconds. */
   timeoutMs?: number;
@@ -55,7 +55,7 @@ function installExitHook(): void {
   });
 }
 
-export async function runProcess(file: string, args: readonly string[], options: RunProcessOptions = {}): Promise<ProcessResult> {
+export async function runTool(file: string, args: readonly string[], options: RunToolOptions = {}): Promise<ToolResult> {
   const argv = [file, ...args];
   const started = performance.now();
   if (options.signal?.aborted) {

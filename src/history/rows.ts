@@ -1,0 +1,76 @@
+// Rows of the history tables as SQLite returns them, and their mapping to
+// the store's public types.
+
+import type { JobRow, RunRow, RunState } from "./store.js";
+
+export interface RunRecord {
+  run_id: string;
+  node: string;
+  kind: string;
+  build_type: string | null;
+  bioc_version: string | null;
+  schedule: string | null;
+  config_digest: string | null;
+  bbs_version: string | null;
+  host: string | null;
+  pid: number | null;
+  started_at: number;
+  ended_at: number | null;
+  state: RunState;
+}
+
+export interface JobRecordRow {
+  id: number;
+  run_id: string;
+  node: string;
+  stage: string;
+  package: string;
+  version: string | null;
+  git_commit: string | null;
+  command: string | null;
+  started_at: number;
+  ended_at: number | null;
+  elapsed: number | null;
+  ret_code: number | null;
+  status: string;
+  attempt: number;
+  error: string | null;
+}
+
+export function toRun(row: RunRecord): RunRow {
+  return {
+    runId: row.run_id,
+    node: row.node,
+    kind: row.kind,
+    startedAt: new Date(row.started_at),
+    endedAt: row.ended_at === null ? undefined : new Date(row.ended_at),
+    state: row.state,
+    buildType: row.build_type ?? undefined,
+    biocVersion: row.bioc_version ?? undefined,
+    schedule: row.schedule ?? undefined,
+    configDigest: row.config_digest ?? undefined,
+    bbsVersion: row.bbs_version ?? undefined,
+    host: row.host ?? undefined,
+    pid: row.pid ?? undefined,
+  };
+}
+
+export function toJob(row: JobRecordRow): JobRow {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    node: row.node,
+    stage: row.stage,
+    package: row.package,
+    version: row.version,
+    commit: row.git_commit,
+    command: row.command,
+    startedAt: new Date(row.started_at),
+    endedAt: row.ended_at === null ? undefined : new Date(row.ended_at),
+    elapsedSeconds: row.elapsed ?? undefined,
+    retCode: row.ret_code,
+    status: row.status,
+    attempt: row.attempt,
+    error: row.error ?? undefined,
+  };
+}

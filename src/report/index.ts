@@ -118,10 +118,11 @@ export async function generateReport(input: ReportInput): Promise<ReportSummary>
       if (input.historyDb !== undefined) value.historyDb = input.historyDb;
       return value;
     };
-    // With one thread the shard runs here; with more, every shard runs in a worker
-    // (this thread only waits: its heap stays small).
+    // Shards run in workers (with bounded heaps and a young generation sized for
+    // page rendering), even a single one; this thread only waits. Without the
+    // compiled worker script (tests on the TypeScript sources) it runs here.
     const outcomes =
-      script === undefined || shards === 1
+      script === undefined
         ? [{ status: "fulfilled" as const, value: renderShard(job(0)) }]
         : await Promise.allSettled(Array.from({ length: shards }, (_, shard) => runShardInWorker(script, job(shard))));
     const results: ShardResult[] = [];

@@ -5,7 +5,6 @@
 // exist) and the example timings. A missing file is said to be missing.
 
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import type { ParsedSummary } from "../jobs/summary.js";
 import type { BuildType } from "../config/schema.js";
 import type { Stage } from "../results/status.js";
@@ -87,7 +86,7 @@ function testsSection(rcheck: string, entries: ReadonlyMap<string, boolean> | un
   const testDirs = sortedNames(entries, true, /^tests/);
   const ordered = testDirs.length === 2 && testDirs.includes("tests_i386") && testDirs.includes("tests_x64") ? ["tests_i386", "tests_x64"] : testDirs;
   const column = (dir: string): OutputView[] =>
-    sortedNames(listing(join(rcheck, dir)) ?? new Map(), false, /\.Rout(\.fail)?$/).map((name) => textOutput(join(rcheck, dir, name), `${rcheckName}/${dir}/${name}`, encoding));
+    sortedNames(listing(`${rcheck}/${dir}`) ?? new Map(), false, /\.Rout(\.fail)?$/).map((name) => textOutput(`${rcheck}/${dir}/${name}`, `${rcheckName}/${dir}/${name}`, encoding));
   if (ordered.length === 2 && ordered[0] === "tests_i386") section.columns.push(column("tests_i386"), column("tests_x64"));
   else section.columns.push(ordered.flatMap(column));
   return section;
@@ -111,11 +110,11 @@ function timingsSection(rcheck: string, entries: ReadonlyMap<string, boolean> | 
     section.columns.push([{ missing: TIMINGS_ANOMALY }]);
   } else if (entries.get("examples_i386") === true && entries.get("examples_x64") === true) {
     for (const arch of ["examples_i386", "examples_x64"]) {
-      const path = join(rcheck, arch, file);
+      const path = `${rcheck}/${arch}/${file}`;
       section.columns.push(existsSync(path) ? [timingsOutput(path, `${rcheckName}/${arch}/${file}`, encoding)] : []);
     }
   } else {
-    section.columns.push([entries.has(file) ? timingsOutput(join(rcheck, file), `${rcheckName}/${file}`, encoding) : { missing: TIMINGS_ANOMALY }]);
+    section.columns.push([entries.has(file) ? timingsOutput(`${rcheck}/${file}`, `${rcheckName}/${file}`, encoding) : { missing: TIMINGS_ANOMALY }]);
   }
   return section;
 }
@@ -132,15 +131,16 @@ export interface LeafInput {
 /** The output sections of a leaf page, in BBS's order for the build type; `outputPresent`: the command output exists. */
 export function leafSections(input: LeafInput): { sections: SectionView[]; outputPresent: boolean } {
   const { runDir, pkg, nodeId, stage, encoding, buildType } = input;
-  const stageDir = join(runDir, "products-in", nodeId, stage);
-  const output = textOutput(join(stageDir, `${pkg}.${stage}-out.txt`), undefined, encoding);
+  // Paths by concatenation: a report builds hundreds of thousands of them.
+  const stageDir = `${runDir}/products-in/${nodeId}/${stage}`;
+  const output = textOutput(`${stageDir}/${pkg}.${stage}-out.txt`, undefined, encoding);
   const command = (title: string): SectionView => ({ title, columns: [[output]] });
   const outputPresent = output.missing === undefined;
   if (stage !== "checksrc" || buildType === "books") return { sections: [command("Command output")], outputPresent };
   const rcheckName = `${pkg}.Rcheck`;
-  const rcheck = join(stageDir, rcheckName);
+  const rcheck = `${stageDir}/${rcheckName}`;
   const entries = listing(rcheck);
-  const install: SectionView = { title: "Installation output", columns: [[textOutput(join(rcheck, "00install.out"), `${rcheckName}/00install.out`, encoding)]] };
+  const install: SectionView = { title: "Installation output", columns: [[textOutput(`${rcheck}/00install.out`, `${rcheckName}/00install.out`, encoding)]] };
   const sections =
     buildType === "bioc-longtests"
       ? [testsSection(rcheck, entries, rcheckName, encoding), command("'R CMD check' output"), install]

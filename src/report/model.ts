@@ -293,5 +293,5 @@ function currentRun(run: RunFacts, generatedAt: Date): { runId?: string; started
 
 /** Where a node's file for a package and stage is, in the run directory. */
 export function productPath(runDir: string, nodeId: string, stage: string, file: string): string {
-  return join(runDir, "products-in", nodeId, stage, file);
+  return `${runDir}/products-in/${nodeId}/${stage}/${file}`;
 }

@@ -53,14 +53,14 @@ export class ReportTree {
 
   private ensureDir(relativeDir: string): void {
     if (relativeDir === "." || relativeDir === "" || this.dirs.has(relativeDir)) return;
-    mkdirSync(join(this.root, relativeDir), { recursive: true });
+    mkdirSync(`${this.root}/${relativeDir}`, { recursive: true });
     this.dirs.add(relativeDir);
   }
 
   /** Writes a file at `relative` (a path under the report root). */
   write(relative: string, data: string | Uint8Array): void {
     this.ensureDir(dirname(relative));
-    writeFileSync(join(this.root, relative), data);
+    writeFileSync(`${this.root}/${relative}`, data);
     this.files += 1;
     this.bytes += typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
   }
@@ -68,7 +68,7 @@ export class ReportTree {
   /** Puts `source` at `relative` (hard link, or a copy across file systems); false when `source` does not exist. */
   include(source: string, relative: string): boolean {
     this.ensureDir(dirname(relative));
-    const target = join(this.root, relative);
+    const target = `${this.root}/${relative}`;
     try {
       linkSync(source, target);
     } catch (error) {

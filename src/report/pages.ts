@@ -263,6 +263,23 @@ function historyView(rows: readonly HistoryRow[], only?: { nodeId: string; stage
   return { rows: only ? rows.filter((row) => row.nodeId === only.nodeId && row.stage === only.stage) : rows };
 }
 
+/** "<date> (run <id>): " of each run, shared by all the squares of that run. */
+const runLabels = new WeakMap<ReportModel, Map<string, string>>();
+
+function runLabel(model: ReportModel, runId: string, startedAt: Date): string {
+  let labels = runLabels.get(model);
+  if (labels === undefined) {
+    labels = new Map();
+    runLabels.set(model, labels);
+  }
+  let label = labels.get(runId);
+  if (label === undefined) {
+    label = `${model.formatDate(startedAt)} (run ${runId}): `;
+    labels.set(runId, label);
+  }
+  return label;
+}
+
 function historyRows(model: ReportModel, pkg: PackageModel): HistoryRow[] {
   const rows: HistoryRow[] = [];
   for (const row of pkg.rows) {
@@ -276,7 +293,7 @@ function historyRows(model: ReportModel, pkg: PackageModel): HistoryRow[] {
         nodeClass: row.node.cssClass,
         stageLabel: STAGE_LABELS[cell.stage],
         current: cell.status,
-        past: history.recent.slice(0, HISTORY_SHOWN).map((entry) => ({ status: entry.status, title: `${model.formatDate(entry.startedAt)} (run ${entry.runId}): ${entry.status}` })),
+        past: history.recent.slice(0, HISTORY_SHOWN).map((entry) => ({ status: entry.status, title: runLabel(model, entry.runId, entry.startedAt) + entry.status })),
       };
       const note = historyNote(model, history);
       if (note) item.note = note;

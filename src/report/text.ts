@@ -5,10 +5,10 @@
 // (undefined), never an exception: the page then says the output is not
 // available.
 
+import { isUtf8 } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { TextDecoder } from "node:util";
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const decoders = new Map<string, TextDecoder>();
 
 function isUtf8Name(encoding: string): boolean {
@@ -17,13 +17,7 @@ function isUtf8Name(encoding: string): boolean {
 
 /** Decodes bytes as the node's encoding; UTF-8 that does not decode falls back to ISO-8859-1. */
 export function decodeText(bytes: Buffer, encoding = "utf-8"): string {
-  if (isUtf8Name(encoding)) {
-    try {
-      return strictUtf8.decode(bytes);
-    } catch {
-      return bytes.toString("latin1");
-    }
-  }
+  if (isUtf8Name(encoding)) return isUtf8(bytes) ? bytes.toString("utf8") : bytes.toString("latin1");
   let decoder = decoders.get(encoding);
   if (decoder === undefined) {
     try {

@@ -1,6 +1,6 @@
 // The build report (BBS-report.py, postrun's stage6d), public entry point.
 //
-//   generateReport({ central, hosts, runDir, reportDir, historyDb?, generatedAt? }): Promise<ReportSummary>
+//   generateReport({ central, hosts, runDir, reportDir, historyDb?, generatedAt?, threads? }): Promise<ReportSummary>
 //
 // reads a run directory (BBS's central layout: meat-index.dcf,
 // skipped-index.dcf, BUILD_STATUS_DB.txt, PROPAGATION_STATUS_DB.txt, run.json,

@@ -25,8 +25,6 @@ export interface ReportSettings {
   outgoing: OutgoingSource[];
   /** Per stage, minutes after which a job times out. */
   timeoutMinutes: Record<Stage, number>;
-  /** Local R_ENVIRON_USER file to publish as Renviron.bioc. */
-  rEnvironFile?: string;
 }
 
 /** Report title rules of spec 9.2 (BBSreportutils.make_report_title). */
@@ -69,8 +67,6 @@ export function settingsFrom(central: ResolvedConfig, nodeCount: number): Report
   };
   const motd = v["report.motd"];
   if (motd !== undefined && motd.trim() !== "") settings.motd = motd;
-  const environ = v["r.environUser"];
-  if (environ !== undefined) settings.rEnvironFile = environ;
   return settings;
 }
 

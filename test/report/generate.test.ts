@@ -11,7 +11,8 @@ import { parseBuildStatusDb } from "../../src/results/status-db.js";
 import { generateReport, type ReportSummary } from "../../src/report/index.js";
 import { reportTemplatesDir } from "../../src/report/render.js";
 import { useTempDirs } from "../fixtures/tmp.js";
-import { oneNodeRun, RUN_ID, threeNodeRun, type Fixture } from "./fixture.js";
+import { writeBuildConfig, writeResultsRun, type BuildNode } from "../fixtures/results-run.js";
+import { NODES_3, oneNodeRun, packages3, RUN_ID, SNAPSHOT, threeNodeRun, type Fixture } from "./fixture.js";
 
 const temp = useTempDirs();
 
@@ -270,6 +271,35 @@ describe("one node", () => {
     expect(existsSync(join(report1, "solo1-NodeInfo.html"))).toBe(true);
     expect(existsSync(join(report1, "PROPAGATION_STATUS_DB.txt"))).toBe(false);
     expect(summary1.packages).toBe(13);
+  });
+});
+
+describe("an unfinished node, Renviron.bioc", () => {
+  it("shows what the node delivered, says it has not finished, and publishes the R environment", async () => {
+    const root = await temp.make("report-unfinished");
+    const environ = join(root, "Renviron.site");
+    writeFileSync(environ, "_R_CHECK_EXECUTABLES_=false\n");
+    const nodes = [NODES_3[0] as BuildNode, NODES_3[1] as BuildNode];
+    const config = writeBuildConfig({ dir: join(root, "config"), workDir: join(root, "work"), nodes, global: { r: { environUser: environ } } });
+    const runDir = join(root, "run");
+    const packages = packages3().slice(0, 3);
+    // palomino7 delivered only Alpha's results so far.
+    for (const pkg of packages.slice(1)) pkg.cells.palomino7 = {};
+    writeResultsRun({ runDir, runId: RUN_ID, snapshot: SNAPSHOT, nodes, packages, unfinishedNodes: ["palomino7"] });
+    const reportDir = join(root, "report");
+    const summary = await generateReport({ central: config.central, hosts: config.hosts, runDir, reportDir });
+    expect(summary.nodes).toEqual([
+      { id: "nebbiolo1", state: "finished" },
+      { id: "palomino7", state: "unfinished" },
+    ]);
+    expect(summary.warnings).toEqual(["node palomino7: has not finished this run (no BBS_EndOfRun.txt)"]);
+    const index = read(reportDir, "long-report.html");
+    expect(index).toMatch(/Node palomino7 has not finished this run \(no BBS_EndOfRun\.txt\): results it has not delivered yet are shown as NA\. Its last delivery was on 20\d\d-/);
+    expect(existsSync(join(reportDir, "Alpha/palomino7-checksrc.html"))).toBe(true);
+    expect(existsSync(join(reportDir, "betaWarn/palomino7-checksrc.html"))).toBe(false);
+    expect(read(reportDir, "Renviron.bioc")).toBe("_R_CHECK_EXECUTABLES_=false\n");
+    expect(read(reportDir, "Alpha/nebbiolo1-checksrc.html")).toContain('<a href="../Renviron.bioc">following settings</a>');
+    expect(read(reportDir, "nebbiolo1-NodeInfo.html")).toContain('<a href="Renviron.bioc">Renviron.bioc</a>');
   });
 });
 

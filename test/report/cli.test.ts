@@ -4,7 +4,10 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { execa } from "execa";
 import { main } from "../../src/cli/main.js";
+import { generateReport } from "../../src/report/index.js";
+import { transpileCli } from "../util/helpers/transpile.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { RUN_ID, oneNodeRun, type Fixture } from "./fixture.js";
 
@@ -71,6 +74,29 @@ describe("bbs report", () => {
 });
 
 describe("bbs serve", () => {
+  it("serves a report over HTTP until interrupted", async () => {
+    const launcher = transpileCli(await temp.make("report-serve-cli"));
+    const reportDir = join(fixture.root, "served");
+    await generateReport({ central: fixture.config.central, hosts: fixture.config.hosts, runDir: fixture.runDir, reportDir });
+    const child = execa("node", [launcher, "--config", fixture.config.dir, "--host", "solo1", "serve", "--dir", reportDir, "--port", "0"], { reject: false });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      void child.then((result) => reject(new Error(`bbs serve ended: ${result.stderr}`)));
+    });
+    const index = await fetch(`${url}index.html`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain("Build/check report for BioC 3.21");
+    expect((await fetch(`${url}Alpha/raw-results/`)).status).toBe(200);
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+  });
+
   it("refuses a directory that does not exist, and a bad port", async () => {
     const missing = await bbs(["serve", "--dir", join(fixture.root, "nope")]);
     expect(missing.code).toBe(2);

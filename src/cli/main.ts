@@ -8,9 +8,10 @@ import { registerConfigCommands } from "./config.js";
 import { registerPrerun } from "./prerun.js";
 import { registerPropagateCommand } from "./propagate.js";
 import { registerReport } from "./report.js";
+import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerPropagateCommand, registerReport, registerServe];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun, registerPropagateCommand, registerReport, registerServe];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

@@ -29,6 +29,8 @@ export const PKG_TYPES = [
 export type PkgType = (typeof PKG_TYPES)[number];
 
 export const TRANSMISSION_MODES = ["synchronous", "asynchronous", "none"] as const;
+
+export const SCHEDULES = ["pipeline", "barrier"] as const;
 export type TransmissionMode = (typeof TRANSMISSION_MODES)[number];
 
 const BBS_RSYNC_OPTIONS =
@@ -380,6 +382,43 @@ export const SCHEMA = {
     doc: "Pause before the second attempt of a failed git clone or update; doubled before each further attempt (at most 5 minutes).",
     bbs: "(hard-coded 5 s in bbs/gitutils.py)",
   }),
+  "run.schedule": oneOf({
+    scope: "node",
+    values: SCHEDULES,
+    default: "pipeline",
+    doc: "How `bbs run` orders stages: `pipeline` (a package's BUILD starts once it and its dependencies are installed, its CHECK once its BUILD is done) or `barrier` (BBS: each stage starts when the previous one has finished); `--schedule` overrides it.",
+  }),
+  "run.targetRepoTimeout": int({
+    scope: "node",
+    default: 5400,
+    min: 0,
+    seconds: true,
+    doc: "How long `bbs run` waits for the current run's target repo (`src/contrib/PACKAGES`) before giving up.",
+    bbs: "(hard-coded: 30 attempts 180 s apart in BBS-run.py)",
+  }),
+  "run.targetRepoPoll": int({
+    scope: "node",
+    default: 180,
+    min: 1,
+    seconds: true,
+    doc: "Pause between two looks for the target repo while `bbs run` waits for it.",
+    bbs: "(hard-coded 180 s in BBS-run.py)",
+  }),
+  "run.deliveryAttempts": int({
+    scope: "node",
+    default: 5,
+    min: 1,
+    doc: "Attempts to send each finished job's files (and NodeInfo, pkg_dep_graph.txt...) to the central node before the delivery counts as failed.",
+    bbs: "(hard-coded: 5 attempts in BBSutils.Put)",
+  }),
+  "run.deliveryRetryDelay": int({
+    scope: "node",
+    default: 30,
+    min: 0,
+    seconds: true,
+    doc: "Pause between two attempts of a delivery.",
+    bbs: "(hard-coded 30 s in BBSutils.Put)",
+  }),
   os: str({ scope: "node", default: "Linux", doc: "OS shown on the report.", bbs: "nodespecs.py OS" }),
   arch: str({
     scope: "node",
@@ -430,6 +469,11 @@ export const SCHEMA = {
     doc: "Extra options for `R CMD check` (e.g. `--no-vignettes`, `--no-manual`).",
     bbs: "BBS_EXTRA_CHECK_OPTIONS",
     env: "BBS_EXTRA_CHECK_OPTIONS",
+  }),
+  "r.environment": map({
+    scope: "node",
+    default: {},
+    doc: "Extra environment variables of every R job (e.g. `_R_CHECK_FORCE_SUGGESTS_: \"false\"` on a site that does not install every suggested package); a variable the R_ENVIRON_USER file also sets takes that file's value, as R reads it at startup.",
   }),
   "tools.git": str({ scope: "node", default: "git", doc: "git command.", bbs: "BBS_GIT_CMD", env: "BBS_GIT_CMD" }),
   "tools.tar": str({ scope: "node", default: "tar", doc: "tar command.", bbs: "BBS_TAR_CMD", env: "BBS_TAR_CMD" }),

@@ -205,7 +205,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       const job = this.jobs[next] as JobSpec<O>;
       const poolIndex = this.graph.poolOf[next] as number;
       const pool = this.pools[poolIndex] as PoolState;
-      if (!job.run) {
+      if (!job.run || this.skipsItself(job)) {
         if (!this.isOpen(poolIndex)) {
           pool.pendingSkips.push(next);
           continue;
@@ -218,6 +218,16 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       pool.heap.push(next);
       pool.queued += 1;
       this.emit({ type: "job-queued", at: new Date(), job });
+    }
+  }
+
+  /** The job's skipWhen says so (a throwing predicate lets the job run: its run function will tell). */
+  private skipsItself(job: JobSpec<O>): boolean {
+    if (!job.skipWhen) return false;
+    try {
+      return job.skipWhen({ previous: job.after === undefined ? undefined : this.resultOf(job.after), result: (id) => this.resultOf(id) });
+    } catch {
+      return false;
     }
   }
 

@@ -77,11 +77,17 @@ export function newJobTag(): string {
   return `${TAG_PREFIX}.${tagCounter}`;
 }
 
-/** Is the bbs process that started the job with this tag still alive? */
-function ownerAlive(tag: string): boolean {
-  const [pid, startTime] = tag.split(".");
-  const owner = readProcStat(Number(pid));
-  return owner !== undefined && String(owner.startTime) === startTime;
+/**
+ * Is the job with this tag an orphan: does it name its bbs process (a tag of
+ * this format) and is that process gone? A tag of another format (an older
+ * bbs, another tool) names no owner we can check: it is left alone, never
+ * taken for an orphan.
+ */
+function isOrphanTag(tag: string): boolean {
+  const match = /^(\d+)\.(\d+)\.[0-9a-f]+\.\d+$/.exec(tag);
+  if (match === null) return false;
+  const owner = readProcStat(Number(match[1]));
+  return owner === undefined || String(owner.startTime) !== match[2];
 }
 
 /**
@@ -91,7 +97,7 @@ function ownerAlive(tag: string): boolean {
  * before resuming a run. Linux only (needs /proc); returns what was killed.
  */
 export function killOrphanedJobs(): Array<{ pid: number; command: string; tag: string }> {
-  const orphans = findJobProcesses({ hasTag: (tag) => !ownerAlive(tag) });
+  const orphans = findJobProcesses({ hasTag: isOrphanTag });
   for (const orphan of orphans) {
     signalGroup(orphan.pgid, "SIGKILL");
     signalProcess(orphan.pid, "SIGKILL");

@@ -26,14 +26,24 @@ function elapsedOf<O extends RecordableOutcome>(record: JobRecord<O>): number | 
   return record.elapsedMs === undefined ? null : record.elapsedMs / 1000;
 }
 
+export interface LogEventsOptions<O extends RecordableOutcome> {
+  readonly runId?: string;
+  /** Fields added to both lines of a job (its start and its end): package, stage, node... */
+  readonly jobFields?: (job: JobSpec<O>) => Record<string, Scalar>;
+  /** Fields added to a job's end line. */
+  readonly details?: (job: JobSpec<O>, record: JobRecord<O>) => Record<string, Scalar>;
+}
+
 /**
  * Writes one NDJSON line per run start/end, pool opening, cancellation, job
- * start and job end. Returns the unsubscribe function.
+ * start and job end. Job lines carry the job's slot (1-based in its pool;
+ * null on the end line of a job skipped without running). Returns the
+ * unsubscribe function.
  */
 export function logEventsTo<O extends RecordableOutcome>(
   engine: JobEngine<O>,
   writer: NdjsonWriter,
-  options: { runId?: string; details?: (job: JobSpec<O>, record: JobRecord<O>) => Record<string, Scalar> } = {},
+  options: LogEventsOptions<O> = {},
 ): () => void {
   const base = options.runId === undefined ? {} : { runId: options.runId };
   return engine.subscribe((event: EngineEvent<O>) => {
@@ -49,7 +59,16 @@ export function logEventsTo<O extends RecordableOutcome>(
         writer.write({ at, event: event.type, ...base, reason: event.reason });
         return;
       case "job-started":
-        writer.write({ at, event: event.type, ...base, job: event.job.id, pool: event.job.pool, label: event.job.label ?? null, slot: event.slot });
+        writer.write({
+          at,
+          event: event.type,
+          ...base,
+          job: event.job.id,
+          pool: event.job.pool,
+          label: event.job.label ?? null,
+          slot: event.slot,
+          ...(options.jobFields?.(event.job) ?? {}),
+        });
         return;
       case "job-finished": {
         const { job, record } = event;
@@ -60,6 +79,8 @@ export function logEventsTo<O extends RecordableOutcome>(
           job: job.id,
           pool: job.pool,
           label: job.label ?? null,
+          slot: record.slot ?? null,
+          ...(options.jobFields?.(job) ?? {}),
           state: record.state,
           status: statusOf(record),
           retCode: record.outcome?.retCode ?? null,

@@ -39,6 +39,12 @@ export interface JobSpec<O extends JobOutcome = JobOutcome> {
   readonly run?: (context: JobContext<O>) => Promise<O>;
   /** What views and logs show (the package name). */
   readonly label?: string;
+  /**
+   * Asked once the job is ready (its dependencies processed, `previous`
+   * known): true records it as skipped without taking a slot, like a job
+   * with no run function (BBS: no CHECK after a failed BUILD).
+   */
+  readonly skipWhen?: (context: Pick<JobContext<O>, "previous" | "result">) => boolean;
 }
 
 export interface JobContext<O extends JobOutcome = JobOutcome> {

@@ -26,10 +26,14 @@ function rsyncSettings(cfg: ResolvedConfig, root: string): RsyncSettings {
   };
 }
 
-/** The transport to this node's central directory (`central.dir` on `centralHost`). */
-export function centralTransport(cfg: ResolvedConfig): Transport {
+/**
+ * The transport to this node's central directory (`central.dir` on
+ * `centralHost`), or to another directory of the central node (`root`, e.g. a
+ * run's directory under `central.runsDir`).
+ */
+export function centralTransport(cfg: ResolvedConfig, root: string = cfg.values["central.dir"]): Transport {
   const host = cfg.values.centralHost;
-  const settings = rsyncSettings(cfg, cfg.values["central.dir"]);
+  const settings = rsyncSettings(cfg, root);
   if (isLocalHost(host)) return new LocalTransport(settings);
   return new RsyncSshTransport({ ...settings, host, user: cfg.values["central.user"], ssh: cfg.values["tools.ssh"] });
 }

@@ -276,6 +276,60 @@ describe("JobEngine", () => {
     expect(report.listenerErrors).toEqual([]);
   });
 
+  it("gives each running job the lowest free slot of its pool, in events, records and progress", async () => {
+    const dir = tempDir();
+    const { make } = fakeJobs(dir);
+    const engine = new JobEngine(bbsLikeGraph(make), { pools: POOLS });
+    const busy = new Map<string, Set<number>>();
+    const problems: string[] = [];
+    engine.subscribe((event) => {
+      if (event.type === "job-started") {
+        const taken = busy.get(event.job.pool) ?? new Set<number>();
+        busy.set(event.job.pool, taken);
+        let lowest = 1;
+        while (taken.has(lowest)) lowest += 1;
+        if (event.slot !== lowest) problems.push(`${event.job.id} got slot ${event.slot}, lowest free ${lowest}`);
+        taken.add(event.slot);
+        const running = engine.progress().running.find((job) => job.id === event.job.id);
+        if (running?.slot !== event.slot) problems.push(`${event.job.id}: progress says slot ${running?.slot}`);
+      }
+      if (event.type === "job-finished") {
+        const slot = event.record.slot;
+        if (event.record.state === "skipped") {
+          if (slot !== undefined) problems.push(`${event.job.id} skipped but has slot ${slot}`);
+          return;
+        }
+        if (slot === undefined || !busy.get(event.job.pool)?.delete(slot)) problems.push(`${event.job.id} ended in slot ${slot}, not busy`);
+      }
+    });
+    await engine.run();
+    expect(problems).toEqual([]);
+  });
+
+  it("skipWhen: a ready job whose previous job failed is skipped without a slot, under both schedules", async () => {
+    for (const schedule of ["pipeline", "barrier"] as const) {
+      const dir = tempDir();
+      const { trace, make } = fakeJobs(dir);
+      const failed = (context: { previous: { outcome?: Outcome } | undefined }) => context.previous?.outcome?.status !== "OK";
+      const jobs = [
+        make("build:ok", "build"),
+        make("build:bad", "build", { exit: 1 }),
+        { ...make("check:ok", "check", { after: "build:ok" }), skipWhen: failed },
+        { ...make("check:bad", "check", { after: "build:bad" }), skipWhen: failed },
+      ];
+      const engine = new JobEngine(jobs, { pools: POOLS, schedule });
+      const startedIds: string[] = [];
+      engine.subscribe((event) => {
+        if (event.type === "job-started") startedIds.push(event.job.id);
+      });
+      const report = await engine.run();
+      expect(report.records.get("check:ok")?.outcome?.status, schedule).toBe("OK");
+      expect(report.records.get("check:bad")?.state, schedule).toBe("skipped");
+      expect(startedIds).not.toContain("check:bad");
+      expect(traceLines(trace)).not.toContain("start check:bad");
+    }
+  });
+
   it("a global cap limits jobs running over all pools", async () => {
     const dir = tempDir();
     const { make } = fakeJobs(dir);

@@ -202,4 +202,15 @@ describe("runProcess", () => {
     controller.abort();
     expect((await live).cancelled).toBe(true);
   });
+
+  it("killOrphanedJobs leaves alone jobs whose tag names no owner it can check (another format)", async () => {
+    const foreignTag = `${process.pid}-cafe0123-7`; // a tag without pid.starttime: whose is it?
+    const foreign = spawn("/bin/sh", ["-c", "exec sleep 1000"], { detached: true, stdio: "ignore", env: { ...process.env, BBS_JOB_TAG: foreignTag } });
+    await eventually(() => liveTagged(foreignTag).length === 1);
+    const killed = killOrphanedJobs();
+    expect(killed.filter((hit) => hit.tag === foreignTag)).toEqual([]);
+    expect(liveTagged(foreignTag)).toHaveLength(1);
+    process.kill(-(foreign.pid as number), "SIGKILL");
+    await eventually(() => liveTagged(foreignTag).length === 0);
+  });
 });

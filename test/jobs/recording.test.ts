@@ -56,7 +56,7 @@ describe("recording", () => {
     const events = NdjsonWriter.open(join(dir, "log", "events.ndjson"));
     store.beginRun({ runId: "r1", node: "n1", kind: "run", startedAt: new Date(), schedule: "pipeline" });
     const engine = new JobEngine(graph(dir), { pools: POOLS });
-    logEventsTo(engine, events, { runId: "r1" });
+    logEventsTo(engine, events, { runId: "r1", jobFields: (job) => ({ package: job.label ?? null, node: "n1" }) });
     recordJobsTo(engine, store, { runId: "r1", node: "n1" });
     const report = await engine.run();
     events.close();
@@ -72,7 +72,11 @@ describe("recording", () => {
     const installB = lines.records.find(
       (record) => (record as { event: string; job: string }).event === "job-finished" && (record as { job: string }).job === "install:B",
     );
-    expect(installB).toMatchObject({ runId: "r1", pool: "install", label: "B", state: "done", status: "ERROR", retCode: 1 });
+    expect(installB).toMatchObject({ runId: "r1", pool: "install", label: "B", slot: 1, package: "B", node: "n1", state: "done", status: "ERROR", retCode: 1 });
+    const jobLines = lines.records.filter((record) => (record as { event: string }).event.startsWith("job-")) as Array<{ slot: number; package: string }>;
+    expect(jobLines).toHaveLength(12);
+    for (const line of jobLines) expect([1, 2]).toContain(line.slot);
+    expect(jobLines.every((line) => line.package === "A" || line.package === "B")).toBe(true);
 
     const rows = store.jobs("r1");
     expect(rows.map((row) => `${row.stage}:${row.package}=${row.status}`).sort()).toEqual(

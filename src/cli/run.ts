@@ -1,0 +1,84 @@
+// `bbs run [--stages 2,3,4,5 | --stage N] [--no-bin] [--resume] [--packages a,b]
+// [--schedule pipeline|barrier]`: STAGE2-5 of the current run on this builder
+// (BBS-run.py). On a terminal a live view; otherwise one timestamped line per
+// finished job. Exit 0 when the run completed, whatever the packages'
+// statuses; non-zero only for bbs's own failures.
+
+import { Option, type Command } from "commander";
+import { runBuilder, type RunResult } from "../stages/run/builder.js";
+import { parseStageList, type StageNumber } from "../stages/run/layout.js";
+import { LineProgress, LiveProgress, resultLines, type ProgressView } from "../stages/run/progress.js";
+import { BbsError, isBbsError } from "../util/errors.js";
+import { nodeConfig } from "./context.js";
+
+interface RunCliOptions {
+  stages?: string;
+  stage?: string;
+  bin?: boolean;
+  resume?: boolean;
+  packages?: string;
+  schedule?: "pipeline" | "barrier";
+}
+
+function stagesOption(options: RunCliOptions): StageNumber[] | undefined {
+  if (options.stages !== undefined && options.stage !== undefined) {
+    throw new BbsError("BBS_USAGE", "give --stages or --stage, not both", { hint: "--stage 3 is --stages 3" });
+  }
+  if (options.stages !== undefined) return parseStageList(options.stages, "--stages");
+  if (options.stage !== undefined) return parseStageList(options.stage, "--stage");
+  return undefined;
+}
+
+function packagesOption(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = [...new Set(text.split(",").map((name) => name.trim()).filter((name) => name !== ""))];
+  if (names.length === 0) throw new BbsError("BBS_USAGE", "--packages names no package", { hint: "e.g. --packages IRanges,S4Vectors" });
+  return names;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("install, build, check (and build binaries of) the current run's packages on this builder: STAGE2-5")
+    .option("--stages <list>", "stages to run, e.g. 2,3,4 (2 INSTALL, 3 BUILD, 4 CHECK, 5 BUILD BIN); default all")
+    .option("--stage <n>", "run one stage (recovery by hand)")
+    .option("--no-bin", "leave out STAGE5 (BBS's no-bin)")
+    .option("--resume", "after a crash: run only the jobs that have no summary yet, deliver what did not arrive")
+    .option("--packages <list>", "only these packages (comma-separated) and the installs they need")
+    .addOption(new Option("--schedule <schedule>", "pipeline (a stage of a package starts as soon as it can) or barrier (BBS: stage after stage); default run.schedule").choices(["pipeline", "barrier"]))
+    .action(async (options: RunCliOptions, command: Command) => {
+      const config = nodeConfig(command);
+      const stages = stagesOption(options);
+      const packages = packagesOption(options.packages);
+      const controller = new AbortController();
+      const stop = (signal: NodeJS.Signals): void => controller.abort(signal);
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+      const write = (text: string) => void process.stdout.write(text);
+      const view: ProgressView =
+        process.stdout.isTTY === true
+          ? new LiveProgress(write, () => process.stdout.columns || 100, () => process.stdout.rows || 30)
+          : new LineProgress(write);
+      let result: RunResult | undefined;
+      try {
+        result = await runBuilder(config, {
+          ...(stages === undefined ? {} : { stages }),
+          noBin: options.bin === false,
+          resume: options.resume === true,
+          ...(packages === undefined ? {} : { packages }),
+          ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+          signal: controller.signal,
+          onEvent: (event) => view.onEvent(event),
+        });
+      } catch (error) {
+        // A run whose deliveries failed still finished: show its results before the error.
+        const partial = isBbsError(error) ? (error as BbsError & { result?: RunResult }).result : undefined;
+        view.finish(partial === undefined ? [] : resultLines(partial));
+        throw error;
+      } finally {
+        process.removeListener("SIGINT", stop);
+        process.removeListener("SIGTERM", stop);
+      }
+      view.finish(resultLines(result));
+    });
+}

@@ -1,0 +1,224 @@
+// How a builder's products reach `products-in/<node>/` of its run (spec 4,
+// 4.6, 8), for the three transmission modes:
+//   synchronous   each finished job's files are put right away (a few jobs'
+//                 puts at a time, off the job slots);
+//   asynchronous  each finished job's files are copied into the local outbox
+//                 `products-out/<stage>/`, which a BatchedPusher sends every
+//                 10 finished jobs and once more when the stage is over;
+//   none          files go to the outbox only (the central node pulls).
+// Node-level files (pkg_dep_graph.txt, NodeInfo/, BBS_EndOfRun.txt,
+// jobs.ndjson) are put directly (outbox for `none`).
+// A delivery that fails after the transport's retries is recorded, never
+// thrown: the run goes on, and its end says what did not arrive.
+
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
+import pLimit from "p-limit";
+import type { TransmissionMode } from "../../config/schema.js";
+import type { Stage } from "../../results/status.js";
+import { BatchedPusher, type Transport } from "../../transport/index.js";
+import { errorMessage, isBbsError } from "../../util/errors.js";
+import { central } from "./layout.js";
+import { appendDeliveryJournal } from "./meat-state.js";
+
+export interface DeliveryFailure {
+  /** What did not arrive: `checksrc/IRanges`, `NodeInfo`... */
+  readonly what: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** The files of one finished job. */
+export interface JobDelivery {
+  readonly stage: Stage;
+  readonly pkg: string;
+  /** Local paths (in meat): the product or its -MISSING marker, the out file, the summary. */
+  readonly files: readonly string[];
+  /** Names in the stage directory that these files make stale (the marker when the product exists, and vice versa). */
+  readonly stale: readonly string[];
+}
+
+export interface DeliveryOptions {
+  readonly mode: TransmissionMode;
+  /** The run's central directory (undefined for mode none). */
+  readonly transport: Transport | undefined;
+  readonly node: string;
+  /** Local outbox root: `<workDir>/products-out`. */
+  readonly outbox: string;
+  readonly journal: string;
+  /** Puts running at once in synchronous mode. */
+  readonly concurrency?: number;
+  /** Attempts and pause of each put (default: the transport's, BBS's 5 attempts 30 s apart). */
+  readonly retry?: { readonly attempts: number; readonly delayMs: number };
+  readonly onFailure?: (failure: DeliveryFailure) => void;
+}
+
+/** `full`: remake products-in/<node>/ (BBS's all / no-bin); `stages`: remake each stage's directory; `keep`: add to what is there (resume, --packages). */
+export type DeliveryScope = "full" | "stages" | "keep";
+
+export class Delivery {
+  private readonly options: DeliveryOptions;
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly pending = new Map<Stage, Array<Promise<void>>>();
+  private readonly pushers = new Map<Stage, BatchedPusher>();
+  private readonly failuresList: DeliveryFailure[] = [];
+  private scope: DeliveryScope = "keep";
+
+  constructor(options: DeliveryOptions) {
+    this.options = options;
+    this.limit = pLimit(options.concurrency ?? 4);
+  }
+
+  get failures(): readonly DeliveryFailure[] {
+    return this.failuresList;
+  }
+
+  private get transport(): Transport | undefined {
+    return this.options.mode === "none" ? undefined : this.options.transport;
+  }
+
+  private retry(): { retry?: { attempts: number; delayMs: number } } {
+    return this.options.retry === undefined ? {} : { retry: { ...this.options.retry } };
+  }
+
+  /** Records a failed delivery (the latest failure of the same thing replaces an earlier one). */
+  private fail(what: string, error: unknown): void {
+    const failure: DeliveryFailure = { what, message: errorMessage(error), ...(isBbsError(error) && error.hint !== undefined ? { hint: error.hint } : {}) };
+    this.succeeded(what);
+    this.failuresList.push(failure);
+    this.options.onFailure?.(failure);
+  }
+
+  /** A later delivery of the same thing (jobs.ndjson is sent after each stage) makes an earlier failure moot. */
+  private succeeded(what: string): void {
+    const index = this.failuresList.findIndex((failure) => failure.what === what);
+    if (index >= 0) this.failuresList.splice(index, 1);
+  }
+
+  /** Prepares the central and local directories of the stages about to run. Failures here are fatal (nothing could arrive). */
+  async begin(stages: readonly Stage[], scope: DeliveryScope): Promise<void> {
+    this.scope = scope;
+    const { node, outbox, mode } = this.options;
+    const transport = this.transport;
+    if (transport !== undefined) {
+      if (scope === "full") await transport.remake(central.nodeDir(node));
+      for (const stage of stages) {
+        if (scope === "stages") await transport.remake(central.stageDir(node, stage));
+        else await transport.mkdirs(central.stageDir(node, stage));
+      }
+    }
+    if (mode !== "synchronous") {
+      if (scope === "full") rmSync(outbox, { recursive: true, force: true });
+      for (const stage of stages) {
+        if (scope === "stages") rmSync(join(outbox, stage), { recursive: true, force: true });
+        mkdirSync(join(outbox, stage), { recursive: true });
+      }
+    }
+    if (mode === "asynchronous" && transport !== undefined) {
+      for (const stage of stages) {
+        this.pushers.set(
+          stage,
+          new BatchedPusher({
+            transport,
+            localDir: join(outbox, stage),
+            remoteDir: central.stageDir(node, stage),
+            logFile: join(outbox, `${stage}-push.log`),
+            ...(this.options.retry === undefined ? {} : { finalRetry: { ...this.options.retry } }),
+          }),
+        );
+      }
+    }
+  }
+
+  /** Hands over a finished job's files; returns when they are delivered (or the failure recorded). */
+  job(delivery: JobDelivery): Promise<void> {
+    const work = this.options.mode === "synchronous" ? this.limit(() => this.put(delivery)) : Promise.resolve().then(() => this.toOutbox(delivery));
+    const list = this.pending.get(delivery.stage) ?? [];
+    list.push(work);
+    this.pending.set(delivery.stage, list);
+    return work;
+  }
+
+  private async put(delivery: JobDelivery): Promise<void> {
+    const transport = this.transport;
+    if (transport === undefined) return;
+    const dir = central.stageDir(this.options.node, delivery.stage);
+    try {
+      if (this.scope === "keep") for (const name of delivery.stale) await transport.remove(`${dir}/${name}`, this.retry());
+      for (const file of delivery.files) await transport.put(file, `${dir}/${basename(file)}`, this.retry());
+      appendDeliveryJournal(this.options.journal, delivery.stage, delivery.pkg);
+    } catch (error) {
+      this.fail(`${delivery.stage}/${delivery.pkg}`, error);
+    }
+  }
+
+  private async toOutbox(delivery: JobDelivery): Promise<void> {
+    const dir = join(this.options.outbox, delivery.stage);
+    try {
+      mkdirSync(dir, { recursive: true });
+      for (const name of delivery.stale) rmSync(join(dir, name), { recursive: true, force: true });
+      for (const file of delivery.files) {
+        const target = join(dir, basename(file));
+        rmSync(target, { recursive: true, force: true });
+        cpSync(file, target, { recursive: true });
+      }
+      // Pushes never delete on the central node: stale files of a re-run package are removed there.
+      const transport = this.transport;
+      if (transport !== undefined && this.scope === "keep") {
+        for (const name of delivery.stale) await transport.remove(`${central.stageDir(this.options.node, delivery.stage)}/${name}`, this.retry());
+      }
+      appendDeliveryJournal(this.options.journal, delivery.stage, delivery.pkg);
+      this.pushers.get(delivery.stage)?.jobFinished();
+    } catch (error) {
+      this.fail(`${delivery.stage}/${delivery.pkg}`, error);
+    }
+  }
+
+  /** The stage is over: waits for its deliveries, then (asynchronous) the final push of its outbox. */
+  async stageDone(stage: Stage): Promise<void> {
+    for (;;) {
+      const list = this.pending.get(stage) ?? [];
+      this.pending.set(stage, []);
+      if (list.length === 0) break;
+      await Promise.all(list);
+    }
+    const pusher = this.pushers.get(stage);
+    if (pusher === undefined) return;
+    this.pushers.delete(stage);
+    const report = await pusher.finish();
+    if (!report.complete) {
+      const last = report.pushes[report.pushes.length - 1];
+      this.fail(`${stage} (final push of ${join(this.options.outbox, stage)})`, last?.error ?? new Error("the final push failed"));
+    }
+  }
+
+  /**
+   * Puts a node-level file or directory (NodeInfo/) into products-in/<node>/
+   * (mode none: into the outbox); false when it failed (recorded).
+   */
+  async nodeFile(localPath: string, name: string = basename(localPath)): Promise<boolean> {
+    const transport = this.transport;
+    try {
+      if (transport === undefined) {
+        const target = join(this.options.outbox, name);
+        mkdirSync(this.options.outbox, { recursive: true });
+        rmSync(target, { recursive: true, force: true });
+        cpSync(localPath, target, { recursive: true });
+      } else {
+        await transport.put(localPath, `${central.nodeDir(this.options.node)}/${name}`, this.retry());
+      }
+      this.succeeded(name);
+      return true;
+    } catch (error) {
+      this.fail(name, error);
+      return false;
+    }
+  }
+
+  /** Waits for every stage's deliveries and final pushes. */
+  async close(): Promise<readonly DeliveryFailure[]> {
+    const stages = new Set<Stage>([...this.pending.keys(), ...this.pushers.keys()]);
+    for (const stage of stages) await this.stageDone(stage);
+    return this.failuresList;
+  }
+}

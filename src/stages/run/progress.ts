@@ -1,0 +1,218 @@
+// What `bbs run` shows while it works. Under cron (no terminal): one
+// timestamped line per event and per finished job, greppable in a log. On a
+// terminal: a live view redrawn every second (counts per stage and status,
+// the running jobs with their elapsed time, an ETA from recorded durations),
+// with notes and finished failures scrolling above it.
+
+import type { JobEngine } from "../../jobs/engine.js";
+import { statusOf } from "../../jobs/engine.js";
+import type { EngineProgress, Schedule } from "../../jobs/types.js";
+import { STAGE_LABELS, type Stage } from "../../results/status.js";
+import type { RunEvent, RunResult } from "./builder.js";
+import type { JobInfo } from "./plan.js";
+import type { StageOutcome } from "./stage-jobs.js";
+
+function pad(value: number): string {
+  return String(value).padStart(2, "0");
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in local time. */
+export function timestamp(date: Date): string {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** `42s`, `3m05s`, `2h07m`. */
+export function duration(seconds: number): string {
+  const total = Math.max(0, Math.round(seconds));
+  if (total < 60) return `${total}s`;
+  if (total < 3600) return `${Math.floor(total / 60)}m${pad(total % 60)}s`;
+  return `${Math.floor(total / 3600)}h${pad(Math.floor((total % 3600) / 60))}m`;
+}
+
+function label(stage: string): string {
+  return STAGE_LABELS[stage as Stage] ?? stage;
+}
+
+/**
+ * Seconds left, from the engine's estimates: each pool's remaining work
+ * (jobs not processed, running ones counted for what is left of their
+ * estimate) over its slots; pools overlap under `pipeline` (the largest one
+ * counts) and follow each other under `barrier` (they add up).
+ */
+export function estimateRemaining(progress: EngineProgress, schedule: Schedule, now: Date = new Date()): number {
+  const perPool = progress.pools.map((pool) => {
+    let remaining = pool.remainingEstimate;
+    for (const job of progress.running) {
+      if (job.pool !== pool.name) continue;
+      remaining -= Math.min(job.estimate, (now.getTime() - job.startedAt.getTime()) / 1000);
+    }
+    return Math.max(0, remaining) / Math.max(1, pool.slots);
+  });
+  if (perPool.length === 0) return 0;
+  return schedule === "barrier" ? perPool.reduce((sum, value) => sum + value, 0) : Math.max(...perPool);
+}
+
+/** One line per stage: `CHECK     5/9  OK 3, WARNINGS 1, ERROR 1 | 2 running, 2 waiting`. */
+export function stageLines(progress: EngineProgress): string[] {
+  return progress.pools.map((pool) => {
+    const statuses = Object.entries(pool.statuses)
+      .map(([status, count]) => `${status} ${count}`)
+      .join(", ");
+    const open = [pool.running > 0 ? `${pool.running} running` : "", pool.queued > 0 ? `${pool.queued} ready` : "", pool.waiting > 0 ? `${pool.waiting} waiting` : ""].filter((part) => part !== "");
+    return `${label(pool.name).padEnd(9)} ${`${pool.processed}/${pool.total}`.padStart(9)}  ${statuses || "-"}${open.length > 0 ? ` | ${open.join(", ")}` : ""}`;
+  });
+}
+
+/** What a finished job prints: `[CHECK] IRanges 2.32.0: WARNINGS (148.2 s)`. */
+export function finishedJobLine(info: JobInfo | undefined, fallback: string, status: string, elapsedSeconds: number | undefined): string {
+  const name = info === undefined ? fallback : `${info.pkg}${info.version === null ? "" : ` ${info.version}`}`;
+  const stage = info === undefined ? "" : `[${label(info.stage)}] `;
+  return `${stage}${name}: ${status}${elapsedSeconds === undefined ? "" : ` (${elapsedSeconds.toFixed(1)} s)`}`;
+}
+
+export function eventLine(event: Exclude<RunEvent, { type: "engine" }>): string {
+  switch (event.type) {
+    case "note":
+      return `${event.level === "warning" ? "warning: " : ""}${event.message}`;
+    case "waiting":
+      return `waiting for the target repo: ${event.reason}; next look in ${duration(event.nextInSeconds)} (waited ${duration(event.waitedSeconds)})`;
+    case "planned": {
+      const q = event.installQueue;
+      return (
+        `run ${event.runId} (${event.where}): ${event.targets} target packages; stages ${event.stages.map(label).join(", ")}; ` +
+        `schedule ${event.schedule}; ${event.jobs} jobs${event.restored > 0 ? ` (${event.restored} already done)` : ""}` +
+        (event.stages.includes("install") ? `; STAGE2 queue: ${q.targets} targets, ${q.nonTargets} non-targets to install, ${q.alreadyInstalled} already installed` : "")
+      );
+    }
+    case "stage-done":
+      return `${label(event.stage)} done`;
+  }
+}
+
+export function resultLines(result: RunResult): string[] {
+  const lines = [`run ${result.runId} on ${result.node} finished in ${duration((result.endedAt.getTime() - result.startedAt.getTime()) / 1000)}`];
+  for (const stage of result.stages) {
+    const counts = result.counts[stage] ?? {};
+    lines.push(`  ${label(stage).padEnd(9)} ${Object.entries(counts).map(([status, count]) => `${status} ${count}`).join(", ") || "no jobs"}`);
+  }
+  return lines;
+}
+
+export interface ProgressView {
+  onEvent(event: RunEvent): void;
+  /** Stops redrawing; prints the final lines. */
+  finish(lines: readonly string[]): void;
+}
+
+type Write = (text: string) => void;
+
+/** No terminal: one timestamped line per event and per finished job. */
+export class LineProgress implements ProgressView {
+  constructor(private readonly write: Write) {}
+
+  private line(text: string, at: Date = new Date()): void {
+    this.write(`${timestamp(at)} ${text}\n`);
+  }
+
+  onEvent(event: RunEvent): void {
+    if (event.type !== "engine") {
+      this.line(eventLine(event), event.at);
+      return;
+    }
+    const { engine, info } = event;
+    engine.subscribe((engineEvent) => {
+      if (engineEvent.type !== "job-finished") return;
+      const record = engineEvent.record;
+      // Non-target packages already installed are no jobs for BBS either.
+      if (record.state === "skipped" && engineEvent.job.pool === "install") return;
+      const elapsed = record.outcome?.elapsedSeconds ?? (record.elapsedMs === undefined ? undefined : record.elapsedMs / 1000);
+      const pool = engine.progress().pools.find((candidate) => candidate.name === engineEvent.job.pool);
+      const count = pool === undefined ? "" : `  [${label(pool.name)} ${pool.processed}/${pool.total}]`;
+      this.line(`${finishedJobLine(info.get(engineEvent.job.id), engineEvent.job.id, statusOf(record), elapsed)}${count}`, engineEvent.at);
+    });
+  }
+
+  finish(lines: readonly string[]): void {
+    for (const text of lines) this.line(text);
+  }
+}
+
+/** A terminal: a live block redrawn every second below scrolling notes. */
+export class LiveProgress implements ProgressView {
+  private engine: JobEngine<StageOutcome> | undefined;
+  private info: ReadonlyMap<string, JobInfo> = new Map();
+  private schedule: Schedule = "pipeline";
+  private drawn = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly started = new Date();
+
+  constructor(
+    private readonly write: Write,
+    private readonly columns: () => number,
+    private readonly rows: () => number,
+  ) {}
+
+  private clear(): void {
+    if (this.drawn > 0) this.write(`\x1b[${this.drawn}A\x1b[J`);
+    this.drawn = 0;
+  }
+
+  /** Prints a line above the live block. */
+  private scroll(text: string): void {
+    this.clear();
+    this.write(`${timestamp(new Date())} ${text}\n`);
+    this.draw();
+  }
+
+  onEvent(event: RunEvent): void {
+    if (event.type === "planned") this.schedule = event.schedule;
+    if (event.type !== "engine") {
+      this.scroll(eventLine(event));
+      return;
+    }
+    this.engine = event.engine;
+    this.info = event.info;
+    event.engine.subscribe((engineEvent) => {
+      if (engineEvent.type !== "job-finished") return;
+      const status = statusOf(engineEvent.record);
+      // Failures scroll by (the live block shows counts only).
+      if (status === "ERROR" || status === "TIMEOUT" || status === "failed") {
+        this.scroll(finishedJobLine(this.info.get(engineEvent.job.id), engineEvent.job.id, status, engineEvent.record.outcome?.elapsedSeconds));
+      }
+    });
+    this.timer = setInterval(() => {
+      this.clear();
+      this.draw();
+    }, 1000);
+    this.timer.unref();
+  }
+
+  private draw(): void {
+    const engine = this.engine;
+    if (engine === undefined) return;
+    const now = new Date();
+    const progress = engine.progress();
+    const width = Math.max(40, this.columns());
+    const lines = [
+      `bbs run: ${duration((now.getTime() - this.started.getTime()) / 1000)} elapsed, ETA ${duration(estimateRemaining(progress, this.schedule, now))} (from recorded durations)`,
+      ...stageLines(progress),
+    ];
+    const running = [...progress.running].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+    const room = Math.max(0, this.rows() - lines.length - 2);
+    for (const job of running.slice(0, room)) {
+      const info = this.info.get(job.id);
+      const elapsed = (now.getTime() - job.startedAt.getTime()) / 1000;
+      lines.push(`  ${label(job.pool).padEnd(9)} #${job.slot} ${(info?.pkg ?? job.id).padEnd(24)} ${duration(elapsed).padStart(7)} / ~${duration(job.estimate)}`);
+    }
+    if (running.length > room) lines.push(`  ... and ${running.length - room} more running`);
+    const text = lines.map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
+    this.write(`${text.join("\n")}\n`);
+    this.drawn = text.length;
+  }
+
+  finish(lines: readonly string[]): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.clear();
+    for (const text of lines) this.write(`${timestamp(new Date())} ${text}\n`);
+  }
+}

@@ -115,8 +115,10 @@ function nodeModels(hosts: ReadonlyMap<string, ResolvedConfig>, results: RunResu
   return results.nodes.map((node) => {
     const host = hosts.get(node.id);
     const rPlatform = host?.values.rPlatform;
-    const slots = readEndOfRunSlots(results.runDir, node.id);
+    // Slots per stage: what the builder recorded for this run (BBS_EndOfRun.txt), else its configuration.
+    const slots = new Map<Stage, number>();
     if (host) for (const stage of node.stages) slots.set(stage, host.values[SLOT_KEYS[stage]]);
+    for (const [stage, count] of readEndOfRunSlots(results.runDir, node.id)) slots.set(stage, count);
     const model: NodeModel = {
       ...node,
       hostname: node.identity.hostname,

@@ -6,10 +6,11 @@
 
 import { prerunBenchmark } from "./prerun/index.js";
 import { propagationBenchmark } from "./propagation/index.js";
+import { reportBenchmark } from "./report/index.js";
 import { schedulerBenchmark } from "./scheduler/index.js";
 import type { Benchmark } from "./types.js";
 
-const BENCHMARKS: readonly Benchmark[] = [schedulerBenchmark, prerunBenchmark, propagationBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [schedulerBenchmark, prerunBenchmark, propagationBenchmark, reportBenchmark];
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes("--list") || argv.includes("--help")) {

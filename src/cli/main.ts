@@ -9,9 +9,11 @@ import { registerNotify } from "./notify.js";
 import { registerPostrun } from "./postrun.js";
 import { registerPrerun } from "./prerun.js";
 import { registerPropagateCommand } from "./propagate.js";
+import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
+import { registerServe } from "./serve.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun, registerPostrun, registerNotify, registerPropagateCommand];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun, registerPostrun, registerReport, registerNotify, registerPropagateCommand, registerServe];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

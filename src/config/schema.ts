@@ -447,7 +447,7 @@ export const SCHEMA = {
   }),
   reportNote: str({
     scope: "node",
-    doc: "HTML note shown on this node's leaf report pages.",
+    doc: "Note shown on this node's report pages, as text (BBS's displayOnHTMLReport was raw HTML).",
     bbs: "nodespecs.py displayOnHTMLReport",
   }),
   "r.cmd": str({ scope: "node", default: "${rHome}/bin/R", doc: "R command.", bbs: "BBS_R_CMD" }),

@@ -389,6 +389,41 @@ export class HistoryStore {
   }
 
   /**
+   * Every package's results in the last `lastRuns` runs of each node (of
+   * `kind`, default "run"): the latest finished attempt of each job, in no
+   * particular order. One query for a report of a whole run, where
+   * packageStatuses() per package would be thousands.
+   */
+  forEachRecentStatus(visit: (row: PackageRunStatus & { readonly package: string }) => void, options: { lastRuns?: number; kind?: string } = {}): void {
+    type Row = [string, string, string, number, string, string, string | null, number | null, number];
+    const rows = this.db
+      .prepare(
+        `WITH recent AS (
+           SELECT run_id, node, started_at, ROW_NUMBER() OVER (PARTITION BY node ORDER BY started_at DESC, run_id DESC) AS rn
+           FROM runs WHERE kind = @kind
+         )
+         SELECT j.package, j.run_id, j.node, r.started_at, j.stage, j.status, j.version, j.elapsed, j.attempt
+         FROM recent r JOIN jobs j ON j.run_id = r.run_id AND j.node = r.node
+         WHERE r.rn <= @lastRuns AND j.status NOT IN (${UNFINISHED_SQL})`,
+      )
+      .raw(true)
+      .all({ kind: options.kind ?? "run", lastRuns: options.lastRuns ?? 10 }) as Row[];
+    // A job run again (resume) has several attempts: only the latest counts. Rare, so
+    // keys are built only when a second attempt exists.
+    const key = (row: Row): string => `${row[0]}\0${row[1]}\0${row[2]}\0${row[4]}`;
+    const latest = new Map<string, number>();
+    for (const row of rows) if (row[8] > 1) latest.set(key(row), Math.max(latest.get(key(row)) ?? 0, row[8]));
+    for (const row of rows) {
+      if (latest.size > 0) {
+        const newest = latest.get(key(row));
+        if (newest !== undefined && newest !== row[8]) continue;
+      }
+      const [pkg, runId, node, startedAt, stage, status, version, elapsed] = row;
+      visit({ package: pkg, runId, node, runStartedAt: new Date(startedAt), stage, status, version, elapsedSeconds: elapsed ?? undefined });
+    }
+  }
+
+  /**
    * The first run of the current failing streak of a package's stage on a
    * node: walking back from its most recent result, the oldest consecutive
    * run whose status is not in `okStatuses` (unfinished attempts are

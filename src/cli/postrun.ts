@@ -1,5 +1,5 @@
 // `bbs postrun [--only <step>] [--run <id>]`: status DBs, OUTGOING, the
-// central history and the report's publication, on the central node
+// central history, the report and its publication, on the central node
 // (postrun.sh). Prints one timestamped line per event (the same lines go to
 // <run dir>/postrun.log). Exits 0 when every step ran, even with nodes
 // missing (they are reported and alerted); 1 when a step failed.
@@ -18,7 +18,7 @@ interface PostrunCliOptions {
 export function registerPostrun(program: Command): void {
   program
     .command("postrun")
-    .description("on the central node, once the builders are done: BUILD_STATUS_DB.txt, OUTGOING, PROPAGATION_STATUS_DB.txt, central history, report publication")
+    .description("on the central node, once the builders are done: BUILD_STATUS_DB.txt, OUTGOING, PROPAGATION_STATUS_DB.txt, central history, HTML report, its publication")
     .addOption(new Option("--only <step>", "run one step only (recovery by hand)").choices(POSTRUN_STEPS))
     .option("--run <id>", "work on this run of central.runsDir instead of the current one (central.dir)")
     .action(async (options: PostrunCliOptions, command: Command) => {

@@ -5,6 +5,7 @@
 //   outgoing        OUTGOING/ + outgoing.json              (stage6b)
 //   propagation-db  PROPAGATION_STATUS_DB.txt              (stage6c)
 //   history         this run's results in the central history
+//   report          the HTML report, report.json, raw results   (stage6d)
 //   publish         the report to report.publishDest
 //
 // BBS ran them under `set -e`: a builder that had not delivered stopped
@@ -19,6 +20,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { checkConfigDir, type ResolvedConfig } from "../../config/load.js";
 import { HistoryStore } from "../../history/store.js";
+import { generateReport } from "../../report/index.js";
 import { collectRunResults, resultNodes, type RunResults } from "../../results/collect.js";
 import { MEAT_INDEX_FILE } from "../../rpkg/meat-index.js";
 import { readPostrunState, writePostrunState, type AlertRecord, type NodeRecord, type PostrunState, type StepRecord } from "../../results/postrun-state.js";
@@ -34,7 +36,7 @@ import { archiveReport, publishReport } from "./publish.js";
 import { readRunMeta, resolveRunDir, type RunMeta } from "../../results/run-dir.js";
 import { writeBuildStatusDb } from "./status-db.js";
 
-export const POSTRUN_STEPS = ["status-db", "outgoing", "propagation-db", "history", "publish"] as const;
+export const POSTRUN_STEPS = ["status-db", "outgoing", "propagation-db", "history", "report", "publish"] as const;
 export type PostrunStep = (typeof POSTRUN_STEPS)[number];
 
 export interface PostrunOptions {
@@ -73,6 +75,13 @@ interface StepContext {
 interface StepOutcome {
   status: "ok" | "skipped";
   summary: string;
+}
+
+/** Steps whose output another step needs: it is skipped when they failed in the same invocation. */
+const NEEDS: Partial<Record<PostrunStep, readonly PostrunStep[]>> = { "propagation-db": ["outgoing"], publish: ["report"] };
+
+function dependencyFailed(step: PostrunStep, failed: readonly PostrunStep[]): PostrunStep | undefined {
+  return NEEDS[step]?.find((needed) => failed.includes(needed));
 }
 
 /** The lock file of a build's postrun. */
@@ -138,7 +147,7 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
     const steps = options.only === undefined ? POSTRUN_STEPS : [options.only];
     for (const step of steps) {
       const startedAt = now();
-      const blocker = step === "propagation-db" && failed.includes("outgoing") ? "outgoing" : undefined;
+      const blocker = dependencyFailed(step, failed);
       let record: StepRecord;
       if (blocker !== undefined) {
         record = { status: "skipped", startedAt: startedAt.toISOString(), endedAt: now().toISOString(), summary: `skipped: the ${blocker} step failed` };
@@ -250,6 +259,19 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
     } finally {
       store.close();
     }
+  },
+
+  report: async ({ config, hosts, runDir, log }) => {
+    const historyDb = config.values.historyDb;
+    const summary = await generateReport({
+      central: config,
+      hosts,
+      runDir,
+      reportDir: reportDirOf(config, runDir),
+      ...(existsSync(historyDb) ? { historyDb } : {}),
+    });
+    for (const warning of summary.warnings) log.warn(warning, "report");
+    return { status: "ok", summary: `report ${summary.reportDir}: ${summary.packages} package(s), ${summary.pages} page(s), ${summary.files} file(s)` };
   },
 
   publish: async ({ config, runDir }) => {

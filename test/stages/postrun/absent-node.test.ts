@@ -78,6 +78,13 @@ describe("postrun with one of three nodes absent", () => {
     expect(db.split("\n").filter((line) => line.includes("#source#") || line.includes("#win.binary#"))).toHaveLength(8);
   });
 
+  it("generates and publishes a report that marks the absent node", () => {
+    const published = join(configDir, "..", "published-report");
+    const report = JSON.parse(readFileSync(join(published, "report.json"), "utf8")) as { nodes: Array<{ id: string; state: string }> };
+    expect(report.nodes.find((node) => node.id === "mac1")?.state).toBe("absent");
+    expect(readFileSync(join(published, "index.html"), "utf8")).toContain("Node mac1 delivered no results for this run");
+  });
+
   it("records the absent node and since when in postrun.json and the history", () => {
     const mac1 = readPostrunState(runDir)?.nodes.find((node) => node.id === "mac1");
     expect(mac1).toEqual({

@@ -38,7 +38,8 @@ describe("a failing step", () => {
       outgoing: "ok",
       "propagation-db": "failed",
       history: "ok",
-      publish: "skipped",
+      report: "ok",
+      publish: "ok",
     });
     expect(state?.steps["propagation-db"]?.error).toContain("propagation.finalRepo: ftp://repo.example.org/bioc has unsupported scheme ftp:");
     expect(state?.alerts).toHaveLength(1);

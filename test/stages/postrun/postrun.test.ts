@@ -132,7 +132,8 @@ describe("postrun of a three-node run (mac1 still running)", () => {
       outgoing: "ok",
       "propagation-db": "ok",
       history: "ok",
-      publish: "skipped",
+      report: "ok",
+      publish: "ok",
     });
     expect(state?.alerts).toHaveLength(1);
     const alert = readFileSync(join(runDir, state?.alerts[0]?.file ?? "missing"), "utf8");
@@ -141,6 +142,21 @@ describe("postrun of a three-node run (mac1 still running)", () => {
     expect(alert).toContain("Its packages without results are kept out of OUTGOING/mac.binary.big-sur-arm64.");
     expect(readFileSync(join(runDir, "postrun.log"), "utf8")).toContain("[outgoing] source: SKIPPED versionSkew");
     expect(events.some((event) => event.level === "error" && event.message.startsWith("ALERT"))).toBe(true);
+  });
+
+  it("generates the report from the run and publishes it", () => {
+    const published = config.values["report.publishDest"] ?? "";
+    const report = JSON.parse(readFileSync(join(published, "report.json"), "utf8")) as { nodes: Array<{ id: string; state: string }> };
+    expect(report.nodes.map((node) => [node.id, node.state])).toEqual([
+      ["linux1", "finished"],
+      ["win1", "finished"],
+      ["mac1", "unfinished"],
+      ["macold", expect.stringMatching(/^foreign/)],
+    ]);
+    expect(readFileSync(join(published, "BUILD_STATUS_DB.txt"), "utf8")).toBe(golden("BUILD_STATUS_DB.txt"));
+    expect(readFileSync(join(published, "PROPAGATION_STATUS_DB.txt"), "utf8")).toBe(golden("PROPAGATION_STATUS_DB.txt"));
+    expect(existsSync(join(published, "checkErr", "linux1-checksrc.html"))).toBe(true);
+    expect(existsSync(join(published, "report.tgz"))).toBe(true);
   });
 
   it("imports every node's cells into the central history", () => {

@@ -1,15 +1,15 @@
-// Which run postrun, notify and the report work on: the current one
-// (`central.dir`, a symlink to `<central.runsDir>/<run-id>/`), or an older
-// one named with `--run <id>` to redo it. A plain directory at `central.dir` (a BBS-era layout, no runs)
-// is accepted as it is. run.json, written by prerun, tells the run's id and
-// snapshot time; without it they come from the directory's name.
+// Which run postrun and notify work on: the current one (`central.dir`, a
+// symlink to `<central.runsDir>/<run-id>/`), or an older one named with
+// `--run <id>` to redo it. A plain directory at `central.dir` (a BBS-era
+// layout, no runs) is accepted as it is. run.json, written by prerun, tells
+// the run's id and snapshot time (run-info.ts); without it they come from the
+// directory's name.
 
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { ResolvedConfig } from "../config/load.js";
 import { BbsError } from "../util/errors.js";
-
-export const RUN_INFO_FILE = "run.json";
+import { readRunFacts } from "./run-info.js";
 
 export interface RunMeta {
   runId: string;
@@ -45,23 +45,12 @@ export function resolveRunDir(config: ResolvedConfig, runId?: string): string {
   return realpathSync(centralDir);
 }
 
-/** What postrun needs to know about the run in `runDir`. */
+/** The run in `runDir`: run.json's id and snapshot time (read leniently), else what the directory's name and mtime say. */
 export function readRunMeta(runDir: string): RunMeta {
-  const path = join(runDir, RUN_INFO_FILE);
-  let info: { runId?: unknown; snapshotTime?: unknown; snapshotDate?: unknown } = {};
-  if (existsSync(path)) {
-    try {
-      info = JSON.parse(readFileSync(path, "utf8")) as typeof info;
-    } catch (error) {
-      throw new BbsError("BBS_INPUT_INVALID", `${path} is not valid JSON: ${(error as Error).message}`, {
-        hint: "run.json is written by `bbs prerun`; restore it or re-run prerun",
-      });
-    }
-  }
-  const runId = typeof info.runId === "string" && info.runId !== "" ? info.runId : basename(runDir);
-  const fromInfo = typeof info.snapshotTime === "string" ? new Date(info.snapshotTime) : undefined;
-  const snapshotTime = fromInfo !== undefined && !Number.isNaN(fromInfo.getTime()) ? fromInfo : (timeOfRunId(runId) ?? statSync(runDir).mtime);
-  return { runId, snapshotTime, ...(typeof info.snapshotDate === "string" ? { snapshotDate: info.snapshotDate } : {}) };
+  const facts = readRunFacts(runDir);
+  const runId = facts.runId ?? basename(runDir);
+  const snapshotTime = facts.snapshotTime ?? timeOfRunId(runId) ?? statSync(runDir).mtime;
+  return { runId, snapshotTime, ...(facts.snapshotDate === undefined ? {} : { snapshotDate: facts.snapshotDate }) };
 }
 
 /** The local time a run id (`YYYYMMDD-HHMMSS`) names. */

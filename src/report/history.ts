@@ -7,8 +7,12 @@
 // is generated, so history rows of this run (its run id, or anything started
 // at or after its snapshot) are left out and the run directory's status is
 // put in front.
+//
+// On the central node, postrun imports every node's results as runs of kind
+// RESULTS_RUN_KIND (one per run and node); those are what the report reads, so
+// every node has a history, not only the central node's own builder.
 
-import { HistoryStore } from "../history/store.js";
+import { HistoryStore, RESULTS_RUN_KIND } from "../history/store.js";
 import type { Status } from "../results/status.js";
 import { errorMessage } from "../util/errors.js";
 
@@ -85,7 +89,7 @@ export class HistoryView {
     let runs = this.previousRunsByNode.get(node);
     if (runs === undefined) {
       runs = this.store
-        .runs({ node, kind: "run", limit: HISTORY_LOADED + 1 })
+        .runs({ node, kind: RESULTS_RUN_KIND, limit: HISTORY_LOADED + 1 })
         .filter((run) => !this.isCurrent(run.runId, run.startedAt))
         .map((run) => ({ runId: run.runId, startedAt: run.startedAt, status: run.state }));
       this.previousRunsByNode.set(node, runs);
@@ -124,7 +128,7 @@ export class HistoryView {
           if (list === undefined) cells.set(key, [entry]);
           else list.push(entry);
         },
-        { lastRuns: HISTORY_LOADED + 1 },
+        { lastRuns: HISTORY_LOADED + 1, kind: RESULTS_RUN_KIND },
       );
     } catch {
       byPackage.clear();
@@ -181,7 +185,7 @@ export class HistoryView {
   /** The start of a failing streak longer than the runs loaded, from the whole history. */
   private streakStart(cell: { pkg: string; node: string; stage: string }): { at: Date; runId: string; beyondWindow: boolean } | undefined {
     try {
-      const first = this.store.failingSince(cell.pkg, cell.node, cell.stage, { okStatuses: ["OK", "WARNINGS", "NotNeeded"] });
+      const first = this.store.failingSince(cell.pkg, cell.node, cell.stage, { okStatuses: ["OK", "WARNINGS", "NotNeeded"], kind: RESULTS_RUN_KIND });
       return first === undefined ? undefined : { at: first.runStartedAt, runId: first.runId, beyondWindow: false };
     } catch {
       return undefined;

@@ -6,7 +6,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { HistoryStore } from "../../src/history/store.js";
+import { HistoryStore, RESULTS_RUN_KIND } from "../../src/history/store.js";
 import type { Stage } from "../../src/results/status.js";
 import { LINUX_NODE, MAC_NODE, WINDOWS_NODE, writeBuildConfig, writeResultsRun, type BuildConfig, type BuildNode, type CellSpec, type CheckDirSpec, type RunPackage } from "../fixtures/results-run.js";
 
@@ -136,7 +136,7 @@ function writeHistory(path: string): void {
     "Alpha#checksrc": ["ERROR", "OK", "OK"],
   };
   runs.forEach((run, index) => {
-    store.beginRun({ runId: run.runId, node: "nebbiolo1", kind: "run", startedAt: run.at });
+    store.beginRun({ runId: run.runId, node: "nebbiolo1", kind: RESULTS_RUN_KIND, startedAt: run.at });
     for (const pkg of packages3()) {
       for (const [stage, cell] of Object.entries(pkg.cells.nebbiolo1 ?? {})) {
         const status = exceptions[`${pkg.name}#${stage}`]?.[index] ?? cell.status;

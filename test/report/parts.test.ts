@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HistoryStore } from "../../src/history/store.js";
+import { HistoryStore, RESULTS_RUN_KIND } from "../../src/history/store.js";
 import { HistoryView } from "../../src/report/history.js";
 import { drawLed } from "../../src/report/png.js";
 import { serveReport, type ReportServer } from "../../src/report/serve.js";
@@ -127,7 +127,7 @@ describe("history", () => {
       long: (n) => (n < 3 ? "OK" : "TIMEOUT"), // failing since the 3rd, beyond the runs loaded at once
     };
     for (let n = 1; n <= 20; n += 1) {
-      writer.beginRun({ runId: runIdOf(n), node: "n1", kind: "run", startedAt: day(n) });
+      writer.beginRun({ runId: runIdOf(n), node: "n1", kind: RESULTS_RUN_KIND, startedAt: day(n) });
       for (const [pkg, status] of Object.entries(past)) {
         if (n === 20 && pkg === "c") continue;
         const id = writer.startJob({ runId: runIdOf(n), node: "n1", stage: "checksrc", package: pkg, startedAt: day(n) });

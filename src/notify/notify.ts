@@ -10,7 +10,7 @@ import type { ResolvedConfig } from "../config/load.js";
 import { parseReportNodes } from "../config/nodes.js";
 import { readRunMeta, resolveRunDir } from "../results/run-dir.js";
 import { BUILD_STATUS_DB_FILE, buildStatusKey, parseBuildStatusDb } from "../results/status-db.js";
-import { reportTitle } from "../report/settings.js";
+import { reportTitle } from "../results/title.js";
 import { MEAT_INDEX_FILE, readMeatIndex } from "../rpkg/meat-index.js";
 import { describeSmtp, Mailer, smtpSettings, type SendOutcome } from "../transport/mail.js";
 import { BbsError } from "../util/errors.js";

@@ -8,7 +8,10 @@ import type { ResolvedConfig } from "../config/load.js";
 import { PKG_TYPES, pkgTypeExtension, type PkgType } from "../config/schema.js";
 import { formatRDcf } from "../rpkg/r-write-dcf.js";
 import type { RepositoryIndexType } from "../rpkg/packages-index.js";
+import { contribPath, indexTypeOf, isPkgType, sortPkgTypes } from "../rpkg/repository.js";
 import { BbsError } from "../util/errors.js";
+
+export { contribPath, indexTypeOf, isPkgType, sortPkgTypes };
 
 /** bbs's own files inside the staging repository and at the destination (never published as content). */
 export const STATE_DIR = ".bbs";
@@ -34,42 +37,6 @@ export type DocDir = (typeof DOC_DIRS)[number];
 
 /** The index files of a contrib directory, in the order push must make them visible (R reads .rds first). */
 export const INDEX_FILES = ["PACKAGES.rds", "PACKAGES.gz", "PACKAGES"] as const;
-
-/** BBS's order of package types (PROPAGATION_STATUS_DB, update, REPOSITORY). */
-const TYPE_ORDER: readonly string[] = ["source", "win.binary", "mac.binary.big-sur-x86_64", "mac.binary.big-sur-arm64", "mac.binary"];
-
-export function isPkgType(value: string): value is PkgType {
-  return (PKG_TYPES as readonly string[]).includes(value);
-}
-
-/** Sorts package types as BBS processes them (source first); unknown ones last, by name. */
-export function sortPkgTypes<T extends string>(types: Iterable<T>): T[] {
-  const rank = (type: string): number => {
-    const index = TYPE_ORDER.indexOf(type);
-    return index === -1 ? TYPE_ORDER.length : index;
-  };
-  return [...types].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** write_PACKAGES's `type` for a package type (prepareRepos: win* -> win.binary, mac.binary* -> mac.binary). */
-export function indexTypeOf(pkgType: PkgType): RepositoryIndexType {
-  if (pkgType === "source") return "source";
-  return pkgType.startsWith("win") ? "win.binary" : "mac.binary";
-}
-
-/** The contrib path of a package type, as R's contrib.url() computes it (spec section 0). */
-export function contribPath(pkgType: PkgType, rVersion: string | undefined): string {
-  if (pkgType === "source") return "src/contrib";
-  if (rVersion === undefined) {
-    throw new BbsError("BBS_CONFIG_INVALID", `propagation.rVersion is not set, but the repository has ${pkgType} packages`, {
-      hint: 'set propagation.rVersion to the R version of this Bioconductor release, e.g. "4.4" for 3.20 (binary contrib paths contain it)',
-    });
-  }
-  if (pkgType === "win.binary") return `bin/windows/contrib/${rVersion}`;
-  if (pkgType === "mac.binary") return `bin/macosx/contrib/${rVersion}`;
-  const flavour = pkgType.slice("mac.binary.".length);
-  return `bin/macosx/${flavour}/contrib/${rVersion}`;
-}
 
 export interface ContribDir {
   pkgType: PkgType;

@@ -2,6 +2,7 @@
 // 9.2), displayed stages, LEDs, reverse dependencies, landing-page links and
 // the legend's wording (spec 9.3). Pure functions of the central config.
 
+import { reportTitle } from "../results/title.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { parseOutgoing, type OutgoingSource } from "../config/nodes.js";
 import type { BuildType } from "../config/schema.js";
@@ -25,22 +26,6 @@ export interface ReportSettings {
   outgoing: OutgoingSource[];
   /** Per stage, minutes after which a job times out. */
   timeoutMinutes: Record<Stage, number>;
-}
-
-/** Report title rules of spec 9.2 (BBSreportutils.make_report_title). */
-export function reportTitle(buildType: BuildType, biocVersion: string, nodeCount: number): string {
-  let title: string;
-  if (buildType === "bioc-longtests") title = "Long Tests";
-  else if (buildType === "workflows") title = "Workflows build";
-  else if (buildType === "books") title = "Books build";
-  else if (buildType === "bioc-testing") title = '"Blame Jeroen" build/check';
-  else title = nodeCount !== 1 ? "Multiple platform build/check" : "Build/check";
-  title += " report for ";
-  if (buildType === "cran") return `${title}CRAN`;
-  title += `BioC ${biocVersion}`;
-  if (buildType === "data-annotation") title += " annotations";
-  else if (buildType === "data-experiment") title += " experimental data";
-  return title;
 }
 
 export function settingsFrom(central: ResolvedConfig, nodeCount: number): ReportSettings {

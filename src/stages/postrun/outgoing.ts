@@ -21,7 +21,7 @@ import { readSummary } from "../../jobs/summary.js";
 import { nodeIdentityOf } from "../../results/collect.js";
 import type { Stage } from "../../results/status.js";
 import { sortCaseInsensitively, type MeatIndexRecord } from "../../rpkg/meat-index.js";
-import { indexTypeOf } from "../../propagation/layout.js";
+import { indexTypeOf } from "../../rpkg/repository.js";
 import { writePackagesIndex } from "../../rpkg/packages-index.js";
 import { isSupportedOn } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";

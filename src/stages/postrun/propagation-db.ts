@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import type { PkgType } from "../../config/schema.js";
-import { contribPath, indexTypeOf, isPkgType, sortPkgTypes } from "../../propagation/layout.js";
+import { contribPath, indexTypeOf, isPkgType, sortPkgTypes } from "../../rpkg/repository.js";
 import { formatPropagationDb, PROPAGATION_STATUS_DB_FILE, type PropagationLine } from "../../results/status-db.js";
 import { parseDcf } from "../../rpkg/dcf.js";
 import { writePackagesIndex } from "../../rpkg/packages-index.js";

@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util/errors.js";
 import { registerConfigCommands } from "./config.js";
+import { registerDemo } from "./demo.js";
 import { registerNotify } from "./notify.js";
 import { registerPostrun } from "./postrun.js";
 import { registerPrerun } from "./prerun.js";
@@ -13,7 +14,7 @@ import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun, registerPostrun, registerReport, registerNotify, registerPropagateCommand, registerServe];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun, registerPostrun, registerReport, registerNotify, registerPropagateCommand, registerServe, registerDemo];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");

@@ -3,10 +3,11 @@
 // the output is a log file or a pipe (cron), with a live counter on a terminal.
 
 import { Option, type Command } from "commander";
-import { formatEventLine, formatTimestamp, describeEvent, type PrerunEvent, type PrerunListener } from "../stages/prerun/progress.js";
+import { formatEventLine, describeEvent, type PrerunEvent, type PrerunListener } from "../stages/prerun/progress.js";
 import { PRERUN_STEPS, runPrerun, type PrerunStep } from "../stages/prerun/prerun.js";
 import { parseSnapshotDate } from "../stages/prerun/snapshot.js";
 import { nodeConfig } from "./context.js";
+import { logTimestamp } from "../util/log-format.js";
 
 interface PrerunCliOptions {
   only?: PrerunStep;
@@ -63,7 +64,7 @@ function terminalPrinter(): Printer {
     if (status !== "") process.stdout.write("\r\x1b[K");
     status = "";
   };
-  const time = (event: PrerunEvent): string => formatTimestamp(event.at).slice(11);
+  const time = (event: PrerunEvent): string => logTimestamp(event.at).slice(11);
   return {
     print: (event) => {
       clear();

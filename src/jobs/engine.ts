@@ -89,7 +89,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     for (const [id, outcome] of completed) {
       if (!this.graph.indexById.has(id)) this.extraResults.set(id, { id, pool: "", state: "restored", outcome });
     }
-    jobs.forEach((job, index) => {
+    jobs.forEach((_job, index) => {
       const pool = this.poolOf(index);
       pool.total += 1;
       if (!this.graph.restored[index]) pool.remainingEstimate += this.graph.estimate[index] as number;

@@ -12,6 +12,7 @@ import { axisTicks, barStatus, buildTimeline, jobsFromNdjson, type Timeline, typ
 import { pageView, type SharedParts } from "./chrome.js";
 import { legendView, nodeAlerts, nodeStateText } from "./notices.js";
 import { enc, leafHref, listView, quickStatsView, type QuickStatsView } from "./views.js";
+import { formatDuration } from "../util/log-format.js";
 
 export interface Page {
   /** Path relative to the report root (raw names: this is a file path, not a URL). */
@@ -146,14 +147,6 @@ export function nodePages(parts: SharedParts, present: ReadonlySet<string>): Pag
   return pages;
 }
 
-function duration(seconds: number): string {
-  const total = Math.round(seconds);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(s).padStart(2, "0")}s` : `${s}s`;
-}
-
 /** The node's jobs: jobs.ndjson when delivered, else the summaries' start and end times. */
 export function nodeJobs(model: ReportModel, node: NodeModel): { jobs: TimelineJob[]; source: string } {
   const fromEvents = jobsFromNdjson(model.runDir, node.id, node.presence?.lastActivity?.getTime() ?? model.generatedAt.getTime());
@@ -180,14 +173,14 @@ function timelinePage(parts: SharedParts, node: NodeModel): Page {
       source,
       startText: model.formatDate(new Date(timeline.start), true),
       endText: model.formatDate(new Date(timeline.end), true),
-      duration: duration(total / 1000),
+      duration: formatDuration(total / 1000),
       ticks: axisTicks(total),
       stages: timeline.stages.map((stage) => ({
         label: STAGE_LABELS[stage.stage],
         jobs: stage.jobs,
         slots: stage.slots,
-        busy: duration(stage.busySeconds),
-        span: duration(stage.spanSeconds),
+        busy: formatDuration(stage.busySeconds),
+        span: formatDuration(stage.spanSeconds),
         utilisation: `${Math.round(stage.utilisation * 100)}%`,
         rows: stage.rows.map((row, index) => ({
           slot: index + 1,
@@ -199,7 +192,7 @@ function timelinePage(parts: SharedParts, node: NodeModel): Page {
               left: bar.leftPct.toFixed(3),
               width: bar.widthPct.toFixed(3),
               status,
-              title: `${bar.job.pkg} ${STAGE_LABELS[bar.job.stage]}: ${status}, ${duration((bar.job.end - bar.job.start) / 1000)}`,
+              title: `${bar.job.pkg} ${STAGE_LABELS[bar.job.stage]}: ${status}, ${formatDuration((bar.job.end - bar.job.start) / 1000)}`,
             };
             if (pkg?.hasDir && cell !== undefined && cell.status !== "NA" && cell.status !== "skipped") item.href = leafHref(pkg.name, node.id, bar.job.stage);
             return item;

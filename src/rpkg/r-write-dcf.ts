@@ -77,7 +77,7 @@ export function strwrap(text: string, options: StrwrapOptions = {}): string[] {
     let widths = words.map(displayWidth);
     // Empty "words" come from runs of blanks: keep one only after a sentence end (two spaces there).
     if (widths.includes(0)) {
-      const keep = words.map((word, i) => widths[i] !== 0 || (i > 0 && SENTENCE_END.test(words[i - 1]!)));
+      const keep = words.map((_word, i) => widths[i] !== 0 || (i > 0 && SENTENCE_END.test(words[i - 1]!)));
       words = words.filter((_, i) => keep[i]);
       widths = widths.filter((_, i) => keep[i]);
     }

@@ -4,7 +4,7 @@
 
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { formatBbsDate } from "../../util/bbs-date.js";
+import { logTimestamp } from "../../util/log-format.js";
 
 export const POSTRUN_LOG_FILE = "postrun.log";
 
@@ -20,10 +20,10 @@ export interface PostrunEvent {
 
 export type PostrunListener = (event: PostrunEvent) => void;
 
-/** `2026-11-21 15:00:01 -0500 (Sat, 21 Nov 2026) [outgoing] WARNING: message` */
+/** `2026-11-21 15:00:01 [outgoing] WARNING: message` */
 export function formatEventLine(event: PostrunEvent): string {
   const level = event.level === "info" ? "" : `${event.level.toUpperCase()}: `;
-  return `${formatBbsDate(event.at)} ${event.step === undefined ? "" : `[${event.step}] `}${level}${event.message}`;
+  return `${logTimestamp(event.at)} ${event.step === undefined ? "" : `[${event.step}] `}${level}${event.message}`;
 }
 
 export class PostrunLog {

@@ -3,6 +3,7 @@
 // reads as a timeline.
 
 import { BbsError } from "../../util/errors.js";
+import { logTimestamp } from "../../util/log-format.js";
 
 export const PRERUN_STEPS = ["manifest", "sources", "index", "inject", "target-repo"] as const;
 export type PrerunStep = (typeof PRERUN_STEPS)[number];
@@ -25,15 +26,7 @@ export function interruptedError(step: PrerunStep): BbsError {
   });
 }
 
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, "0");
-}
-
-/** `YYYY-MM-DD HH:MM:SS` in local time. */
-export function formatTimestamp(at: Date): string {
-  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
-}
-
+/** Elapsed time of a git or tar job, to the tenth of a second: `0.4 s`, `2 min 5 s`. */
 export function formatSeconds(seconds: number): string {
   return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
@@ -60,5 +53,5 @@ export function describeEvent(event: PrerunEvent): string {
 
 /** `2026-11-21 13:55:02 [sources] ( 3/15) preBase: cloned 1a2b3c4` */
 export function formatEventLine(event: PrerunEvent): string {
-  return `${formatTimestamp(event.at)} ${describeEvent(event)}`;
+  return `${logTimestamp(event.at)} ${describeEvent(event)}`;
 }

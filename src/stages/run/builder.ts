@@ -64,6 +64,8 @@ export type RunEvent =
       readonly jobs: number;
       readonly restored: number;
       readonly installQueue: { readonly targets: number; readonly nonTargets: number; readonly alreadyInstalled: number };
+      /** Jobs whose expected duration comes from earlier runs on this node (the others are guessed from sizes). */
+      readonly recordedDurations: number;
     }
   | { readonly type: "engine"; readonly engine: JobEngine<StageOutcome>; readonly info: ReadonlyMap<string, JobInfo> }
   | { readonly type: "stage-done"; readonly at: Date; readonly stage: Stage };
@@ -163,9 +165,9 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     openRunId = runId;
 
     const sizes = tarballSizes(layout.targetRepoDir);
-    const estimates = Object.fromEntries(
-      (["install", "buildsrc", "checksrc", "buildbin"] as const).map((stage) => [stage, stageEstimates(history, config.nodeId, stage, sizes)]),
-    ) as Record<Stage, Map<string, number>>;
+    const stageList = ["install", "buildsrc", "checksrc", "buildbin"] as const;
+    const recorded = Object.fromEntries(stageList.map((stage) => [stage, history?.durationEstimates(config.nodeId, stage) ?? new Map<string, number>()])) as Record<Stage, Map<string, number>>;
+    const estimates = Object.fromEntries(stageList.map((stage) => [stage, stageEstimates(recorded[stage], sizes, stage)])) as Record<Stage, Map<string, number>>;
     const scope: DeliveryScope = resume || named !== undefined ? "keep" : options.stages === undefined ? "full" : "stages";
     const delivery = new Delivery({
       mode: v.transmissionMode,
@@ -232,6 +234,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       jobs: plan.jobs.length,
       restored: completed.filter(([id]) => plan.info.has(id)).length,
       installQueue: plan.installQueue,
+      recordedDurations: [...plan.info.values()].filter((info) => recorded[info.stage]?.has(info.pkg) === true).length,
     });
     const { report, tickets } = await executePlan({
       config,

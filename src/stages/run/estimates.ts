@@ -5,7 +5,6 @@
 // seconds per byte among packages with history (or a default rate when the
 // node has no history yet).
 
-import type { HistoryStore } from "../../history/store.js";
 import type { Stage } from "../../results/status.js";
 
 /** Seconds per MiB of source tarball when a node has no history at all (rough, only the order matters). */
@@ -19,11 +18,11 @@ function median(values: readonly number[]): number | undefined {
 }
 
 /**
- * Estimated seconds per package for one stage. Packages with neither history
- * nor a known size get no estimate (the engine uses the pool's median).
+ * Estimated seconds per package for one stage, from the durations recorded for
+ * it (HistoryStore.durationEstimates). Packages with neither history nor a known
+ * size get no estimate (the engine uses the pool's median).
  */
-export function stageEstimates(history: HistoryStore | undefined, node: string, stage: Stage, sizes: ReadonlyMap<string, number>): Map<string, number> {
-  const recorded = history?.durationEstimates(node, stage) ?? new Map<string, number>();
+export function stageEstimates(recorded: ReadonlyMap<string, number>, sizes: ReadonlyMap<string, number>, stage: Stage): Map<string, number> {
   const rates: number[] = [];
   for (const [pkg, seconds] of recorded) {
     const size = sizes.get(pkg);

@@ -11,24 +11,9 @@ import { STAGE_LABELS, type Stage } from "../../results/status.js";
 import type { RunEvent, RunResult } from "./builder.js";
 import type { JobInfo } from "./plan.js";
 import type { StageOutcome } from "./stage-jobs.js";
-
-function pad(value: number): string {
-  return String(value).padStart(2, "0");
-}
+import { formatDuration, logTimestamp } from "../../util/log-format.js";
 
 /** `YYYY-MM-DD HH:MM:SS` in local time. */
-export function timestamp(date: Date): string {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
-
-/** `42s`, `3m05s`, `2h07m`. */
-export function duration(seconds: number): string {
-  const total = Math.max(0, Math.round(seconds));
-  if (total < 60) return `${total}s`;
-  if (total < 3600) return `${Math.floor(total / 60)}m${pad(total % 60)}s`;
-  return `${Math.floor(total / 3600)}h${pad(Math.floor((total % 3600) / 60))}m`;
-}
-
 function label(stage: string): string {
   return STAGE_LABELS[stage as Stage] ?? stage;
 }
@@ -75,7 +60,7 @@ export function eventLine(event: Exclude<RunEvent, { type: "engine" }>): string 
     case "note":
       return `${event.level === "warning" ? "warning: " : ""}${event.message}`;
     case "waiting":
-      return `waiting for the target repo: ${event.reason}; next look in ${duration(event.nextInSeconds)} (waited ${duration(event.waitedSeconds)})`;
+      return `waiting for the target repo: ${event.reason}; next look in ${formatDuration(event.nextInSeconds)} (waited ${formatDuration(event.waitedSeconds)})`;
     case "planned": {
       const q = event.installQueue;
       return (
@@ -90,7 +75,7 @@ export function eventLine(event: Exclude<RunEvent, { type: "engine" }>): string 
 }
 
 export function resultLines(result: RunResult): string[] {
-  const lines = [`run ${result.runId} on ${result.node} finished in ${duration((result.endedAt.getTime() - result.startedAt.getTime()) / 1000)}`];
+  const lines = [`run ${result.runId} on ${result.node} finished in ${formatDuration((result.endedAt.getTime() - result.startedAt.getTime()) / 1000)}`];
   for (const stage of result.stages) {
     const counts = result.counts[stage] ?? {};
     lines.push(`  ${label(stage).padEnd(9)} ${Object.entries(counts).map(([status, count]) => `${status} ${count}`).join(", ") || "no jobs"}`);
@@ -106,20 +91,33 @@ export interface ProgressView {
 
 type Write = (text: string) => void;
 
+/** Said once the jobs are known: how long the run should take, and from what. */
+export function expectationLine(engine: EngineProgress, schedule: Schedule, recordedDurations: number, jobs: number): string {
+  const basis =
+    recordedDurations === 0
+      ? "no earlier run on this node: guessed from package sizes"
+      : `durations of ${recordedDurations}/${jobs} jobs from earlier runs`;
+  return `expected to take about ${formatDuration(estimateRemaining(engine, schedule))} (${basis})`;
+}
+
 /** No terminal: one timestamped line per event and per finished job. */
 export class LineProgress implements ProgressView {
+  private planned: Extract<RunEvent, { type: "planned" }> | undefined;
+
   constructor(private readonly write: Write) {}
 
   private line(text: string, at: Date = new Date()): void {
-    this.write(`${timestamp(at)} ${text}\n`);
+    this.write(`${logTimestamp(at)} ${text}\n`);
   }
 
   onEvent(event: RunEvent): void {
     if (event.type !== "engine") {
+      if (event.type === "planned") this.planned = event;
       this.line(eventLine(event), event.at);
       return;
     }
     const { engine, info } = event;
+    if (this.planned !== undefined) this.line(expectationLine(engine.progress(), this.planned.schedule, this.planned.recordedDurations, this.planned.jobs));
     engine.subscribe((engineEvent) => {
       if (engineEvent.type !== "job-finished") return;
       const record = engineEvent.record;
@@ -141,7 +139,7 @@ export class LineProgress implements ProgressView {
 export class LiveProgress implements ProgressView {
   private engine: JobEngine<StageOutcome> | undefined;
   private info: ReadonlyMap<string, JobInfo> = new Map();
-  private schedule: Schedule = "pipeline";
+  private planned: Extract<RunEvent, { type: "planned" }> | undefined;
   private drawn = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly started = new Date();
@@ -160,18 +158,19 @@ export class LiveProgress implements ProgressView {
   /** Prints a line above the live block. */
   private scroll(text: string): void {
     this.clear();
-    this.write(`${timestamp(new Date())} ${text}\n`);
+    this.write(`${logTimestamp(new Date())} ${text}\n`);
     this.draw();
   }
 
   onEvent(event: RunEvent): void {
-    if (event.type === "planned") this.schedule = event.schedule;
+    if (event.type === "planned") this.planned = event;
     if (event.type !== "engine") {
       this.scroll(eventLine(event));
       return;
     }
     this.engine = event.engine;
     this.info = event.info;
+    if (this.planned !== undefined) this.scroll(expectationLine(event.engine.progress(), this.planned.schedule, this.planned.recordedDurations, this.planned.jobs));
     event.engine.subscribe((engineEvent) => {
       if (engineEvent.type !== "job-finished") return;
       const status = statusOf(engineEvent.record);
@@ -194,7 +193,7 @@ export class LiveProgress implements ProgressView {
     const progress = engine.progress();
     const width = Math.max(40, this.columns());
     const lines = [
-      `bbs run: ${duration((now.getTime() - this.started.getTime()) / 1000)} elapsed, ETA ${duration(estimateRemaining(progress, this.schedule, now))} (from recorded durations)`,
+      `bbs run: ${formatDuration((now.getTime() - this.started.getTime()) / 1000)} elapsed, ETA ${formatDuration(estimateRemaining(progress, this.planned?.schedule ?? "pipeline", now))}`,
       ...stageLines(progress),
     ];
     const running = [...progress.running].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
@@ -202,7 +201,7 @@ export class LiveProgress implements ProgressView {
     for (const job of running.slice(0, room)) {
       const info = this.info.get(job.id);
       const elapsed = (now.getTime() - job.startedAt.getTime()) / 1000;
-      lines.push(`  ${label(job.pool).padEnd(9)} #${job.slot} ${(info?.pkg ?? job.id).padEnd(24)} ${duration(elapsed).padStart(7)} / ~${duration(job.estimate)}`);
+      lines.push(`  ${label(job.pool).padEnd(9)} #${job.slot} ${(info?.pkg ?? job.id).padEnd(24)} ${formatDuration(elapsed).padStart(7)} / ~${formatDuration(job.estimate)}`);
     }
     if (running.length > room) lines.push(`  ... and ${running.length - room} more running`);
     const text = lines.map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
@@ -213,6 +212,6 @@ export class LiveProgress implements ProgressView {
   finish(lines: readonly string[]): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.clear();
-    for (const text of lines) this.write(`${timestamp(new Date())} ${text}\n`);
+    for (const text of lines) this.write(`${logTimestamp(new Date())} ${text}\n`);
   }
 }

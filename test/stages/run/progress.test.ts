@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 import { JobEngine } from "../../../src/jobs/engine.js";
 import type { EngineProgress, JobSpec } from "../../../src/jobs/types.js";
 import type { JobInfo } from "../../../src/stages/run/plan.js";
-import { duration, estimateRemaining, LineProgress, LiveProgress, stageLines } from "../../../src/stages/run/progress.js";
+import { estimateRemaining, LineProgress, LiveProgress, stageLines } from "../../../src/stages/run/progress.js";
 import type { StageOutcome } from "../../../src/stages/run/stage-jobs.js";
+import { formatDuration } from "../../../src/util/log-format.js";
 
 const now = new Date("2024-11-21T20:00:00Z");
 
@@ -34,7 +35,7 @@ describe("ETA", () => {
   });
 
   it("prints durations as people read them", () => {
-    expect([duration(42), duration(185), duration(7620), duration(-3)]).toEqual(["42s", "3m05s", "2h07m", "0s"]);
+    expect([formatDuration(42), formatDuration(185), formatDuration(7620), formatDuration(-3)]).toEqual(["42s", "3m05s", "2h07m", "0s"]);
   });
 });
 
@@ -71,6 +72,7 @@ describe("views", () => {
     const releases = new Map<string, () => void>();
     const { engine, info } = engineWith(releases);
     view.onEvent({ type: "note", at: now, level: "warning", message: "something odd" });
+    view.onEvent({ type: "planned", at: now, runId: "r", where: "/c", stages: ["install", "buildsrc"], schedule: "pipeline", targets: 2, jobs: 4, restored: 0, installQueue: { targets: 2, nonTargets: 0, alreadyInstalled: 1 }, recordedDurations: 3 });
     view.onEvent({ type: "engine", engine, info });
     const done = engine.run();
     await until(() => releases.has("install:b"));
@@ -83,7 +85,10 @@ describe("views", () => {
     const stamp = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /;
     for (const line of lines) expect(line).toMatch(stamp);
     const text = lines.map((line) => line.replace(stamp, "").trimEnd());
-    expect(text).toEqual(["warning: something odd", "[INSTALL] b 2.0: ERROR (1.5 s)  [INSTALL 2/3]", "[INSTALL] a 1.0: OK (1.5 s)  [INSTALL 3/3]", "[BUILD] a 1.0: OK (1.5 s)  [BUILD 1/1]", "run x finished"]);
+    expect(text[1]).toMatch(/^run r \(\/c\): 2 target packages; stages INSTALL, BUILD; schedule pipeline; 4 jobs/);
+    // the history's durations are what the run expects, and it says so
+    expect(text[2]).toMatch(/^expected to take about \d+s \(durations of 3\/4 jobs from earlier runs\)$/);
+    expect(text.filter((_, i) => i !== 1 && i !== 2)).toEqual(["warning: something odd", "[INSTALL] b 2.0: ERROR (1.5 s)  [INSTALL 2/3]", "[INSTALL] a 1.0: OK (1.5 s)  [INSTALL 3/3]", "[BUILD] a 1.0: OK (1.5 s)  [BUILD 1/1]", "run x finished"]);
   });
 
   it("on a terminal: stage counts, the running jobs with their slot and elapsed time, redrawn in place", async () => {
@@ -91,8 +96,9 @@ describe("views", () => {
     const view = new LiveProgress((text) => (screen += text), () => 120, () => 40);
     const releases = new Map<string, () => void>();
     const { engine, info } = engineWith(releases);
-    view.onEvent({ type: "planned", at: now, runId: "r", where: "/c", stages: ["install", "buildsrc"], schedule: "pipeline", targets: 2, jobs: 4, restored: 0, installQueue: { targets: 2, nonTargets: 0, alreadyInstalled: 1 } });
+    view.onEvent({ type: "planned", at: now, runId: "r", where: "/c", stages: ["install", "buildsrc"], schedule: "pipeline", targets: 2, jobs: 4, restored: 0, installQueue: { targets: 2, nonTargets: 0, alreadyInstalled: 1 }, recordedDurations: 0 });
     view.onEvent({ type: "engine", engine, info });
+    expect(screen).toMatch(/expected to take about \d+s \(no earlier run on this node: guessed from package sizes\)/);
     const done = engine.run();
     await until(() => releases.has("install:a") && releases.has("install:b"));
     releases.get("install:b")?.(); // a failure scrolls above the live block

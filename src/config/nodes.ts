@@ -2,6 +2,8 @@
 // OUTGOING map (`pkgType: node_id/stage`). Parsed properly, unlike BBS's
 // getSourceNode() character-set strip that mangled names such as `lconway`.
 
+import { BbsError } from "../util/errors.js";
+import type { ResolvedConfig } from "./load.js";
 import { PKG_TYPES, type PkgType } from "./schema.js";
 
 export interface ReportNode {
@@ -53,4 +55,14 @@ export function parseOutgoing(map: Readonly<Record<string, string>>): OutgoingSo
   return Object.entries(map)
     .map(([pkgType, target]) => parseOutgoingEntry(pkgType, target))
     .flatMap((p) => (p.ok ? [p.value] : []));
+}
+
+/** Prerun and postrun run on the central node only: anything else is a mistake of --host or BBS_NODE_ID. */
+export function assertCentralNode(config: ResolvedConfig, command: string): void {
+  const central = config.values["central.nodeId"];
+  if (config.nodeId !== central) {
+    throw new BbsError("BBS_PRECONDITION", `${command} runs on the central node ${central}, not on ${config.nodeId}`, {
+      hint: `run it on the central node (--host ${central}), or change central.nodeId in global.yaml`,
+    });
+  }
 }

@@ -4,6 +4,7 @@
 // generated package with C code, repacked as .tgz and as .zip (deflated,
 // stored, zip64).
 
+import { corpusDir } from "../fixtures/corpus.js";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { readZipMember } from "../../src/rpkg/zip.js";
 import { writePackage } from "../fixtures/rpkg-generator.js";
 import { runRscript } from "./helpers/r.js";
 
-const CORPUS = "/work/shared/corpus/bioc-3.16";
+const CORPUS = corpusDir();
 
 let root: string;
 let macDir: string;

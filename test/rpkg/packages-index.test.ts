@@ -1,3 +1,4 @@
+import { corpusDir } from "../fixtures/corpus.js";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +16,7 @@ import {
 import { readPackageTarball } from "../../src/rpkg/tarball.js";
 import { runRscript } from "./helpers/r.js";
 
-const CORPUS = "/work/shared/corpus/bioc-3.16";
+const CORPUS = corpusDir();
 const GIT = (pkg: string): string =>
   `git_url: https://git.bioconductor.org/packages/${pkg}\ngit_branch: RELEASE_3_16\ngit_last_commit: 1a2b3c4\n` +
   `git_last_commit_date: 2023-01-10 09:58:40 -0500 (Tue, 10 Jan 2023)\n`;

@@ -35,6 +35,7 @@ import { makePropagationDb } from "./propagation-db.js";
 import { archiveReport, publishReport } from "./publish.js";
 import { readRunMeta, resolveRunDir, type RunMeta } from "../../results/run-dir.js";
 import { writeBuildStatusDb } from "./status-db.js";
+import { assertCentralNode } from "../../config/nodes.js";
 
 export const POSTRUN_STEPS = ["status-db", "outgoing", "propagation-db", "history", "report", "publish"] as const;
 export type PostrunStep = (typeof POSTRUN_STEPS)[number];
@@ -89,15 +90,6 @@ export function postrunLockPath(config: ResolvedConfig): string {
   return join(config.values["central.runsDir"], "postrun.lock");
 }
 
-function assertCentralNode(config: ResolvedConfig): void {
-  const central = config.values["central.nodeId"];
-  if (config.nodeId !== central) {
-    throw new BbsError("BBS_PRECONDITION", `postrun runs on the central node ${central}, not on ${config.nodeId}`, {
-      hint: `run it on the central node (--host ${central}), or change central.nodeId in global.yaml`,
-    });
-  }
-}
-
 /** report.path of the run: a path under central.dir is taken under the run's own directory (for --run). */
 export function reportDirOf(config: ResolvedConfig, runDir: string): string {
   const path = config.values["report.path"];
@@ -107,7 +99,7 @@ export function reportDirOf(config: ResolvedConfig, runDir: string): string {
 }
 
 export async function runPostrun(config: ResolvedConfig, options: PostrunOptions = {}): Promise<PostrunResult> {
-  assertCentralNode(config);
+  assertCentralNode(config, "postrun");
   const v = config.values;
   const lock = acquireLock(postrunLockPath(config), { description: `the postrun of build ${v.buildType} ${v.biocVersion} (${v["central.dir"]})` });
   let history: HistoryStore | undefined;

@@ -21,6 +21,7 @@ import { interruptedError, PRERUN_STEPS, type PrerunListener, type PrerunStep } 
 import { createRunDir, currentRunDir, isRunId, pruneRuns, readRunInfo, switchCurrentRun, writeRunInfo, type RunInfo } from "./run-dir.js";
 import { formatSnapshotDate } from "./snapshot.js";
 import { manifestStep, readManifest, sourcesStep, STEP_FUNCTIONS, type StepContext } from "./steps.js";
+import { assertCentralNode } from "../../config/nodes.js";
 
 export { PRERUN_STEPS, type PrerunStep };
 
@@ -48,13 +49,8 @@ export function prerunLockPath(config: ResolvedConfig): string {
   return join(config.values["central.runsDir"], "prerun.lock");
 }
 
-function assertCentralNode(config: ResolvedConfig): void {
-  const central = config.values["central.nodeId"];
-  if (config.nodeId !== central) {
-    throw new BbsError("BBS_PRECONDITION", `prerun runs on the central node ${central}, not on ${config.nodeId}`, {
-      hint: `run it on the central node (--host ${central}), or change central.nodeId in global.yaml`,
-    });
-  }
+function assertPrerunPossible(config: ResolvedConfig): void {
+  assertCentralNode(config, "prerun");
   const centralDir = resolve(config.values["central.dir"]);
   const runsDir = resolve(config.values["central.runsDir"]);
   const within = relative(centralDir, runsDir);
@@ -66,7 +62,7 @@ function assertCentralNode(config: ResolvedConfig): void {
 }
 
 export async function runPrerun(config: ResolvedConfig, options: PrerunOptions = {}): Promise<PrerunResult> {
-  assertCentralNode(config);
+  assertPrerunPossible(config);
   if (options.only !== undefined && options.snapshotDate !== undefined && options.only !== "sources") {
     throw new BbsError("BBS_USAGE", `--snapshot-date applies to the sources step, not to --only ${options.only}`, {
       hint: "use --snapshot-date with a full prerun or with --only sources",

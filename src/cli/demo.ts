@@ -25,6 +25,8 @@ export function registerDemo(program: Command): void {
         checkTimeout: positiveInteger("--check-timeout", options.checkTimeout),
         slots: positiveInteger("--slots", options.slots),
         say: (line) => process.stdout.write(`${line}\n`),
+        // Every step runs the very bbs the user started (a checkout's, a global install's).
+        ...(process.argv[1] === undefined ? {} : { bbsScript: process.argv[1] }),
       });
       process.stdout.write(`${demoEpilogue(result).join("\n")}\n`);
     });

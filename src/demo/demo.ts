@@ -17,6 +17,8 @@ export interface DemoOptions {
   slots: number;
   /** Prints the demo's own messages (the steps print their progress themselves). */
   say: (line: string) => void;
+  /** The script of the bbs running the demo: each step runs this same bbs. Default: this installation's bin/bbs.js. */
+  bbsScript?: string;
 }
 
 export interface DemoStep {
@@ -56,7 +58,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     options.say("");
     options.say(`[${index + 1}/${DEMO_STEPS.length}] ${step.title}`);
     const args = [...step.args, "--config", layout.configDir, "--host", DEMO_NODE_ID];
-    const exitCode = await runBbs(args);
+    const exitCode = await runBbs(options.bbsScript ?? join(packageRoot(), "bin", "bbs.js"), args);
     if (exitCode !== 0) {
       throw new BbsError("BBS_STEP_FAILED", `demo step \`bbs ${step.args.join(" ")}\` exited with ${exitCode}`, {
         hint: `fix what it reported, then re-run the demo (safe), or that step alone: bbs ${args.join(" ")}`,
@@ -66,11 +68,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   return { layout, config };
 }
 
-/** Runs the bbs of this installation with inherited stdio (its live views reach the terminal). */
-function runBbs(args: readonly string[]): Promise<number> {
-  const bin = join(packageRoot(), "bin", "bbs.js");
+/** Runs bbs with inherited stdio (its live views reach the terminal). */
+function runBbs(script: string, args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: "inherit" });
+    const child = spawn(process.execPath, [script, ...args], { stdio: "inherit" });
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve(code ?? (signal === "SIGINT" ? 130 : 1)));
   });

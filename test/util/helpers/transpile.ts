@@ -35,7 +35,7 @@ export function transpileSourceDirs(dirs: readonly string[]): string {
 
 /**
  * Transpiles the whole `src` tree into `<tmp>/dist` (the layout of the built
- * package: `<tmp>/package.json`, `<tmp>/node_modules` and `<tmp>/templates`
+ * package: `<tmp>/package.json`, `<tmp>/node_modules`, `templates`, `config` and `examples`
  * linked to the repo's)
  * and writes `<tmp>/bbs.mjs`, a launcher like bin/bbs.js (`<tmp>` is
  * `outRoot` when given). Tests run the CLI
@@ -46,7 +46,8 @@ export function transpileCli(outRoot: string = mkdtempSync(join(tmpdir(), "bbs-c
   const version = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
   writeFileSync(join(outRoot, "package.json"), `${JSON.stringify({ type: "module", version })}\n`);
   symlinkSync(join(repoRoot, "node_modules"), join(outRoot, "node_modules"));
-  symlinkSync(join(repoRoot, "templates"), join(outRoot, "templates"));
+  // The package's data directories, as `npm install -g .` ships them (package.json "files").
+  for (const dataDir of ["templates", "config", "examples"]) symlinkSync(join(repoRoot, dataDir), join(outRoot, dataDir));
   const walk = (relativeDir: string): void => {
     const sourceDir = join(repoRoot, "src", relativeDir);
     mkdirSync(join(outRoot, "dist", relativeDir), { recursive: true });

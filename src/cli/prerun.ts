@@ -7,6 +7,7 @@ import { formatEventLine, describeEvent, type PrerunEvent, type PrerunListener }
 import { PRERUN_STEPS, runPrerun, type PrerunStep } from "../stages/prerun/prerun.js";
 import { parseSnapshotDate } from "../stages/prerun/snapshot.js";
 import { nodeConfig } from "./context.js";
+import { withInterruptSignal } from "./interrupt.js";
 import { logTimestamp } from "../util/log-format.js";
 
 interface PrerunCliOptions {
@@ -23,24 +24,18 @@ export function registerPrerun(program: Command): void {
     .action(async (options: PrerunCliOptions, command: Command) => {
       const config = nodeConfig(command);
       const snapshotDate = options.snapshotDate === undefined ? undefined : parseSnapshotDate(options.snapshotDate);
-      const controller = new AbortController();
-      const stop = (signal: NodeJS.Signals): void => controller.abort(signal);
-      // `on`, not `once`: a listener must still be there when a library's signal-exit handler
-      // looks (execa's), or it re-raises the signal and the process dies before prerun stops cleanly.
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
       const printer = process.stdout.isTTY === true ? terminalPrinter() : logPrinter();
       try {
-        await runPrerun(config, {
-          ...(options.only === undefined ? {} : { only: options.only }),
-          ...(snapshotDate === undefined ? {} : { snapshotDate }),
-          onEvent: printer.print,
-          signal: controller.signal,
-        });
+        await withInterruptSignal((signal) =>
+          runPrerun(config, {
+            ...(options.only === undefined ? {} : { only: options.only }),
+            ...(snapshotDate === undefined ? {} : { snapshotDate }),
+            onEvent: printer.print,
+            signal,
+          }),
+        );
       } finally {
         printer.close();
-        process.removeListener("SIGINT", stop);
-        process.removeListener("SIGTERM", stop);
       }
     });
 }

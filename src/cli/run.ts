@@ -10,6 +10,7 @@ import { parseStageList, type StageNumber } from "../stages/run/layout.js";
 import { LineProgress, LiveProgress, resultLines, type ProgressView } from "../stages/run/progress.js";
 import { BbsError, isBbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";
+import { withInterruptSignal } from "./interrupt.js";
 
 interface RunCliOptions {
   stages?: string;
@@ -50,34 +51,29 @@ export function registerRun(program: Command): void {
       const config = nodeConfig(command);
       const stages = stagesOption(options);
       const packages = packagesOption(options.packages);
-      const controller = new AbortController();
-      const stop = (signal: NodeJS.Signals): void => controller.abort(signal);
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
       const write = (text: string) => void process.stdout.write(text);
       const view: ProgressView =
         process.stdout.isTTY === true
           ? new LiveProgress(write, () => process.stdout.columns || 100, () => process.stdout.rows || 30)
           : new LineProgress(write);
-      let result: RunResult | undefined;
+      let result: RunResult;
       try {
-        result = await runBuilder(config, {
-          ...(stages === undefined ? {} : { stages }),
-          noBin: options.bin === false,
-          resume: options.resume === true,
-          ...(packages === undefined ? {} : { packages }),
-          ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
-          signal: controller.signal,
-          onEvent: (event) => view.onEvent(event),
-        });
+        result = await withInterruptSignal((signal) =>
+          runBuilder(config, {
+            ...(stages === undefined ? {} : { stages }),
+            noBin: options.bin === false,
+            resume: options.resume === true,
+            ...(packages === undefined ? {} : { packages }),
+            ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+            signal,
+            onEvent: (event) => view.onEvent(event),
+          }),
+        );
       } catch (error) {
         // A run whose deliveries failed still finished: show its results before the error.
         const partial = isBbsError(error) ? (error as BbsError & { result?: RunResult }).result : undefined;
         view.finish(partial === undefined ? [] : resultLines(partial));
         throw error;
-      } finally {
-        process.removeListener("SIGINT", stop);
-        process.removeListener("SIGTERM", stop);
       }
       view.finish(resultLines(result));
     });

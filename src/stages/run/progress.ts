@@ -91,13 +91,14 @@ export interface ProgressView {
 
 type Write = (text: string) => void;
 
-/** Said once the jobs are known: how long the run should take, and from what. */
+/**
+ * Said once the jobs are known: how long the run should take, and from what.
+ * Without recorded durations there is no honest figure (package sizes order the
+ * jobs, but say little about minutes), so none is given.
+ */
 export function expectationLine(engine: EngineProgress, schedule: Schedule, recordedDurations: number, jobs: number): string {
-  const basis =
-    recordedDurations === 0
-      ? "no earlier run on this node: guessed from package sizes"
-      : `durations of ${recordedDurations}/${jobs} jobs from earlier runs`;
-  return `expected to take about ${formatDuration(estimateRemaining(engine, schedule))} (${basis})`;
+  if (recordedDurations === 0) return "no time estimate yet: no earlier run on this node (the next run uses this one's durations)";
+  return `expected to take about ${formatDuration(estimateRemaining(engine, schedule))} (durations of ${recordedDurations}/${jobs} jobs from earlier runs)`;
 }
 
 /** No terminal: one timestamped line per event and per finished job. */
@@ -193,7 +194,7 @@ export class LiveProgress implements ProgressView {
     const progress = engine.progress();
     const width = Math.max(40, this.columns());
     const lines = [
-      `bbs run: ${formatDuration((now.getTime() - this.started.getTime()) / 1000)} elapsed, ETA ${formatDuration(estimateRemaining(progress, this.planned?.schedule ?? "pipeline", now))}`,
+      `bbs run: ${formatDuration((now.getTime() - this.started.getTime()) / 1000)} elapsed, ETA ${this.planned?.recordedDurations === 0 ? "unknown (first run on this node)" : formatDuration(estimateRemaining(progress, this.planned?.schedule ?? "pipeline", now))}`,
       ...stageLines(progress),
     ];
     const running = [...progress.running].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());

@@ -20,11 +20,11 @@ import {
   listPackageFiles,
   packagesIndexFields,
   packagesIndexFiles,
-  readPackageFileRecord,
   sourcePackageRecord,
   type PackageFileRecord,
   type PackagesIndexEntry,
 } from "../rpkg/packages-index.js";
+import { recordReader } from "../rpkg/record-pool.js";
 import { packageNameFromFileName, scanPackageTarball } from "../rpkg/tarball.js";
 import { BbsError, errorMessage, isBbsError } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
@@ -121,6 +121,9 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
       const files = existsSync(absolute) ? listPackageFiles(absolute, dir.indexType) : [];
       const fields = dir.pkgType === "source" ? sourceFields : packagesIndexFields([], dir.indexType);
       const withDocs = dir.pkgType === "source" && options.landingPages;
+      // Files to open for their record alone (with landing pages, new tarballs are scanned here for their documents too).
+      const recordOnly = withDocs && !dryRun ? 0 : files.filter((file) => cache.record(`${dir.path}/${file}`, stampOf(join(absolute, file))) === undefined).length;
+      const reader = recordReader(recordOnly, options.concurrency ?? defaultReadConcurrency());
       const records = await Promise.all(
         files.map((file) =>
           limit(async (): Promise<PackageFileRecord | undefined> => {
@@ -144,7 +147,7 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
                 record = sourcePackageRecord(path, scan, fields);
                 assembled.set(file, assemblePackageDocs(join(scratch, file), pkg, scan));
               } else {
-                record = await readPackageFileRecord(path, dir.indexType, fields);
+                record = await reader.read(path, dir.indexType, fields);
               }
               cache.setRecord(key, stamp, record.values);
               return record;
@@ -155,7 +158,7 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
             }
           }),
         ),
-      );
+      ).finally(() => reader.close());
       reads.push({ dir, fields, records: records.filter((record): record is PackageFileRecord => record !== undefined) });
     }
     if (problems.length > 0) {

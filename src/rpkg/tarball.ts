@@ -1,18 +1,22 @@
 // Reading an R source package tarball (`<pkg>_<version>.tar.gz`) without a tar
-// process: the file is streamed once, through an MD5 hash and zlib's gunzip,
-// into the tar reader, which picks `<pkg>/DESCRIPTION` and notices a
+// process: the file is read once (whole when small, else streamed), through an
+// MD5 hash and zlib's gunzip, into the tar reader, which picks `<pkg>/DESCRIPTION` and notices a
 // `<pkg>/src/` directory entry. Reading stops as soon as the caller has what
 // it needs (the MD5 still covers the whole file). bzip2 and xz tarballs, rare
 // in R repositories, are decompressed by the `bzip2`/`xz` commands.
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { promisify } from "node:util";
+import { isMainThread } from "node:worker_threads";
+import { createGunzip, gunzip, gunzipSync, type ZlibOptions } from "node:zlib";
 import { BbsError, errorMessage } from "../util/errors.js";
 import { TarFormatError, TarParser, type TarEntry, type TarVisitor } from "./tar.js";
+
+const gunzipAsync = promisify(gunzip);
 
 export interface PackageTarballContents {
   /** Bytes of `<pkg>/DESCRIPTION` (a regular file entry with exactly that name), if present. */
@@ -145,9 +149,33 @@ function detectCompression(path: string): Compression {
   }
 }
 
-/** Streams the file through MD5 and decompression into the parser; returns the MD5. */
+/**
+ * gzip files up to this size are read whole: one read, one inflate on libuv's
+ * pool while this thread hashes, one parse. Streaming them cost twice the time
+ * (per-chunk stream machinery, and garbage); larger files are streamed so
+ * memory stays bounded.
+ */
+const WHOLE_FILE_LIMIT = 16 * 1024 * 1024;
+
+/** Reads the file through MD5 and decompression into the parser; returns the MD5. */
 async function streamInto(path: string, parser: TarParser): Promise<string> {
   const compression = detectCompression(path);
+  if (compression === "gzip" && statSync(path).size <= WHOLE_FILE_LIMIT) {
+    const bytes = readFileSync(path);
+    // Output in large chunks: zlib's default 16 KB made inflating a tarball twice as slow.
+    const zlibOptions = { chunkSize: Math.min(1 << 20, Math.max(1 << 16, bytes.length * 2)) };
+    // On the main thread, inflated on libuv's pool while this thread hashes; in a reader
+    // thread (record-pool.ts, one per core already), inflated right here.
+    // A failure (e.g. bytes after the archive) leaves the file to the streaming reader below.
+    const inflating = isMainThread ? gunzipAsync(bytes, zlibOptions).catch(() => undefined) : undefined;
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    const inflated = inflating !== undefined ? await inflating : gunzipQuietly(bytes, zlibOptions);
+    if (inflated !== undefined) {
+      parser.push(inflated);
+      parser.finish();
+      return md5;
+    }
+  }
   if (compression === "bzip2" || compression === "xz") {
     const [md5] = await Promise.all([md5OfFile(path), parseExternal(path, compression, parser)]);
     return md5;
@@ -172,6 +200,14 @@ async function streamInto(path: string, parser: TarParser): Promise<string> {
   if (failure !== undefined && !parser.done) throw failure;
   parser.finish();
   return hash.digest("hex");
+}
+
+function gunzipQuietly(bytes: Buffer, options: ZlibOptions): Buffer | undefined {
+  try {
+    return gunzipSync(bytes, options);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Feeds gunzip's output to the parser; resolves at the end of the stream or on error (reported via onError). */

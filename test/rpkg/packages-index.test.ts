@@ -1,6 +1,7 @@
 import { corpusDir } from "../fixtures/corpus.js";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -74,6 +75,8 @@ const FIXTURES: Fixture[] = [
   { file: "xzpkg_1.0.tar.xz", pkg: "xzpkg", pack: "xz", description: "Package: xzpkg\nVersion: 1.0\n" },
   { file: "plainpkg_1.0.tar.gz", pkg: "plainpkg", pack: "plain", description: "Package: plainpkg\nVersion: 1.0\n" },
   { file: "big_1.0.tar.gz", pkg: "big", src: true, description: "Package: big\nVersion: 1.0\n", extraFiles: { "big/data/blob.txt": "z".repeat(3_000_000) } },
+  // Over 16 MB compressed: streamed rather than read whole (src/rpkg/tarball.ts).
+  { file: "huge_1.0.tar.gz", pkg: "huge", description: "Package: huge\nVersion: 1.0\nNeedsCompilation: no\n", extraFiles: { "huge/inst/extdata/noise.txt": randomBytes(17_500_000).toString("base64") } },
   // Left out by R (and by us):
   { file: "dotted_1.0.tar.gz", pkg: "dotted", pack: "dot-prefix", description: "Package: dotted\nVersion: 1.0\n" },
   { file: "broken_1.0.tar.gz", pkg: "broken", description: "Package: broken\nthis is not DCF\n" },
@@ -206,6 +209,15 @@ describe("package files", () => {
     const record = await readSourcePackageRecord(join(repo, "gamma_2.0.tar.gz"));
     expect(record.values.get("NeedsCompilation")).toBe("no");
     expect(record.values.get("MD5sum")).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("reads a tarball too large to read whole by streaming it, with the same results", async () => {
+    const path = join(repo, "huge_1.0.tar.gz");
+    expect(statSync(path).size).toBeGreaterThan(16 * 1024 * 1024);
+    const md5 = execFileSync("md5sum", [path], { encoding: "utf8" }).split(" ")[0];
+    const contents = await readPackageTarball(path);
+    expect(contents).toMatchObject({ hasSrcDirectory: false, md5 });
+    expect(contents.description?.toString()).toBe("Package: huge\nVersion: 1.0\nNeedsCompilation: no\n");
   });
 
   it("names the file when it is not a tarball", async () => {

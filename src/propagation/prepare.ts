@@ -152,7 +152,8 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
               cache.setRecord(key, stamp, record.values);
               return record;
             } catch (error) {
-              if (!isBbsError(error)) throw error;
+              // A bad file is the repository's problem (listed below); a failed reader thread is bbs's.
+              if (!isBbsError(error) || error.code === "BBS_INTERNAL") throw error;
               problems.push(errorMessage(error));
               return undefined;
             }

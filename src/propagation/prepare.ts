@@ -121,20 +121,22 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
       const files = existsSync(absolute) ? listPackageFiles(absolute, dir.indexType) : [];
       const fields = dir.pkgType === "source" ? sourceFields : packagesIndexFields([], dir.indexType);
       const withDocs = dir.pkgType === "source" && options.landingPages;
+      const entries = files.map((file) => {
+        const path = join(absolute, file);
+        const key = `${dir.path}/${file}`;
+        const stamp = stampOf(path);
+        return { file, path, key, stamp, cached: cache.record(key, stamp) };
+      });
       // Files to open for their record alone (with landing pages, new tarballs are scanned here for their documents too).
-      const recordOnly = withDocs && !dryRun ? 0 : files.filter((file) => cache.record(`${dir.path}/${file}`, stampOf(join(absolute, file))) === undefined).length;
+      const recordOnly = withDocs && !dryRun ? 0 : entries.filter((entry) => entry.cached === undefined).length;
       const reader = recordReader(recordOnly, options.concurrency ?? defaultReadConcurrency());
       const records = await Promise.all(
-        files.map((file) =>
+        entries.map(({ file, path, key, stamp, cached }) =>
           limit(async (): Promise<PackageFileRecord | undefined> => {
-            const path = join(absolute, file);
-            const key = `${dir.path}/${file}`;
             liveKeys.add(key);
-            const stamp = stampOf(path);
             const pkg = packageNameFromFileName(file);
             const docs = cache.docs(pkg);
             const docsStale = withDocs && (docs === undefined || docs.file !== file || !sameStamp(docs, stamp));
-            const cached = cache.record(key, stamp);
             if (cached !== undefined && !(docsStale && !dryRun)) {
               result.cached += 1;
               return { file, values: cached };

@@ -16,8 +16,8 @@
 
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { compiledWorkerScript } from "../util/worker-script.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { readRunFacts } from "../results/run-info.js";
 import { BbsError, errorMessage } from "../util/errors.js";
@@ -64,12 +64,6 @@ export function defaultReportThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-/** The worker script: only the compiled build has one (tests run the TypeScript sources in one thread). */
-function workerScript(): URL | undefined {
-  const url = new URL("./worker.js", import.meta.url);
-  return url.protocol === "file:" && existsSync(fileURLToPath(url)) ? url : undefined;
-}
-
 /**
  * Heap bounds of a worker: its model (statuses, summaries, history) stays well
  * under the old generation's; the bound makes V8 collect early instead of
@@ -109,7 +103,7 @@ export async function generateReport(input: ReportInput): Promise<ReportSummary>
   const tree = ReportTree.create(input.reportDir);
   try {
     const present = writeRootFiles(tree, input.central, input.hosts, input.runDir);
-    const script = workerScript();
+    const script = compiledWorkerScript("./worker.js", import.meta.url);
     const shards = script === undefined ? 1 : Math.max(1, Math.floor(input.threads ?? defaultReportThreads()));
     // The threads take packages one by one from a shared counter: uneven packages and threads even out.
     const next = new Int32Array(new SharedArrayBuffer(4));

@@ -7,12 +7,11 @@
 // without the compiled worker script (tests on the TypeScript sources) every
 // file is read on this thread, with the same results.
 
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import pLimit from "p-limit";
 import { BbsError, errorMessage, type ErrorCode } from "../util/errors.js";
+import { compiledWorkerScript } from "../util/worker-script.js";
 import { defaultReadConcurrency, readPackageFileRecord, type PackageFileRecord, type RepositoryIndexType } from "./packages-index.js";
 
 export interface RecordRequest {
@@ -30,11 +29,6 @@ export type RecordReply =
 const MIN_FILES_FOR_WORKERS = 24;
 /** Files in flight per worker: one hashed while the next is inflated on libuv's pool. */
 const REQUESTS_PER_WORKER = 2;
-
-function workerScript(): URL | undefined {
-  const url = new URL("./record-worker.js", import.meta.url);
-  return url.protocol === "file:" && existsSync(fileURLToPath(url)) ? url : undefined;
-}
 
 interface Pending {
   resolve: (record: PackageFileRecord) => void;
@@ -101,7 +95,7 @@ export interface RecordReader {
  * `concurrency` files at once. Close it when done.
  */
 export function recordReader(files: number, concurrency: number = defaultReadConcurrency()): RecordReader {
-  const script = workerScript();
+  const script = compiledWorkerScript("./record-worker.js", import.meta.url);
   const threads = availableParallelism();
   if (script === undefined || files < MIN_FILES_FOR_WORKERS || threads < 2) {
     const limit = pLimit(concurrency);

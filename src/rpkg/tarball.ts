@@ -135,15 +135,19 @@ export async function scanPackageTarball(
 
 type Compression = "gzip" | "bzip2" | "xz" | "none";
 
+/** The compression of a file from its first bytes (at least 6 when the file has them). */
+function compressionOf(magic: Buffer): Compression {
+  if (magic.length >= 2 && magic[0] === 0x1f && magic[1] === 0x8b) return "gzip";
+  if (magic.length >= 3 && magic.toString("latin1", 0, 3) === "BZh") return "bzip2";
+  if (magic.length >= 6 && magic.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return "xz";
+  return "none";
+}
+
 function detectCompression(path: string): Compression {
   const fd = openSync(path, "r");
   try {
     const magic = Buffer.alloc(6);
-    const n = readSync(fd, magic, 0, 6, 0);
-    if (n >= 2 && magic[0] === 0x1f && magic[1] === 0x8b) return "gzip";
-    if (n >= 3 && magic.toString("latin1", 0, 3) === "BZh") return "bzip2";
-    if (n >= 6 && magic.equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return "xz";
-    return "none";
+    return compressionOf(magic.subarray(0, readSync(fd, magic, 0, 6, 0)));
   } finally {
     closeSync(fd);
   }
@@ -159,9 +163,16 @@ const WHOLE_FILE_LIMIT = 16 * 1024 * 1024;
 
 /** Reads the file through MD5 and decompression into the parser; returns the MD5. */
 async function streamInto(path: string, parser: TarParser): Promise<string> {
-  const compression = detectCompression(path);
-  if (compression === "gzip" && statSync(path).size <= WHOLE_FILE_LIMIT) {
-    const bytes = readFileSync(path);
+  // A small file is read once, whole, and its compression told from the bytes read.
+  const whole = statSync(path).size <= WHOLE_FILE_LIMIT ? readFileSync(path) : undefined;
+  const compression = whole === undefined ? detectCompression(path) : compressionOf(whole);
+  if (compression === "none" && whole !== undefined) {
+    parser.push(whole);
+    parser.finish();
+    return createHash("md5").update(whole).digest("hex");
+  }
+  if (compression === "gzip" && whole !== undefined) {
+    const bytes = whole;
     // Output in large chunks: zlib's default 16 KB made inflating a tarball twice as slow.
     const zlibOptions = { chunkSize: Math.min(1 << 20, Math.max(1 << 16, bytes.length * 2)) };
     // On the main thread, inflated on libuv's pool while this thread hashes; in a reader

@@ -4,7 +4,7 @@
 // `bbs postrun` for an older run (--run).
 
 import { execa } from "execa";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPostrunState } from "../../../src/results/postrun-state.js";
@@ -17,11 +17,16 @@ import { MEAT, startRun, threeNodeConfig } from "./fixture.js";
 
 const temp = useTempDirs();
 
-function writeTree(dir: string, files: Record<string, string>): void {
+/** The first report is dated a day back, as last night's would be: rsync tells changed files by size and mtime. */
+const LAST_NIGHT = new Date(Date.now() - 86_400_000);
+
+function writeTree(dir: string, files: Record<string, string>, mtime?: Date): void {
   rmSync(dir, { recursive: true, force: true });
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
+    // Same-size pages rewritten within the same second would look unchanged to rsync.
+    if (mtime !== undefined) utimesSync(join(dir, path), mtime, mtime);
   }
 }
 
@@ -47,7 +52,7 @@ describe("publishing to a local directory", () => {
     const config = writeTestConfig({ workDir: join(root, "work") }).load();
     const report = join(root, "report");
     const dest = join(root, "www", "report");
-    writeTree(report, FIRST);
+    writeTree(report, FIRST, LAST_NIGHT);
     await publishReport(report, config, dest);
     expect(readTree(dest)).toEqual(FIRST);
     writeTree(report, SECOND);
@@ -73,7 +78,7 @@ describe("publishing to an rsync target over ssh", () => {
     const report = join(root, "report");
     const remote = join(root, "remote", "checkResults", "report");
     const destination = `${sshd.user}@${sshd.host}:${remote}`;
-    writeTree(report, FIRST);
+    writeTree(report, FIRST, LAST_NIGHT);
     const first = await publishReport(report, config, destination);
     expect(readTree(remote)).toEqual(FIRST);
     expect(first.kind).toBe("remote");
@@ -101,7 +106,7 @@ describe("the publish step of bbs postrun", () => {
     const skipped = await runPostrun(config, { env: {}, only: "publish", runId });
     expect(skipped.state.steps.publish).toMatchObject({ status: "skipped", summary: `no report at ${join(runDir, "report")} to publish` });
     expect(reportDirOf(config, runDir)).toBe(join(runDir, "report"));
-    writeTree(join(runDir, "report"), FIRST);
+    writeTree(join(runDir, "report"), FIRST, LAST_NIGHT);
     const done = await runPostrun(config, { env: {}, only: "publish", runId });
     expect(done.failed).toEqual([]);
     const { [REPORT_ARCHIVE]: archive, ...pages } = readTree(published);

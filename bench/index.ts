@@ -15,7 +15,8 @@ const BENCHMARKS: readonly Benchmark[] = [schedulerBenchmark, prerunBenchmark, p
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes("--list") || argv.includes("--help")) {
     process.stdout.write("usage: npm run bench [-- <name>... [options]]\n\nbenchmarks:\n");
-    for (const benchmark of BENCHMARKS) process.stdout.write(`  ${benchmark.name.padEnd(12)} ${benchmark.description}\n`);
+    for (const benchmark of BENCHMARKS)
+      process.stdout.write(`  ${benchmark.name.padEnd(12)} ${benchmark.description}\n`);
     return 0;
   }
   const names: string[] = [];
@@ -23,7 +24,9 @@ async function main(argv: readonly string[]): Promise<number> {
   while (rest < argv.length && !(argv[rest] ?? "").startsWith("--")) names.push(argv[rest++] ?? "");
   const unknown = names.filter((name) => !BENCHMARKS.some((benchmark) => benchmark.name === name));
   if (unknown.length > 0) {
-    process.stderr.write(`error: unknown benchmark ${unknown.join(", ")}; known: ${BENCHMARKS.map((benchmark) => benchmark.name).join(", ")}\n`);
+    process.stderr.write(
+      `error: unknown benchmark ${unknown.join(", ")}; known: ${BENCHMARKS.map((benchmark) => benchmark.name).join(", ")}\n`,
+    );
     return 2;
   }
   const selected = names.length === 0 ? BENCHMARKS : BENCHMARKS.filter((benchmark) => names.includes(benchmark.name));

@@ -21,6 +21,7 @@ export function numberOption(args: readonly string[], name: string, fallback: nu
   const value = optionValue(args, name);
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new Error(`option --${name}: expected a positive number, got ${value}`);
+  if (!Number.isFinite(number) || number <= 0)
+    throw new Error(`option --${name}: expected a positive number, got ${value}`);
   return number;
 }

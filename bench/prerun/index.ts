@@ -24,7 +24,11 @@ interface Timing {
 }
 
 async function timedPrerun(config: TestConfig, label: string): Promise<Timing> {
-  process.stdout.write(`  ${label} (load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}, ${availableParallelism()} CPUs)\n`);
+  process.stdout.write(
+    `  ${label} (load average ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ")}, ${availableParallelism()} CPUs)\n`,
+  );
   const steps = new Map<PrerunStep, number>();
   const started = performance.now();
   await runPrerun(config.load(), {
@@ -47,9 +51,13 @@ function printComparison(title: string, sequential: Timing[], parallel: Timing[]
   const row = (label: string, pick: (timing: Timing) => number | undefined): void => {
     const one = median(sequential.map((t) => pick(t) ?? NaN));
     const many = median(parallel.map((t) => pick(t) ?? NaN));
-    process.stdout.write(`  ${label.padEnd(14)} ${seconds(one).padStart(12)} ${seconds(many).padStart(14)} ${`${(one / many).toFixed(2)}x`.padStart(8)}\n`);
+    process.stdout.write(
+      `  ${label.padEnd(14)} ${seconds(one).padStart(12)} ${seconds(many).padStart(14)} ${`${(one / many).toFixed(2)}x`.padStart(8)}\n`,
+    );
   };
-  process.stdout.write(`\n${title}\n  ${"".padEnd(14)} ${"1 slot".padStart(12)} ${`${slots} slots`.padStart(14)} ${"ratio".padStart(8)}\n`);
+  process.stdout.write(
+    `\n${title}\n  ${"".padEnd(14)} ${"1 slot".padStart(12)} ${`${slots} slots`.padStart(14)} ${"ratio".padStart(8)}\n`,
+  );
   row("prerun", (t) => t.total);
   for (const step of ["sources", "index", "inject", "target-repo"] as const) row(`  ${step}`, (t) => t.steps.get(step));
 }
@@ -74,16 +82,30 @@ export const prerunBenchmark: Benchmark = {
         const order = round % 2 === 0 ? (["sequential", "parallel"] as const) : (["parallel", "sequential"] as const);
         for (const kind of order) {
           const config = benchConfig(join(root, `${kind}-${round}`), server, kind === "parallel" ? slots : 1);
-          first[kind].push(await timedPrerun(config, `first night, ${kind === "parallel" ? `${slots} slots` : "1 slot"}`));
+          first[kind].push(
+            await timedPrerun(config, `first night, ${kind === "parallel" ? `${slots} slots` : "1 slot"}`),
+          );
         }
         await server.commitChange("synth0001", { touch: "NEWS" });
         for (const kind of order) {
           const config = benchConfig(join(root, `${kind}-${round}`), server, kind === "parallel" ? slots : 1);
-          next[kind].push(await timedPrerun(config, `next night, ${kind === "parallel" ? `${slots} slots` : "1 slot"}`));
+          next[kind].push(
+            await timedPrerun(config, `next night, ${kind === "parallel" ? `${slots} slots` : "1 slot"}`),
+          );
         }
       }
-      printComparison(`first night: ${count} packages cloned into an empty MEAT0 (median of ${rounds})`, first.sequential, first.parallel, slots);
-      printComparison(`next night: ${count} clones updated, one changed upstream (median of ${rounds})`, next.sequential, next.parallel, slots);
+      printComparison(
+        `first night: ${count} packages cloned into an empty MEAT0 (median of ${rounds})`,
+        first.sequential,
+        first.parallel,
+        slots,
+      );
+      printComparison(
+        `next night: ${count} clones updated, one changed upstream (median of ${rounds})`,
+        next.sequential,
+        next.parallel,
+        slots,
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

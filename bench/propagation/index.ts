@@ -14,7 +14,18 @@
 //          --rscript CMD  R's Rscript (default Rscript)
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepareRepository } from "../../src/propagation/prepare.js";
@@ -46,7 +57,11 @@ function noise(size: number, seed: number): Buffer {
 }
 
 /** Generated source tarballs of realistic sizes (20 KB to 2 MB, log-uniform), plus the corpus. */
-async function generateRepository(dir: string, count: number, scratch: string): Promise<{ files: number; bytes: number }> {
+async function generateRepository(
+  dir: string,
+  count: number,
+  scratch: string,
+): Promise<{ files: number; bytes: number }> {
   mkdirSync(dir, { recursive: true });
   for (let i = 1; i <= count; i += 1) {
     const name = `benchPkg${String(i).padStart(4, "0")}`;
@@ -77,12 +92,21 @@ async function generateRepository(dir: string, count: number, scratch: string): 
 }
 
 function layoutOf(root: string): RepositoryLayout {
-  return { root, rVersion: undefined, contribDirs: [{ pkgType: "source", path: "src/contrib", extension: "tar.gz", indexType: "source" }] };
+  return {
+    root,
+    rVersion: undefined,
+    contribDirs: [{ pkgType: "source", path: "src/contrib", extension: "tar.gz", indexType: "source" }],
+  };
 }
 
 async function timeBbs(root: string): Promise<{ seconds: number; opened: number }> {
   const started = performance.now();
-  const result = await prepareRepository(layoutOf(root), { landingPages: false, rscript: "Rscript", dryRun: false, reporter: new CollectingReporter() });
+  const result = await prepareRepository(layoutOf(root), {
+    landingPages: false,
+    rscript: "Rscript",
+    dryRun: false,
+    reporter: new CollectingReporter(),
+  });
   return { seconds: (performance.now() - started) / 1000, opened: result.opened };
 }
 
@@ -99,7 +123,8 @@ function row(label: string, seconds: number, reference: number, note = ""): stri
 
 export const propagationBenchmark: Benchmark = {
   name: "propagation",
-  description: "index generation of a contrib directory: bbs (cold, warm, incremental) vs tools::write_PACKAGES, same files, same run",
+  description:
+    "index generation of a contrib directory: bbs (cold, warm, incremental) vs tools::write_PACKAGES, same files, same run",
   async run(args) {
     const count = positiveInt(args, "packages", 300);
     const repeat = positiveInt(args, "repeat", 3);
@@ -117,7 +142,13 @@ export const propagationBenchmark: Benchmark = {
       execFileSync("sync");
       const rRuns = execFileSync(
         rscript,
-        ["--vanilla", "-e", `a <- commandArgs(TRUE); for (i in seq_len(as.integer(a[2]))) cat(system.time(suppressMessages(tools::write_PACKAGES(a[1], type = "source")))[["elapsed"]], "\\n")`, rRepo, String(repeat)],
+        [
+          "--vanilla",
+          "-e",
+          `a <- commandArgs(TRUE); for (i in seq_len(as.integer(a[2]))) cat(system.time(suppressMessages(tools::write_PACKAGES(a[1], type = "source")))[["elapsed"]], "\\n")`,
+          rRepo,
+          String(repeat),
+        ],
         { encoding: "utf8", env: { ...process.env, LANG: "C.UTF-8", LC_ALL: "C.UTF-8", R_LIBS_USER: "" } },
       )
         .trim()
@@ -158,13 +189,30 @@ export const propagationBenchmark: Benchmark = {
       // Identical records: PACKAGES bytes, and the .rds matrices in R.
       const coldRepo = join(base, "bbs-0", "src", "contrib");
       const samePackages = readFileSync(join(coldRepo, "PACKAGES")).equals(readFileSync(join(rRepo, "PACKAGES")));
-      const sameRds = execFileSync(rscript, ["--vanilla", "-e", `a <- commandArgs(TRUE); cat(identical(readRDS(a[1]), readRDS(a[2])))`, join(coldRepo, "PACKAGES.rds"), join(rRepo, "PACKAGES.rds")], {
-        encoding: "utf8",
-      }).trim();
-      if (!samePackages || sameRds !== "TRUE") throw new Error(`records differ: PACKAGES identical ${samePackages}, PACKAGES.rds identical ${sameRds}`);
+      const sameRds = execFileSync(
+        rscript,
+        [
+          "--vanilla",
+          "-e",
+          `a <- commandArgs(TRUE); cat(identical(readRDS(a[1]), readRDS(a[2])))`,
+          join(coldRepo, "PACKAGES.rds"),
+          join(rRepo, "PACKAGES.rds"),
+        ],
+        {
+          encoding: "utf8",
+        },
+      ).trim();
+      if (!samePackages || sameRds !== "TRUE")
+        throw new Error(`records differ: PACKAGES identical ${samePackages}, PACKAGES.rds identical ${sameRds}`);
 
-      process.stdout.write(`\nindex generation, ${files} tarballs (${(bytes / 1e6).toFixed(0)} MB); median of ${repeat} runs each\n`);
-      process.stdout.write(`(${availableParallelism()} CPUs, load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}; bbs reads in parallel, R one file at a time)\n`);
+      process.stdout.write(
+        `\nindex generation, ${files} tarballs (${(bytes / 1e6).toFixed(0)} MB); median of ${repeat} runs each\n`,
+      );
+      process.stdout.write(
+        `(${availableParallelism()} CPUs, load average ${loadavg()
+          .map((value) => value.toFixed(2))
+          .join(" ")}; bbs reads in parallel, R one file at a time)\n`,
+      );
       process.stdout.write(`  ${"R tools::write_PACKAGES".padEnd(34)} ${rSeconds.toFixed(3).padStart(9)} s\n`);
       process.stdout.write(`${row("bbs cold (every tarball opened)", median(cold), rSeconds)}\n`);
       process.stdout.write(`${row("bbs warm (cache, nothing new)", median(warm), rSeconds)}\n`);

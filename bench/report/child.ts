@@ -9,13 +9,21 @@ import { generateReport } from "../../src/report/index.js";
 
 async function main(): Promise<void> {
   const [threads, configDir, runDir, reportDir, historyDb] = process.argv.slice(2);
-  if (threads === undefined || configDir === undefined || runDir === undefined || reportDir === undefined) throw new Error("usage: child.js <threads> <config dir> <run dir> <report dir> [<history db>]");
+  if (threads === undefined || configDir === undefined || runDir === undefined || reportDir === undefined)
+    throw new Error("usage: child.js <threads> <config dir> <run dir> <report dir> [<history db>]");
   const started = process.hrtime.bigint();
   const hosts = loadAllHosts(configDir, { env: {} });
   const centralId = [...hosts.values()][0]?.values["central.nodeId"];
   const central = centralId === undefined ? undefined : hosts.get(centralId);
   if (central === undefined) throw new Error(`no central node in ${configDir}`);
-  const summary = await generateReport({ central, hosts, runDir, reportDir, threads: Number(threads), ...(historyDb === undefined ? {} : { historyDb }) });
+  const summary = await generateReport({
+    central,
+    hosts,
+    runDir,
+    reportDir,
+    threads: Number(threads),
+    ...(historyDb === undefined ? {} : { historyDb }),
+  });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const usage = process.resourceUsage();
   process.stdout.write(

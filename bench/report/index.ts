@@ -39,7 +39,13 @@ interface ChildFigures {
   warnings: number;
 }
 
-const FS_TYPES: Readonly<Record<number, string>> = { 0x01021994: "tmpfs", 0xef53: "ext4", 0x58465342: "xfs", 0x9123683e: "btrfs", 0x794c7630: "overlayfs" };
+const FS_TYPES: Readonly<Record<number, string>> = {
+  0x01021994: "tmpfs",
+  0xef53: "ext4",
+  0x58465342: "xfs",
+  0x9123683e: "btrfs",
+  0x794c7630: "overlayfs",
+};
 
 function fileSystem(dir: string): string {
   const type = statfsSync(dir).type;
@@ -54,7 +60,11 @@ async function measure(args: readonly string[]): Promise<ChildFigures> {
 }
 
 function line(label: string, figures: ChildFigures): string {
-  const timings = figures.timings ? Object.entries(figures.timings).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)}`).join(", ") : "";
+  const timings = figures.timings
+    ? Object.entries(figures.timings)
+        .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)}`)
+        .join(", ")
+    : "";
   return (
     `${label.padEnd(24)} ${(figures.wallMs / 1000).toFixed(1).padStart(6)} s wall  ${(figures.maxRssKiB / 1024).toFixed(0).padStart(5)} MiB peak RSS  ` +
     `cpu ${((figures.userMs + figures.systemMs) / 1000).toFixed(1)} s (sys ${(figures.systemMs / 1000).toFixed(1)})  ${figures.pages} pages, ${figures.files} files, ${(figures.bytes / 1e6).toFixed(0)} MB` +
@@ -75,19 +85,32 @@ export const reportBenchmark: Benchmark = {
       const input = writeBenchRun(root, count, nodes, previousRuns);
       process.stdout.write(
         `input: ${input.packages} packages x ${nodes} nodes, ${input.cells} results, ${previousRuns} previous runs in the history; written in ${((Date.now() - writing) / 1000).toFixed(1)} s\n` +
-          `file system of ${root}: ${fileSystem(root)}; load average ${loadavg().map((v) => v.toFixed(2)).join(" ")}\n`,
+          `file system of ${root}: ${fileSystem(root)}; load average ${loadavg()
+            .map((v) => v.toFixed(2))
+            .join(" ")}\n`,
       );
-      const threads = (optionValue(args, "threads") ?? `1,${defaultReportThreads()}`).split(",").map(Number).filter((n, i, all) => n >= 1 && all.indexOf(n) === i);
+      const threads = (optionValue(args, "threads") ?? `1,${defaultReportThreads()}`)
+        .split(",")
+        .map(Number)
+        .filter((n, i, all) => n >= 1 && all.indexOf(n) === i);
       for (const count of threads) {
         const reportDir = join(root, `report-${count}`);
-        const childArgs = [String(count), input.config.dir, input.runDir, reportDir, ...(previousRuns > 0 ? [input.historyDb] : [])];
+        const childArgs = [
+          String(count),
+          input.config.dir,
+          input.runDir,
+          reportDir,
+          ...(previousRuns > 0 ? [input.historyDb] : []),
+        ];
         const first = await measure(childArgs);
         process.stdout.write(`${line(`${count} thread(s), new`, first)}\n`);
         const again = await measure(childArgs);
         process.stdout.write(`${line(`${count} thread(s), replacing`, again)}\n`);
         const worst = Math.max(first.wallMs, again.wallMs) / 1000;
         const peak = Math.max(first.maxRssKiB, again.maxRssKiB) / 1024;
-        process.stdout.write(`${"".padEnd(24)} goal <= 15 s and <= 1024 MiB: ${worst <= 15 && peak <= 1024 ? "met" : "NOT met"} (worst ${worst.toFixed(1)} s, ${peak.toFixed(0)} MiB)\n`);
+        process.stdout.write(
+          `${"".padEnd(24)} goal <= 15 s and <= 1024 MiB: ${worst <= 15 && peak <= 1024 ? "met" : "NOT met"} (worst ${worst.toFixed(1)} s, ${peak.toFixed(0)} MiB)\n`,
+        );
       }
     } finally {
       if (args.includes("--keep")) process.stdout.write(`kept ${root}\n`);

@@ -43,7 +43,8 @@ export function lowerBound(
       if (!top.expanded) {
         top.expanded = true;
         onStack.add(top.name);
-        for (const dep of pkg?.deps ?? []) if (!chain.has(dep) && !onStack.has(dep) && byName.has(dep)) stack.push({ name: dep, expanded: false });
+        for (const dep of pkg?.deps ?? [])
+          if (!chain.has(dep) && !onStack.has(dep) && byName.has(dep)) stack.push({ name: dep, expanded: false });
         continue;
       }
       let best = 0;
@@ -63,7 +64,8 @@ export function lowerBound(
   let criticalPath = 0;
   let end: string | undefined;
   for (const pkg of packages) {
-    const total = (chain.get(pkg.name)?.length ?? 0) + (durations.build.get(pkg.name) ?? 0) + (durations.check.get(pkg.name) ?? 0);
+    const total =
+      (chain.get(pkg.name)?.length ?? 0) + (durations.build.get(pkg.name) ?? 0) + (durations.check.get(pkg.name) ?? 0);
     if (total > criticalPath) {
       criticalPath = total;
       end = pkg.name;

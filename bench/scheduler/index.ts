@@ -35,7 +35,8 @@ function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "bbs") return dir;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "bbs")
+      return dir;
     const parent = dirname(dir);
     if (parent === dir) throw new Error("cannot find the bbs repository root (package.json named bbs)");
     dir = parent;
@@ -43,8 +44,14 @@ function repoRoot(): string {
 }
 
 function dataDir(args: readonly string[], root: string): string {
-  const candidates = [optionValue(args, "data"), process.env.BBS_BENCH_DATA, resolve(root, "../shared/data"), resolve(root, "../../shared/data")];
-  for (const candidate of candidates) if (candidate && existsSync(join(candidate, "bioc-3.18-software.tsv"))) return candidate;
+  const candidates = [
+    optionValue(args, "data"),
+    process.env.BBS_BENCH_DATA,
+    resolve(root, "../shared/data"),
+    resolve(root, "../../shared/data"),
+  ];
+  for (const candidate of candidates)
+    if (candidate && existsSync(join(candidate, "bioc-3.18-software.tsv"))) return candidate;
   throw new Error("cannot find the benchmark data (bioc-3.18-software.tsv): pass --data DIR or set BBS_BENCH_DATA");
 }
 
@@ -74,7 +81,13 @@ function buildJobs(workload: Workload, seed: number, runner: Runner): JobSpec<Ou
   const jobs: JobSpec<Outcome>[] = [];
   const names = workload.packages.map((pkg) => pkg.name).sort(byName);
   const packages = new Map(workload.packages.map((pkg) => [pkg.name, pkg]));
-  const job = (stage: Stage, name: string, seconds: number | undefined, deps: string[], after?: string): JobSpec<Outcome> => ({
+  const job = (
+    stage: Stage,
+    name: string,
+    seconds: number | undefined,
+    deps: string[],
+    after?: string,
+  ): JobSpec<Outcome> => ({
     id: `${stage}:${name}`,
     pool: stage,
     label: name,
@@ -86,13 +99,21 @@ function buildJobs(workload: Workload, seed: number, runner: Runner): JobSpec<Ou
   for (const name of names) {
     const pkg = packages.get(name);
     if (!pkg) continue;
-    jobs.push(job("install", name, pkg.kind === "preinstalled" ? undefined : pkg.install, pkg.deps.map((dep) => `install:${dep}`)));
+    jobs.push(
+      job(
+        "install",
+        name,
+        pkg.kind === "preinstalled" ? undefined : pkg.install,
+        pkg.deps.map((dep) => `install:${dep}`),
+      ),
+    );
   }
   for (const stage of ["build", "check"] as const) {
     for (const name of names) {
       const pkg = packages.get(name);
       const seconds = stage === "build" ? pkg?.build : pkg?.check;
-      if (seconds !== undefined) jobs.push(job(stage, name, seconds, [], stage === "build" ? `install:${name}` : `build:${name}`));
+      if (seconds !== undefined)
+        jobs.push(job(stage, name, seconds, [], stage === "build" ? `install:${name}` : `build:${name}`));
     }
   }
   return jobs;
@@ -117,11 +138,18 @@ function processRunner(scale: number, fakeR: string, outDir: string): Runner {
  * clock reaches their duration. Separates the schedule's quality from the
  * cost of real processes at this time compression.
  */
-async function simulate(schedule: Schedule, order: JobOrder, workload: Workload, seed: number): Promise<{ makespan: number; bound: LowerBound }> {
+async function simulate(
+  schedule: Schedule,
+  order: JobOrder,
+  workload: Workload,
+  seed: number,
+): Promise<{ makespan: number; bound: LowerBound }> {
   let now = 0;
   const pending: Array<{ end: number; resolve: () => void }> = [];
   const runner: Runner = (_stage, _name, seconds) => () =>
-    new Promise<Outcome>((resolve) => pending.push({ end: now + seconds, resolve: () => resolve({ status: "OK", retCode: 0 }) }));
+    new Promise<Outcome>((resolve) =>
+      pending.push({ end: now + seconds, resolve: () => resolve({ status: "OK", retCode: 0 }) }),
+    );
   const engine = new JobEngine<Outcome>(buildJobs(workload, seed, runner), {
     pools: STAGES.map((stage) => ({ name: stage, slots: SLOTS[stage] })),
     schedule,
@@ -136,7 +164,8 @@ async function simulate(schedule: Schedule, order: JobOrder, workload: Workload,
     await new Promise((resolve) => setImmediate(resolve));
     if (pending.length === 0) continue;
     let earliest = 0;
-    for (let index = 1; index < pending.length; index += 1) if ((pending[index]?.end ?? 0) < (pending[earliest]?.end ?? 0)) earliest = index;
+    for (let index = 1; index < pending.length; index += 1)
+      if ((pending[index]?.end ?? 0) < (pending[earliest]?.end ?? 0)) earliest = index;
     const [next] = pending.splice(earliest, 1);
     if (!next) continue;
     now = next.end;
@@ -156,7 +185,13 @@ interface RunFigures {
   readonly loopDelayP99Ms: number;
 }
 
-async function runOnce(schedule: Schedule, workload: Workload, scale: number, seed: number, fakeR: string): Promise<RunFigures> {
+async function runOnce(
+  schedule: Schedule,
+  workload: Workload,
+  scale: number,
+  seed: number,
+  fakeR: string,
+): Promise<RunFigures> {
   const outDir = mkdtempSync(join(tmpdir(), `bbs-bench-${schedule}-`));
   try {
     const jobs = buildJobs(workload, seed, processRunner(scale, fakeR, outDir));
@@ -214,7 +249,9 @@ export const schedulerBenchmark: Benchmark = {
     const jobCount = workload.packages.length + 2 * workload.packages.filter((pkg) => pkg.kind === "bioc").length;
     const out = (line = "") => process.stdout.write(`${line}\n`);
 
-    out(`slots: install ${SLOTS.install}, build ${SLOTS.build}, check ${SLOTS.check}; ${jobCount} jobs; stand-in for R: bench/fake-r-sleep (sleeps the scaled duration)`);
+    out(
+      `slots: install ${SLOTS.install}, build ${SLOTS.build}, check ${SLOTS.check}; ${jobCount} jobs; stand-in for R: bench/fake-r-sleep (sleeps the scaled duration)`,
+    );
     out("durations:");
     for (const line of workload.derivation) out(`  - ${line}`);
     out(
@@ -222,7 +259,9 @@ export const schedulerBenchmark: Benchmark = {
         `(${planned.criticalPackages.slice(0, 6).join(" <- ")}${planned.criticalPackages.length > 6 ? " <- ..." : ""}); ` +
         `work/slots: install ${seconds(planned.stageBound.install)}, build ${seconds(planned.stageBound.build)}, check ${seconds(planned.stageBound.check)}`,
     );
-    out(`time scale: 1/${(1 / scale).toFixed(0)} (the pipeline's lower bound is about ${seconds(target)} of wall time)`);
+    out(
+      `time scale: 1/${(1 / scale).toFixed(0)} (the pipeline's lower bound is about ${seconds(target)} of wall time)`,
+    );
     if (args.includes("--plan")) return;
 
     out("simulated clock (same engine and jobs, no processes; unscaled durations):");
@@ -236,7 +275,9 @@ export const schedulerBenchmark: Benchmark = {
     for (const [label, schedule, order] of variants) {
       const result = await simulate(schedule, order, workload, seed);
       simulated.set(`${schedule}/${order}`, result.makespan);
-      out(`  ${label.padEnd(38)} makespan ${seconds(result.makespan).padStart(9)}, / lower bound ${(result.makespan / result.bound.value).toFixed(3)}`);
+      out(
+        `  ${label.padEnd(38)} makespan ${seconds(result.makespan).padStart(9)}, / lower bound ${(result.makespan / result.bound.value).toFixed(3)}`,
+      );
     }
     const simulatedPipeline = simulated.get("pipeline/bottleneck") ?? NaN;
     out(`  BBS policy / bbs pipeline ${((simulated.get("barrier/given") ?? NaN) / simulatedPipeline).toFixed(3)}`);
@@ -245,31 +286,51 @@ export const schedulerBenchmark: Benchmark = {
 
     const figures: RunFigures[] = [];
     for (const schedule of schedules) {
-      out(`running ${schedule}... (load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}, ${availableParallelism()} CPUs)`);
+      out(
+        `running ${schedule}... (load average ${loadavg()
+          .map((value) => value.toFixed(2))
+          .join(" ")}, ${availableParallelism()} CPUs)`,
+      );
       figures.push(await runOnce(schedule, workload, scale, seed, fakeR));
     }
     (globalThis as { gc?: () => void }).gc?.();
     out();
     out("real processes (fake-r-sleep), scaled:");
-    out("schedule                     makespan   lower bound (term)                 ratio   bbs CPU/job   loop p99   statuses");
+    out(
+      "schedule                     makespan   lower bound (term)                 ratio   bbs CPU/job   loop p99   statuses",
+    );
     for (const run of figures) {
       const name = run.schedule === "pipeline" ? "bbs pipeline (bottleneck)" : "BBS policy (barrier, alpha)";
       out(
         `${name.padEnd(28)} ${seconds(run.makespan).padStart(8)}   ${`${seconds(run.bound.value * scale)} (${run.bound.boundBy})`.padEnd(33)} ` +
           `${(run.makespan / (run.bound.value * scale)).toFixed(3).padStart(5)}   ${`${run.cpuMsPerJob.toFixed(2)} ms`.padStart(11)}   ` +
-          `${`${run.loopDelayP99Ms.toFixed(1)} ms`.padStart(8)}   ${Object.entries(run.statuses).map(([status, count]) => `${status} ${count}`).join(", ")}`,
+          `${`${run.loopDelayP99Ms.toFixed(1)} ms`.padStart(8)}   ${Object.entries(run.statuses)
+            .map(([status, count]) => `${status} ${count}`)
+            .join(", ")}`,
       );
     }
     const pipeline = figures.find((run) => run.schedule === "pipeline");
     const barrier = figures.find((run) => run.schedule === "barrier");
     out();
-    if (pipeline) out(`bbs pipeline makespan / lower bound: ${(pipeline.makespan / (pipeline.bound.value * scale)).toFixed(3)} (goal <= 1.05)`);
-    if (pipeline && barrier) out(`BBS policy makespan / bbs pipeline makespan: ${(barrier.makespan / pipeline.makespan).toFixed(3)} (goal >= 1.8)`);
+    if (pipeline)
+      out(
+        `bbs pipeline makespan / lower bound: ${(pipeline.makespan / (pipeline.bound.value * scale)).toFixed(3)} (goal <= 1.05)`,
+      );
+    if (pipeline && barrier)
+      out(
+        `BBS policy makespan / bbs pipeline makespan: ${(barrier.makespan / pipeline.makespan).toFixed(3)} (goal >= 1.8)`,
+      );
     const usage = process.resourceUsage();
     const memory = process.memoryUsage();
-    out(`bbs peak memory: max RSS ${(usage.maxRSS / 1024).toFixed(0)} MiB; heap after the runs ${(memory.heapUsed / 1048576).toFixed(0)} MiB`);
-    out("(lower bounds use the job durations measured in each run, i.e. the slot time of each job, process start included;");
-    out(" at this time compression the install stage asks for hundreds of process starts per second, so a loaded machine");
+    out(
+      `bbs peak memory: max RSS ${(usage.maxRSS / 1024).toFixed(0)} MiB; heap after the runs ${(memory.heapUsed / 1048576).toFixed(0)} MiB`,
+    );
+    out(
+      "(lower bounds use the job durations measured in each run, i.e. the slot time of each job, process start included;",
+    );
+    out(
+      " at this time compression the install stage asks for hundreds of process starts per second, so a loaded machine",
+    );
     out(" shows in the real-process ratios: compare with the simulated-clock line, or raise --target-seconds)");
   },
 };

@@ -56,7 +56,9 @@ export function normal(random: () => number): number {
 }
 
 function readTsv(path: string): Array<Record<string, string>> {
-  const [header = "", ...lines] = readFileSync(path, "utf8").split("\n").filter((line) => line !== "");
+  const [header = "", ...lines] = readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line !== "");
   const columns = header.split("\t");
   return lines.map((line) => {
     const cells = line.split("\t");
@@ -65,13 +67,18 @@ function readTsv(path: string): Array<Record<string, string>> {
 }
 
 function list(cell: string | undefined): string[] {
-  return (cell ?? "").split(",").map((name) => name.trim()).filter((name) => name !== "");
+  return (cell ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
 }
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 export function loadWorkload(dataDir: string, seed: number): Workload {
@@ -85,7 +92,9 @@ export function loadWorkload(dataDir: string, seed: number): Workload {
       if (row.bioc_version === cycle) estimates.set(row.package ?? "", Number(row.est_install_s));
     }
   }
-  const used = bioc.map((row) => estimates.get(row.package ?? "")).filter((value): value is number => value !== undefined && Number.isFinite(value));
+  const used = bioc
+    .map((row) => estimates.get(row.package ?? ""))
+    .filter((value): value is number => value !== undefined && Number.isFinite(value));
   const fallback = median(used);
 
   const triples: Array<{ build: number; check: number }> = [];
@@ -121,20 +130,39 @@ export function loadWorkload(dataDir: string, seed: number): Workload {
   };
   for (const row of sorted) {
     const name = row.package ?? "";
-    const deps = [...new Set([...list(row.bioc_deps), ...list(row.cran_deps), ...list(row.data_deps), ...list(row.base_rec_deps)])];
+    const deps = [
+      ...new Set([...list(row.bioc_deps), ...list(row.cran_deps), ...list(row.data_deps), ...list(row.base_rec_deps)]),
+    ];
     for (const dep of deps) if (!known.has(dep)) preinstalled.add(dep);
     const estimate = estimates.get(name);
     if (estimate === undefined) missingEstimates += 1;
     const install = estimate ?? fallback;
     const ratio = triples[Math.floor(random() * triples.length)] as { build: number; check: number };
-    packages.push({ name, kind: "bioc", deps, install: cap(install), build: cap(install * ratio.build), check: cap(install * ratio.check) });
+    packages.push({
+      name,
+      kind: "bioc",
+      deps,
+      install: cap(install),
+      build: cap(install * ratio.build),
+      check: cap(install * ratio.check),
+    });
   }
   for (const row of cran) {
-    const deps = [...new Set([...list(row.cran_deps), ...list(row.bioc_deps), ...list(row.data_deps), ...list(row.base_rec_deps)])];
+    const deps = [
+      ...new Set([...list(row.cran_deps), ...list(row.bioc_deps), ...list(row.data_deps), ...list(row.base_rec_deps)]),
+    ];
     for (const dep of deps) if (!known.has(dep)) preinstalled.add(dep);
-    packages.push({ name: row.package ?? "", kind: "cran", deps, install: fallback, build: undefined, check: undefined });
+    packages.push({
+      name: row.package ?? "",
+      kind: "cran",
+      deps,
+      install: fallback,
+      build: undefined,
+      check: undefined,
+    });
   }
-  for (const name of [...preinstalled].sort()) packages.push({ name, kind: "preinstalled", deps: [], install: 0, build: undefined, check: undefined });
+  for (const name of [...preinstalled].sort())
+    packages.push({ name, kind: "preinstalled", deps: [], install: 0, build: undefined, check: undefined });
 
   const derivation = [
     `graph: ${bioc.length} Bioconductor 3.18 software packages + ${cran.length} CRAN closure packages (bioc-3.18-software.tsv, cran-closure-3.18.tsv); ` +

@@ -13,10 +13,14 @@ export function registerConfigCheck(group: Command): void {
       const { configDir } = globalOptions(command);
       const result = checkConfigDir(configDir);
       if (result.problems.length > 0) {
-        throw new BbsError("BBS_CONFIG_INVALID", `${result.problems.length} problem(s) in configuration ${result.configDir}`, {
-          details: result.problems,
-          hint: "fix the places listed above and run `bbs config check` again",
-        });
+        throw new BbsError(
+          "BBS_CONFIG_INVALID",
+          `${result.problems.length} problem(s) in configuration ${result.configDir}`,
+          {
+            details: result.problems,
+            hint: "fix the places listed above and run `bbs config check` again",
+          },
+        );
       }
       process.stdout.write(`${result.configDir}: OK (${result.hosts.length} host(s): ${result.hosts.join(", ")})\n`);
     });

@@ -15,9 +15,15 @@ interface DemoCliOptions {
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("run a complete local nightly build of the bundled example corpus (git server, prerun, run, postrun, propagate)")
+    .description(
+      "run a complete local nightly build of the bundled example corpus (git server, prerun, run, postrun, propagate)",
+    )
     .option("--workdir <dir>", "where the demo site lives (safe to re-run; the history is kept)", "./bbs-demo")
-    .option("--check-timeout <seconds>", "CHECK timeout of the demo build (the never-ending example is killed after it)", "150")
+    .option(
+      "--check-timeout <seconds>",
+      "CHECK timeout of the demo build (the never-ending example is killed after it)",
+      "150",
+    )
     .option("--slots <n>", "parallel jobs per stage", "2")
     .action(async (options: DemoCliOptions) => {
       const result = await runDemo({
@@ -33,6 +39,7 @@ export function registerDemo(program: Command): void {
 }
 
 function positiveInteger(option: string, text: string): number {
-  if (!/^[1-9][0-9]*$/.test(text)) throw new BbsError("BBS_USAGE", `${option} must be a positive whole number, not "${text}"`);
+  if (!/^[1-9][0-9]*$/.test(text))
+    throw new BbsError("BBS_USAGE", `${option} must be a positive whole number, not "${text}"`);
   return Number(text);
 }

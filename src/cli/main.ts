@@ -14,7 +14,17 @@ import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerConfigCommands, registerPrerun, registerRun, registerPostrun, registerReport, registerNotify, registerPropagateCommand, registerServe, registerDemo];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerConfigCommands,
+  registerPrerun,
+  registerRun,
+  registerPostrun,
+  registerReport,
+  registerNotify,
+  registerPropagateCommand,
+  registerServe,
+  registerDemo,
+];
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
@@ -23,7 +33,9 @@ function packageVersion(): string {
 
 export function buildProgram(): Command {
   const program = new Command("bbs")
-    .description("bbs: nightly install/build/check of R packages, status DBs, HTML report and propagation (a successor to BBS)")
+    .description(
+      "bbs: nightly install/build/check of R packages, status DBs, HTML report and propagation (a successor to BBS)",
+    )
     .version(packageVersion())
     .option("--config <dir>", "config directory (default: $BBS_CONFIG, else ./config/local)")
     .option("--host <node-id>", "node to act as (default: $BBS_NODE_ID, else this machine's hostname)")
@@ -49,7 +61,12 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 export function reportError(error: unknown, debug: boolean): ExitCode {
   if (error instanceof CommanderError) {
     // commander already printed its message (or the help / version text).
-    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.OK;
+    if (
+      error.code === "commander.helpDisplayed" ||
+      error.code === "commander.version" ||
+      error.code === "commander.help"
+    )
+      return EXIT.OK;
     return EXIT.USER;
   }
   if (isBbsError(error)) {

@@ -18,7 +18,9 @@ interface NotifyCliOptions {
 export function registerNotify(program: Command): void {
   program
     .command("notify")
-    .description("email package maintainers about TIMEOUT and ERROR results of the notify nodes (dry run unless --send or --redirect)")
+    .description(
+      "email package maintainers about TIMEOUT and ERROR results of the notify nodes (dry run unless --send or --redirect)",
+    )
     .addOption(new Option("--send", "send the emails (default: print them, send nothing)").conflicts("redirect"))
     .addOption(new Option("--redirect <address>", "send every email to this address instead of the maintainers"))
     .option("--digest", "one email per maintainer address for all their packages (default: notify.digest)")
@@ -26,7 +28,11 @@ export function registerNotify(program: Command): void {
     .action(async (options: NotifyCliOptions, command: Command) => {
       const config = nodeConfig(command);
       const mode: NotifyMode =
-        options.redirect !== undefined ? { kind: "redirect", address: options.redirect } : options.send === true ? { kind: "send" } : { kind: "dry-run" };
+        options.redirect !== undefined
+          ? { kind: "redirect", address: options.redirect }
+          : options.send === true
+            ? { kind: "send" }
+            : { kind: "dry-run" };
       const result = await runNotify(config, {
         mode,
         ...(options.digest === true ? { digest: true } : {}),
@@ -35,10 +41,16 @@ export function registerNotify(program: Command): void {
       });
       const failed = result.outcomes.filter((outcome) => !outcome.ok);
       if (failed.length > 0) {
-        throw new BbsError("BBS_MAIL_FAILED", `${failed.length} of ${result.outcomes.length} email(s) could not be sent`, {
-          details: failed.map((outcome) => `${outcome.to.join(", ")}: ${outcome.subject}: ${outcome.error ?? "unknown error"}`),
-          hint: "the other emails were sent; check the addresses and the SMTP server (notify.smtp.*), then send the failed ones with --redirect or fix the meat index",
-        });
+        throw new BbsError(
+          "BBS_MAIL_FAILED",
+          `${failed.length} of ${result.outcomes.length} email(s) could not be sent`,
+          {
+            details: failed.map(
+              (outcome) => `${outcome.to.join(", ")}: ${outcome.subject}: ${outcome.error ?? "unknown error"}`,
+            ),
+            hint: "the other emails were sent; check the addresses and the SMTP server (notify.smtp.*), then send the failed ones with --redirect or fix the meat index",
+          },
+        );
       }
     });
 }

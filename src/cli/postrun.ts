@@ -18,7 +18,9 @@ interface PostrunCliOptions {
 export function registerPostrun(program: Command): void {
   program
     .command("postrun")
-    .description("on the central node, once the builders are done: BUILD_STATUS_DB.txt, OUTGOING, PROPAGATION_STATUS_DB.txt, central history, HTML report, its publication")
+    .description(
+      "on the central node, once the builders are done: BUILD_STATUS_DB.txt, OUTGOING, PROPAGATION_STATUS_DB.txt, central history, HTML report, its publication",
+    )
     .addOption(new Option("--only <step>", "run one step only (recovery by hand)").choices(POSTRUN_STEPS))
     .option("--run <id>", "work on this run of central.runsDir instead of the current one (central.dir)")
     .action(async (options: PostrunCliOptions, command: Command) => {
@@ -29,9 +31,13 @@ export function registerPostrun(program: Command): void {
         onEvent: (event) => process.stdout.write(`${formatEventLine(event)}\n`),
       });
       if (result.failed.length > 0) {
-        throw new BbsError("BBS_STEP_FAILED", `postrun of run ${result.runId}: step(s) ${result.failed.join(", ")} failed`, {
-          hint: `see the alerts in ${result.runDir}/alerts/ and the log ${result.runDir}/postrun.log; fix the cause, then re-run \`bbs postrun --only <step>\``,
-        });
+        throw new BbsError(
+          "BBS_STEP_FAILED",
+          `postrun of run ${result.runId}: step(s) ${result.failed.join(", ")} failed`,
+          {
+            hint: `see the alerts in ${result.runDir}/alerts/ and the log ${result.runDir}/postrun.log; fix the cause, then re-run \`bbs postrun --only <step>\``,
+          },
+        );
       }
     });
 }

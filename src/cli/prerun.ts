@@ -18,9 +18,16 @@ interface PrerunCliOptions {
 export function registerPrerun(program: Command): void {
   program
     .command("prerun")
-    .description("prepare a run on the central node: manifest, git snapshot of every package, meat index, gitlog, injected sources, target repo")
-    .addOption(new Option("--only <step>", "re-run one step on the current run (recovery by hand)").choices(PRERUN_STEPS))
-    .option("--snapshot-date <date>", 'check out each package\'s last commit before this date ("YYYY-MM-DD", "YYYY-MM-DD HH:MM" local time, or ISO 8601)')
+    .description(
+      "prepare a run on the central node: manifest, git snapshot of every package, meat index, gitlog, injected sources, target repo",
+    )
+    .addOption(
+      new Option("--only <step>", "re-run one step on the current run (recovery by hand)").choices(PRERUN_STEPS),
+    )
+    .option(
+      "--snapshot-date <date>",
+      'check out each package\'s last commit before this date ("YYYY-MM-DD", "YYYY-MM-DD HH:MM" local time, or ISO 8601)',
+    )
     .action(async (options: PrerunCliOptions, command: Command) => {
       const config = nodeConfig(command);
       const snapshotDate = options.snapshotDate === undefined ? undefined : parseSnapshotDate(options.snapshotDate);

@@ -13,7 +13,9 @@ const CHOICES = [...PROPAGATION_STEPS, "all"] as const;
 function stepsOf(choice: string): PropagationStep[] {
   if (choice === "all") return [...PROPAGATION_STEPS];
   if ((PROPAGATION_STEPS as readonly string[]).includes(choice)) return [choice as PropagationStep];
-  throw new BbsError("BBS_USAGE", `unknown propagation step "${choice}"`, { hint: `choose one of ${CHOICES.join(", ")}` });
+  throw new BbsError("BBS_USAGE", `unknown propagation step "${choice}"`, {
+    hint: `choose one of ${CHOICES.join(", ")}`,
+  });
 }
 
 const consoleReporter: Reporter = {
@@ -26,7 +28,9 @@ const consoleReporter: Reporter = {
 export function registerPropagateCommand(program: Command): void {
   program
     .command("propagate")
-    .description("publish the packages postrun approved: update the staging repository, prepare its indexes, push and verify (default: all)")
+    .description(
+      "publish the packages postrun approved: update the staging repository, prepare its indexes, push and verify (default: all)",
+    )
     .argument("[step]", `${CHOICES.join(" | ")}`, "all")
     .option("--dry-run", "print every file operation it would do, and change nothing")
     .action(async (step: string, options: { dryRun?: boolean }, command: Command) => {
@@ -36,10 +40,14 @@ export function registerPropagateCommand(program: Command): void {
       const summary: string[] = [];
       if (result.update?.applied !== undefined) {
         const applied = result.update.applied;
-        summary.push(`update: ${applied.added.length} added, ${applied.archived.length} archived, ${applied.removed.length} removed, ${applied.manuals.length} manual(s)`);
+        summary.push(
+          `update: ${applied.added.length} added, ${applied.archived.length} archived, ${applied.removed.length} removed, ${applied.manuals.length} manual(s)`,
+        );
       }
       if (result.prepare !== undefined) {
-        summary.push(`prepare: ${result.prepare.opened} package file(s) read, ${result.prepare.cached} from cache, ${result.prepare.written.length} file(s) written`);
+        summary.push(
+          `prepare: ${result.prepare.opened} package file(s) read, ${result.prepare.cached} from cache, ${result.prepare.written.length} file(s) written`,
+        );
       }
       if (result.push !== undefined && options.dryRun !== true) {
         summary.push(

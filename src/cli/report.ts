@@ -32,14 +32,21 @@ export function registerReport(program: Command): void {
       const centralId = selected?.values["central.nodeId"] ?? [...hosts.values()][0]?.values["central.nodeId"];
       const central = centralId === undefined ? undefined : hosts.get(centralId);
       if (central === undefined) {
-        throw new BbsError("BBS_CONFIG_INVALID", `the central node ${centralId ?? "(unset)"} has no host file in ${configDir}`, {
-          hint: "set central.nodeId in global.yaml to one of the hosts/<node-id>.yaml",
-        });
+        throw new BbsError(
+          "BBS_CONFIG_INVALID",
+          `the central node ${centralId ?? "(unset)"} has no host file in ${configDir}`,
+          {
+            hint: "set central.nodeId in global.yaml to one of the hosts/<node-id>.yaml",
+          },
+        );
       }
       const runDirOption = options.runDir ?? central.values["central.dir"];
       if (!existsSync(runDirOption)) {
         throw new BbsError("BBS_PRECONDITION", `run directory ${runDirOption} does not exist`, {
-          hint: options.runDir === undefined ? "central.dir is created by `bbs prerun`; run it first, or pass --run-dir" : "pass the directory of a run (<central.runsDir>/<run-id>)",
+          hint:
+            options.runDir === undefined
+              ? "central.dir is created by `bbs prerun`; run it first, or pass --run-dir"
+              : "pass the directory of a run (<central.runsDir>/<run-id>)",
         });
       }
       const runDir = realpathSync(runDirOption);

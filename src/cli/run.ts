@@ -32,8 +32,16 @@ function stagesOption(options: RunCliOptions): StageNumber[] | undefined {
 
 function packagesOption(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
-  const names = [...new Set(text.split(",").map((name) => name.trim()).filter((name) => name !== ""))];
-  if (names.length === 0) throw new BbsError("BBS_USAGE", "--packages names no package", { hint: "e.g. --packages IRanges,S4Vectors" });
+  const names = [
+    ...new Set(
+      text
+        .split(",")
+        .map((name) => name.trim())
+        .filter((name) => name !== ""),
+    ),
+  ];
+  if (names.length === 0)
+    throw new BbsError("BBS_USAGE", "--packages names no package", { hint: "e.g. --packages IRanges,S4Vectors" });
   return names;
 }
 
@@ -46,7 +54,12 @@ export function registerRun(program: Command): void {
     .option("--no-bin", "leave out STAGE5 (BBS's no-bin)")
     .option("--resume", "after a crash: run only the jobs that have no summary yet, deliver what did not arrive")
     .option("--packages <list>", "only these packages (comma-separated) and the installs they need")
-    .addOption(new Option("--schedule <schedule>", "pipeline (a stage of a package starts as soon as it can) or barrier (BBS: stage after stage); default run.schedule").choices(["pipeline", "barrier"]))
+    .addOption(
+      new Option(
+        "--schedule <schedule>",
+        "pipeline (a stage of a package starts as soon as it can) or barrier (BBS: stage after stage); default run.schedule",
+      ).choices(["pipeline", "barrier"]),
+    )
     .action(async (options: RunCliOptions, command: Command) => {
       const config = nodeConfig(command);
       const stages = stagesOption(options);
@@ -54,7 +67,11 @@ export function registerRun(program: Command): void {
       const write = (text: string) => void process.stdout.write(text);
       const view: ProgressView =
         process.stdout.isTTY === true
-          ? new LiveProgress(write, () => process.stdout.columns || 100, () => process.stdout.rows || 30)
+          ? new LiveProgress(
+              write,
+              () => process.stdout.columns || 100,
+              () => process.stdout.rows || 30,
+            )
           : new LineProgress(write);
       let result: RunResult;
       try {

@@ -24,15 +24,22 @@ export function registerServe(program: Command): void {
     .action(async (options: ServeOptions, command: Command) => {
       const dir = resolve(options.dir ?? nodeConfig(command).values["report.path"]);
       if (!existsSync(dir)) {
-        throw new BbsError("BBS_PRECONDITION", `report directory ${dir} does not exist`, { hint: "generate it with `bbs report` (or `bbs postrun`), or pass --dir" });
+        throw new BbsError("BBS_PRECONDITION", `report directory ${dir} does not exist`, {
+          hint: "generate it with `bbs report` (or `bbs postrun`), or pass --dir",
+        });
       }
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new BbsError("BBS_USAGE", `--port ${options.port} is not a port number`, { hint: "use 0-65535 (0: any free port)" });
+        throw new BbsError("BBS_USAGE", `--port ${options.port} is not a port number`, {
+          hint: "use 0-65535 (0: any free port)",
+        });
       }
       const server = await serveReport(dir, { host: options.bind, port }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EADDRINUSE" || error.code === "EACCES" || error.code === "EADDRNOTAVAIL") {
-          throw new BbsError("BBS_USAGE", `cannot listen on ${options.bind}:${port}: ${error.code}`, { hint: "choose another --port (0: any free port) or --bind address", cause: error });
+          throw new BbsError("BBS_USAGE", `cannot listen on ${options.bind}:${port}: ${error.code}`, {
+            hint: "choose another --port (0: any free port) or --bind address",
+            cause: error,
+          });
         }
         throw error;
       });

@@ -23,7 +23,7 @@ export function describeConfig(config: ResolvedConfig): ConfigDescription {
   for (const key of KEY_NAMES) {
     const spec = SCHEMA[key];
     const raw = config.values[key];
-    const value = SECRET_KEYS.has(key) && raw !== undefined ? "********" : raw ?? null;
+    const value = SECRET_KEYS.has(key) && raw !== undefined ? "********" : (raw ?? null);
     values[key] = { value, source: config.sources[key], ...("bbs" in spec && spec.bbs ? { bbs: spec.bbs } : {}) };
   }
   return { configDir: config.configDir, nodeId: config.nodeId, platform: config.platformName, values };

@@ -8,7 +8,8 @@ const LAYER_LABEL = { global: "global", platform: "platform", host: "host" } as 
 function defaultText(key: KeyName): string {
   const spec = SCHEMA[key];
   if (buildTypeDefault(key, "bioc") !== undefined) return `by build type (bioc: ${buildTypeDefault(key, "bioc")})`;
-  if (!("default" in spec) || spec.default === undefined) return "required" in spec && spec.required ? "**required**" : "unset";
+  if (!("default" in spec) || spec.default === undefined)
+    return "required" in spec && spec.required ? "**required**" : "unset";
   const d = spec.default;
   if (Array.isArray(d)) return d.length === 0 ? "`[]`" : `\`${d.join(", ")}\``;
   if (typeof d === "object") return Object.keys(d).length === 0 ? "`{}`" : `\`${JSON.stringify(d)}\``;
@@ -22,7 +23,9 @@ export function renderConfigDoc(): string {
     const spec = SCHEMA[key];
     const bbs = "bbs" in spec && spec.bbs ? spec.bbs.replaceAll("|", "\\|") : "(new in bbs)";
     const env = "env" in spec && spec.env ? `\`${spec.env}\`` : "";
-    const layers = layersAllowed(spec.scope).map((l) => LAYER_LABEL[l]).join(", ");
+    const layers = layersAllowed(spec.scope)
+      .map((l) => LAYER_LABEL[l])
+      .join(", ");
     return `| \`${key}\` | ${describeKind(spec)} | ${defaultText(key)} | ${layers} | ${bbs} | ${env} | ${spec.doc.replaceAll("|", "\\|")} |`;
   });
   return `# Configuration

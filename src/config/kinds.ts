@@ -95,13 +95,19 @@ export type ValueOf<S> = S extends StringKey
             ? Readonly<Record<string, string>>
             : never;
 
-export type ResolvedValue = string | number | boolean | readonly string[] | Readonly<Record<string, string>> | undefined;
+export type ResolvedValue =
+  string | number | boolean | readonly string[] | Readonly<Record<string, string>> | undefined;
 
 // Constructors keep literal types (for ValueOf) while checking the shape.
-export const str = <const S extends Omit<StringKey, "kind">>(s: S): S & { kind: "string" } => ({ ...s, kind: "string" });
+export const str = <const S extends Omit<StringKey, "kind">>(s: S): S & { kind: "string" } => ({
+  ...s,
+  kind: "string",
+});
 export const int = <const S extends Omit<IntKey, "kind">>(s: S): S & { kind: "int" } => ({ ...s, kind: "int" });
 export const bool = <const S extends Omit<BoolKey, "kind">>(s: S): S & { kind: "bool" } => ({ ...s, kind: "bool" });
-export const oneOf = <const V extends string, const S extends Omit<EnumKey<V>, "kind">>(s: S & { values: readonly V[] }): S & { kind: "enum" } => ({
+export const oneOf = <const V extends string, const S extends Omit<EnumKey<V>, "kind">>(
+  s: S & { values: readonly V[] },
+): S & { kind: "enum" } => ({
   ...s,
   kind: "enum",
 });

@@ -30,7 +30,14 @@ export interface LayerFile {
   problems: ConfigProblem[];
 }
 
-const SECTIONS = new Set(KEY_NAMES.flatMap((k) => k.split(".").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("."))));
+const SECTIONS = new Set(
+  KEY_NAMES.flatMap((k) =>
+    k
+      .split(".")
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join(".")),
+  ),
+);
 
 const LAYER_FILE: Record<LayerName, string> = {
   global: "global.yaml",
@@ -62,7 +69,11 @@ export function readLayerFile(absolutePath: string, relativeFile: string, layer:
   if (doc.errors.length > 0) return result;
   if (doc.contents === null) return result; // empty file: no settings
   if (!isMap(doc.contents)) {
-    result.problems.push({ file: relativeFile, ...at(doc.contents), message: "the file must be a YAML map of settings" });
+    result.problems.push({
+      file: relativeFile,
+      ...at(doc.contents),
+      message: "the file must be a YAML map of settings",
+    });
     return result;
   }
 
@@ -78,10 +89,21 @@ export function readLayerFile(absolutePath: string, relativeFile: string, layer:
       } else if (SECTIONS.has(path)) {
         if (isMap(valueNode)) walk(valueNode.items as Pair[], path);
         else if (valueNode !== null && !(isScalar(valueNode) && valueNode.value === null)) {
-          result.problems.push({ file: relativeFile, ...at(valueNode), key: path, message: "must be a map of settings" });
+          result.problems.push({
+            file: relativeFile,
+            ...at(valueNode),
+            key: path,
+            message: "must be a map of settings",
+          });
         }
       } else {
-        result.problems.push({ file: relativeFile, ...keyPos, key: path, message: "unknown key", hint: unknownKeyHint(keyText, prefix) });
+        result.problems.push({
+          file: relativeFile,
+          ...keyPos,
+          key: path,
+          message: "unknown key",
+          hint: unknownKeyHint(keyText, prefix),
+        });
       }
     }
   };
@@ -90,7 +112,9 @@ export function readLayerFile(absolutePath: string, relativeFile: string, layer:
     const spec: KeySpec = SCHEMA[key];
     const pos = node ? at(node) : keyPos;
     if (!layersAllowed(spec.scope).includes(layer)) {
-      const allowed = layersAllowed(spec.scope).map((l) => LAYER_FILE[l]).join(" or ");
+      const allowed = layersAllowed(spec.scope)
+        .map((l) => LAYER_FILE[l])
+        .join(" or ");
       result.problems.push({
         file: relativeFile,
         ...keyPos,
@@ -130,7 +154,9 @@ function convert(key: KeyName, spec: KeySpec, node: Node | null): RawValue | str
     case "string":
       if (typeof js === "string") return js;
       if (typeof js === "number" || typeof js === "boolean") {
-        return fail(`must be a string, but YAML read ${String(js)} as a ${typeof js}; put it in quotes: "${String(js)}"`);
+        return fail(
+          `must be a string, but YAML read ${String(js)} as a ${typeof js}; put it in quotes: "${String(js)}"`,
+        );
       }
       return fail(`must be a string, not a ${kindOf(js)}`);
     case "int":
@@ -152,7 +178,11 @@ function convert(key: KeyName, spec: KeySpec, node: Node | null): RawValue | str
       if (Array.isArray(js)) return fail("must be a list of strings (quote numbers)");
       return fail(`must be a YAML list (- item per line), not ${kindOf(js)} ${JSON.stringify(js)}`);
     case "map":
-      if (typeof js === "object" && !Array.isArray(js) && Object.values(js as object).every((v) => typeof v === "string")) {
+      if (
+        typeof js === "object" &&
+        !Array.isArray(js) &&
+        Object.values(js as object).every((v) => typeof v === "string")
+      ) {
         return js as Record<string, string>;
       }
       return fail(`must be a map of strings (${key}: {name: value})`);
@@ -162,10 +192,13 @@ function convert(key: KeyName, spec: KeySpec, node: Node | null): RawValue | str
 function unknownKeyHint(keyText: string, prefix: string): string {
   const full = prefix === "" ? keyText : `${prefix}.${keyText}`;
   const siblings = [...KEY_NAMES, ...SECTIONS]
-    .filter((k) => (prefix === "" ? !k.includes(".") : k.startsWith(`${prefix}.`) && !k.slice(prefix.length + 1).includes(".")))
+    .filter((k) =>
+      prefix === "" ? !k.includes(".") : k.startsWith(`${prefix}.`) && !k.slice(prefix.length + 1).includes("."),
+    )
     .map((k) => (prefix === "" ? k : k.slice(prefix.length + 1)));
   const nearSibling = closest(keyText, siblings);
-  const suggestion = nearSibling === undefined ? closest(full, KEY_NAMES) : prefix === "" ? nearSibling : `${prefix}.${nearSibling}`;
+  const suggestion =
+    nearSibling === undefined ? closest(full, KEY_NAMES) : prefix === "" ? nearSibling : `${prefix}.${nearSibling}`;
   if (suggestion !== undefined) return `did you mean \`${suggestion}\`?`;
   return `known keys here: ${[...new Set(siblings)].sort().join(", ")} (see docs/config.md)`;
 }
@@ -189,7 +222,6 @@ function kindOf(value: unknown): string {
 function firstLine(message: string): string {
   return message.split("\n")[0] ?? message;
 }
-
 
 export function position(entry: Entry | undefined): { line?: number; column?: number } {
   if (entry?.line === undefined) return {};

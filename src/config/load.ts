@@ -86,7 +86,8 @@ export function checkConfigDir(configDirOption: string, options: LoadOptions = {
   const hosts = listHostIds(configDir);
   const problems: ConfigProblem[] = [];
   const configs = new Map<string, ResolvedConfig>();
-  if (hosts.length === 0) problems.push({ file: "hosts/", message: "no host files", hint: "create hosts/<node-id>.yaml for each node" });
+  if (hosts.length === 0)
+    problems.push({ file: "hosts/", message: "no host files", hint: "create hosts/<node-id>.yaml for each node" });
   for (const host of hosts) {
     const result = resolveHost(configDir, host, options.env ?? process.env);
     problems.push(...result.problems);
@@ -99,15 +100,23 @@ export function checkConfigDir(configDirOption: string, options: LoadOptions = {
 export function loadAllHosts(configDirOption: string, options: LoadOptions = {}): Map<string, ResolvedConfig> {
   const result = checkConfigDir(configDirOption, options);
   if (result.problems.length > 0) {
-    throw new BbsError("BBS_CONFIG_INVALID", `${result.problems.length} problem(s) in configuration ${result.configDir}`, {
-      details: result.problems,
-      hint: "fix the places listed above; `bbs config check` validates every host at once",
-    });
+    throw new BbsError(
+      "BBS_CONFIG_INVALID",
+      `${result.problems.length} problem(s) in configuration ${result.configDir}`,
+      {
+        details: result.problems,
+        hint: "fix the places listed above; `bbs config check` validates every host at once",
+      },
+    );
   }
   return result.configs;
 }
 
-function resolveHost(configDir: string, nodeId: string, env: NodeJS.ProcessEnv): { config?: ResolvedConfig; problems: ConfigProblem[] } {
+function resolveHost(
+  configDir: string,
+  nodeId: string,
+  env: NodeJS.ProcessEnv,
+): { config?: ResolvedConfig; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const read = (relative: string, layer: LayerName): LayerFile => {
     const file = readLayerFile(join(configDir, relative), relative, layer);
@@ -150,7 +159,8 @@ function resolveHost(configDir: string, nodeId: string, env: NodeJS.ProcessEnv):
     const spec = SCHEMA[key];
     const derived = buildTypeDefault(key, buildType);
     if (derived !== undefined) merged.set(key, { value: derived, source: `default (buildType ${buildType})` });
-    else if ("default" in spec && spec.default !== undefined) merged.set(key, { value: cloneDefault(spec.default), source: "default" });
+    else if ("default" in spec && spec.default !== undefined)
+      merged.set(key, { value: cloneDefault(spec.default), source: "default" });
     else if ("required" in spec && spec.required === true) {
       const file = spec.scope === "build" ? "global.yaml" : hostFile;
       missing.add(key);
@@ -219,14 +229,23 @@ function applyEnvironment(merged: Map<KeyName, Entry>, env: NodeJS.ProcessEnv): 
         value = /^[0-9]+$/.test(text.trim()) ? Number(text.trim()) : undefined;
         break;
       case "bool":
-        value = ["1", "true", "yes"].includes(text.toLowerCase()) ? true : ["0", "false", "no"].includes(text.toLowerCase()) ? false : undefined;
+        value = ["1", "true", "yes"].includes(text.toLowerCase())
+          ? true
+          : ["0", "false", "no"].includes(text.toLowerCase())
+            ? false
+            : undefined;
         break;
       case "enum":
         value = (spec.values as readonly string[]).includes(text) ? text : undefined;
         break;
     }
     if (value === undefined) {
-      problems.push({ file: source, key, message: `invalid value "${text}" in environment variable ${spec.env}`, hint: `expected ${spec.kind === "enum" ? spec.values.join(", ") : spec.kind === "bool" ? "1 or 0" : spec.kind === "int" ? "a whole number" : "a string"}; unset it to use the configuration files` });
+      problems.push({
+        file: source,
+        key,
+        message: `invalid value "${text}" in environment variable ${spec.env}`,
+        hint: `expected ${spec.kind === "enum" ? spec.values.join(", ") : spec.kind === "bool" ? "1 or 0" : spec.kind === "int" ? "a whole number" : "a string"}; unset it to use the configuration files`,
+      });
       continue;
     }
     merged.set(key, { value, source });
@@ -245,11 +264,25 @@ function checkValues(merged: Map<KeyName, Entry>): ConfigProblem[] {
         problems.push({ ...at, message: `must be a whole number, but resolves to ${JSON.stringify(entry.value)}` });
       } else if (entry.value < spec.min) {
         const what = key.startsWith("slots.") ? "slot count" : key.startsWith("timeouts.") ? "timeout" : "value";
-        problems.push({ ...at, message: `${what} must be at least ${spec.min}, got ${entry.value}`, hint: key.startsWith("slots.") ? "a node needs at least one slot per stage" : `use a value >= ${spec.min}` });
+        problems.push({
+          ...at,
+          message: `${what} must be at least ${spec.min}, got ${entry.value}`,
+          hint: key.startsWith("slots.") ? "a node needs at least one slot per stage" : `use a value >= ${spec.min}`,
+        });
       }
     }
-    if (spec.kind === "string" && "pattern" in spec && spec.pattern && typeof entry.value === "string" && !spec.pattern.test(entry.value)) {
-      problems.push({ ...at, message: `"${entry.value}" is not valid`, ...(spec.patternHint ? { hint: `expected ${spec.patternHint}` } : {}) });
+    if (
+      spec.kind === "string" &&
+      "pattern" in spec &&
+      spec.pattern &&
+      typeof entry.value === "string" &&
+      !spec.pattern.test(entry.value)
+    ) {
+      problems.push({
+        ...at,
+        message: `"${entry.value}" is not valid`,
+        ...(spec.patternHint ? { hint: `expected ${spec.patternHint}` } : {}),
+      });
     }
   }
   return problems;

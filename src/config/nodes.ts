@@ -25,7 +25,11 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; h
 export function parseReportNode(text: string): Parsed<ReportNode> {
   const [id = "", suffix, ...rest] = text.split(":");
   if (id === "" || rest.length > 0 || (suffix !== undefined && suffix !== "bin" && suffix !== "foreign")) {
-    return { ok: false, message: `invalid report node "${text}"`, hint: "write `node_id`, `node_id:bin` or `node_id:foreign`" };
+    return {
+      ok: false,
+      message: `invalid report node "${text}"`,
+      hint: "write `node_id`, `node_id:bin` or `node_id:foreign`",
+    };
   }
   return { ok: true, value: { id, bin: suffix === "bin", foreign: suffix === "foreign" } };
 }
@@ -42,11 +46,19 @@ export function parseOutgoingEntry(pkgType: string, target: string): Parsed<Outg
   }
   const parts = target.split("/");
   if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
-    return { ok: false, message: `"${target}" is not of the form node_id/stage`, hint: "e.g. nebbiolo1/buildsrc or palomino8/buildbin" };
+    return {
+      ok: false,
+      message: `"${target}" is not of the form node_id/stage`,
+      hint: "e.g. nebbiolo1/buildsrc or palomino8/buildbin",
+    };
   }
   const [nodeId = "", stage = ""] = parts;
   if (!(OUTGOING_STAGES as readonly string[]).includes(stage)) {
-    return { ok: false, message: `unknown stage "${stage}" in "${target}"`, hint: "source packages come from buildsrc, binaries from buildbin" };
+    return {
+      ok: false,
+      message: `unknown stage "${stage}" in "${target}"`,
+      hint: "source packages come from buildsrc, binaries from buildbin",
+    };
   }
   return { ok: true, value: { pkgType: pkgType as PkgType, nodeId, stage } };
 }

@@ -20,7 +20,10 @@ export function referencesIn(value: RawValue): string[] {
  * Resolves every reference in `merged` in place. Problems: reference to an
  * unknown key, to a key that has no value, and cycles (each cycle reported once).
  */
-export function resolveReferences(merged: Map<KeyName, Entry>, alreadyReported: ReadonlySet<KeyName> = new Set()): ConfigProblem[] {
+export function resolveReferences(
+  merged: Map<KeyName, Entry>,
+  alreadyReported: ReadonlySet<KeyName> = new Set(),
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const state = new Map<KeyName, "visiting" | "done" | "failed">();
   const reportedCycles = new Set<string>();
@@ -46,7 +49,11 @@ export function resolveReferences(merged: Map<KeyName, Entry>, alreadyReported: 
       const id = [...cycle.slice(0, -1)].sort().join(",");
       if (!reportedCycles.has(id)) {
         reportedCycles.add(id);
-        problemAt(cycle[0] ?? key, `reference cycle: ${cycle.map((k) => `\${${k}}`).join(" -> ")}`, "one of these values must be written out instead of referring to the next");
+        problemAt(
+          cycle[0] ?? key,
+          `reference cycle: ${cycle.map((k) => `\${${k}}`).join(" -> ")}`,
+          "one of these values must be written out instead of referring to the next",
+        );
       }
       return false;
     }
@@ -65,7 +72,11 @@ export function resolveReferences(merged: Map<KeyName, Entry>, alreadyReported: 
       const target = name.trim();
       if (!isKeyName(target)) {
         const near = closest(target, KEY_NAMES);
-        problemAt(key, `refers to \${${target}}, which is not a configuration key`, near ? `did you mean \${${near}}?` : "see docs/config.md for the key names");
+        problemAt(
+          key,
+          `refers to \${${target}}, which is not a configuration key`,
+          near ? `did you mean \${${near}}?` : "see docs/config.md for the key names",
+        );
         ok = false;
         return match;
       }
@@ -85,7 +96,11 @@ export function resolveReferences(merged: Map<KeyName, Entry>, alreadyReported: 
         return match;
       }
       if (wholeReference) typed = targetValue;
-      return Array.isArray(targetValue) ? targetValue.join(" ") : typeof targetValue === "object" ? JSON.stringify(targetValue) : String(targetValue);
+      return Array.isArray(targetValue)
+        ? targetValue.join(" ")
+        : typeof targetValue === "object"
+          ? JSON.stringify(targetValue)
+          : String(targetValue);
     });
     if (!ok) {
       state.set(key, "failed");
@@ -94,7 +109,9 @@ export function resolveReferences(merged: Map<KeyName, Entry>, alreadyReported: 
     entry.value = typed !== undefined && typeof typed !== "string" ? typed : text;
     // A default built from other keys says where those came from: "default (slots.default: hosts/x.yaml)".
     if (entry.source === "default") {
-      const via = referencesIn(raw).map((name) => `${name}: ${isKeyName(name) ? (merged.get(name)?.source ?? "default") : "?"}`);
+      const via = referencesIn(raw).map(
+        (name) => `${name}: ${isKeyName(name) ? (merged.get(name)?.source ?? "default") : "?"}`,
+      );
       entry.source = `default (${via.join(", ")})`;
     }
     state.set(key, "done");

@@ -7,7 +7,12 @@ import { parseOutgoingEntry, parseReportNode } from "./nodes.js";
 import type { ConfigProblem } from "./problems.js";
 import type { KeyName } from "./schema.js";
 
-export function checkRules(configDir: string, nodeId: string, hostFile: string, merged: ReadonlyMap<KeyName, Entry>): ConfigProblem[] {
+export function checkRules(
+  configDir: string,
+  nodeId: string,
+  hostFile: string,
+  merged: ReadonlyMap<KeyName, Entry>,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const hosts = listHostIds(configDir);
 
@@ -37,18 +42,32 @@ export function checkRules(configDir: string, nodeId: string, hostFile: string, 
       const { id, foreign } = parsed.value;
       const first = seen.get(id);
       if (first !== undefined) {
-        problems.push({ ...where, message: `duplicate node id "${id}" (already listed as reportNodes[${first}])`, hint: "list each node once" });
+        problems.push({
+          ...where,
+          message: `duplicate node id "${id}" (already listed as reportNodes[${first}])`,
+          hint: "list each node once",
+        });
         return;
       }
       seen.set(id, index);
       reportIds.add(id);
       if (foreign) foreignIds.add(id);
       else if (!hosts.includes(id)) {
-        problems.push({ ...where, message: `report node "${id}" has no host file hosts/${id}.yaml`, hint: `create hosts/${id}.yaml, mark it \`${id}:foreign\`, or remove it` });
+        problems.push({
+          ...where,
+          message: `report node "${id}" has no host file hosts/${id}.yaml`,
+          hint: `create hosts/${id}.yaml, mark it \`${id}:foreign\`, or remove it`,
+        });
       }
     });
     if (reportEntry.value.length === 0) {
-      problems.push({ file: reportEntry.source, ...position(reportEntry), key: "reportNodes", message: "lists no node", hint: "list the builders shown on the report" });
+      problems.push({
+        file: reportEntry.source,
+        ...position(reportEntry),
+        key: "reportNodes",
+        message: "lists no node",
+        hint: "list the builders shown on the report",
+      });
     }
   }
 
@@ -56,7 +75,11 @@ export function checkRules(configDir: string, nodeId: string, hostFile: string, 
   if (outgoing && typeof outgoing.value === "object" && !Array.isArray(outgoing.value)) {
     for (const [pkgType, target] of Object.entries(outgoing.value)) {
       const keyPos = outgoing.keyPositions?.[pkgType];
-      const where = { file: outgoing.source, ...(keyPos && keyPos.line > 0 ? keyPos : position(outgoing)), key: `outgoing.${pkgType}` };
+      const where = {
+        file: outgoing.source,
+        ...(keyPos && keyPos.line > 0 ? keyPos : position(outgoing)),
+        key: `outgoing.${pkgType}`,
+      };
       const parsed = parseOutgoingEntry(pkgType, target);
       if (!parsed.ok) problems.push({ ...where, message: parsed.message, hint: parsed.hint });
       else if (!reportIds.has(parsed.value.nodeId) || foreignIds.has(parsed.value.nodeId)) {
@@ -73,14 +96,26 @@ export function checkRules(configDir: string, nodeId: string, hostFile: string, 
   if (notifyNodes && Array.isArray(notifyNodes.value)) {
     notifyNodes.value.forEach((id, index) => {
       if (!reportIds.has(id)) {
-        problems.push({ file: notifyNodes.source, ...itemPosition(notifyNodes, index), key: `notify.nodes[${index}]`, message: `"${id}" is not a report node`, hint: "notify nodes must be listed in reportNodes" });
+        problems.push({
+          file: notifyNodes.source,
+          ...itemPosition(notifyNodes, index),
+          key: `notify.nodes[${index}]`,
+          message: `"${id}" is not a report node`,
+          hint: "notify nodes must be listed in reportNodes",
+        });
       }
     });
   }
 
   const central = merged.get("central.nodeId");
   if (central && typeof central.value === "string" && !hosts.includes(central.value)) {
-    problems.push({ file: central.source, ...position(central), key: "central.nodeId", message: `central node "${central.value}" has no host file hosts/${central.value}.yaml`, hint: `known nodes: ${hosts.join(", ")}` });
+    problems.push({
+      file: central.source,
+      ...position(central),
+      key: "central.nodeId",
+      message: `central node "${central.value}" has no host file hosts/${central.value}.yaml`,
+      hint: `known nodes: ${hosts.join(", ")}`,
+    });
   }
   return problems;
 }

@@ -46,13 +46,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   options.say(`bbs demo in ${layout.workDir}`);
   const served = await serveCorpus(corpus, layout.gitRoot, "devel");
   const changed = served.filter((p) => p.changed).length;
-  options.say(`git server: ${served.length} packages of examples/corpus in ${layout.gitRoot} (${changed === 0 ? "unchanged" : `${changed} new commit(s)`})`);
-  writeDemoConfig(layout.configDir, { workDir: layout.workDir, checkTimeout: options.checkTimeout, slots: options.slots });
+  options.say(
+    `git server: ${served.length} packages of examples/corpus in ${layout.gitRoot} (${changed === 0 ? "unchanged" : `${changed} new commit(s)`})`,
+  );
+  writeDemoConfig(layout.configDir, {
+    workDir: layout.workDir,
+    checkTimeout: options.checkTimeout,
+    slots: options.slots,
+  });
   const config = loadConfig(layout.configDir, DEMO_NODE_ID);
   // A site creates its (empty) staging repository once, before the first propagation.
   const staging = config.values["propagation.stagingDir"];
   if (staging !== undefined) mkdirSync(staging, { recursive: true });
-  options.say(`config: ${layout.configDir} (node ${DEMO_NODE_ID}; see it with: bbs config show --config ${layout.configDir} --host ${DEMO_NODE_ID})`);
+  options.say(
+    `config: ${layout.configDir} (node ${DEMO_NODE_ID}; see it with: bbs config show --config ${layout.configDir} --host ${DEMO_NODE_ID})`,
+  );
 
   for (const [index, step] of DEMO_STEPS.entries()) {
     options.say("");
@@ -95,4 +103,3 @@ export function demoEpilogue(result: DemoResult): string[] {
     `Run \`bbs demo --workdir ${result.layout.workDir}\` again for the next night: the scheduler uses tonight's durations.`,
   ];
 }
-

@@ -38,9 +38,13 @@ export async function importDirectory(repo: string, sourceDir: string, options: 
   const git = async (args: readonly string[], failure: string): Promise<string> => {
     const result = await runTool(gitCommand, args, { env });
     if (result.exitCode !== 0) {
-      throw new BbsError("BBS_COMMAND_FAILED", `${failure}: git ${args.join(" ")} failed: ${(result.stderr || result.spawnError || "").trim()}`, {
-        hint: `check that git works and that ${repo} is writable`,
-      });
+      throw new BbsError(
+        "BBS_COMMAND_FAILED",
+        `${failure}: git ${args.join(" ")} failed: ${(result.stderr || result.spawnError || "").trim()}`,
+        {
+          hint: `check that git works and that ${repo} is writable`,
+        },
+      );
     }
     return result.stdout.trim();
   };
@@ -49,7 +53,11 @@ export async function importDirectory(repo: string, sourceDir: string, options: 
     await git(["init", "--quiet", "--bare", `--initial-branch=${options.branch}`, repo], `cannot create ${repo}`);
   }
   const ref = `refs/heads/${options.branch}`;
-  const parentResult = await runTool(gitCommand, ["--git-dir", repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { env });
+  const parentResult = await runTool(
+    gitCommand,
+    ["--git-dir", repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`],
+    { env },
+  );
   const parent = parentResult.exitCode === 0 ? parentResult.stdout.trim() : undefined;
 
   // A throwaway index: the repository is bare, and nothing else may see a half-built tree.
@@ -57,20 +65,31 @@ export async function importDirectory(repo: string, sourceDir: string, options: 
   try {
     const inTree = ["--git-dir", repo, "--work-tree", resolve(sourceDir)];
     const indexEnv = { ...env, GIT_INDEX_FILE: join(scratch, "index") };
-    const add = await runTool(gitCommand, [...inTree, "add", "--all", "--force", "."], { env: indexEnv, cwd: sourceDir });
-    if (add.exitCode !== 0) throw new BbsError("BBS_COMMAND_FAILED", `cannot import ${sourceDir} into ${repo}: ${add.stderr.trim()}`);
+    const add = await runTool(gitCommand, [...inTree, "add", "--all", "--force", "."], {
+      env: indexEnv,
+      cwd: sourceDir,
+    });
+    if (add.exitCode !== 0)
+      throw new BbsError("BBS_COMMAND_FAILED", `cannot import ${sourceDir} into ${repo}: ${add.stderr.trim()}`);
     const treeResult = await runTool(gitCommand, ["--git-dir", repo, "write-tree"], { env: indexEnv });
-    if (treeResult.exitCode !== 0) throw new BbsError("BBS_COMMAND_FAILED", `cannot write the tree of ${sourceDir}: ${treeResult.stderr.trim()}`);
+    if (treeResult.exitCode !== 0)
+      throw new BbsError("BBS_COMMAND_FAILED", `cannot write the tree of ${sourceDir}: ${treeResult.stderr.trim()}`);
     const tree = treeResult.stdout.trim();
     if (parent !== undefined) {
-      const parentTree = await git(["--git-dir", repo, "rev-parse", `${parent}^{tree}`], `cannot read ${ref} of ${repo}`);
+      const parentTree = await git(
+        ["--git-dir", repo, "rev-parse", `${parent}^{tree}`],
+        `cannot read ${ref} of ${repo}`,
+      );
       if (parentTree === tree) return { commit: parent, changed: false };
     }
     const commit = await git(
       ["--git-dir", repo, "commit-tree", tree, ...(parent === undefined ? [] : ["-p", parent]), "-m", options.message],
       `cannot commit ${sourceDir} into ${repo}`,
     );
-    await git(["--git-dir", repo, "update-ref", ref, commit, ...(parent === undefined ? [] : [parent])], `cannot move ${ref} of ${repo}`);
+    await git(
+      ["--git-dir", repo, "update-ref", ref, commit, ...(parent === undefined ? [] : [parent])],
+      `cannot move ${ref} of ${repo}`,
+    );
     return { commit, changed: true };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

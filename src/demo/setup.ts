@@ -38,7 +38,9 @@ export interface ServedPackage {
 /** Package directories of a corpus: subdirectories holding a DESCRIPTION, sorted. */
 export function corpusPackages(corpusDir: string): string[] {
   if (!existsSync(corpusDir)) {
-    throw new BbsError("BBS_PRECONDITION", `example corpus ${corpusDir} not found`, { hint: "run bbs from its source checkout or a complete install (examples/ is part of the package)" });
+    throw new BbsError("BBS_PRECONDITION", `example corpus ${corpusDir} not found`, {
+      hint: "run bbs from its source checkout or a complete install (examples/ is part of the package)",
+    });
   }
   return readdirSync(corpusDir)
     .filter((name) => statSync(join(corpusDir, name)).isDirectory() && existsSync(join(corpusDir, name, "DESCRIPTION")))
@@ -62,9 +64,18 @@ export async function serveCorpus(corpusDir: string, gitRoot: string, branch: st
   }
   const manifestDir = mkdtempSync(join(tmpdir(), "bbs-demo-manifest-"));
   try {
-    const lines = ["# The bbs example corpus (examples/corpus), one package per line.", "", ...names.map((n) => `Package: ${n}`), ""];
+    const lines = [
+      "# The bbs example corpus (examples/corpus), one package per line.",
+      "",
+      ...names.map((n) => `Package: ${n}`),
+      "",
+    ];
     writeFileSync(join(manifestDir, "software.txt"), lines.join("\n"));
-    await importDirectory(join(gitRoot, "manifest.git"), manifestDir, { branch, message: "manifest of the example corpus", identity: DEMO_IDENTITY });
+    await importDirectory(join(gitRoot, "manifest.git"), manifestDir, {
+      branch,
+      message: "manifest of the example corpus",
+      identity: DEMO_IDENTITY,
+    });
   } finally {
     rmSync(manifestDir, { recursive: true, force: true });
   }

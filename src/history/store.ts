@@ -119,7 +119,9 @@ const UNFINISHED_SQL = UNFINISHED_STATUSES.map((status) => `'${status}'`).join("
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 export class HistoryStore {
@@ -139,7 +141,9 @@ export class HistoryStore {
       db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
     } catch (error) {
       throw new BbsError("BBS_PRECONDITION", `cannot open the history database ${path}: ${(error as Error).message}`, {
-        hint: options.readonly ? "no run has recorded history there yet; run `bbs run` first or check historyDb in the config" : "check that the directory is writable",
+        hint: options.readonly
+          ? "no run has recorded history there yet; run `bbs run` first or check historyDb in the config"
+          : "check that the directory is writable",
         cause: error,
       });
     }
@@ -165,15 +169,23 @@ export class HistoryStore {
   private migrate(readonly: boolean): void {
     const current = this.schemaVersion;
     if (current > MIGRATIONS.length) {
-      throw new BbsError("BBS_PRECONDITION", `the history database ${this.path} has schema version ${current}, newer than this bbs knows (${MIGRATIONS.length})`, {
-        hint: "upgrade bbs, or point historyDb at another file",
-      });
+      throw new BbsError(
+        "BBS_PRECONDITION",
+        `the history database ${this.path} has schema version ${current}, newer than this bbs knows (${MIGRATIONS.length})`,
+        {
+          hint: "upgrade bbs, or point historyDb at another file",
+        },
+      );
     }
     if (current === MIGRATIONS.length) return;
     if (readonly) {
-      throw new BbsError("BBS_PRECONDITION", `the history database ${this.path} has schema version ${current}; this bbs needs ${MIGRATIONS.length}`, {
-        hint: "run any writing bbs command (bbs run) once to migrate it",
-      });
+      throw new BbsError(
+        "BBS_PRECONDITION",
+        `the history database ${this.path} has schema version ${current}; this bbs needs ${MIGRATIONS.length}`,
+        {
+          hint: "run any writing bbs command (bbs run) once to migrate it",
+        },
+      );
     }
     MIGRATIONS.forEach((sql, index) => {
       if (index < current) return;
@@ -252,7 +264,9 @@ export class HistoryStore {
    */
   markInterrupted(runId: string): number {
     return this.db.transaction(() => {
-      const changes = this.db.prepare("UPDATE jobs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'").run(runId).changes;
+      const changes = this.db
+        .prepare("UPDATE jobs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'")
+        .run(runId).changes;
       this.db.prepare("UPDATE runs SET state = 'interrupted' WHERE run_id = ? AND state = 'running'").run(runId);
       return changes;
     })();
@@ -282,7 +296,9 @@ export class HistoryStore {
       .transaction(() => {
         const attempt = (
           this.db
-            .prepare("SELECT COALESCE(MAX(attempt), 0) + 1 AS next FROM jobs WHERE run_id = ? AND node = ? AND stage = ? AND package = ?")
+            .prepare(
+              "SELECT COALESCE(MAX(attempt), 0) + 1 AS next FROM jobs WHERE run_id = ? AND node = ? AND stage = ? AND package = ?",
+            )
             .get(start.runId, start.node, start.stage, start.package) as { next: number }
         ).next;
         return Number(
@@ -291,8 +307,17 @@ export class HistoryStore {
               `INSERT INTO jobs (run_id, node, stage, package, version, git_commit, command, started_at, status, attempt)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
             )
-            .run(start.runId, start.node, start.stage, start.package, start.version ?? null, start.commit ?? null, start.command ?? null, start.startedAt.getTime(), attempt)
-            .lastInsertRowid,
+            .run(
+              start.runId,
+              start.node,
+              start.stage,
+              start.package,
+              start.version ?? null,
+              start.commit ?? null,
+              start.command ?? null,
+              start.startedAt.getTime(),
+              attempt,
+            ).lastInsertRowid,
         );
       })
       .immediate();
@@ -305,9 +330,14 @@ export class HistoryStore {
   }
 
   /** Updates what is only known once a job ran (the command line, the version read from DESCRIPTION). */
-  describeJob(jobId: number, details: { version?: string | null; commit?: string | null; command?: string | null }): void {
+  describeJob(
+    jobId: number,
+    details: { version?: string | null; commit?: string | null; command?: string | null },
+  ): void {
     this.db
-      .prepare("UPDATE jobs SET version = COALESCE(?, version), git_commit = COALESCE(?, git_commit), command = COALESCE(?, command) WHERE id = ?")
+      .prepare(
+        "UPDATE jobs SET version = COALESCE(?, version), git_commit = COALESCE(?, git_commit), command = COALESCE(?, command) WHERE id = ?",
+      )
       .run(details.version ?? null, details.commit ?? null, details.command ?? null, jobId);
   }
 
@@ -352,7 +382,10 @@ export class HistoryStore {
    * `kind`, default "run"), most recent first, one entry per run and stage
    * (the latest attempt). Runs where the package has no job are absent.
    */
-  packageStatuses(pkg: string, options: { node?: string; stage?: string; lastRuns?: number; kind?: string } = {}): PackageRunStatus[] {
+  packageStatuses(
+    pkg: string,
+    options: { node?: string; stage?: string; lastRuns?: number; kind?: string } = {},
+  ): PackageRunStatus[] {
     const rows = this.db
       .prepare(
         `WITH recent AS (
@@ -368,7 +401,13 @@ export class HistoryStore {
          WHERE r.rn <= @lastRuns AND l.newest = 1
          ORDER BY r.started_at DESC, r.node, l.stage`,
       )
-      .all({ pkg, kind: options.kind ?? "run", node: options.node ?? null, stage: options.stage ?? null, lastRuns: options.lastRuns ?? 10 }) as Array<{
+      .all({
+        pkg,
+        kind: options.kind ?? "run",
+        node: options.node ?? null,
+        stage: options.stage ?? null,
+        lastRuns: options.lastRuns ?? 10,
+      }) as Array<{
       run_id: string;
       node: string;
       run_started_at: number;
@@ -394,7 +433,10 @@ export class HistoryStore {
    * particular order. One query for a report of a whole run, where
    * packageStatuses() per package would be thousands.
    */
-  forEachRecentStatus(visit: (row: PackageRunStatus & { readonly package: string }) => void, options: { lastRuns?: number; kind?: string } = {}): void {
+  forEachRecentStatus(
+    visit: (row: PackageRunStatus & { readonly package: string }) => void,
+    options: { lastRuns?: number; kind?: string } = {},
+  ): void {
     type Row = [string, string, string, number, string, string, string | null, number | null, number];
     const rows = this.db
       .prepare(
@@ -419,7 +461,16 @@ export class HistoryStore {
         if (newest !== undefined && newest !== row[8]) continue;
       }
       const [pkg, runId, node, startedAt, stage, status, version, elapsed] = row;
-      visit({ package: pkg, runId, node, runStartedAt: new Date(startedAt), stage, status, version, elapsedSeconds: elapsed ?? undefined });
+      visit({
+        package: pkg,
+        runId,
+        node,
+        runStartedAt: new Date(startedAt),
+        stage,
+        status,
+        version,
+        elapsedSeconds: elapsed ?? undefined,
+      });
     }
   }
 
@@ -429,7 +480,12 @@ export class HistoryStore {
    * run whose status is not in `okStatuses` (unfinished attempts are
    * ignored). undefined when the latest result is OK or there is none.
    */
-  failingSince(pkg: string, node: string, stage: string, options: { okStatuses?: readonly string[]; kind?: string } = {}): PackageRunStatus | undefined {
+  failingSince(
+    pkg: string,
+    node: string,
+    stage: string,
+    options: { okStatuses?: readonly string[]; kind?: string } = {},
+  ): PackageRunStatus | undefined {
     const streak = this.currentStreak(pkg, node, stage, options);
     return streak.passing ? undefined : streak.first;
   }
@@ -439,7 +495,12 @@ export class HistoryStore {
    * node, when a failure precedes that streak: "fixed since". undefined when
    * the latest result fails, or the package never failed in the history.
    */
-  fixedSince(pkg: string, node: string, stage: string, options: { okStatuses?: readonly string[]; kind?: string } = {}): PackageRunStatus | undefined {
+  fixedSince(
+    pkg: string,
+    node: string,
+    stage: string,
+    options: { okStatuses?: readonly string[]; kind?: string } = {},
+  ): PackageRunStatus | undefined {
     const streak = this.currentStreak(pkg, node, stage, options);
     return streak.passing && streak.afterOther ? streak.first : undefined;
   }
@@ -478,7 +539,8 @@ export class HistoryStore {
         `SELECT run_id FROM runs WHERE node = ? AND kind = ? AND (started_at < ? OR (started_at = ? AND run_id < ?))
          ORDER BY started_at DESC, run_id DESC LIMIT 1`,
       )
-      .get(run.node, run.kind, run.startedAt.getTime(), run.startedAt.getTime(), runId) as { run_id: string } | undefined;
+      .get(run.node, run.kind, run.startedAt.getTime(), run.startedAt.getTime(), runId) as
+      { run_id: string } | undefined;
     if (previous === undefined) return [];
     const problems = new Set(options.problemStatuses ?? ["ERROR", "TIMEOUT"]);
     const latestStatuses = (id: string): Map<string, string> => {

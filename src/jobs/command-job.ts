@@ -59,12 +59,20 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
   const t0 = performance.now();
   const deadline = timeoutMs === undefined ? undefined : startedAt.getTime() + timeoutMs;
   let runs = 1;
-  let last = await runProcess({ ...processOptions, deadline, truncateOutput: true, outputHeader: commandHeader(options.command, false) });
+  let last = await runProcess({
+    ...processOptions,
+    deadline,
+    truncateOutput: true,
+    outputHeader: commandHeader(options.command, false),
+  });
   if (last.pid === undefined && last.spawnError === undefined) startOutputFile(options.outputFile, options.command); // not started: header only
-  if (last.spawnError !== undefined) appendFileSync(options.outputFile, `bbs: cannot start the command: ${last.spawnError}\n`);
+  if (last.spawnError !== undefined)
+    appendFileSync(options.outputFile, `bbs: cannot start the command: ${last.spawnError}\n`);
   while (!last.timedOut && !last.cancelled && last.spawnError === undefined && rerunIf && (await rerunIf(last, runs))) {
     const remaining = deadline === undefined ? Infinity : deadline - Date.now();
-    await sleep(Math.max(0, Math.min(rerunDelayMs, remaining)), undefined, { signal: options.signal }).catch(() => undefined);
+    await sleep(Math.max(0, Math.min(rerunDelayMs, remaining)), undefined, { signal: options.signal }).catch(
+      () => undefined,
+    );
     if (options.signal?.aborted || (deadline !== undefined && Date.now() >= deadline)) {
       last = await runProcess({ ...processOptions, deadline }); // returns at once, timed out or cancelled
       break;

@@ -36,7 +36,9 @@ import type {
 
 /** The status a record stands for: the outcome's for done/restored jobs, else the engine state (skipped, failed...). */
 export function statusOf<O extends JobOutcome>(record: JobRecord<O>): string {
-  return record.state === "done" || record.state === "restored" ? (record.outcome?.status ?? record.state) : record.state;
+  return record.state === "done" || record.state === "restored"
+    ? (record.outcome?.status ?? record.state)
+    : record.state;
 }
 
 export class JobEngine<O extends JobOutcome = JobOutcome> {
@@ -67,7 +69,10 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
   private failRun: ((error: Error) => void) | undefined;
   private readonly onAbort = (): void => this.cancel(String(this.options.signal?.reason ?? "aborted"));
 
-  constructor(jobs: readonly JobSpec<O>[], private readonly options: EngineOptions<O>) {
+  constructor(
+    jobs: readonly JobSpec<O>[],
+    private readonly options: EngineOptions<O>,
+  ) {
     this.jobs = jobs;
     this.schedule = options.schedule ?? "pipeline";
     this.order = options.order ?? (this.schedule === "barrier" ? "given" : "bottleneck");
@@ -116,13 +121,20 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       this.finishRun = resolve;
       this.failRun = reject;
       const restoredCount = this.restoreCompleted();
-      this.emit({ type: "run-started", at: this.runStartedAt, total: this.jobs.length, restored: restoredCount, schedule: this.schedule });
+      this.emit({
+        type: "run-started",
+        at: this.runStartedAt,
+        total: this.jobs.length,
+        restored: restoredCount,
+        schedule: this.schedule,
+      });
       if (this.options.signal?.aborted) {
         this.cancel(String(this.options.signal.reason ?? "aborted"));
         return;
       }
       this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
-      if (this.schedule === "barrier") this.emit({ type: "pool-opened", at: new Date(), pool: this.pools[0]?.name ?? "" });
+      if (this.schedule === "barrier")
+        this.emit({ type: "pool-opened", at: new Date(), pool: this.pools[0]?.name ?? "" });
       // Collect first: releasing a skipped job can bring later ones to zero.
       const initiallyReady: number[] = [];
       for (let index = 0; index < this.jobs.length; index += 1) {
@@ -153,7 +165,14 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     const running: RunningJob[] = [...this.runningJobs].map((index) => {
       const job = this.jobs[index] as JobSpec<O>;
       const startedAt = this.startedAt[index] as Date;
-      return { id: job.id, pool: job.pool, label: job.label, startedAt, estimate: this.graph.estimate[index] as number, slot: this.slotOf[index] as number };
+      return {
+        id: job.id,
+        pool: job.pool,
+        label: job.label,
+        startedAt,
+        estimate: this.graph.estimate[index] as number,
+        slot: this.slotOf[index] as number,
+      };
     });
     return { pools: this.pools.map(poolProgress), running };
   }
@@ -225,7 +244,10 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
   private skipsItself(job: JobSpec<O>): boolean {
     if (!job.skipWhen) return false;
     try {
-      return job.skipWhen({ previous: job.after === undefined ? undefined : this.resultOf(job.after), result: (id) => this.resultOf(id) });
+      return job.skipWhen({
+        previous: job.after === undefined ? undefined : this.resultOf(job.after),
+        result: (id) => this.resultOf(id),
+      });
     } catch {
       return false;
     }
@@ -281,7 +303,12 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     }
     if (this.runningTotal === 0 && this.processedTotal < this.jobs.length) {
       this.state = "finished";
-      this.failRun?.(new BbsError("BBS_INTERNAL", `job engine stalled with ${this.jobs.length - this.processedTotal} jobs unprocessed`));
+      this.failRun?.(
+        new BbsError(
+          "BBS_INTERNAL",
+          `job engine stalled with ${this.jobs.length - this.processedTotal} jobs unprocessed`,
+        ),
+      );
     }
   }
 
@@ -300,7 +327,8 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
       for (let poolIndex = 0; poolIndex <= this.openPools; poolIndex += 1) {
         const pool = this.pools[poolIndex] as PoolState;
         if (pool.running >= pool.slots || pool.heap.size === 0) continue;
-        if (!best || (rank[pool.heap.peek() as number] as number) > (rank[best.heap.peek() as number] as number)) best = pool;
+        if (!best || (rank[pool.heap.peek() as number] as number) > (rank[best.heap.peek() as number] as number))
+          best = pool;
       }
       if (!best) return;
       this.start(best.heap.pop() as number);
@@ -401,6 +429,9 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
 }
 
 /** Runs `jobs` with a fresh engine (for callers that need no events). */
-export function runJobs<O extends JobOutcome>(jobs: readonly JobSpec<O>[], options: EngineOptions<O>): Promise<EngineReport<O>> {
+export function runJobs<O extends JobOutcome>(
+  jobs: readonly JobSpec<O>[],
+  options: EngineOptions<O>,
+): Promise<EngineReport<O>> {
   return new JobEngine(jobs, options).run();
 }

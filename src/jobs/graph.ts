@@ -30,10 +30,16 @@ function median(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function estimatesWithFallback<O extends JobOutcome>(jobs: readonly JobSpec<O>[], poolOf: Int32Array, pools: number): Float64Array {
+function estimatesWithFallback<O extends JobOutcome>(
+  jobs: readonly JobSpec<O>[],
+  poolOf: Int32Array,
+  pools: number,
+): Float64Array {
   const known: number[][] = Array.from({ length: pools }, () => []);
   jobs.forEach((job, index) => {
     if (job.run && job.estimate !== undefined && Number.isFinite(job.estimate) && job.estimate >= 0) {
@@ -44,7 +50,8 @@ function estimatesWithFallback<O extends JobOutcome>(jobs: readonly JobSpec<O>[]
   const estimate = new Float64Array(jobs.length);
   jobs.forEach((job, index) => {
     if (!job.run) estimate[index] = 0;
-    else if (job.estimate !== undefined && Number.isFinite(job.estimate) && job.estimate >= 0) estimate[index] = job.estimate;
+    else if (job.estimate !== undefined && Number.isFinite(job.estimate) && job.estimate >= 0)
+      estimate[index] = job.estimate;
     else estimate[index] = fallback[poolOf[index] as number] as number;
   });
   return estimate;
@@ -55,7 +62,11 @@ interface EdgeList {
   to: number[];
 }
 
-function toAdjacency(size: number, edges: EdgeList, keep: (edge: number) => boolean): { start: Int32Array; targets: Int32Array; ids: Int32Array } {
+function toAdjacency(
+  size: number,
+  edges: EdgeList,
+  keep: (edge: number) => boolean,
+): { start: Int32Array; targets: Int32Array; ids: Int32Array } {
   const start = new Int32Array(size + 1);
   let kept = 0;
   for (let edge = 0; edge < edges.from.length; edge += 1) {
@@ -63,7 +74,8 @@ function toAdjacency(size: number, edges: EdgeList, keep: (edge: number) => bool
     start[(edges.from[edge] as number) + 1] = (start[(edges.from[edge] as number) + 1] as number) + 1;
     kept += 1;
   }
-  for (let index = 0; index < size; index += 1) start[index + 1] = (start[index + 1] as number) + (start[index] as number);
+  for (let index = 0; index < size; index += 1)
+    start[index + 1] = (start[index + 1] as number) + (start[index] as number);
   const fill = start.slice(0, size);
   const targets = new Int32Array(kept);
   const ids = new Int32Array(kept);
@@ -96,7 +108,12 @@ function topologicalOrder(size: number, start: Int32Array, targets: Int32Array, 
 }
 
 /** Marks back edges (found by depth-first search in the given order) among nodes left out of a topological order. */
-function markBackEdges(size: number, adjacency: { start: Int32Array; targets: Int32Array; ids: Int32Array }, inCycleZone: Uint8Array, dropped: Uint8Array): void {
+function markBackEdges(
+  size: number,
+  adjacency: { start: Int32Array; targets: Int32Array; ids: Int32Array },
+  inCycleZone: Uint8Array,
+  dropped: Uint8Array,
+): void {
   const WHITE = 0;
   const GRAY = 1;
   const BLACK = 2;
@@ -139,7 +156,9 @@ export function compileGraph<O extends JobOutcome>(
   const restored = new Uint8Array(size);
   jobs.forEach((job, index) => {
     if (indexById.has(job.id)) {
-      throw new BbsError("BBS_INTERNAL", `job ${job.id} is listed twice`, { hint: "each job id (stage:package) must be unique in a run" });
+      throw new BbsError("BBS_INTERNAL", `job ${job.id} is listed twice`, {
+        hint: "each job id (stage:package) must be unique in a run",
+      });
     }
     const pool = poolIndex.get(job.pool);
     if (pool === undefined) {
@@ -189,7 +208,8 @@ export function compileGraph<O extends JobOutcome>(
     const cycleZone = live.map((flag, index) => (flag && !ordered[index] ? 1 : 0));
     markBackEdges(size, adjacency, cycleZone, dropped);
     for (let edge = 0; edge < dropped.length; edge += 1) {
-      if (dropped[edge]) ignoredCycleEdges.push([jobs[edges.to[edge] as number]?.id ?? "", jobs[edges.from[edge] as number]?.id ?? ""]);
+      if (dropped[edge])
+        ignoredCycleEdges.push([jobs[edges.to[edge] as number]?.id ?? "", jobs[edges.from[edge] as number]?.id ?? ""]);
     }
     adjacency = toAdjacency(size, edges, (edge) => !dropped[edge]);
     order = topologicalOrder(size, adjacency.start, adjacency.targets, live);

@@ -39,7 +39,8 @@ export function newPoolState(pool: PoolSpec, priority: Float64Array): PoolState 
 /** Takes the lowest free slot number of a pool. */
 export function takeSlot(pool: PoolState): number {
   let lowest = 0;
-  for (let index = 1; index < pool.freeSlots.length; index += 1) if ((pool.freeSlots[index] as number) < (pool.freeSlots[lowest] as number)) lowest = index;
+  for (let index = 1; index < pool.freeSlots.length; index += 1)
+    if ((pool.freeSlots[index] as number) < (pool.freeSlots[lowest] as number)) lowest = index;
   const [slot] = pool.freeSlots.splice(lowest, 1);
   return slot ?? 0;
 }

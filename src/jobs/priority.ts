@@ -35,7 +35,8 @@ export function bottleneckPool(graph: CompiledGraph, slots: readonly number[]): 
   }
   let best = 0;
   for (let pool = 1; pool < slots.length; pool += 1) {
-    if ((work[pool] as number) / (slots[pool] as number) > (work[best] as number) / (slots[best] as number)) best = pool;
+    if ((work[pool] as number) / (slots[pool] as number) > (work[best] as number) / (slots[best] as number))
+      best = pool;
   }
   return best;
 }
@@ -54,7 +55,11 @@ export function priorityKeys(graph: CompiledGraph, slots: readonly number[], ord
       continue;
     }
     let shortest = Infinity;
-    for (let slot = graph.dependentStart[node] as number; slot < (graph.dependentStart[node + 1] as number); slot += 1) {
+    for (
+      let slot = graph.dependentStart[node] as number;
+      slot < (graph.dependentStart[node + 1] as number);
+      slot += 1
+    ) {
       shortest = Math.min(shortest, toBottleneck[graph.dependents[slot] as number] as number);
     }
     toBottleneck[node] = (graph.estimate[node] as number) + shortest;

@@ -157,7 +157,8 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     let outputFd: number | undefined;
     let child: ReturnType<typeof spawn>;
     try {
-      outputFd = options.outputFile === undefined ? undefined : openSync(options.outputFile, options.truncateOutput ? "w" : "a");
+      outputFd =
+        options.outputFile === undefined ? undefined : openSync(options.outputFile, options.truncateOutput ? "w" : "a");
       if (outputFd !== undefined && options.outputHeader) writeSync(outputFd, options.outputHeader);
       const output = outputFd ?? "ignore";
       // detached: the child calls setsid(), so it leads a new process group (pgid = its pid).

@@ -71,7 +71,10 @@ export function readJobTag(pid: number): string | undefined {
   while (start < environ.length) {
     let end = environ.indexOf(0, start);
     if (end === -1) end = environ.length;
-    if (end - start > TAG_PREFIX.length && environ.compare(TAG_PREFIX, 0, TAG_PREFIX.length, start, start + TAG_PREFIX.length) === 0) {
+    if (
+      end - start > TAG_PREFIX.length &&
+      environ.compare(TAG_PREFIX, 0, TAG_PREFIX.length, start, start + TAG_PREFIX.length) === 0
+    ) {
       return environ.toString("utf8", start + TAG_PREFIX.length, end);
     }
     start = end + 1;

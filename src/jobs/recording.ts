@@ -20,7 +20,6 @@ export interface RecordableOutcome extends JobOutcome {
 
 type Scalar = string | number | boolean | null;
 
-
 function elapsedOf<O extends RecordableOutcome>(record: JobRecord<O>): number | null {
   if (record.outcome?.elapsedSeconds !== undefined) return record.outcome.elapsedSeconds;
   return record.elapsedMs === undefined ? null : record.elapsedMs / 1000;
@@ -50,7 +49,14 @@ export function logEventsTo<O extends RecordableOutcome>(
     const at = event.at.toISOString();
     switch (event.type) {
       case "run-started":
-        writer.write({ at, event: event.type, ...base, total: event.total, restored: event.restored, schedule: event.schedule });
+        writer.write({
+          at,
+          event: event.type,
+          ...base,
+          total: event.total,
+          restored: event.restored,
+          schedule: event.schedule,
+        });
         return;
       case "pool-opened":
         writer.write({ at, event: event.type, ...base, pool: event.pool });
@@ -92,8 +98,16 @@ export function logEventsTo<O extends RecordableOutcome>(
       }
       case "run-finished": {
         const counts: Record<string, number> = {};
-        for (const record of event.report.records.values()) counts[statusOf(record)] = (counts[statusOf(record)] ?? 0) + 1;
-        writer.write({ at, event: event.type, ...base, cancelled: event.report.cancelled, counts, escapedKilled: event.report.escapedKilled });
+        for (const record of event.report.records.values())
+          counts[statusOf(record)] = (counts[statusOf(record)] ?? 0) + 1;
+        writer.write({
+          at,
+          event: event.type,
+          ...base,
+          cancelled: event.report.cancelled,
+          counts,
+          escapedKilled: event.report.escapedKilled,
+        });
         return;
       }
       case "job-queued":
@@ -124,7 +138,16 @@ export function recordJobsTo<O extends RecordableOutcome>(
   return engine.subscribe((event: EngineEvent<O>) => {
     if (event.type === "job-started") {
       const key = keyOf(event.job);
-      rows.set(event.job.id, store.startJob({ runId: options.runId, node: options.node, stage: key.stage, package: key.package, startedAt: event.at }));
+      rows.set(
+        event.job.id,
+        store.startJob({
+          runId: options.runId,
+          node: options.node,
+          stage: key.stage,
+          package: key.package,
+          startedAt: event.at,
+        }),
+      );
       return;
     }
     if (event.type !== "job-finished") return;

@@ -95,8 +95,15 @@ export function totalSize(path: string): number {
  */
 export function packageFileExtras(productPath: string, displayName: string): Array<[string, string]> {
   const stat = lstatSync(productPath, { throwIfNoEntry: false });
-  if (!stat) return [["PackageFile", "None"], ["PackageFileSize", "NA"]];
-  return [["PackageFile", displayName], ["PackageFileSize", humanReadableSize(totalSize(productPath), true)]];
+  if (!stat)
+    return [
+      ["PackageFile", "None"],
+      ["PackageFileSize", "NA"],
+    ];
+  return [
+    ["PackageFile", displayName],
+    ["PackageFileSize", humanReadableSize(totalSize(productPath), true)],
+  ];
 }
 
 /** `CheckDir` / `Warnings` of checksrc (`DeployDestDir` for books). */
@@ -105,7 +112,10 @@ export function checkExtras(
   warnings: string | null,
   field: "CheckDir" | "DeployDestDir" = "CheckDir",
 ): Array<[string, string]> {
-  return [[field, checkDir ?? "None"], ["Warnings", warnings ?? "NA"]];
+  return [
+    [field, checkDir ?? "None"],
+    ["Warnings", warnings ?? "NA"],
+  ];
 }
 
 // ---- reading --------------------------------------------------------------------
@@ -153,7 +163,8 @@ export function parseSummary(text: string, source: string): ParsedSummary {
 }
 
 function parseRetCode(text: string, source: string): number {
-  if (!/^-?\d+$/.test(text)) throw invalidSummary(source, `RetCode is ${JSON.stringify(text)}, expected an integer or None`);
+  if (!/^-?\d+$/.test(text))
+    throw invalidSummary(source, `RetCode is ${JSON.stringify(text)}, expected an integer or None`);
   return Number(text);
 }
 

@@ -59,7 +59,9 @@ export class ProcessSweeper {
   private readonly intervalMs: number;
   private readonly onKill: ((hit: { pid: number; command: string; tag: string }) => void) | undefined;
 
-  constructor(options: { intervalMs?: number; onKill?: (hit: { pid: number; command: string; tag: string }) => void } = {}) {
+  constructor(
+    options: { intervalMs?: number; onKill?: (hit: { pid: number; command: string; tag: string }) => void } = {},
+  ) {
     this.intervalMs = options.intervalMs ?? 2000;
     this.onKill = options.onKill;
   }
@@ -99,10 +101,13 @@ export class ProcessSweeper {
       this.onKill?.(hit);
     }
     if (this.pending.size > 0 && this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.sweep();
-      }, Math.min(this.intervalMs, 200));
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.sweep();
+        },
+        Math.min(this.intervalMs, 200),
+      );
       this.timer.unref();
     }
     return hits.length;

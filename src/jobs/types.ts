@@ -103,7 +103,13 @@ export interface EngineOptions<O extends JobOutcome = JobOutcome> {
 }
 
 export type EngineEvent<O extends JobOutcome = JobOutcome> =
-  | { readonly type: "run-started"; readonly at: Date; readonly total: number; readonly restored: number; readonly schedule: Schedule }
+  | {
+      readonly type: "run-started";
+      readonly at: Date;
+      readonly total: number;
+      readonly restored: number;
+      readonly schedule: Schedule;
+    }
   | { readonly type: "pool-opened"; readonly at: Date; readonly pool: string }
   | { readonly type: "job-queued"; readonly at: Date; readonly job: JobSpec<O> }
   /** `slot`: 1-based slot of the job's pool it occupies (BBS's "SLOT i/N"). */

@@ -137,7 +137,10 @@ const FOOTNOTE =
 
 function bullets(problems: readonly Problem[], buildType: BuildType): string {
   return problems
-    .map((p) => `  o ${p.status} for '${commandName(p.stage, buildType)}' on ${p.node}. See the details here:\n      ${p.url}\n`)
+    .map(
+      (p) =>
+        `  o ${p.status} for '${commandName(p.stage, buildType)}' on ${p.node}. See the details here:\n      ${p.url}\n`,
+    )
     .join("\n");
 }
 
@@ -148,7 +151,13 @@ export function packageEmail(pkg: PackageProblems, title: string, from: string, 
     `According to the ${title},\n` +
     `the ${pkg.package} package has the following problem(s):\n\n` +
     `${bullets(pkg.problems, buildType)}\n${tail(false)}\n${FOOTNOTE}`;
-  return { from, to: [pkg.to], subject: `${pkg.package} problems reported in the ${title}`, text, packages: [pkg.package] };
+  return {
+    from,
+    to: [pkg.to],
+    subject: `${pkg.package} problems reported in the ${title}`,
+    text,
+    packages: [pkg.package],
+  };
 }
 
 function digestSubject(names: readonly string[], title: string): string {
@@ -160,15 +169,24 @@ function digestSubject(names: readonly string[], title: string): string {
 }
 
 /** One email per address for all its packages (a single package gets BBS's email). */
-export function digestEmails(packages: readonly PackageProblems[], title: string, from: string, buildType: BuildType): Email[] {
+export function digestEmails(
+  packages: readonly PackageProblems[],
+  title: string,
+  from: string,
+  buildType: BuildType,
+): Email[] {
   const byAddress = new Map<string, PackageProblems[]>();
   for (const pkg of packages) byAddress.set(pkg.to, [...(byAddress.get(pkg.to) ?? []), pkg]);
   return [...byAddress.values()].map((group) => {
     if (group.length === 1) return packageEmail(group[0]!, title, from, buildType);
     const names = group.map((pkg) => pkg.package);
-    const maintainers = [...new Set(group.map((pkg) => pkg.maintainer).filter((name): name is string => name !== undefined))];
+    const maintainers = [
+      ...new Set(group.map((pkg) => pkg.maintainer).filter((name): name is string => name !== undefined)),
+    ];
     const greeting = maintainers.length === 1 ? maintainers[0]! : "package maintainer";
-    const sections = group.map((pkg) => `the ${pkg.package} package:\n\n${bullets(pkg.problems, buildType)}`).join("\n");
+    const sections = group
+      .map((pkg) => `the ${pkg.package} package:\n\n${bullets(pkg.problems, buildType)}`)
+      .join("\n");
     const text =
       `${HEAD}\nHi ${greeting},\n\n` +
       `According to the ${title},\n` +

@@ -57,8 +57,13 @@ export async function runNotify(config: ResolvedConfig, options: NotifyOptions):
   const runDir = resolveRunDir(config, options.runId);
   const run = readRunMeta(runDir);
   const dbPath = join(runDir, BUILD_STATUS_DB_FILE);
-  const db = parseBuildStatusDb(readInputFile(dbPath, "run `bbs postrun` first: it writes BUILD_STATUS_DB.txt").toString("utf8"), dbPath);
-  const statuses = new Map(db.map((line) => [buildStatusKey(line.package, line.node, line.stage), line.status] as const));
+  const db = parseBuildStatusDb(
+    readInputFile(dbPath, "run `bbs postrun` first: it writes BUILD_STATUS_DB.txt").toString("utf8"),
+    dbPath,
+  );
+  const statuses = new Map(
+    db.map((line) => [buildStatusKey(line.package, line.node, line.stage), line.status] as const),
+  );
   const scan = collectProblems({
     records: readMeatIndex(join(runDir, MEAT_INDEX_FILE)),
     statuses,
@@ -70,15 +75,24 @@ export async function runNotify(config: ResolvedConfig, options: NotifyOptions):
   const title = reportTitle(v.buildType, v.biocVersion, parseReportNodes(v.reportNodes).length);
   const from = v["notify.from"];
   const digest = options.digest ?? v["notify.digest"];
-  let emails = digest ? digestEmails(scan.packages, title, from, v.buildType) : scan.packages.map((pkg) => packageEmail(pkg, title, from, v.buildType));
+  let emails = digest
+    ? digestEmails(scan.packages, title, from, v.buildType)
+    : scan.packages.map((pkg) => packageEmail(pkg, title, from, v.buildType));
   const print = options.print;
-  print(`run ${run.runId}: ${scan.packages.length} package(s) with problems on ${v["notify.nodes"].join(", ") || "(no notify node)"}, ${emails.length} email(s)${digest ? " (digest)" : ""}`);
+  print(
+    `run ${run.runId}: ${scan.packages.length} package(s) with problems on ${v["notify.nodes"].join(", ") || "(no notify node)"}, ${emails.length} email(s)${digest ? " (digest)" : ""}`,
+  );
   if (scan.deprecated.length > 0) print(`deprecated, not notified: ${scan.deprecated.join(", ")}`);
-  if (scan.withoutEmail.length > 0) print(`no MaintainerEmail in the meat index, not notified: ${scan.withoutEmail.join(", ")}`);
+  if (scan.withoutEmail.length > 0)
+    print(`no MaintainerEmail in the meat index, not notified: ${scan.withoutEmail.join(", ")}`);
 
   const mode = options.mode;
   if (mode.kind === "redirect") {
-    emails = emails.map((email) => ({ ...email, to: [mode.address], headers: { [ORIGINAL_TO_HEADER]: email.to.join(", ") } }));
+    emails = emails.map((email) => ({
+      ...email,
+      to: [mode.address],
+      headers: { [ORIGINAL_TO_HEADER]: email.to.join(", ") },
+    }));
   }
   if (mode.kind === "dry-run") {
     for (const email of emails) print(`${formatEmail(email)}\n`);
@@ -97,7 +111,11 @@ export async function runNotify(config: ResolvedConfig, options: NotifyOptions):
     for (const email of emails) {
       const outcome = await mailer.send(email);
       outcomes.push(outcome);
-      print(outcome.ok ? `sent to ${email.to.join(", ")}: ${email.subject}` : `FAILED to ${email.to.join(", ")}: ${email.subject}: ${outcome.error ?? "unknown error"}`);
+      print(
+        outcome.ok
+          ? `sent to ${email.to.join(", ")}: ${email.subject}`
+          : `FAILED to ${email.to.join(", ")}: ${email.subject}: ${outcome.error ?? "unknown error"}`,
+      );
     }
   } finally {
     mailer.close();

@@ -61,7 +61,8 @@ export async function inspectDestination(transport: Transport): Promise<Destinat
     `if [ -d ${q(RELEASES)} ]; then for r in ${q(RELEASES)}/*; do [ -d "$r" ] && printf 'release\\t%s\\n' "\${r##*/}"; done; fi`,
     `if [ -f ${q(PUBLISHED_LOG)} ]; then while IFS= read -r line; do printf 'published\\t%s\\n' "$line"; done < ${q(PUBLISHED_LOG)}; fi`,
     ...PUBLISHED_ENTRIES.map(
-      (entry) => `if [ -L ${q(entry)} ]; then printf 'link\\t%s\\t%s\\n' ${q(entry)} "$(readlink ${q(entry)})"; elif [ -e ${q(entry)} ]; then printf 'other\\t%s\\n' ${q(entry)}; fi`,
+      (entry) =>
+        `if [ -L ${q(entry)} ]; then printf 'link\\t%s\\t%s\\n' ${q(entry)} "$(readlink ${q(entry)})"; elif [ -e ${q(entry)} ]; then printf 'other\\t%s\\n' ${q(entry)}; fi`,
     ),
     "true",
   ].join("\n");
@@ -81,7 +82,11 @@ export async function inspectDestination(transport: Transport): Promise<Destinat
 }
 
 /** Package files listed by the previous release's indexes that the new release lacks (relative to the release root). */
-export async function graceFiles(transport: Transport, previous: string, expected: readonly ExpectedContrib[]): Promise<string[]> {
+export async function graceFiles(
+  transport: Transport,
+  previous: string,
+  expected: readonly ExpectedContrib[],
+): Promise<string[]> {
   const files: string[] = [];
   for (const contrib of expected) {
     const text = await transport.readTextIfExists(`${RELEASES}/${previous}/${contrib.dir.path}/PACKAGES`);
@@ -98,15 +103,25 @@ export async function graceFiles(transport: Transport, previous: string, expecte
 }
 
 /** The linking step of a switch: each published entry becomes `<entry> -> .bbs/current/<entry>`; anything else in its way moves aside. */
-export function linkScript(entries: readonly string[], state: DestinationState, id: string, reporter: Reporter): string {
+export function linkScript(
+  entries: readonly string[],
+  state: DestinationState,
+  id: string,
+  reporter: Reporter,
+): string {
   const lines: string[] = [];
   for (const entry of entries) {
     const target = `${CURRENT}/${entry}`;
     const existing = state.top.get(entry);
     if (existing === target) continue;
     if (existing === "") {
-      reporter.warn(`${entry} at the destination is not managed by bbs: it moves to ${STATE_DIR}/legacy-${id}/${entry} and is replaced by the release's`);
-      lines.push(`mkdir -p ${q(`${STATE_DIR}/legacy-${id}`)}`, `mv ${q(entry)} ${q(`${STATE_DIR}/legacy-${id}/${entry}`)}`);
+      reporter.warn(
+        `${entry} at the destination is not managed by bbs: it moves to ${STATE_DIR}/legacy-${id}/${entry} and is replaced by the release's`,
+      );
+      lines.push(
+        `mkdir -p ${q(`${STATE_DIR}/legacy-${id}`)}`,
+        `mv ${q(entry)} ${q(`${STATE_DIR}/legacy-${id}/${entry}`)}`,
+      );
     }
     reporter.info(`link     ${entry} -> ${target}`);
     const temporary = `${STATE_DIR}/link-${entry}-${id}`;
@@ -120,7 +135,10 @@ export function withdrawScript(entries: readonly string[], id: string): string {
   const lines = [`rm -f ${q(CURRENT)}`];
   for (const entry of entries) {
     const legacy = `${STATE_DIR}/legacy-${id}/${entry}`;
-    lines.push(`if [ -L ${q(entry)} ]; then rm -f ${q(entry)}; fi`, `if [ -e ${q(legacy)} ]; then mv ${q(legacy)} ${q(entry)}; fi`);
+    lines.push(
+      `if [ -L ${q(entry)} ]; then rm -f ${q(entry)}; fi`,
+      `if [ -e ${q(legacy)} ]; then mv ${q(legacy)} ${q(entry)}; fi`,
+    );
   }
   lines.push(`rm -rf ${q(`${RELEASES}/${id}`)} ${q(`${STATE_DIR}/legacy-${id}`)}`);
   return lines.join("\n");
@@ -130,7 +148,11 @@ export function withdrawScript(entries: readonly string[], id: string): string {
  * Releases to delete: every release directory but `current` and the
  * `keep - 1` published before it (partial releases of killed pushes included).
  */
-export function releasesToRemove(state: Pick<DestinationState, "releases" | "published">, current: string, keep: number): string[] {
+export function releasesToRemove(
+  state: Pick<DestinationState, "releases" | "published">,
+  current: string,
+  keep: number,
+): string[] {
   // Each release once, at its latest publication (a release switched back to counts as recent).
   const latestFirst = [...new Set([...state.published].reverse())];
   const earlier = latestFirst.reverse().filter((id) => id !== current && state.releases.includes(id));

@@ -20,7 +20,11 @@ import { DOC_DIRS } from "./layout.js";
 import type { RJob } from "./r-batch.js";
 
 const NEWS_CANDIDATES = ["NEWS.Rd", "inst/NEWS.Rd", "NEWS.md", "inst/NEWS.md", "NEWS", "inst/NEWS"] as const;
-const TOP_LEVEL_FILES: Readonly<Record<string, "readmes" | "install" | "licenses">> = { README: "readmes", INSTALL: "install", LICENSE: "licenses" };
+const TOP_LEVEL_FILES: Readonly<Record<string, "readmes" | "install" | "licenses">> = {
+  README: "readmes",
+  INSTALL: "install",
+  LICENSE: "licenses",
+};
 
 /** A member name that stays inside its package directory once extracted. */
 function safeRelative(name: string): boolean {

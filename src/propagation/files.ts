@@ -4,14 +4,25 @@
 // as unchanged), then linked (never overwrite) or renamed (replace) into place.
 
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, createReadStream, linkSync, mkdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  createReadStream,
+  linkSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { temporaryPathFor } from "../util/fs.js";
 
 /** Lowercase hex MD5 of a file. */
 export async function md5File(path: string): Promise<string> {
   const hash = createHash("md5");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(chunk);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
+    hash.update(chunk);
   return hash.digest("hex");
 }
 

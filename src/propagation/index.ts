@@ -16,7 +16,13 @@ import { lockStaging, requireStagingRoot, updateStagingState } from "./state.js"
 import { applyUpdate, describeOperation, prepareUpdatePlan, type UpdatePlan, type UpdateResult } from "./update.js";
 
 export { CollectingReporter, type Reporter } from "./reporter.js";
-export { formatRepositoryFile, repositoryLayout, contribPath, type RepositoryLayout, type ContribDir } from "./layout.js";
+export {
+  formatRepositoryFile,
+  repositoryLayout,
+  contribPath,
+  type RepositoryLayout,
+  type ContribDir,
+} from "./layout.js";
 export { parseStatusDb, propagates, type StatusDb } from "./inputs.js";
 export { planUpdate, type UpdateOperation, type UpdatePlan, type UpdateResult } from "./update.js";
 export type { PrepareResult } from "./prepare.js";
@@ -40,9 +46,17 @@ export interface PropagateResult {
   push?: PushResult;
 }
 
-async function runUpdate(cfg: ResolvedConfig, layout: RepositoryLayout, options: PropagateOptions, reporter: Reporter): Promise<NonNullable<PropagateResult["update"]>> {
+async function runUpdate(
+  cfg: ResolvedConfig,
+  layout: RepositoryLayout,
+  options: PropagateOptions,
+  reporter: Reporter,
+): Promise<NonNullable<PropagateResult["update"]>> {
   reporter.step(`update: ${layout.root} from ${cfg.values["central.dir"]}`);
-  const plan = prepareUpdatePlan(layout, cfg.values["central.dir"], { archive: cfg.values["propagation.archive"], manuals: cfg.values["propagation.manuals"] });
+  const plan = prepareUpdatePlan(layout, cfg.values["central.dir"], {
+    archive: cfg.values["propagation.archive"],
+    manuals: cfg.values["propagation.manuals"],
+  });
   for (const warning of plan.warnings) reporter.warn(warning);
   const copies = plan.operations.filter((operation) => operation.op === "copy").length;
   reporter.note(
@@ -58,12 +72,18 @@ async function runUpdate(cfg: ResolvedConfig, layout: RepositoryLayout, options:
 }
 
 /** Runs `steps` (in update, prepare, push order) for the repository of `cfg`. */
-export async function propagate(cfg: ResolvedConfig, steps: readonly PropagationStep[], options: PropagateOptions): Promise<PropagateResult> {
+export async function propagate(
+  cfg: ResolvedConfig,
+  steps: readonly PropagationStep[],
+  options: PropagateOptions,
+): Promise<PropagateResult> {
   const layout = repositoryLayout(cfg);
   const reporter = options.dryRun ? dryRunReporter(options.reporter) : options.reporter;
   const result: PropagateResult = { layout };
   const wanted = new Set(steps);
-  const transport = wanted.has("push") ? destinationTransport(requireSetting(cfg, "propagation.destination"), "propagation.destination", cfg) : undefined;
+  const transport = wanted.has("push")
+    ? destinationTransport(requireSetting(cfg, "propagation.destination"), "propagation.destination", cfg)
+    : undefined;
   // Before the lock, whose directory would otherwise create a mistyped staging repository.
   requireStagingRoot(layout);
   const lock = lockStaging(layout, `bbs propagate ${steps.join(" ")}${options.dryRun ? " --dry-run" : ""}`);
@@ -90,7 +110,9 @@ export async function propagate(cfg: ResolvedConfig, steps: readonly Propagation
         stagingWillChange:
           options.dryRun &&
           ((result.update?.plan.operations.length ?? 0) > 0 ||
-            (result.prepare !== undefined && result.prepare.written.length + result.prepare.docsExtracted.length + result.prepare.docsRemoved.length > 0)),
+            (result.prepare !== undefined &&
+              result.prepare.written.length + result.prepare.docsExtracted.length + result.prepare.docsRemoved.length >
+                0)),
         ...(options.pushRetry === undefined ? {} : { retry: options.pushRetry }),
       });
     }

@@ -78,10 +78,14 @@ function listDir(dir: string, what: string): string[] {
     return readdirSync(dir).sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new BbsError("BBS_PRECONDITION", `${what} ${dir} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(error)})`}`, {
-      hint: "bbs propagate update needs the OUTGOING directory of a finished `bbs postrun` (outgoing must be set in the configuration)",
-      cause: error,
-    });
+    throw new BbsError(
+      "BBS_PRECONDITION",
+      `${what} ${dir} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(error)})`}`,
+      {
+        hint: "bbs propagate update needs the OUTGOING directory of a finished `bbs postrun` (outgoing must be set in the configuration)",
+        cause: error,
+      },
+    );
   }
 }
 

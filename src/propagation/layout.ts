@@ -55,14 +55,22 @@ export interface RepositoryLayout {
 }
 
 export function contribDir(pkgType: PkgType, rVersion: string | undefined): ContribDir {
-  return { pkgType, path: contribPath(pkgType, rVersion), extension: pkgTypeExtension(pkgType), indexType: indexTypeOf(pkgType) };
+  return {
+    pkgType,
+    path: contribPath(pkgType, rVersion),
+    extension: pkgTypeExtension(pkgType),
+    indexType: indexTypeOf(pkgType),
+  };
 }
 
 /** A required propagation setting, or BBS_CONFIG_INVALID naming the key. */
 export function requireSetting(cfg: ResolvedConfig, key: "propagation.stagingDir" | "propagation.destination"): string {
   const value = cfg.values[key];
   if (value === undefined || value.trim() === "") {
-    const what = key === "propagation.stagingDir" ? "the staging repository directory (biocpush's ~/PACKAGES/<X.Y>/<repo>)" : "where push publishes (a directory or user@host:/path)";
+    const what =
+      key === "propagation.stagingDir"
+        ? "the staging repository directory (biocpush's ~/PACKAGES/<X.Y>/<repo>)"
+        : "where push publishes (a directory or user@host:/path)";
     throw new BbsError("BBS_CONFIG_INVALID", `${key} is not set`, { hint: `set ${key} in global.yaml: ${what}` });
   }
   return value;
@@ -76,12 +84,18 @@ export function repositoryLayout(cfg: ResolvedConfig): RepositoryLayout {
   if (names.length === 0) names.push("source");
   for (const name of names) {
     if (!isPkgType(name)) {
-      throw new BbsError("BBS_CONFIG_INVALID", `${key}: unknown package type "${name}"`, { hint: `known types: ${PKG_TYPES.join(", ")}` });
+      throw new BbsError("BBS_CONFIG_INVALID", `${key}: unknown package type "${name}"`, {
+        hint: `known types: ${PKG_TYPES.join(", ")}`,
+      });
     }
   }
   const types = sortPkgTypes(new Set(names as PkgType[]));
   const rVersion = cfg.values["propagation.rVersion"];
-  return { root: requireSetting(cfg, "propagation.stagingDir"), rVersion, contribDirs: types.map((type) => contribDir(type, rVersion)) };
+  return {
+    root: requireSetting(cfg, "propagation.stagingDir"),
+    rVersion,
+    contribDirs: types.map((type) => contribDir(type, rVersion)),
+  };
 }
 
 /** Where bbs keeps a state file of the staging repository. */

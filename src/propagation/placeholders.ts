@@ -42,7 +42,11 @@ export interface PlaceholderPlan {
 }
 
 function errorRow(pkg: string): Map<string, string | undefined> {
-  return new Map<string, string | undefined>([["Package", pkg], ["Title", "ERROR"], ["Maintainer", "ERROR"]]);
+  return new Map<string, string | undefined>([
+    ["Package", pkg],
+    ["Title", "ERROR"],
+    ["Maintainer", "ERROR"],
+  ]);
 }
 
 /** Plans the placeholder rows of `missing` packages from `meat0Dir/<pkg>/DESCRIPTION`; `scratch` holds the R outputs. */
@@ -58,14 +62,19 @@ export function planPlaceholders(missing: readonly string[], meat0Dir: string, s
     try {
       description = Description.read(file);
     } catch (error) {
-      warnings.push(`VIEWS placeholder for ${pkg}: ${existsSync(file) ? (error as Error).message : `${file} does not exist`}`);
+      warnings.push(
+        `VIEWS placeholder for ${pkg}: ${existsSync(file) ? (error as Error).message : `${file} does not exist`}`,
+      );
       rows.push(errorRow(pkg));
       continue;
     }
     const row = new Map<string, string | undefined>(fields.map((field) => [field, description.get(field)]));
     row.set("Package", pkg);
     rows.push(row);
-    if (description.get("Authors@R") !== undefined && (row.get("Author") === undefined || row.get("Maintainer") === undefined)) {
+    if (
+      description.get("Authors@R") !== undefined &&
+      (row.get("Author") === undefined || row.get("Maintainer") === undefined)
+    ) {
       mkdirSync(scratch, { recursive: true });
       const output = join(scratch, `${pkg}.authors.dcf`);
       rJobs.push({ kind: "authors", pkg, file, output });
@@ -78,7 +87,9 @@ export function planPlaceholders(missing: readonly string[], meat0Dir: string, s
       const row = waiting.get(result.job.pkg);
       if (row === undefined) continue;
       if (!result.ok) {
-        warnings.push(`VIEWS placeholder for ${result.job.pkg}: Authors@R could not be evaluated: ${result.message ?? "failed"}`);
+        warnings.push(
+          `VIEWS placeholder for ${result.job.pkg}: Authors@R could not be evaluated: ${result.message ?? "failed"}`,
+        );
         row.set("Title", "ERROR");
         row.set("Maintainer", "ERROR");
         continue;
@@ -90,4 +101,3 @@ export function planPlaceholders(missing: readonly string[], meat0Dir: string, s
   };
   return { rows, rJobs, warnings, complete };
 }
-

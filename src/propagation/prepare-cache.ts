@@ -54,7 +54,13 @@ export class PrepareCache {
   private load(): CacheData {
     try {
       const value = JSON.parse(readFileSync(this.path, "utf8")) as Partial<CacheData>;
-      if (value.format === this.format && typeof value.records === "object" && typeof value.docs === "object" && value.records !== null && value.docs !== null) {
+      if (
+        value.format === this.format &&
+        typeof value.records === "object" &&
+        typeof value.docs === "object" &&
+        value.records !== null &&
+        value.docs !== null
+      ) {
         return value as CacheData;
       }
     } catch {
@@ -70,7 +76,11 @@ export class PrepareCache {
   }
 
   setRecord(key: string, stamp: FileStamp, values: ReadonlyMap<string, string | undefined>): void {
-    this.data.records[key] = { size: stamp.size, mtimeMs: stamp.mtimeMs, values: [...values].map(([field, value]) => [field, value ?? null]) };
+    this.data.records[key] = {
+      size: stamp.size,
+      mtimeMs: stamp.mtimeMs,
+      values: [...values].map(([field, value]) => [field, value ?? null]),
+    };
   }
 
   /** Keeps only the records of these keys (files that left the repository are forgotten). */

@@ -28,7 +28,14 @@ import { recordReader } from "../rpkg/record-pool.js";
 import { packageNameFromFileName, scanPackageTarball } from "../rpkg/tarball.js";
 import { BbsError, errorMessage, isBbsError } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
-import { assemblePackageDocs, citationNotice, installPackageDocs, isDocumentMember, removePackageDocs, type PackageDocs } from "./docs.js";
+import {
+  assemblePackageDocs,
+  citationNotice,
+  installPackageDocs,
+  isDocumentMember,
+  removePackageDocs,
+  type PackageDocs,
+} from "./docs.js";
 import { formatRepositoryFile, STATE_DIR, type ContribDir, type RepositoryLayout } from "./layout.js";
 import { parseManifestPackages, planPlaceholders, type PlaceholderPlan } from "./placeholders.js";
 import { PrepareCache, sameStamp, type FileStamp } from "./prepare-cache.js";
@@ -95,13 +102,25 @@ function writeIfChanged(root: string, relative: string, bytes: Buffer, dryRun: b
 export async function prepareRepository(layout: RepositoryLayout, options: PrepareOptions): Promise<PrepareResult> {
   requireStagingRoot(layout);
   const { reporter, dryRun } = options;
-  const result: PrepareResult = { indexes: new Map(), opened: 0, cached: 0, written: [], docsExtracted: [], docsRemoved: [], warnings: [] };
+  const result: PrepareResult = {
+    indexes: new Map(),
+    opened: 0,
+    cached: 0,
+    written: [],
+    docsExtracted: [],
+    docsRemoved: [],
+    warnings: [],
+  };
   const warn = (line: string): void => {
     result.warnings.push(line);
     reporter.warn(line);
   };
   const sourceFields = options.landingPages ? viewsDescriptionFields() : packagesIndexFields([], "source");
-  const cache = new PrepareCache(layout, [sourceFields, packagesIndexFields([], "mac.binary"), packagesIndexFields([], "win.binary")]);
+  const cache = new PrepareCache(layout, [
+    sourceFields,
+    packagesIndexFields([], "mac.binary"),
+    packagesIndexFields([], "win.binary"),
+  ]);
   // Under the repository's lock, anything in tmp/ is left by a killed prepare.
   rmSync(join(layout.root, STATE_DIR, "tmp"), { recursive: true, force: true });
   const scratch = join(layout.root, STATE_DIR, "tmp", `prepare-${process.pid}`);
@@ -162,13 +181,21 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
           }),
         ),
       ).finally(() => reader.close());
-      reads.push({ dir, fields, records: records.filter((record): record is PackageFileRecord => record !== undefined) });
+      reads.push({
+        dir,
+        fields,
+        records: records.filter((record): record is PackageFileRecord => record !== undefined),
+      });
     }
     if (problems.length > 0) {
-      throw new BbsError("BBS_INPUT_INVALID", `prepare cannot index ${problems.length} package file(s) of ${layout.root}`, {
-        details: problems.sort(),
-        hint: "replace or remove these files (a repository must not hold files its index cannot list), then re-run `bbs propagate prepare`",
-      });
+      throw new BbsError(
+        "BBS_INPUT_INVALID",
+        `prepare cannot index ${problems.length} package file(s) of ${layout.root}`,
+        {
+          details: problems.sort(),
+          hint: "replace or remove these files (a repository must not hold files its index cannot list), then re-run `bbs propagate prepare`",
+        },
+      );
     }
 
     // 2. Indexes: the records write_PACKAGES would write (highest version of each package).
@@ -186,11 +213,16 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
     const rJobs: RJob[] = [];
     const latestDocs: { file: string; docs: PackageDocs }[] = [];
     if (options.landingPages) {
-      const latest = new Map((result.indexes.get("source") ?? []).map((entry) => [packageNameFromFileName(entry.file), entry.file]));
+      const latest = new Map(
+        (result.indexes.get("source") ?? []).map((entry) => [packageNameFromFileName(entry.file), entry.file]),
+      );
       for (const [pkg, file] of latest) {
         const docs = assembled.get(file);
         const cachedDocs = cache.docs(pkg);
-        const stale = cachedDocs === undefined || cachedDocs.file !== file || !sameStamp(cachedDocs, stampOf(join(layout.root, "src/contrib", file)));
+        const stale =
+          cachedDocs === undefined ||
+          cachedDocs.file !== file ||
+          !sameStamp(cachedDocs, stampOf(join(layout.root, "src/contrib", file)));
         if (docs !== undefined) {
           latestDocs.push({ file, docs });
           rJobs.push(...docs.rJobs);
@@ -211,8 +243,14 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
     let placeholders: PlaceholderPlan | undefined;
     if (options.landingPages && options.manifest !== undefined) {
       if (existsSync(options.manifest.file)) {
-        const present = new Set([...result.indexes.values()].flatMap((entries) => entries.map((entry) => packageNameFromFileName(entry.file))));
-        const missing = parseManifestPackages(readFileSync(options.manifest.file, "utf8")).filter((pkg) => !present.has(pkg));
+        const present = new Set(
+          [...result.indexes.values()].flatMap((entries) =>
+            entries.map((entry) => packageNameFromFileName(entry.file)),
+          ),
+        );
+        const missing = parseManifestPackages(readFileSync(options.manifest.file, "utf8")).filter(
+          (pkg) => !present.has(pkg),
+        );
         placeholders = planPlaceholders(missing, options.manifest.meat0Dir, join(scratch, "placeholders"));
         if (!dryRun) rJobs.push(...placeholders.rJobs);
       } else {
@@ -228,7 +266,9 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
         const { job } = outcome;
         if (job.kind === "citation") {
           writeFileSync(job.output, citationNotice(job.pkg, outcome.message ?? "failed"));
-          warn(`citation of ${job.pkg} could not be generated (a notice is published instead): ${outcome.message ?? "failed"}`);
+          warn(
+            `citation of ${job.pkg} could not be generated (a notice is published instead): ${outcome.message ?? "failed"}`,
+          );
         } else if (job.kind === "news") {
           rmSync(join(job.output, ".."), { recursive: true, force: true });
           warn(`NEWS of ${job.pkg} could not be rendered (no NEWS published): ${outcome.message ?? "failed"}`);
@@ -251,21 +291,34 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
     }
     for (const read of reads) {
       const entries = result.indexes.get(read.dir.pkgType)!;
-      for (const file of packagesIndexFiles({ fields: packagesIndexFields([], read.dir.indexType), entries }, { rds: true })) {
+      for (const file of packagesIndexFiles(
+        { fields: packagesIndexFields([], read.dir.indexType), entries },
+        { rds: true },
+      )) {
         const relative = `${read.dir.path}/${file.name}`;
         if (writeIfChanged(layout.root, relative, file.bytes, dryRun)) result.written.push(relative);
       }
     }
     if (options.landingPages) {
-      if (writeIfChanged(layout.root, "REPOSITORY", Buffer.from(formatRepositoryFile(layout), "utf8"), dryRun)) result.written.push("REPOSITORY");
-      const views = formatViews({ root: layout.root, contribDirs: layout.contribDirs, sourceRows, indexes: result.indexes, placeholders: placeholders?.rows ?? [] });
+      if (writeIfChanged(layout.root, "REPOSITORY", Buffer.from(formatRepositoryFile(layout), "utf8"), dryRun))
+        result.written.push("REPOSITORY");
+      const views = formatViews({
+        root: layout.root,
+        contribDirs: layout.contribDirs,
+        sourceRows,
+        indexes: result.indexes,
+        placeholders: placeholders?.rows ?? [],
+      });
       if (writeIfChanged(layout.root, "VIEWS", Buffer.from(views, "utf8"), dryRun)) result.written.push("VIEWS");
     }
     for (const relative of result.written) reporter.info(`write    ${relative}`);
     if (!dryRun) {
       cache.retainRecords(liveKeys);
       cache.save();
-      updateStagingState(layout, { preparedAt: new Date().toISOString(), preparedFingerprint: stagingFingerprint(layout) });
+      updateStagingState(layout, {
+        preparedAt: new Date().toISOString(),
+        preparedFingerprint: stagingFingerprint(layout),
+      });
     }
     return result;
   } finally {

@@ -90,7 +90,9 @@ export function expectedContribs(layout: RepositoryLayout): ExpectedContrib[] {
     const absolute = join(layout.root, dir.path);
     const indexFile = join(absolute, "PACKAGES");
     if (!existsSync(indexFile)) {
-      throw new BbsError("BBS_PRECONDITION", `${indexFile} does not exist`, { hint: "run `bbs propagate prepare` before push" });
+      throw new BbsError("BBS_PRECONDITION", `${indexFile} does not exist`, {
+        hint: "run `bbs propagate prepare` before push",
+      });
     }
     const versions = new Map<string, string>();
     const sizes = new Map<string, number>();
@@ -103,7 +105,9 @@ export function expectedContribs(layout: RepositoryLayout): ExpectedContrib[] {
       try {
         sizes.set(file, statSync(join(absolute, file)).size);
       } catch {
-        throw new BbsError("BBS_PRECONDITION", `${indexFile} lists ${file}, which is not in ${absolute}`, { hint: "run `bbs propagate prepare` again" });
+        throw new BbsError("BBS_PRECONDITION", `${indexFile} lists ${file}, which is not in ${absolute}`, {
+          hint: "run `bbs propagate prepare` again",
+        });
       }
     }
     return { dir, versions, sizes };
@@ -114,20 +118,29 @@ export function expectedContribs(layout: RepositoryLayout): ExpectedContrib[] {
 export function requirePrepared(layout: RepositoryLayout): void {
   const state = readStagingState(layout);
   if (state.preparedFingerprint === undefined) {
-    throw new BbsError("BBS_PRECONDITION", `${layout.root} has not been prepared`, { hint: "run `bbs propagate prepare` (or `bbs propagate all`) first" });
+    throw new BbsError("BBS_PRECONDITION", `${layout.root} has not been prepared`, {
+      hint: "run `bbs propagate prepare` (or `bbs propagate all`) first",
+    });
   }
   if (stagingFingerprint(layout) !== state.preparedFingerprint) {
-    throw new BbsError("BBS_PRECONDITION", `${layout.root} changed since the last prepare (${state.preparedAt ?? "unknown time"}): its indexes may not match its files`, {
-      hint: "run `bbs propagate prepare` again, then push",
-    });
+    throw new BbsError(
+      "BBS_PRECONDITION",
+      `${layout.root} changed since the last prepare (${state.preparedAt ?? "unknown time"}): its indexes may not match its files`,
+      {
+        hint: "run `bbs propagate prepare` again, then push",
+      },
+    );
   }
 }
 
 function stagingEntries(layout: RepositoryLayout, reporter: Reporter): { published: string[]; excluded: string[] } {
   const names = readdirSync(layout.root);
   const published = PUBLISHED_ENTRIES.filter((entry) => names.includes(entry));
-  const excluded = names.filter((name) => name !== STATE_DIR && !(PUBLISHED_ENTRIES as readonly string[]).includes(name));
-  for (const name of excluded) reporter.warn(`${join(layout.root, name)} is not published (push publishes ${PUBLISHED_ENTRIES.join(", ")})`);
+  const excluded = names.filter(
+    (name) => name !== STATE_DIR && !(PUBLISHED_ENTRIES as readonly string[]).includes(name),
+  );
+  for (const name of excluded)
+    reporter.warn(`${join(layout.root, name)} is not published (push publishes ${PUBLISHED_ENTRIES.join(", ")})`);
   return { published, excluded };
 }
 
@@ -146,8 +159,14 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
   const staged = readStagingState(layout);
   const fingerprint = stagingFingerprint(layout);
   if (options.stagingWillChange === true) {
-    reporter.note("the staging repository is shown as it is now: update and prepare would change it before a real push");
-  } else if (state.current !== undefined && state.current === staged.pushedRelease && fingerprint === staged.pushedFingerprint) {
+    reporter.note(
+      "the staging repository is shown as it is now: update and prepare would change it before a real push",
+    );
+  } else if (
+    state.current !== undefined &&
+    state.current === staged.pushedRelease &&
+    fingerprint === staged.pushedFingerprint
+  ) {
     // Nothing changed since the last push, which the destination still serves: a new release
     // would only push the real previous one (the rollback target) out of keepReleases.
     reporter.step(`push: ${transport.describe()} already serves this repository (release ${state.current})`);
@@ -160,14 +179,31 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
         });
       });
     }
-    return { published: false, release: state.current, previous: undefined, uploaded: [], graceFiles: [], removedReleases: [] };
+    return {
+      published: false,
+      release: state.current,
+      previous: undefined,
+      uploaded: [],
+      graceFiles: [],
+      removedReleases: [],
+    };
   }
   const id = options.releaseId ?? releaseId();
   const previous = state.current !== undefined && state.releases.includes(state.current) ? state.current : undefined;
   const releaseDir = `${RELEASES}/${id}`;
-  const result: PushResult = { published: !dryRun, release: id, previous, uploaded: [], graceFiles: [], removedReleases: [] };
+  const result: PushResult = {
+    published: !dryRun,
+    release: id,
+    previous,
+    uploaded: [],
+    graceFiles: [],
+    removedReleases: [],
+  };
   const fail = (step: string, error: unknown): never => {
-    const code = isBbsError(error) && (error.code === "BBS_VERIFY_FAILED" || error.code === "BBS_TRANSPORT_FAILED") ? error.code : "BBS_STEP_FAILED";
+    const code =
+      isBbsError(error) && (error.code === "BBS_VERIFY_FAILED" || error.code === "BBS_TRANSPORT_FAILED")
+        ? error.code
+        : "BBS_STEP_FAILED";
     throw new BbsError(code, `push failed at step "${step}": ${errorMessage(error)}`, {
       details: isBbsError(error) ? error.details : [],
       hint: `${isBbsError(error) && error.hint !== undefined ? `${error.hint}; ` : ""}${
@@ -187,13 +223,17 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
   };
 
   // 1. upload
-  reporter.step(`push: upload release ${id} to ${transport.describe()}${previous === undefined ? "" : ` (unchanged files linked from release ${previous})`}`);
+  reporter.step(
+    `push: upload release ${id} to ${transport.describe()}${previous === undefined ? "" : ` (unchanged files linked from release ${previous})`}`,
+  );
   await step("upload", async () => {
     if (!dryRun) await transport.mkdirs(RELEASES);
     const upload = await transport.put(layout.root, releaseDir, {
       exclude: [`/${STATE_DIR}`, ...excluded.map((name) => `/${name}`)],
       ...(previous === undefined ? {} : { linkDest: `${RELEASES}/${previous}` }),
-      ...(options.bandwidthLimit !== undefined && options.bandwidthLimit > 0 ? { bandwidthLimit: options.bandwidthLimit } : {}),
+      ...(options.bandwidthLimit !== undefined && options.bandwidthLimit > 0
+        ? { bandwidthLimit: options.bandwidthLimit }
+        : {}),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
       dryRun,
     });
@@ -203,12 +243,21 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
     result.graceFiles = await graceFiles(transport, previous, expected);
     for (const file of result.graceFiles) reporter.info(`keep     ${file} (superseded; unlisted until the next push)`);
     if (!dryRun && result.graceFiles.length > 0) {
-      await runDestinationScript(transport, result.graceFiles.map((file) => `[ -e ${q(`${releaseDir}/${file}`)} ] || ln ${q(`${RELEASES}/${previous}/${file}`)} ${q(`${releaseDir}/${file}`)}`).join("\n"));
+      await runDestinationScript(
+        transport,
+        result.graceFiles
+          .map(
+            (file) =>
+              `[ -e ${q(`${releaseDir}/${file}`)} ] || ln ${q(`${RELEASES}/${previous}/${file}`)} ${q(`${releaseDir}/${file}`)}`,
+          )
+          .join("\n"),
+      );
     }
   });
   if (dryRun) {
     reporter.info(`switch   ${CURRENT} -> releases/${id}`);
-    for (const entry of published) if (state.top.get(entry) !== `${CURRENT}/${entry}`) reporter.info(`link     ${entry} -> ${CURRENT}/${entry}`);
+    for (const entry of published)
+      if (state.top.get(entry) !== `${CURRENT}/${entry}`) reporter.info(`link     ${entry} -> ${CURRENT}/${entry}`);
     for (const old of releasesToRemove(state, id, options.keepReleases)) reporter.info(`remove   ${RELEASES}/${old}`);
     return result;
   }
@@ -226,7 +275,10 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
   reporter.step(`push: switch to release ${id}`);
   await step("switch", async () => {
     const links = linkScript(published, state, id, reporter);
-    await runDestinationScript(transport, `${links}\n${switchScript(id)}\nprintf '%s\\n' ${q(id)} >> ${q(PUBLISHED_LOG)}`);
+    await runDestinationScript(
+      transport,
+      `${links}\n${switchScript(id)}\nprintf '%s\\n' ${q(id)} >> ${q(PUBLISHED_LOG)}`,
+    );
   });
 
   // 4. verify what clients see; roll back on failure
@@ -239,7 +291,10 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
       reporter.warn(`verification failed: switching back to release ${previous}`);
       // The failed release goes; the previous one is logged again, as the most recent publication.
       await step("roll back", () =>
-        runDestinationScript(transport, `${switchScript(previous)}\nprintf '%s\\n' ${q(previous)} >> ${q(PUBLISHED_LOG)}\nrm -rf ${q(releaseDir)}`),
+        runDestinationScript(
+          transport,
+          `${switchScript(previous)}\nprintf '%s\\n' ${q(previous)} >> ${q(PUBLISHED_LOG)}\nrm -rf ${q(releaseDir)}`,
+        ),
       );
       rolledBack = ` (rolled back to release ${previous})`;
     } else {
@@ -249,7 +304,10 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
     }
     throw new BbsError("BBS_VERIFY_FAILED", `push failed at step "verify": ${errorMessage(error)}${rolledBack}`, {
       details: isBbsError(error) ? error.details : [],
-      hint: previous === undefined ? "fix the cause and run `bbs propagate push` again" : "the destination serves what it served before this push; fix the cause and run `bbs propagate push` again",
+      hint:
+        previous === undefined
+          ? "fix the cause and run `bbs propagate push` again"
+          : "the destination serves what it served before this push; fix the cause and run `bbs propagate push` again",
     });
   }
 
@@ -263,7 +321,11 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
         cleanup.push(`rm -f ${q(entry)}`);
       }
     }
-    const stale = releasesToRemove({ releases: [...state.releases, id], published: [...state.published, id] }, id, options.keepReleases);
+    const stale = releasesToRemove(
+      { releases: [...state.releases, id], published: [...state.published, id] },
+      id,
+      options.keepReleases,
+    );
     for (const old of stale) {
       reporter.info(`remove   ${RELEASES}/${old}`);
       cleanup.push(`rm -rf ${q(`${RELEASES}/${old}`)}`);
@@ -275,4 +337,3 @@ export async function pushRepository(layout: RepositoryLayout, options: PushOpti
   updateStagingState(layout, { pushedAt: new Date().toISOString(), pushedRelease: id, pushedFingerprint: fingerprint });
   return result;
 }
-

@@ -79,7 +79,8 @@ function inputOf(job: RJob): string {
 }
 
 function checkField(value: string, what: string): string {
-  if (/[\t\r\n]/.test(value)) throw new BbsError("BBS_INTERNAL", `${what} ${JSON.stringify(value)} contains a tab or newline`);
+  if (/[\t\r\n]/.test(value))
+    throw new BbsError("BBS_INTERNAL", `${what} ${JSON.stringify(value)} contains a tab or newline`);
   return value;
 }
 
@@ -88,7 +89,10 @@ function checkField(value: string, what: string): string {
  * result per job, in order. Throws BBS_COMMAND_FAILED when R cannot run or
  * does not finish.
  */
-export async function runRJobs(jobs: readonly RJob[], options: { rscript: string; timeoutMs?: number; signal?: AbortSignal }): Promise<RJobResult[]> {
+export async function runRJobs(
+  jobs: readonly RJob[],
+  options: { rscript: string; timeoutMs?: number; signal?: AbortSignal },
+): Promise<RJobResult[]> {
   if (jobs.length === 0) return [];
   const scratch = mkdtempSync(join(tmpdir(), "bbs-prepare-r-"));
   try {
@@ -98,7 +102,11 @@ export async function runRJobs(jobs: readonly RJob[], options: { rscript: string
     writeFileSync(script, SCRIPT);
     writeFileSync(
       jobsFile,
-      jobs.map((job) => [job.kind, job.pkg, inputOf(job), job.output].map((value) => checkField(value, "R job field")).join("\t")).join("\n") + "\n",
+      jobs
+        .map((job) =>
+          [job.kind, job.pkg, inputOf(job), job.output].map((value) => checkField(value, "R job field")).join("\t"),
+        )
+        .join("\n") + "\n",
     );
     const run = await runTool(options.rscript, ["--vanilla", script, jobsFile, resultsFile], {
       timeoutMs: options.timeoutMs ?? 3_600_000,
@@ -106,10 +114,18 @@ export async function runRJobs(jobs: readonly RJob[], options: { rscript: string
       env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", R_LIBS_USER: "" },
     });
     if (run.exitCode !== 0) {
-      const why = run.spawnError ?? (run.timedOut ? "timed out (process group killed)" : run.stderr.trim().split("\n").slice(-5).join("\n") || `exit ${run.exitCode ?? run.signal}`);
-      throw new BbsError("BBS_COMMAND_FAILED", `${options.rscript} failed while rendering NEWS, citations and authors for prepare: ${why}`, {
-        hint: "check r.rscriptCmd (rHome) in the configuration; prepare needs R for NEWS.Rd/NEWS.md, citations and Authors@R",
-      });
+      const why =
+        run.spawnError ??
+        (run.timedOut
+          ? "timed out (process group killed)"
+          : run.stderr.trim().split("\n").slice(-5).join("\n") || `exit ${run.exitCode ?? run.signal}`);
+      throw new BbsError(
+        "BBS_COMMAND_FAILED",
+        `${options.rscript} failed while rendering NEWS, citations and authors for prepare: ${why}`,
+        {
+          hint: "check r.rscriptCmd (rHome) in the configuration; prepare needs R for NEWS.Rd/NEWS.md, citations and Authors@R",
+        },
+      );
     }
     const outcomes = new Map<number, RJobResult>();
     for (const line of readFileSync(resultsFile, "utf8").split("\n")) {
@@ -117,9 +133,14 @@ export async function runRJobs(jobs: readonly RJob[], options: { rscript: string
       const [index, status, ...message] = line.split("\t");
       const job = jobs[Number(index) - 1];
       if (job === undefined) continue;
-      outcomes.set(Number(index) - 1, status === "OK" ? { job, ok: true } : { job, ok: false, message: message.join("\t") || "failed" });
+      outcomes.set(
+        Number(index) - 1,
+        status === "OK" ? { job, ok: true } : { job, ok: false, message: message.join("\t") || "failed" },
+      );
     }
-    return jobs.map((job, index) => outcomes.get(index) ?? { job, ok: false, message: "R reported no result for this job" });
+    return jobs.map(
+      (job, index) => outcomes.get(index) ?? { job, ok: false, message: "R reported no result for this job" },
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

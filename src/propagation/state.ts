@@ -47,7 +47,10 @@ export function readStagingState(layout: Pick<RepositoryLayout, "root">): Stagin
   }
 }
 
-export function updateStagingState(layout: Pick<RepositoryLayout, "root">, change: Partial<StagingState>): StagingState {
+export function updateStagingState(
+  layout: Pick<RepositoryLayout, "root">,
+  change: Partial<StagingState>,
+): StagingState {
   const state = { ...readStagingState(layout), ...change };
   writeFileAtomic(stateFile(layout, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
   return state;

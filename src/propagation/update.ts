@@ -16,7 +16,16 @@ import { join } from "node:path";
 import { compareVersions } from "../rpkg/version.js";
 import { BbsError, errorMessage, isBbsError } from "../util/errors.js";
 import { copyFileAtomic, sameContent } from "./files.js";
-import { checkStatusDbAgainstOutgoing, parsePackageFileName, propagates, readOutgoing, readStatusDb, statusKey, type Outgoing, type StatusDb } from "./inputs.js";
+import {
+  checkStatusDbAgainstOutgoing,
+  parsePackageFileName,
+  propagates,
+  readOutgoing,
+  readStatusDb,
+  statusKey,
+  type Outgoing,
+  type StatusDb,
+} from "./inputs.js";
 import type { ContribDir, RepositoryLayout } from "./layout.js";
 import type { Reporter } from "./reporter.js";
 import { requireStagingRoot } from "./state.js";
@@ -63,7 +72,9 @@ function stagedFiles(root: string, dir: ContribDir, warnings: string[]): StagedF
     if (!file.endsWith(`.${dir.extension}`)) continue;
     const parsed = parsePackageFileName(file, dir.extension);
     if (parsed === undefined) {
-      warnings.push(`${dir.path}/${file} is not named <package>_<version>.${dir.extension}: left alone, not considered for pruning`);
+      warnings.push(
+        `${dir.path}/${file} is not named <package>_<version>.${dir.extension}: left alone, not considered for pruning`,
+      );
       continue;
     }
     const stat = lstatSync(join(absolute, file));
@@ -80,7 +91,10 @@ function supersededFiles(files: readonly StagedFile[]): { stale: StagedFile; kee
   for (const group of byPackage.values()) {
     if (group.length < 2) continue;
     const ordered = [...group].sort(
-      (a, b) => compareVersions(b.version, a.version) || b.mtimeMs - a.mtimeMs || (a.file < b.file ? 1 : a.file > b.file ? -1 : 0),
+      (a, b) =>
+        compareVersions(b.version, a.version) ||
+        b.mtimeMs - a.mtimeMs ||
+        (a.file < b.file ? 1 : a.file > b.file ? -1 : 0),
     );
     const keep = ordered[0]!;
     for (const stale of ordered.slice(1)) result.push({ stale, keep });
@@ -89,14 +103,23 @@ function supersededFiles(files: readonly StagedFile[]): { stale: StagedFile; kee
 }
 
 /** The plan of an update; reads only. */
-export function planUpdate(layout: RepositoryLayout, outgoing: Outgoing, db: StatusDb, options: UpdateOptions): UpdatePlan {
+export function planUpdate(
+  layout: RepositoryLayout,
+  outgoing: Outgoing,
+  db: StatusDb,
+  options: UpdateOptions,
+): UpdatePlan {
   const plan: UpdatePlan = { operations: [], alreadyThere: [], notPropagated: [], warnings: [] };
   const provided = new Map(layout.contribDirs.map((dir) => [dir.pkgType, dir]));
   for (const pkgType of outgoing.types.keys()) {
     if (!provided.has(pkgType)) {
-      throw new BbsError("BBS_CONFIG_INVALID", `OUTGOING has ${pkgType} packages, but the repository does not provide ${pkgType}`, {
-        hint: `add ${pkgType} to propagation.pkgTypes (or leave it empty to use the types of outgoing)`,
-      });
+      throw new BbsError(
+        "BBS_CONFIG_INVALID",
+        `OUTGOING has ${pkgType} packages, but the repository does not provide ${pkgType}`,
+        {
+          hint: `add ${pkgType} to propagation.pkgTypes (or leave it empty to use the types of outgoing)`,
+        },
+      );
     }
   }
   for (const dir of layout.contribDirs) {
@@ -126,7 +149,8 @@ export function planUpdate(layout: RepositoryLayout, outgoing: Outgoing, db: Sta
   if (options.manuals) {
     for (const [pkg, from] of outgoing.manuals) {
       const status = db.lines.get(statusKey(pkg, "source"))?.explanation;
-      if (status !== undefined && propagates(status)) plan.operations.push({ op: "manual", from, to: `manuals/${pkg}/man/${pkg}.pdf` });
+      if (status !== undefined && propagates(status))
+        plan.operations.push({ op: "manual", from, to: `manuals/${pkg}/man/${pkg}.pdf` });
     }
   }
   return plan;
@@ -163,14 +187,22 @@ async function applyOperation(root: string, operation: UpdateOperation, result: 
       const source = join(root, operation.file);
       const target = join(root, operation.to);
       if (!copyFileAtomic(source, target) && !(await sameContent(source, target))) {
-        throw new BbsError("BBS_STEP_FAILED", `cannot archive ${operation.file}: ${operation.to} exists with different content`, {
-          hint: "compare the two files by hand; remove the wrong one, then re-run `bbs propagate update`",
-        });
+        throw new BbsError(
+          "BBS_STEP_FAILED",
+          `cannot archive ${operation.file}: ${operation.to} exists with different content`,
+          {
+            hint: "compare the two files by hand; remove the wrong one, then re-run `bbs propagate update`",
+          },
+        );
       }
       if (!(await sameContent(source, target))) {
-        throw new BbsError("BBS_STEP_FAILED", `the archived copy ${operation.to} differs from ${operation.file}; the original is kept`, {
-          hint: "check the disk of the staging repository, then re-run `bbs propagate update`",
-        });
+        throw new BbsError(
+          "BBS_STEP_FAILED",
+          `the archived copy ${operation.to} differs from ${operation.file}; the original is kept`,
+          {
+            hint: "check the disk of the staging repository, then re-run `bbs propagate update`",
+          },
+        );
       }
       rmSync(source);
       result.archived.push(operation.file);
@@ -191,7 +223,11 @@ async function applyOperation(root: string, operation: UpdateOperation, result: 
 }
 
 /** Applies a plan in order; the first failure stops it with BBS_STEP_FAILED naming the operation. */
-export async function applyUpdate(layout: RepositoryLayout, plan: UpdatePlan, reporter: Reporter): Promise<UpdateResult> {
+export async function applyUpdate(
+  layout: RepositoryLayout,
+  plan: UpdatePlan,
+  reporter: Reporter,
+): Promise<UpdateResult> {
   const result: UpdateResult = { plan, added: [], archived: [], removed: [], manuals: [] };
   for (const operation of plan.operations) {
     reporter.info(describeOperation(operation));
@@ -199,10 +235,14 @@ export async function applyUpdate(layout: RepositoryLayout, plan: UpdatePlan, re
       await applyOperation(layout.root, operation, result);
     } catch (error) {
       if (isBbsError(error)) throw error;
-      throw new BbsError("BBS_STEP_FAILED", `update failed at: ${describeOperation(operation)}: ${errorMessage(error)}`, {
-        hint: "fix the cause (permissions, disk space), then re-run `bbs propagate update`: what was done is kept and not redone",
-        cause: error,
-      });
+      throw new BbsError(
+        "BBS_STEP_FAILED",
+        `update failed at: ${describeOperation(operation)}: ${errorMessage(error)}`,
+        {
+          hint: "fix the cause (permissions, disk space), then re-run `bbs propagate update`: what was done is kept and not redone",
+          cause: error,
+        },
+      );
     }
   }
   return result;

@@ -47,19 +47,30 @@ close(out)
 `;
 
 /** Runs R over local copies of contrib directories; returns, per directory and format, package -> version (or an error). */
-async function readIndexesWithR(localDirs: readonly string[], rscript: string): Promise<Map<number, Map<string, Map<string, string> | string>>> {
+async function readIndexesWithR(
+  localDirs: readonly string[],
+  rscript: string,
+): Promise<Map<number, Map<string, Map<string, string> | string>>> {
   const scratch = mkdtempSync(join(tmpdir(), "bbs-verify-"));
   try {
     writeFileSync(join(scratch, "verify.R"), SCRIPT);
     writeFileSync(join(scratch, "dirs.txt"), localDirs.join("\n") + "\n");
-    const run = await runTool(rscript, ["--vanilla", join(scratch, "verify.R"), join(scratch, "dirs.txt"), join(scratch, "out.tsv")], {
-      timeoutMs: 600_000,
-      env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", R_LIBS_USER: "" },
-    });
+    const run = await runTool(
+      rscript,
+      ["--vanilla", join(scratch, "verify.R"), join(scratch, "dirs.txt"), join(scratch, "out.tsv")],
+      {
+        timeoutMs: 600_000,
+        env: { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", R_LIBS_USER: "" },
+      },
+    );
     if (run.exitCode !== 0) {
-      throw new BbsError("BBS_VERIFY_FAILED", `R could not read the published indexes: ${run.spawnError ?? (run.stderr.trim() || `exit ${run.exitCode ?? run.signal}`)}`, {
-        hint: "check r.rscriptCmd in the configuration; verification needs R",
-      });
+      throw new BbsError(
+        "BBS_VERIFY_FAILED",
+        `R could not read the published indexes: ${run.spawnError ?? (run.stderr.trim() || `exit ${run.exitCode ?? run.signal}`)}`,
+        {
+          hint: "check r.rscriptCmd in the configuration; verification needs R",
+        },
+      );
     }
     const result = new Map<number, Map<string, Map<string, string> | string>>();
     for (const line of readFileSync(join(scratch, "out.tsv"), "utf8").split("\n")) {
@@ -89,7 +100,12 @@ function describeVersions(versions: ReadonlyMap<string, string>): string {
  * transport root: a release directory, or "" for the public paths). Throws
  * BBS_VERIFY_FAILED listing every discrepancy.
  */
-export async function verifyPublished(transport: Transport, base: string, expected: readonly ExpectedContrib[], rscript: string): Promise<void> {
+export async function verifyPublished(
+  transport: Transport,
+  base: string,
+  expected: readonly ExpectedContrib[],
+  rscript: string,
+): Promise<void> {
   const problems: string[] = [];
   const scratch = mkdtempSync(join(tmpdir(), "bbs-verify-copy-"));
   try {
@@ -103,13 +119,15 @@ export async function verifyPublished(transport: Transport, base: string, expect
         const entry = listing.get(file);
         const size = contrib.sizes.get(file);
         if (entry === undefined) problems.push(`${contrib.dir.path}/${file} is listed but missing`);
-        else if (size !== undefined && entry.size !== size) problems.push(`${contrib.dir.path}/${file} has ${entry.size} bytes, the staging copy ${size}`);
+        else if (size !== undefined && entry.size !== size)
+          problems.push(`${contrib.dir.path}/${file} has ${entry.size} bytes, the staging copy ${size}`);
       }
       if (transport.kind === "local") {
         localDirs.push(transport.location(remote));
       } else {
         const copy = join(scratch, String(index));
-        for (const file of INDEX_FILES) if (listing.has(file)) await transport.get(`${remote}/${file}`, join(copy, file));
+        for (const file of INDEX_FILES)
+          if (listing.has(file)) await transport.get(`${remote}/${file}`, join(copy, file));
         localDirs.push(copy);
       }
     }
@@ -119,8 +137,12 @@ export async function verifyPublished(transport: Transport, base: string, expect
         const seen = read.get(index)?.get(format);
         if (seen === undefined) problems.push(`${contrib.dir.path}: R gave no result for ${format}`);
         else if (typeof seen === "string") problems.push(`${contrib.dir.path}: R cannot read ${format}: ${seen}`);
-        else if (describeVersions(new Map([...seen].sort())) !== describeVersions(new Map([...contrib.versions].sort()))) {
-          problems.push(`${contrib.dir.path}: ${format} lists ${describeVersions(seen)}; expected ${describeVersions(contrib.versions)}`);
+        else if (
+          describeVersions(new Map([...seen].sort())) !== describeVersions(new Map([...contrib.versions].sort()))
+        ) {
+          problems.push(
+            `${contrib.dir.path}: ${format} lists ${describeVersions(seen)}; expected ${describeVersions(contrib.versions)}`,
+          );
         }
       }
     }
@@ -128,9 +150,13 @@ export async function verifyPublished(transport: Transport, base: string, expect
     rmSync(scratch, { recursive: true, force: true });
   }
   if (problems.length > 0) {
-    throw new BbsError("BBS_VERIFY_FAILED", `${transport.location(base)}: the published repository does not verify (${problems.length} problem(s))`, {
-      details: problems.slice(0, 50),
-      hint: "fix the cause, then run `bbs propagate push` again",
-    });
+    throw new BbsError(
+      "BBS_VERIFY_FAILED",
+      `${transport.location(base)}: the published repository does not verify (${problems.length} problem(s))`,
+      {
+        details: problems.slice(0, 50),
+        hint: "fix the cause, then run `bbs propagate push` again",
+      },
+    );
   }
 }

@@ -15,9 +15,26 @@ import type { ContribDir } from "./layout.js";
 
 /** DESCRIPTION fields VIEWS adds to the standard repository fields, in order. */
 export const VIEWS_DESCRIPTION_FIELDS = [
-  "Title", "Description", "biocViews", "Author", "Maintainer", "URL", "License", "SystemRequirements", "organism",
-  "manufacturer", "hasReadme", "VignetteBuilder", "Video", "BugReports", "PackageStatus", "git_url", "git_branch",
-  "git_last_commit", "git_last_commit_date", "Date/Publication",
+  "Title",
+  "Description",
+  "biocViews",
+  "Author",
+  "Maintainer",
+  "URL",
+  "License",
+  "SystemRequirements",
+  "organism",
+  "manufacturer",
+  "hasReadme",
+  "VignetteBuilder",
+  "Video",
+  "BugReports",
+  "PackageStatus",
+  "git_url",
+  "git_branch",
+  "git_last_commit",
+  "git_last_commit_date",
+  "Date/Publication",
 ] as const;
 
 /** The DESCRIPTION fields of a VIEWS row, in column order (standard source fields first). */
@@ -53,7 +70,9 @@ function fieldsOf(entry: PackagesIndexEntry): Map<string, string> {
 function dependencyNames(value: string | undefined): string[] {
   if (value === undefined) return [];
   try {
-    return parseDependencies(value).map((dependency) => dependency.name).filter((name) => name !== "R");
+    return parseDependencies(value)
+      .map((dependency) => dependency.name)
+      .filter((name) => name !== "R");
   } catch {
     return [];
   }
@@ -114,10 +133,14 @@ function vignetteColumns(root: string, pkg: string): [string, string | undefined
   const htmls = listDocFiles(dir, (name) => /\.html$/i.test(name) && name.toLowerCase() !== "index.html");
   const rFiles = listDocFiles(dir, (name) => name.endsWith(".R"));
   const documents = [...pdfs.map((file) => [file, "pdf"] as const), ...htmls.map((file) => [file, "html"] as const)];
-  const joined = (files: readonly string[]): string | undefined => (files.length === 0 ? undefined : files.map((file) => `${relative}/${file}`).join(", "));
+  const joined = (files: readonly string[]): string | undefined =>
+    files.length === 0 ? undefined : files.map((file) => `${relative}/${file}`).join(", ");
   return [
     ["vignettes", joined(documents.map(([file]) => file))],
-    ["vignetteTitles", documents.length === 0 ? undefined : documents.map(([file, kind]) => documentTitle(dir, file, kind)).join(", ")],
+    [
+      "vignetteTitles",
+      documents.length === 0 ? undefined : documents.map(([file, kind]) => documentTitle(dir, file, kind)).join(", "),
+    ],
     ["hasREADME", String(existsSync(join(root, "readmes", pkg, "README"))).toUpperCase()],
     ["hasNEWS", String(existsSync(join(root, "news", pkg, "NEWS"))).toUpperCase()],
     ["hasINSTALL", String(existsSync(join(root, "install", pkg, "INSTALL"))).toUpperCase()],
@@ -132,7 +155,9 @@ function dependencyCounts(rows: readonly ViewsValues[]): Map<string, number> {
   for (const row of rows) {
     const name = row.get("Package");
     if (name === undefined) continue;
-    strong.set(name, [...new Set(["Depends", "Imports", "LinkingTo"].flatMap((field) => dependencyNames(row.get(field))))]);
+    strong.set(name, [
+      ...new Set(["Depends", "Imports", "LinkingTo"].flatMap((field) => dependencyNames(row.get(field)))),
+    ]);
   }
   const counts = new Map<string, number>();
   for (const name of strong.keys()) {
@@ -152,7 +177,9 @@ function dependencyCounts(rows: readonly ViewsValues[]): Map<string, number> {
 /** The VIEWS text. */
 export function formatViews(input: ViewsInput): string {
   const descriptionFields = viewsDescriptionFields();
-  const rows: Map<string, string | undefined>[] = input.sourceRows.map((row) => new Map(descriptionFields.map((field) => [field, row.get(field)])));
+  const rows: Map<string, string | undefined>[] = input.sourceRows.map(
+    (row) => new Map(descriptionFields.map((field) => [field, row.get(field)])),
+  );
   const known = new Set(rows.map((row) => row.get("Package")));
   // Packages only in binary contrib directories, with what their index says.
   for (const dir of input.contribDirs) {
@@ -193,7 +220,8 @@ export function formatViews(input: ViewsInput): string {
   for (const [column, field] of REVERSE_FIELDS) {
     const users = new Map<string, string[]>(names.map((name) => [name, []]));
     for (const row of rows) {
-      for (const dependency of new Set(dependencyNames(row.get(field)))) users.get(dependency)?.push(row.get("Package")!);
+      for (const dependency of new Set(dependencyNames(row.get(field))))
+        users.get(dependency)?.push(row.get("Package")!);
     }
     for (const row of rows) {
       const list = users.get(row.get("Package")!) ?? [];

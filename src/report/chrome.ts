@@ -82,7 +82,9 @@ export class SharedParts {
 
   nodeSpecs(depth: 0 | 1, nodes: readonly NodeModel[] = this.model.nodes): Fragment {
     const base = depth === 0 ? "" : "../";
-    return this.memo(`specs|${base}|${nodes.map((n) => n.id).join(" ")}`, () => this.renderer.fragment("node-specs", nodeSpecsView(this.model, nodes), base));
+    return this.memo(`specs|${base}|${nodes.map((n) => n.id).join(" ")}`, () =>
+      this.renderer.fragment("node-specs", nodeSpecsView(this.model, nodes), base),
+    );
   }
 
   /** A package's gcard on pages one level down (its own pages, other packages' reverse dependencies). */
@@ -92,7 +94,9 @@ export class SharedParts {
 
   selectionStyle(nodeId: string, stage: Stage): Fragment {
     const node = this.model.nodes.find((n) => n.id === nodeId);
-    return this.memo(`style|${nodeId}|${stage}`, () => this.renderer.fragment("leaf-style", { node: node?.ident ?? "", stage }, ""));
+    return this.memo(`style|${nodeId}|${stage}`, () =>
+      this.renderer.fragment("leaf-style", { node: node?.ident ?? "", stage }, ""),
+    );
   }
 }
 

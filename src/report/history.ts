@@ -80,7 +80,11 @@ export class HistoryView {
   }
 
   private isCurrent(runId: string, startedAt: Date): boolean {
-    if (this.current.runId !== undefined && (runId === this.current.runId || runId.startsWith(`${this.current.runId}@`))) return true;
+    if (
+      this.current.runId !== undefined &&
+      (runId === this.current.runId || runId.startsWith(`${this.current.runId}@`))
+    )
+      return true;
     return this.current.startedAt !== undefined && startedAt.getTime() >= this.current.startedAt.getTime();
   }
 
@@ -133,7 +137,8 @@ export class HistoryView {
     } catch {
       byPackage.clear();
     }
-    for (const cells of byPackage.values()) for (const list of cells.values()) list.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+    for (const cells of byPackage.values())
+      for (const list of cells.values()) list.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
     this.recentByPackage = byPackage;
     return byPackage;
   }
@@ -144,7 +149,11 @@ export class HistoryView {
   }
 
   /** The history of one cell given its current status and its previous results (most recent first). */
-  cellHistory(cell: { pkg: string; node: string; stage: string }, current: Status, past: readonly PastStatus[]): CellHistory {
+  cellHistory(
+    cell: { pkg: string; node: string; stage: string },
+    current: Status,
+    past: readonly PastStatus[],
+  ): CellHistory {
     const { node } = cell;
     const history: CellHistory = { recent: past.slice(0, HISTORY_SHOWN), newProblem: false };
     const previousRuns = this.previousRuns(node);
@@ -183,9 +192,16 @@ export class HistoryView {
   }
 
   /** The start of a failing streak longer than the runs loaded, from the whole history. */
-  private streakStart(cell: { pkg: string; node: string; stage: string }): { at: Date; runId: string; beyondWindow: boolean } | undefined {
+  private streakStart(cell: {
+    pkg: string;
+    node: string;
+    stage: string;
+  }): { at: Date; runId: string; beyondWindow: boolean } | undefined {
     try {
-      const first = this.store.failingSince(cell.pkg, cell.node, cell.stage, { okStatuses: ["OK", "WARNINGS", "NotNeeded"], kind: RESULTS_RUN_KIND });
+      const first = this.store.failingSince(cell.pkg, cell.node, cell.stage, {
+        okStatuses: ["OK", "WARNINGS", "NotNeeded"],
+        kind: RESULTS_RUN_KIND,
+      });
       return first === undefined ? undefined : { at: first.runStartedAt, runId: first.runId, beyondWindow: false };
     } catch {
       return undefined;

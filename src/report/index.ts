@@ -87,7 +87,10 @@ function runShardInWorker(script: URL, job: ShardJob): Promise<ShardResult> {
       reject(new BbsError("BBS_INTERNAL", `report shard ${job.shard}: ${errorMessage(error)}`, { cause: error }));
     });
     worker.once("exit", (code) => {
-      if (!settled) reject(new BbsError("BBS_INTERNAL", `report shard ${job.shard}: worker exited with code ${code} before finishing`));
+      if (!settled)
+        reject(
+          new BbsError("BBS_INTERNAL", `report shard ${job.shard}: worker exited with code ${code} before finishing`),
+        );
     });
   });
 }
@@ -96,7 +99,9 @@ function runShardInWorker(script: URL, job: ShardJob): Promise<ShardResult> {
 export async function generateReport(input: ReportInput): Promise<ReportSummary> {
   const started = Date.now();
   if (!existsSync(input.runDir)) {
-    throw new BbsError("BBS_PRECONDITION", `run directory ${input.runDir} does not exist`, { hint: "the report is generated from a run's central directory, made by `bbs prerun`" });
+    throw new BbsError("BBS_PRECONDITION", `run directory ${input.runDir} does not exist`, {
+      hint: "the report is generated from a run's central directory, made by `bbs prerun`",
+    });
   }
   const generatedAt = input.generatedAt ?? new Date();
   const run = readRunFacts(input.runDir);
@@ -108,7 +113,17 @@ export async function generateReport(input: ReportInput): Promise<ReportSummary>
     // The threads take packages one by one from a shared counter: uneven packages and threads even out.
     const next = new Int32Array(new SharedArrayBuffer(4));
     const job = (shard: number): ShardJob => {
-      const value: ShardJob = { central: input.central, hosts: new Map(input.hosts), runDir: input.runDir, run, generatedAt: generatedAt.toISOString(), root: tree.root, shard, next, present: [...present] };
+      const value: ShardJob = {
+        central: input.central,
+        hosts: new Map(input.hosts),
+        runDir: input.runDir,
+        run,
+        generatedAt: generatedAt.toISOString(),
+        root: tree.root,
+        shard,
+        next,
+        present: [...present],
+      };
       if (input.historyDb !== undefined) value.historyDb = input.historyDb;
       return value;
     };
@@ -126,10 +141,14 @@ export async function generateReport(input: ReportInput): Promise<ReportSummary>
     }
     const about = results[0]?.about;
     if (about === undefined) throw new BbsError("BBS_INTERNAL", "report shard 0 did not report what it read");
-    const warnings = [...(run.problem === undefined ? [] : [`${run.problem}: the report does not say which run and snapshot it shows`]), ...about.warnings];
+    const warnings = [
+      ...(run.problem === undefined ? [] : [`${run.problem}: the report does not say which run and snapshot it shows`]),
+      ...about.warnings,
+    ];
     const commitStarted = Date.now();
     tree.commit();
-    const sum = (pick: (result: ShardResult) => number): number => results.reduce((total, result) => total + pick(result), 0);
+    const sum = (pick: (result: ShardResult) => number): number =>
+      results.reduce((total, result) => total + pick(result), 0);
     const summary: ReportSummary = {
       reportDir: input.reportDir,
       packages: about.packages,

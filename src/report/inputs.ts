@@ -56,7 +56,9 @@ export function readGitInfo(runDir: string, pkg: string, warn: Warn): GitInfo | 
 /** The gitlog fields in raw-results/info.dcf, with their file names. */
 export function gitInfoFields(info: GitInfo | undefined): Array<[string, string]> {
   if (info === undefined) return [];
-  return GIT_FIELDS.flatMap(([field, key]) => (info[key] === undefined ? [] : [[field, info[key] as string] as [string, string]]));
+  return GIT_FIELDS.flatMap(([field, key]) =>
+    info[key] === undefined ? [] : [[field, info[key] as string] as [string, string]],
+  );
 }
 
 // ---- PROPAGATION_STATUS_DB.txt --------------------------------------------------------
@@ -90,7 +92,13 @@ export function parseDepGraph(text: string): Map<string, string[]> {
     const colon = line.indexOf(":");
     if (colon <= 0) continue;
     const pkg = line.slice(0, colon).trim();
-    graph.set(pkg, line.slice(colon + 1).split(" ").filter((dep) => dep !== ""));
+    graph.set(
+      pkg,
+      line
+        .slice(colon + 1)
+        .split(" ")
+        .filter((dep) => dep !== ""),
+    );
   }
   return graph;
 }
@@ -99,7 +107,10 @@ export function parseDepGraph(text: string): Map<string, string[]> {
  * Direct reverse dependencies within `packages` (spec 9.1.6): for each package,
  * the packages of the build that list it, in `packages` order.
  */
-export function reverseDependencies(graph: ReadonlyMap<string, readonly string[]>, packages: readonly string[]): Map<string, string[]> {
+export function reverseDependencies(
+  graph: ReadonlyMap<string, readonly string[]>,
+  packages: readonly string[],
+): Map<string, string[]> {
   const known = new Set(packages);
   const reverse = new Map<string, string[]>();
   for (const pkg of packages) {
@@ -165,7 +176,12 @@ export function readNodeInfo(runDir: string, nodeId: string, encoding: string | 
 
 // ---- BBS_EndOfRun.txt --------------------------------------------------------------------
 
-const END_OF_RUN_STAGES: Readonly<Record<string, Stage>> = { STAGE2: "install", STAGE3: "buildsrc", STAGE4: "checksrc", STAGE5: "buildbin" };
+const END_OF_RUN_STAGES: Readonly<Record<string, Stage>> = {
+  STAGE2: "install",
+  STAGE3: "buildsrc",
+  STAGE4: "checksrc",
+  STAGE5: "buildbin",
+};
 
 /** Slot counts per stage from BBS_EndOfRun.txt (`STAGE4 | nb_cpu=22 | ...`). */
 export function readEndOfRunSlots(runDir: string, nodeId: string): Map<Stage, number> {

@@ -28,7 +28,8 @@ function iso(date: Date | undefined): string | null {
 function nodeJson(model: ReportModel, node: NodeModel): object {
   const id = enc(node.id);
   const stats: Record<string, object> = {};
-  for (const [stage, counts] of model.quickStats.get(node.id) ?? []) if (node.stages.includes(stage)) stats[stage] = counts;
+  for (const [stage, counts] of model.quickStats.get(node.id) ?? [])
+    if (node.stages.includes(stage)) stats[stage] = counts;
   return {
     id: node.id,
     hostname: node.hostname,
@@ -59,9 +60,19 @@ function nodeJson(model: ReportModel, node: NodeModel): object {
 function historyJson(history: CellHistory): object {
   return {
     newProblem: history.newProblem,
-    failingSince: history.failingSince ? { at: iso(history.failingSince.at), runId: history.failingSince.runId ?? null, beforeWindow: history.failingSince.beyondWindow } : null,
+    failingSince: history.failingSince
+      ? {
+          at: iso(history.failingSince.at),
+          runId: history.failingSince.runId ?? null,
+          beforeWindow: history.failingSince.beyondWindow,
+        }
+      : null,
     fixedSince: history.fixedSince ? { at: iso(history.fixedSince.at), runId: history.fixedSince.runId ?? null } : null,
-    previous: history.recent.map((entry) => ({ runId: entry.runId, startedAt: iso(entry.startedAt), status: entry.status })),
+    previous: history.recent.map((entry) => ({
+      runId: entry.runId,
+      startedAt: iso(entry.startedAt),
+      status: entry.status,
+    })),
   };
 }
 
@@ -82,7 +93,10 @@ function cellJson(model: ReportModel, pkg: PackageModel, node: NodeModel, cell: 
     entry.command = summary?.command ?? null;
     entry.summaryFile = cell.cell.summaryPath ?? null;
     if (cell.cell.problem !== undefined) entry.problem = cell.cell.problem;
-    const raw = cell.leaf && pkg.hasDir && model.settings.rawResults ? `${enc(pkg.name)}/raw-results/${enc(node.id)}/${cell.stage}` : undefined;
+    const raw =
+      cell.leaf && pkg.hasDir && model.settings.rawResults
+        ? `${enc(pkg.name)}/raw-results/${enc(node.id)}/${cell.stage}`
+        : undefined;
     entry.raw = raw === undefined ? null : { summary: `${raw}-summary.dcf`, output: `${raw}-out.txt` };
     entry.history = cell.history ? historyJson(cell.history) : null;
   }
@@ -97,7 +111,8 @@ function packageJson(model: ReportModel, pkg: PackageModel, detailed: boolean): 
     if (row.kind === "unsupported") unsupportedOn.push(row.node.id);
     if (row.kind !== "cells") continue;
     for (const cell of row.cells) if (cell) results.push(cellJson(model, pkg, row.node, cell, detailed));
-    if (row.propagation !== undefined && row.node.ledPkgType !== undefined) propagation[row.node.ledPkgType] = row.propagation;
+    if (row.propagation !== undefined && row.node.ledPkgType !== undefined)
+      propagation[row.node.ledPkgType] = row.propagation;
   }
   const href = packageHref(pkg);
   const entry: Record<string, unknown> = {
@@ -111,7 +126,12 @@ function packageJson(model: ReportModel, pkg: PackageModel, detailed: boolean): 
     newProblem: pkg.newProblem,
     links: href ? { page: href, json: `${href}report.json` } : {},
     git: pkg.git
-      ? { url: pkg.git.url ?? null, branch: pkg.git.branch ?? null, lastCommit: pkg.git.lastCommit ?? null, lastCommitDate: pkg.git.lastCommitDate ?? null }
+      ? {
+          url: pkg.git.url ?? null,
+          branch: pkg.git.branch ?? null,
+          lastCommit: pkg.git.lastCommit ?? null,
+          lastCommitDate: pkg.git.lastCommitDate ?? null,
+        }
       : null,
     unsupportedOn,
     propagation,
@@ -131,7 +151,11 @@ function header(model: ReportModel): Record<string, unknown> {
     buildType: model.settings.buildType,
     biocVersion: model.settings.biocVersion,
     generatedAt: model.generatedAt.toISOString(),
-    run: { runId: model.run.runId ?? null, snapshotDate: model.run.snapshotDate ?? null, snapshotTime: iso(model.run.snapshotTime) },
+    run: {
+      runId: model.run.runId ?? null,
+      snapshotDate: model.run.snapshotDate ?? null,
+      snapshotTime: iso(model.run.snapshotTime),
+    },
     stages: model.settings.displayedStages,
   };
 }

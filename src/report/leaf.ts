@@ -10,8 +10,10 @@ import type { BuildType } from "../config/schema.js";
 import type { Stage } from "../results/status.js";
 import { readTextIfPresent, truncateLines } from "./text.js";
 
-export const ANOMALY = "Due to an anomaly in the Build System, this output is not available. We apologize for the inconvenience.";
-export const TIMINGS_ANOMALY = "Due to an anomaly in the Build System, the timings are not available. We apologize for the inconvenience.";
+export const ANOMALY =
+  "Due to an anomaly in the Build System, this output is not available. We apologize for the inconvenience.";
+export const TIMINGS_ANOMALY =
+  "Due to an anomaly in the Build System, the timings are not available. We apologize for the inconvenience.";
 
 export interface SummaryFieldView {
   name: string;
@@ -28,7 +30,8 @@ export function summaryFields(summary: ParsedSummary): SummaryFieldView[] {
     if (name === "Status") return { name, value, glyph: true };
     if (name === "PackageFileSize") {
       const match = SIZE_WITH_LINK.exec(value);
-      if (match?.[1] !== undefined && match[2] !== undefined) return { name, value, size: { number: match[1], unit: match[2] } };
+      if (match?.[1] !== undefined && match[2] !== undefined)
+        return { name, value, size: { number: match[1], unit: match[2] } };
     }
     return { name, value };
   });
@@ -66,28 +69,44 @@ function textOutput(path: string, filename: string | undefined, encoding: string
 /** The entries of a directory (undefined when it cannot be read): one readdir, no stat per entry. */
 function listing(dir: string): Map<string, boolean> | undefined {
   try {
-    return new Map(readdirSync(dir, { withFileTypes: true }).map((entry) => [entry.name, entry.isDirectory()] as const));
+    return new Map(
+      readdirSync(dir, { withFileTypes: true }).map((entry) => [entry.name, entry.isDirectory()] as const),
+    );
   } catch {
     return undefined;
   }
 }
 
 function sortedNames(entries: ReadonlyMap<string, boolean>, directories: boolean, pattern: RegExp): string[] {
-  return [...entries].filter(([name, isDir]) => isDir === directories && pattern.test(name)).map(([name]) => name).sort();
+  return [...entries]
+    .filter(([name, isDir]) => isDir === directories && pattern.test(name))
+    .map(([name]) => name)
+    .sort();
 }
 
 /** `tests*` output files of an Rcheck directory (`*.Rout`, `*.Rout.fail`), per tests directory. */
-function testsSection(rcheck: string, entries: ReadonlyMap<string, boolean> | undefined, rcheckName: string, encoding: string): SectionView {
+function testsSection(
+  rcheck: string,
+  entries: ReadonlyMap<string, boolean> | undefined,
+  rcheckName: string,
+  encoding: string,
+): SectionView {
   const section: SectionView = { title: "Tests output", columns: [] };
   if (entries === undefined) {
     section.columns.push([{ missing: ANOMALY }]);
     return section;
   }
   const testDirs = sortedNames(entries, true, /^tests/);
-  const ordered = testDirs.length === 2 && testDirs.includes("tests_i386") && testDirs.includes("tests_x64") ? ["tests_i386", "tests_x64"] : testDirs;
+  const ordered =
+    testDirs.length === 2 && testDirs.includes("tests_i386") && testDirs.includes("tests_x64")
+      ? ["tests_i386", "tests_x64"]
+      : testDirs;
   const column = (dir: string): OutputView[] =>
-    sortedNames(listing(`${rcheck}/${dir}`) ?? new Map(), false, /\.Rout(\.fail)?$/).map((name) => textOutput(`${rcheck}/${dir}/${name}`, `${rcheckName}/${dir}/${name}`, encoding));
-  if (ordered.length === 2 && ordered[0] === "tests_i386") section.columns.push(column("tests_i386"), column("tests_x64"));
+    sortedNames(listing(`${rcheck}/${dir}`) ?? new Map(), false, /\.Rout(\.fail)?$/).map((name) =>
+      textOutput(`${rcheck}/${dir}/${name}`, `${rcheckName}/${dir}/${name}`, encoding),
+    );
+  if (ordered.length === 2 && ordered[0] === "tests_i386")
+    section.columns.push(column("tests_i386"), column("tests_x64"));
   else section.columns.push(ordered.flatMap(column));
   return section;
 }
@@ -99,11 +118,19 @@ function timingsOutput(path: string, filename: string, encoding: string): Output
   const rows = text
     .split(/\r?\n/)
     .filter((line) => line.trim() !== "")
-    .map((line) => line.split("\t").map((cell, index) => ({ text: cell, number: index > 0 && /^-?[0-9.]+$/.test(cell) })));
+    .map((line) =>
+      line.split("\t").map((cell, index) => ({ text: cell, number: index > 0 && /^-?[0-9.]+$/.test(cell) })),
+    );
   return { filename, timings: rows };
 }
 
-function timingsSection(rcheck: string, entries: ReadonlyMap<string, boolean> | undefined, rcheckName: string, pkg: string, encoding: string): SectionView {
+function timingsSection(
+  rcheck: string,
+  entries: ReadonlyMap<string, boolean> | undefined,
+  rcheckName: string,
+  pkg: string,
+  encoding: string,
+): SectionView {
   const section: SectionView = { title: "Example timings", columns: [] };
   const file = `${pkg}-Ex.timings`;
   if (entries === undefined) {
@@ -114,7 +141,11 @@ function timingsSection(rcheck: string, entries: ReadonlyMap<string, boolean> | 
       section.columns.push(existsSync(path) ? [timingsOutput(path, `${rcheckName}/${arch}/${file}`, encoding)] : []);
     }
   } else {
-    section.columns.push([entries.has(file) ? timingsOutput(`${rcheck}/${file}`, `${rcheckName}/${file}`, encoding) : { missing: TIMINGS_ANOMALY }]);
+    section.columns.push([
+      entries.has(file)
+        ? timingsOutput(`${rcheck}/${file}`, `${rcheckName}/${file}`, encoding)
+        : { missing: TIMINGS_ANOMALY },
+    ]);
   }
   return section;
 }
@@ -140,10 +171,18 @@ export function leafSections(input: LeafInput): { sections: SectionView[]; outpu
   const rcheckName = `${pkg}.Rcheck`;
   const rcheck = `${stageDir}/${rcheckName}`;
   const entries = listing(rcheck);
-  const install: SectionView = { title: "Installation output", columns: [[textOutput(`${rcheck}/00install.out`, `${rcheckName}/00install.out`, encoding)]] };
+  const install: SectionView = {
+    title: "Installation output",
+    columns: [[textOutput(`${rcheck}/00install.out`, `${rcheckName}/00install.out`, encoding)]],
+  };
   const sections =
     buildType === "bioc-longtests"
       ? [testsSection(rcheck, entries, rcheckName, encoding), command("'R CMD check' output"), install]
-      : [command("Command output"), install, testsSection(rcheck, entries, rcheckName, encoding), timingsSection(rcheck, entries, rcheckName, pkg, encoding)];
+      : [
+          command("Command output"),
+          install,
+          testsSection(rcheck, entries, rcheckName, encoding),
+          timingsSection(rcheck, entries, rcheckName, pkg, encoding),
+        ];
   return { sections, outputPresent };
 }

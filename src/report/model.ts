@@ -6,13 +6,31 @@
 
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/load.js";
-import { collectRunResults, resultNodes, type Cell, type NodePresence, type ResultNode, type RunResults } from "../results/collect.js";
+import {
+  collectRunResults,
+  resultNodes,
+  type Cell,
+  type NodePresence,
+  type ResultNode,
+  type RunResults,
+} from "../results/collect.js";
 import type { RunFacts } from "../results/run-info.js";
 import type { Stage, Status } from "../results/status.js";
 import type { MeatIndexRecord } from "../rpkg/meat-index.js";
 import { osFamilyOf } from "../rpkg/support.js";
 import { HistoryView, type CellHistory } from "./history.js";
-import { DEP_GRAPH_FILE, parseDepGraph, readEndOfRunSlots, readGitInfo, readNodeInfo, readPropagationDb, reverseDependencies, type GitInfo, type NodeInfo, type Warn } from "./inputs.js";
+import {
+  DEP_GRAPH_FILE,
+  parseDepGraph,
+  readEndOfRunSlots,
+  readGitInfo,
+  readNodeInfo,
+  readPropagationDb,
+  reverseDependencies,
+  type GitInfo,
+  type NodeInfo,
+  type Warn,
+} from "./inputs.js";
 import { settingsFrom, type ReportSettings } from "./settings.js";
 import { readTextIfPresent } from "./text.js";
 import { formatBbsDate, localTimeZone } from "../util/bbs-date.js";
@@ -102,16 +120,27 @@ function cssIdent(text: string): string {
 }
 
 function familyClass(node: ResultNode, rPlatform: string | undefined): string {
-  const family = osFamilyOf(rPlatform) ?? (node.pkgType.startsWith("win") ? "win" : node.pkgType.startsWith("mac") ? "mac" : "linux");
+  const family =
+    osFamilyOf(rPlatform) ??
+    (node.pkgType.startsWith("win") ? "win" : node.pkgType.startsWith("mac") ? "mac" : "linux");
   const arm = /arm64|aarch64/i.test(node.arch) || /arm64|aarch64/i.test(rPlatform ?? "");
   if (family === "win") return "os_windows";
   if (family === "mac") return arm ? "os_mac_arm64" : "os_mac";
   return arm ? "os_linux_arm64" : "os_linux";
 }
 
-const SLOT_KEYS = { install: "slots.install", buildsrc: "slots.build", checksrc: "slots.check", buildbin: "slots.buildbin" } as const;
+const SLOT_KEYS = {
+  install: "slots.install",
+  buildsrc: "slots.build",
+  checksrc: "slots.check",
+  buildbin: "slots.buildbin",
+} as const;
 
-function nodeModels(hosts: ReadonlyMap<string, ResolvedConfig>, results: RunResults, settings: ReportSettings): NodeModel[] {
+function nodeModels(
+  hosts: ReadonlyMap<string, ResolvedConfig>,
+  results: RunResults,
+  settings: ReportSettings,
+): NodeModel[] {
   return results.nodes.map((node) => {
     const host = hosts.get(node.id);
     const rPlatform = host?.values.rPlatform;
@@ -125,7 +154,9 @@ function nodeModels(hosts: ReadonlyMap<string, ResolvedConfig>, results: RunResu
       platform: rPlatform ?? "",
       cssClass: `node_${cssIdent(node.id)} ${cssIdent(node.identity.hostname.replace(/\./g, "_"))} ${familyClass(node, rPlatform)}`,
       ident: cssIdent(node.id),
-      info: node.foreign ? { rConfig: new Map(), versions: new Map() } : readNodeInfo(results.runDir, node.id, host?.values.logEncoding),
+      info: node.foreign
+        ? { rConfig: new Map(), versions: new Map() }
+        : readNodeInfo(results.runDir, node.id, host?.values.logEncoding),
       slots,
       encoding: host?.values.logEncoding ?? "utf-8",
     };
@@ -178,7 +209,10 @@ export function buildModel(input: ModelInput): ReportModel {
   const nodeList = nodeModels(hosts, results, settings);
   const propagation = readPropagationDb(runDir, warn);
 
-  const history = input.historyDb === undefined ? undefined : HistoryView.open(input.historyDb, currentRun(run, input.generatedAt), warn);
+  const history =
+    input.historyDb === undefined
+      ? undefined
+      : HistoryView.open(input.historyDb, currentRun(run, input.generatedAt), warn);
   const historyAvailable = history?.hasPreviousRuns(nodeList.filter((n) => !n.foreign).map((n) => n.id)) ?? false;
   if (history) {
     for (const node of nodeList) {
@@ -188,7 +222,8 @@ export function buildModel(input: ModelInput): ReportModel {
   }
 
   const quickStats = new Map<string, Map<Stage, StatusCounts>>();
-  for (const node of nodeList) quickStats.set(node.id, new Map(settings.displayedStages.map((stage) => [stage, emptyCounts()] as const)));
+  for (const node of nodeList)
+    quickStats.set(node.id, new Map(settings.displayedStages.map((stage) => [stage, emptyCounts()] as const)));
 
   const packages: PackageModel[] = results.packages.map((entry, index) => {
     const badDescription = entry.record === undefined;
@@ -206,13 +241,22 @@ export function buildModel(input: ModelInput): ReportModel {
       const cells = settings.displayedStages.map((stage): CellModel | undefined => {
         const cell = results.cell(entry.name, node.id, stage);
         if (cell === undefined) return undefined;
-        const model: CellModel = { stage, status: cell.status, cell, leaf: cell.status !== "NA" && cell.status !== "skipped" };
+        const model: CellModel = {
+          stage,
+          status: cell.status,
+          cell,
+          leaf: cell.status !== "NA" && cell.status !== "skipped",
+        };
         statuses.add(cell.status);
         if (node.presence?.state !== "absent" && cell.status !== "skipped") shownStatuses.add(cell.status);
         const counts = stats?.get(stage);
         if (counts) counts[cell.status] += 1;
         if (history && past) {
-          model.history = history.cellHistory({ pkg: entry.name, node: node.id, stage }, cell.status, past.get(`${node.id}#${stage}`) ?? []);
+          model.history = history.cellHistory(
+            { pkg: entry.name, node: node.id, stage },
+            cell.status,
+            past.get(`${node.id}#${stage}`) ?? [],
+          );
           if (model.history.newProblem) newProblem = true;
         }
         return model;
@@ -249,8 +293,13 @@ export function buildModel(input: ModelInput): ReportModel {
   const firstNode = nodeList.find((node) => !node.foreign);
   if (settings.reverseDeps && firstNode) {
     depGraphText = readTextIfPresent(join(runDir, "products-in", firstNode.id, DEP_GRAPH_FILE));
-    if (depGraphText === undefined) warn(`${join("products-in", firstNode.id, DEP_GRAPH_FILE)} is missing: no reverse dependencies on package pages`);
-    else reverseDeps = reverseDependencies(parseDepGraph(depGraphText), packages.map((p) => p.name));
+    if (depGraphText === undefined)
+      warn(`${join("products-in", firstNode.id, DEP_GRAPH_FILE)} is missing: no reverse dependencies on package pages`);
+    else
+      reverseDeps = reverseDependencies(
+        parseDepGraph(depGraphText),
+        packages.map((p) => p.name),
+      );
   }
 
   const model: ReportModel = {

@@ -12,10 +12,18 @@ export interface LegendView {
   newProblems?: { count: number; one: boolean };
 }
 
-export function legendView(model: ReportModel, layout: "long" | "simple", options: { filters: boolean; newProblems?: boolean }): LegendView {
+export function legendView(
+  model: ReportModel,
+  layout: "long" | "simple",
+  options: { filters: boolean; newProblems?: boolean },
+): LegendView {
   const view: LegendView = {
     entries: legendEntries(model.settings, layout).map((entry) => {
-      const item: LegendView["entries"][number] = { status: entry.status, text: entry.text, checkbox: options.filters && entry.filter !== undefined };
+      const item: LegendView["entries"][number] = {
+        status: entry.status,
+        text: entry.text,
+        checkbox: options.filters && entry.filter !== undefined,
+      };
       if (entry.filter !== undefined) item.filter = entry.filter;
       return item;
     }),
@@ -31,7 +39,18 @@ export function legendView(model: ReportModel, layout: "long" | "simple", option
 }
 
 export interface NodeSpecsView {
-  rows: Array<{ nodeId: string; nodeClass: string; infoHref?: string; os: string; arch: string; rVersion: string; installed: string; instHref?: string; state: string; timelineHref?: string }>;
+  rows: Array<{
+    nodeId: string;
+    nodeClass: string;
+    infoHref?: string;
+    os: string;
+    arch: string;
+    rVersion: string;
+    installed: string;
+    instHref?: string;
+    state: string;
+    timelineHref?: string;
+  }>;
 }
 
 export function nodeStateText(node: NodeModel): string {
@@ -65,7 +84,10 @@ export function nodeSpecsView(model: ReportModel, nodes: readonly NodeModel[] = 
 }
 
 /** What the report says about nodes that are absent or have not finished (spec 10: BBS crashed instead). */
-export function nodeAlerts(model: ReportModel, nodes: readonly NodeModel[] = model.nodes): Array<{ kind: string; text: string }> {
+export function nodeAlerts(
+  model: ReportModel,
+  nodes: readonly NodeModel[] = model.nodes,
+): Array<{ kind: string; text: string }> {
   const alerts: Array<{ kind: string; text: string }> = [];
   for (const node of nodes) {
     const presence = node.presence;
@@ -76,10 +98,18 @@ export function nodeAlerts(model: ReportModel, nodes: readonly NodeModel[] = mod
         : model.run.snapshotDate !== undefined
           ? ` It has been absent since at least the snapshot of this run (${model.run.snapshotDate}).`
           : "";
-      alerts.push({ kind: "absent", text: `Node ${node.id} delivered no results for this run (products-in/${node.id} does not exist): its results are shown as NA.${since}` });
+      alerts.push({
+        kind: "absent",
+        text: `Node ${node.id} delivered no results for this run (products-in/${node.id} does not exist): its results are shown as NA.${since}`,
+      });
     } else if (presence.state === "running") {
-      const since = presence.lastActivity ? ` Its last delivery was on ${model.formatDate(presence.lastActivity)}.` : "";
-      alerts.push({ kind: "unfinished", text: `Node ${node.id} has not finished this run (no BBS_EndOfRun.txt): results it has not delivered yet are shown as NA.${since}` });
+      const since = presence.lastActivity
+        ? ` Its last delivery was on ${model.formatDate(presence.lastActivity)}.`
+        : "";
+      alerts.push({
+        kind: "unfinished",
+        text: `Node ${node.id} has not finished this run (no BBS_EndOfRun.txt): results it has not delivered yet are shown as NA.${since}`,
+      });
     }
   }
   return alerts;

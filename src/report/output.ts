@@ -39,7 +39,8 @@ export class ReportTree {
     try {
       for (const entry of readdirSync(parent)) {
         // Assemblies (.new-) and old reports left by a crash during the swap (swapDirectory's .tmp-).
-        if (entry.startsWith(`.${name}.new-`) || entry.startsWith(`.${name}.tmp-`)) rmSync(join(parent, entry), { recursive: true, force: true });
+        if (entry.startsWith(`.${name}.new-`) || entry.startsWith(`.${name}.tmp-`))
+          rmSync(join(parent, entry), { recursive: true, force: true });
       }
       sequence += 1;
       const root = join(parent, `.${name}.new-${process.pid}-${sequence}`);

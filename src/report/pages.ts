@@ -6,7 +6,14 @@
 import { STAGE_LABELS, type Stage } from "../results/status.js";
 import { HISTORY_SHOWN, type CellHistory } from "./history.js";
 import { leafSections, summaryFields } from "./leaf.js";
-import { productPath, type CellModel, type NodeModel, type PackageModel, type ReportModel, type StatusCounts } from "./model.js";
+import {
+  productPath,
+  type CellModel,
+  type NodeModel,
+  type PackageModel,
+  type ReportModel,
+  type StatusCounts,
+} from "./model.js";
 import type { PageTemplate } from "./render.js";
 import { axisTicks, barStatus, buildTimeline, jobsFromNdjson, type Timeline, type TimelineJob } from "./timeline.js";
 import { pageView, type SharedParts } from "./chrome.js";
@@ -68,7 +75,11 @@ export function mainPages(parts: SharedParts, present: ReadonlySet<string>): Pag
   };
   return [
     { path: "index.html", template: "main", context: simpleContext },
-    { path: "long-report.html", template: "main", context: { ...longContext, switchHref: "index.html", switchLabel: "Switch to simplified report" } },
+    {
+      path: "long-report.html",
+      template: "main",
+      context: { ...longContext, switchHref: "index.html", switchLabel: "Switch to simplified report" },
+    },
   ];
 }
 
@@ -82,11 +93,15 @@ const NODE_INFO_SECTIONS: ReadonlyArray<{ title: string; vars: string[]; version
   { title: "C++17 compiler", vars: ["CXX17", "CXX17FLAGS", "CXX17PICFLAGS", "CXX17STD"], version: "CXX17" },
 ];
 
-function nodeInfoSections(node: NodeModel): Array<{ title: string; vars: Array<{ name: string; value: string }>; versionLabel?: string; versionText?: string }> {
+function nodeInfoSections(
+  node: NodeModel,
+): Array<{ title: string; vars: Array<{ name: string; value: string }>; versionLabel?: string; versionText?: string }> {
   const { info } = node;
   const sections: ReturnType<typeof nodeInfoSections> = [];
   for (const spec of NODE_INFO_SECTIONS) {
-    const vars = spec.vars.flatMap((name) => (info.rConfig.has(name) ? [{ name, value: info.rConfig.get(name) ?? "" }] : []));
+    const vars = spec.vars.flatMap((name) =>
+      info.rConfig.has(name) ? [{ name, value: info.rConfig.get(name) ?? "" }] : [],
+    );
     const text = spec.version === undefined ? undefined : info.versions.get(spec.version);
     if (vars.length === 0 && text === undefined) continue;
     const section: (typeof sections)[number] = { title: spec.title, vars };
@@ -97,10 +112,28 @@ function nodeInfoSections(node: NodeModel): Array<{ title: string; vars: Array<{
     sections.push(section);
   }
   const java = info.versions.get("JAVA") ?? info.versions.get("java");
-  if (java !== undefined) sections.push({ title: "Java", vars: [], versionLabel: "Java version ('java -version' output)", versionText: java });
+  if (java !== undefined)
+    sections.push({
+      title: "Java",
+      vars: [],
+      versionLabel: "Java version ('java -version' output)",
+      versionText: java,
+    });
   const pandoc = info.versions.get("pandoc");
-  if (pandoc !== undefined) sections.push({ title: "Pandoc", vars: [], versionLabel: "Pandoc version ('pandoc --version' output)", versionText: pandoc });
-  if (info.sessionInfo !== undefined) sections.push({ title: "R session", vars: [], versionLabel: "sessionInfo() output", versionText: info.sessionInfo });
+  if (pandoc !== undefined)
+    sections.push({
+      title: "Pandoc",
+      vars: [],
+      versionLabel: "Pandoc version ('pandoc --version' output)",
+      versionText: pandoc,
+    });
+  if (info.sessionInfo !== undefined)
+    sections.push({
+      title: "R session",
+      vars: [],
+      versionLabel: "sessionInfo() output",
+      versionText: info.sessionInfo,
+    });
   return sections;
 }
 
@@ -110,13 +143,26 @@ export function nodePages(parts: SharedParts, present: ReadonlySet<string>): Pag
   for (const node of model.nodes) {
     if (node.foreign) continue;
     const id = enc(node.id);
-    const common = { state: nodeStateText(node), timelineHref: `${id}-timeline.html`, instHref: `${id}-R-instpkgs.html`, installed: node.info.installedPackages ?? "" };
+    const common = {
+      state: nodeStateText(node),
+      timelineHref: `${id}-timeline.html`,
+      instHref: `${id}-R-instpkgs.html`,
+      installed: node.info.installedPackages ?? "",
+    };
     pages.push({
       path: `${node.id}-NodeInfo.html`,
       template: "node-info",
       context: {
         page: pageView(parts, { depth: 0, pageTitle: `More about ${node.id}` }),
-        node: { id: node.id, hostname: node.hostname, os: node.os, arch: node.arch, platform: node.platform, rVersion: node.info.rVersion ?? "", cssClass: node.cssClass },
+        node: {
+          id: node.id,
+          hostname: node.hostname,
+          os: node.os,
+          arch: node.arch,
+          platform: node.platform,
+          rVersion: node.info.rVersion ?? "",
+          cssClass: node.cssClass,
+        },
         renvironHref: present.has(RENVIRON_FILE) ? RENVIRON_FILE : undefined,
         sections: nodeInfoSections(node),
         ...common,
@@ -125,7 +171,12 @@ export function nodePages(parts: SharedParts, present: ReadonlySet<string>): Pag
     pages.push({
       path: `${node.id}-R-instpkgs.html`,
       template: "r-instpkgs",
-      context: { page: pageView(parts, { depth: 0, pageTitle: `R packages installed on ${node.id}` }), nodeId: node.id, nodeClass: node.cssClass, text: node.info.instPkgs },
+      context: {
+        page: pageView(parts, { depth: 0, pageTitle: `R packages installed on ${node.id}` }),
+        nodeId: node.id,
+        nodeClass: node.cssClass,
+        text: node.info.instPkgs,
+      },
     });
     pages.push(timelinePage(parts, node));
     if (model.nodes.length > 1) {
@@ -138,7 +189,12 @@ export function nodePages(parts: SharedParts, present: ReadonlySet<string>): Pag
           nodeSpecsHtml: parts.nodeSpecs(0, [node]),
           alerts: nodeAlerts(model, [node]),
           legend: legendView(model, "long", { filters: true }),
-          list: listView(model, model.packages, { kind: "compact", node }, { filterable: true, separators: true, quickstats: quickStatsView(model, node.id) }),
+          list: listView(
+            model,
+            model.packages,
+            { kind: "compact", node },
+            { filterable: true, separators: true, quickstats: quickStatsView(model, node.id) },
+          ),
           machine: machineLinks(REPORT_JSON, present),
         },
       });
@@ -149,14 +205,25 @@ export function nodePages(parts: SharedParts, present: ReadonlySet<string>): Pag
 
 /** The node's jobs: jobs.ndjson when delivered, else the summaries' start and end times. */
 export function nodeJobs(model: ReportModel, node: NodeModel): { jobs: TimelineJob[]; source: string } {
-  const fromEvents = jobsFromNdjson(model.runDir, node.id, node.presence?.lastActivity?.getTime() ?? model.generatedAt.getTime());
-  if (fromEvents !== undefined && fromEvents.jobs.length > 0) return { jobs: fromEvents.jobs, source: "the job events (jobs.ndjson)" };
+  const fromEvents = jobsFromNdjson(
+    model.runDir,
+    node.id,
+    node.presence?.lastActivity?.getTime() ?? model.generatedAt.getTime(),
+  );
+  if (fromEvents !== undefined && fromEvents.jobs.length > 0)
+    return { jobs: fromEvents.jobs, source: "the job events (jobs.ndjson)" };
   const jobs: TimelineJob[] = [];
   for (const pkg of model.packages) {
     for (const stage of node.stages) {
       const summary = model.results.cell(pkg.name, node.id, stage)?.summary;
       if (summary?.startedAt === undefined || summary.endedAt === undefined) continue;
-      jobs.push({ pkg: pkg.name, stage, start: summary.startedAt.getTime(), end: summary.endedAt.getTime(), status: summary.status });
+      jobs.push({
+        pkg: pkg.name,
+        stage,
+        start: summary.startedAt.getTime(),
+        end: summary.endedAt.getTime(),
+        status: summary.status,
+      });
     }
   }
   return { jobs, source: "the job summaries (StartedAt/EndedAt; slots placed greedily)" };
@@ -194,7 +261,8 @@ function timelinePage(parts: SharedParts, node: NodeModel): Page {
               status,
               title: `${bar.job.pkg} ${STAGE_LABELS[bar.job.stage]}: ${status}, ${formatDuration((bar.job.end - bar.job.start) / 1000)}`,
             };
-            if (pkg?.hasDir && cell !== undefined && cell.status !== "NA" && cell.status !== "skipped") item.href = leafHref(pkg.name, node.id, bar.job.stage);
+            if (pkg?.hasDir && cell !== undefined && cell.status !== "NA" && cell.status !== "skipped")
+              item.href = leafHref(pkg.name, node.id, bar.job.stage);
             return item;
           }),
         })),
@@ -218,19 +286,34 @@ function timelinePage(parts: SharedParts, node: NodeModel): Page {
 function countStats(model: ReportModel, packages: readonly PackageModel[]): Map<string, Map<Stage, StatusCounts>> {
   const stats = new Map<string, Map<Stage, StatusCounts>>();
   for (const node of model.nodes) {
-    stats.set(node.id, new Map(model.settings.displayedStages.map((stage) => [stage, { TIMEOUT: 0, ERROR: 0, WARNINGS: 0, OK: 0, NA: 0, skipped: 0, NotNeeded: 0 }] as const)));
+    stats.set(
+      node.id,
+      new Map(
+        model.settings.displayedStages.map(
+          (stage) => [stage, { TIMEOUT: 0, ERROR: 0, WARNINGS: 0, OK: 0, NA: 0, skipped: 0, NotNeeded: 0 }] as const,
+        ),
+      ),
+    );
   }
   for (const pkg of packages) {
     for (const row of pkg.rows) {
       if (row.kind !== "cells") continue;
-      for (const cell of row.cells) if (cell) (stats.get(row.node.id)?.get(cell.stage) as StatusCounts)[cell.status] += 1;
+      for (const cell of row.cells)
+        if (cell) (stats.get(row.node.id)?.get(cell.stage) as StatusCounts)[cell.status] += 1;
     }
   }
   return stats;
 }
 
-function notesView(model: ReportModel, pkg: PackageModel, present: ReadonlySet<string>, node?: NodeModel): object | undefined {
-  const nodeNotes = (node ? [node] : model.nodes).flatMap((n) => (n.reportNote === undefined ? [] : [{ nodeId: n.id, text: n.reportNote }]));
+function notesView(
+  model: ReportModel,
+  pkg: PackageModel,
+  present: ReadonlySet<string>,
+  node?: NodeModel,
+): object | undefined {
+  const nodeNotes = (node ? [node] : model.nodes).flatMap((n) =>
+    n.reportNote === undefined ? [] : [{ nodeId: n.id, text: n.reportNote }],
+  );
   const renviron = present.has(RENVIRON_FILE) && node !== undefined;
   if (!renviron && nodeNotes.length === 0) return undefined;
   return { pkg: pkg.name, renvironHref: renviron ? RENVIRON_FILE : undefined, nodeNotes };
@@ -239,7 +322,10 @@ function notesView(model: ReportModel, pkg: PackageModel, present: ReadonlySet<s
 function historyNote(model: ReportModel, history: CellHistory | undefined): { kind: string; text: string } | undefined {
   if (history?.failingSince) {
     const since = history.failingSince;
-    return { kind: "failing", text: `failing since ${since.beyondWindow ? "before " : ""}${model.formatDate(since.at)}` };
+    return {
+      kind: "failing",
+      text: `failing since ${since.beyondWindow ? "before " : ""}${model.formatDate(since.at)}`,
+    };
   }
   if (history?.fixedSince) return { kind: "fixed", text: `fixed since ${model.formatDate(history.fixedSince.at)}` };
   return undefined;
@@ -252,7 +338,10 @@ interface HistoryRow {
 }
 
 /** History rows to show: the package page shows them all, each leaf page its own cell's. */
-function historyView(rows: readonly HistoryRow[], only?: { nodeId: string; stage: Stage }): { rows: readonly HistoryRow[] } {
+function historyView(
+  rows: readonly HistoryRow[],
+  only?: { nodeId: string; stage: Stage },
+): { rows: readonly HistoryRow[] } {
   return { rows: only ? rows.filter((row) => row.nodeId === only.nodeId && row.stage === only.stage) : rows };
 }
 
@@ -286,7 +375,10 @@ function historyRows(model: ReportModel, pkg: PackageModel): HistoryRow[] {
         nodeClass: row.node.cssClass,
         stageLabel: STAGE_LABELS[cell.stage],
         current: cell.status,
-        past: history.recent.slice(0, HISTORY_SHOWN).map((entry) => ({ status: entry.status, title: runLabel(model, entry.runId, entry.startedAt) + entry.status })),
+        past: history.recent.slice(0, HISTORY_SHOWN).map((entry) => ({
+          status: entry.status,
+          title: runLabel(model, entry.runId, entry.startedAt) + entry.status,
+        })),
       };
       const note = historyNote(model, history);
       if (note) item.note = note;
@@ -311,7 +403,12 @@ export function packagePages(parts: SharedParts, pkg: PackageModel, present: Rea
   if (revdeps.length > 0) {
     const quickstats: QuickStatsView = quickStatsView({ ...model, quickStats: countStats(model, revdeps) });
     for (const row of quickstats.rows) delete row.nodeHref;
-    revdepList = listView(model, revdeps, { kind: "shared-gcard", parts }, { filterable: false, separators: false, quickstats });
+    revdepList = listView(
+      model,
+      revdeps,
+      { kind: "shared-gcard", parts },
+      { filterable: false, separators: false, quickstats },
+    );
   }
   const pages: Page[] = [
     {
@@ -338,20 +435,41 @@ export function packagePages(parts: SharedParts, pkg: PackageModel, present: Rea
   return pages;
 }
 
-function leafPage(parts: SharedParts, pkg: PackageModel, node: NodeModel, cell: CellModel, present: ReadonlySet<string>, history: readonly HistoryRow[]): Page {
+function leafPage(
+  parts: SharedParts,
+  pkg: PackageModel,
+  node: NodeModel,
+  cell: CellModel,
+  present: ReadonlySet<string>,
+  history: readonly HistoryRow[],
+): Page {
   const { model } = parts;
   const title = `${STAGE_LABELS[cell.stage]} results for ${pkg.name} on ${node.id}`;
   const rawDir = `raw-results/${enc(node.id)}/${cell.stage}`;
-  const { sections, outputPresent } = leafSections({ runDir: model.runDir, buildType: model.settings.buildType, pkg: pkg.name, nodeId: node.id, stage: cell.stage, encoding: node.encoding });
+  const { sections, outputPresent } = leafSections({
+    runDir: model.runDir,
+    buildType: model.settings.buildType,
+    pkg: pkg.name,
+    nodeId: node.id,
+    stage: cell.stage,
+    encoding: node.encoding,
+  });
   return {
     path: `${pkg.name}/${node.id}-${cell.stage}.html`,
     template: "leaf",
     context: {
-      page: pageView(parts, { depth: 1, pageTitle: title, letter: pkg.letter, selection: { nodeId: node.id, stage: cell.stage } }),
+      page: pageView(parts, {
+        depth: 1,
+        pageTitle: title,
+        letter: pkg.letter,
+        selection: { nodeId: node.id, stage: cell.stage },
+      }),
       heading: title,
       nodeSpecsHtml: parts.nodeSpecs(1, [node]),
       notes: notesView(model, pkg, present, node),
-      rawResults: model.settings.rawResults ? { summary: `${rawDir}-summary.dcf`, out: outputPresent ? `${rawDir}-out.txt` : undefined } : undefined,
+      rawResults: model.settings.rawResults
+        ? { summary: `${rawDir}-summary.dcf`, out: outputPresent ? `${rawDir}-out.txt` : undefined }
+        : undefined,
       gcardHtml: parts.gcard(pkg),
       history: historyView(history, { nodeId: node.id, stage: cell.stage }),
       nodeClass: node.cssClass,

@@ -77,7 +77,8 @@ export function drawLed(color: LedColor, size = 120): Buffer {
       const rim = distance / radius; // 0 at the centre, 1 at the edge
       const highlight = Math.max(0, 1 - Math.hypot(x - centre * 0.65, y - centre * 0.6) / (radius * 0.55));
       const shade = 0.55 + 0.45 * (1 - rim * rim);
-      const mix = (channel: number): number => Math.round(Math.min(255, channel * shade + (255 - channel * shade) * highlight * 0.85));
+      const mix = (channel: number): number =>
+        Math.round(Math.min(255, channel * shade + (255 - channel * shade) * highlight * 0.85));
       const at = (y * size + x) * 4;
       pixels[at] = mix(r);
       pixels[at + 1] = mix(g);

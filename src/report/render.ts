@@ -25,9 +25,13 @@ export function reportTemplatesDir(): string {
     if (existsSync(join(candidate, "partials", "layout.hbs"))) return candidate;
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new BbsError("BBS_INTERNAL", "cannot find the report templates (templates/report/partials/layout.hbs) above the bbs installation", {
-        hint: "reinstall bbs: the package ships templates/ next to dist/",
-      });
+      throw new BbsError(
+        "BBS_INTERNAL",
+        "cannot find the report templates (templates/report/partials/layout.hbs) above the bbs installation",
+        {
+          hint: "reinstall bbs: the package ships templates/ next to dist/",
+        },
+      );
     }
     dir = parent;
   }

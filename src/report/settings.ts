@@ -88,11 +88,23 @@ export function legendEntries(settings: ReportSettings, layout: "long" | "simple
   if (hasCheck) errorText += ", or CHECK produced errors";
   entries.push({ status: "ERROR", filter: "error", text: errorText });
   if (hasCheck) entries.push({ status: "WARNINGS", filter: "warnings", text: "CHECK of package produced warnings" });
-  entries.push({ status: "OK", filter: "ok", text: `${enumerate(labels, layout === "simple" ? "and" : "or")} of package went OK` });
-  entries.push({ status: "NA", text: `${enumerate(labels, "or")} result is not available because of an anomaly in the Build System` });
-  const skippable = stages.filter((stage) => stage === "checksrc" || stage === "buildbin").map((stage) => STAGE_LABELS[stage]);
+  entries.push({
+    status: "OK",
+    filter: "ok",
+    text: `${enumerate(labels, layout === "simple" ? "and" : "or")} of package went OK`,
+  });
+  entries.push({
+    status: "NA",
+    text: `${enumerate(labels, "or")} result is not available because of an anomaly in the Build System`,
+  });
+  const skippable = stages
+    .filter((stage) => stage === "checksrc" || stage === "buildbin")
+    .map((stage) => STAGE_LABELS[stage]);
   if (layout === "long" && skippable.length > 0) {
-    entries.push({ status: "skipped", text: `${enumerate(skippable, "or")} of package was skipped because the BUILD step failed` });
+    entries.push({
+      status: "skipped",
+      text: `${enumerate(skippable, "or")} of package was skipped because the BUILD step failed`,
+    });
   }
   return entries;
 }
@@ -104,12 +116,27 @@ function timeoutText(settings: ReportSettings): string {
     byMinutes.set(minutes, [...(byMinutes.get(minutes) ?? []), STAGE_LABELS[stage]]);
   }
   return [...byMinutes]
-    .map(([minutes, labels]) => `${enumerate(labels, "or")} of package took more than ${minutes} minute${minutes === 1 ? "" : "s"}`)
+    .map(
+      ([minutes, labels]) =>
+        `${enumerate(labels, "or")} of package took more than ${minutes} minute${minutes === 1 ? "" : "s"}`,
+    )
     .join("; ");
 }
 
 export const LED_LEGEND = [
-  { color: "Green", verdict: "YES", text: "Package was propagated because it didn't previously exist or version was bumped" },
-  { color: "Red", verdict: "NO", text: "Package was not propagated because of impossible dependencies, or version lower than what is already propagated" },
-  { color: "Blue", verdict: "UNNEEDED", text: "Package was not propagated because it is already in the repository with this version. A version bump is required in order to propagate a new version" },
+  {
+    color: "Green",
+    verdict: "YES",
+    text: "Package was propagated because it didn't previously exist or version was bumped",
+  },
+  {
+    color: "Red",
+    verdict: "NO",
+    text: "Package was not propagated because of impossible dependencies, or version lower than what is already propagated",
+  },
+  {
+    color: "Blue",
+    verdict: "UNNEEDED",
+    text: "Package was not propagated because it is already in the repository with this version. A version bump is required in order to propagate a new version",
+  },
 ] as const;

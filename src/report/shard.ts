@@ -81,11 +81,18 @@ export function renderShard(job: ShardJob): ShardResult {
     tree.write(REPORT_JSON, reportJson(model));
     lap("main");
     for (const node of model.nodes) {
-      if (node.presence?.state === "absent") warnings.push(`node ${node.id}: no results in this run (products-in/${node.id} is missing)`);
-      else if (node.presence?.state === "running") warnings.push(`node ${node.id}: has not finished this run (no BBS_EndOfRun.txt)`);
+      if (node.presence?.state === "absent")
+        warnings.push(`node ${node.id}: no results in this run (products-in/${node.id} is missing)`);
+      else if (node.presence?.state === "running")
+        warnings.push(`node ${node.id}: has not finished this run (no BBS_EndOfRun.txt)`);
     }
-    if (model.packages.length === 0) warnings.push(`${job.runDir} lists no packages (meat-index.dcf and skipped-index.dcf missing or empty)`);
-    result.about = { packages: model.packages.length, nodes: model.nodes.map((node) => ({ id: node.id, state: nodeStateText(node) })), warnings };
+    if (model.packages.length === 0)
+      warnings.push(`${job.runDir} lists no packages (meat-index.dcf and skipped-index.dcf missing or empty)`);
+    result.about = {
+      packages: model.packages.length,
+      nodes: model.nodes.map((node) => ({ id: node.id, state: nodeStateText(node) })),
+      warnings,
+    };
   }
   for (let index = Atomics.add(job.next, 0, 1); index < model.packages.length; index = Atomics.add(job.next, 0, 1)) {
     const pkg = model.packages[index];

@@ -28,7 +28,14 @@ export interface TimelineJob {
   unfinished?: boolean;
 }
 
-const STAGE_ALIASES: Readonly<Record<string, Stage>> = { build: "buildsrc", check: "checksrc", STAGE2: "install", STAGE3: "buildsrc", STAGE4: "checksrc", STAGE5: "buildbin" };
+const STAGE_ALIASES: Readonly<Record<string, Stage>> = {
+  build: "buildsrc",
+  check: "checksrc",
+  STAGE2: "install",
+  STAGE3: "buildsrc",
+  STAGE4: "checksrc",
+  STAGE5: "buildbin",
+};
 
 function stageOf(value: unknown): Stage | undefined {
   if (typeof value !== "string") return undefined;
@@ -49,7 +56,11 @@ function str(value: unknown): string | undefined {
 export const JOBS_FILE = "jobs.ndjson";
 
 /** Jobs of a node from its jobs.ndjson; undefined when the file is absent. `now` ends unfinished jobs. */
-export function jobsFromNdjson(runDir: string, nodeId: string, now: number): { jobs: TimelineJob[]; problems: number } | undefined {
+export function jobsFromNdjson(
+  runDir: string,
+  nodeId: string,
+  now: number,
+): { jobs: TimelineJob[]; problems: number } | undefined {
   const path = join(runDir, "products-in", nodeId, JOBS_FILE);
   if (!existsSync(path)) return undefined;
   const { records, problems } = readNdjson(path);
@@ -80,7 +91,14 @@ export function jobsFromNdjson(runDir: string, nodeId: string, now: number): { j
     jobs.push(job);
   }
   for (const start of started.values()) {
-    const job: TimelineJob = { pkg: start.pkg, stage: start.stage, start: start.at, end: Math.max(now, start.at), status: "running", unfinished: true };
+    const job: TimelineJob = {
+      pkg: start.pkg,
+      stage: start.stage,
+      start: start.at,
+      end: Math.max(now, start.at),
+      status: "running",
+      unfinished: true,
+    };
     if (start.slot !== undefined) job.slot = start.slot;
     jobs.push(job);
   }
@@ -139,7 +157,10 @@ export function assignSlots(jobs: readonly TimelineJob[]): TimelineJob[][] {
 }
 
 /** Builds the timeline; `configuredSlots` gives each stage's slot count when known. */
-export function buildTimeline(jobs: readonly TimelineJob[], configuredSlots: ReadonlyMap<Stage, number>): Timeline | undefined {
+export function buildTimeline(
+  jobs: readonly TimelineJob[],
+  configuredSlots: ReadonlyMap<Stage, number>,
+): Timeline | undefined {
   if (jobs.length === 0) return undefined;
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
@@ -192,7 +213,10 @@ export function axisTicks(totalMs: number): Array<{ pct: number; label: string }
   const ticks: Array<{ pct: number; label: string }> = [];
   for (let at = 0; at <= totalMs; at += step) {
     const minutes = Math.round(at / minute);
-    ticks.push({ pct: totalMs > 0 ? (at / totalMs) * 100 : 0, label: `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}` });
+    ticks.push({
+      pct: totalMs > 0 ? (at / totalMs) * 100 : 0,
+      label: `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`,
+    });
   }
   return ticks;
 }

@@ -7,7 +7,14 @@
 import { propagationVerdict } from "../results/status-db.js";
 import { STAGE_LABELS, type Stage, type Status } from "../results/status.js";
 import type { SharedParts } from "./chrome.js";
-import { filterClasses, type FilterClass, type NodeModel, type NodeRowModel, type PackageModel, type ReportModel } from "./model.js";
+import {
+  filterClasses,
+  type FilterClass,
+  type NodeModel,
+  type NodeRowModel,
+  type PackageModel,
+  type ReportModel,
+} from "./model.js";
 import { ledFileName, type LedColor } from "./png.js";
 import type { Fragment } from "./render.js";
 import { landingPageUrl } from "./settings.js";
@@ -74,12 +81,14 @@ export function pkgView(model: ReportModel, pkg: PackageModel, notes?: Array<{ k
   };
   const href = packageHref(pkg);
   if (href) view.href = href;
-  if (!pkg.badDescription) view.landing = landingPageUrl(model.settings.buildType, model.settings.biocVersion, pkg.name);
+  if (!pkg.badDescription)
+    view.landing = landingPageUrl(model.settings.buildType, model.settings.biocVersion, pkg.name);
   if (pkg.git && (pkg.git.lastCommit !== undefined || pkg.git.lastCommitDate !== undefined)) {
     view.git = {};
     if (pkg.git.lastCommit !== undefined) view.git.lastCommit = pkg.git.lastCommit;
     // First three tokens: "2024-10-23 10:12:33 -0400".
-    if (pkg.git.lastCommitDate !== undefined) view.git.lastCommitDate = pkg.git.lastCommitDate.split(" ").slice(0, 3).join(" ");
+    if (pkg.git.lastCommitDate !== undefined)
+      view.git.lastCommitDate = pkg.git.lastCommitDate.split(" ").slice(0, 3).join(" ");
   }
   if (notes && notes.length > 0) view.notes = notes;
   return view;
@@ -117,7 +126,14 @@ function ledColor(explanation: string): LedColor {
 export function rowView(model: ReportModel, pkg: PackageModel, row: NodeRowModel): RowView {
   const { node } = row;
   const ledColumn = model.settings.propagationColumn;
-  const view: RowView = { nodeId: node.id, ident: node.ident, nodeClass: node.cssClass, os: node.os, arch: node.arch, ledColumn };
+  const view: RowView = {
+    nodeId: node.id,
+    ident: node.ident,
+    nodeClass: node.cssClass,
+    os: node.os,
+    arch: node.arch,
+    ledColumn,
+  };
   const nodeHref = nodePageHref(model, node);
   if (nodeHref) view.nodeHref = nodeHref;
   const colspan = model.settings.displayedStages.length + (ledColumn ? 1 : 0);
@@ -136,7 +152,10 @@ export function rowView(model: ReportModel, pkg: PackageModel, row: NodeRowModel
   }
   view.cells = row.cells.map((cell): CellView => {
     if (cell === undefined) return { blank: true, cls: `node ${node.cssClass}` };
-    const cellView: CellView = { cls: `status ${node.cssClass} ${cell.stage} c_${node.ident}_${cell.stage}`, status: cell.status };
+    const cellView: CellView = {
+      cls: `status ${node.cssClass} ${cell.stage} c_${node.ident}_${cell.stage}`,
+      status: cell.status,
+    };
     if (cell.leaf && pkg.hasDir) cellView.href = leafHref(pkg.name, node.id, cell.stage);
     return cellView;
   });
@@ -168,7 +187,11 @@ function nodeClasses(pkg: PackageModel, node: NodeModel): FilterClass[] {
   return filterClasses(statuses, pkg.badDescription);
 }
 
-export function gcardView(model: ReportModel, pkg: PackageModel, notes?: Array<{ kind: string; text: string }>): GcardView {
+export function gcardView(
+  model: ReportModel,
+  pkg: PackageModel,
+  notes?: Array<{ kind: string; text: string }>,
+): GcardView {
   return {
     classes: packageClasses(pkg),
     position: pkg.position,
@@ -187,7 +210,15 @@ const NEW_NOTE = [{ kind: "new", text: "new problem since the last run" }];
 export interface QuickStatsView {
   heads: Array<{ stage: Stage; label: string }>;
   ledColumn: boolean;
-  rows: Array<{ nodeId: string; nodeHref?: string; nodeClass: string; os: string; arch: string; toned: boolean; stages: Array<{ counts?: Array<{ status: string; count: number }> }> }>;
+  rows: Array<{
+    nodeId: string;
+    nodeHref?: string;
+    nodeClass: string;
+    os: string;
+    arch: string;
+    toned: boolean;
+    stages: Array<{ counts?: Array<{ status: string; count: number }> }>;
+  }>;
 }
 
 export function quickStatsView(model: ReportModel, highlight?: string): QuickStatsView {
@@ -205,7 +236,10 @@ export function quickStatsView(model: ReportModel, highlight?: string): QuickSta
         stages: model.settings.displayedStages.map((stage) => {
           const counts = stats?.get(stage);
           if (node.foreign || counts === undefined || !node.stages.includes(stage)) return {};
-          const shown = stage === "checksrc" ? (["TIMEOUT", "ERROR", "WARNINGS", "OK"] as const) : (["TIMEOUT", "ERROR", "OK"] as const);
+          const shown =
+            stage === "checksrc"
+              ? (["TIMEOUT", "ERROR", "WARNINGS", "OK"] as const)
+              : (["TIMEOUT", "ERROR", "OK"] as const);
           return { counts: shown.map((status) => ({ status, count: counts[status] })) };
         }),
       };
@@ -242,7 +276,11 @@ export interface ListView {
 }
 
 /** gcards rendered here (`gcard`, once per list) or the shared fragments of pages one level down (`shared-gcard`). */
-export type ListLayout = { kind: "gcard" } | { kind: "shared-gcard"; parts: SharedParts } | { kind: "simple" } | { kind: "compact"; node: NodeModel };
+export type ListLayout =
+  | { kind: "gcard" }
+  | { kind: "shared-gcard"; parts: SharedParts }
+  | { kind: "simple" }
+  | { kind: "compact"; node: NodeModel };
 
 function columnCount(model: ReportModel, layout: ListLayout): number {
   if (layout.kind === "simple") return 4;
@@ -264,7 +302,10 @@ export function listView(
   if (options.filterable) view.id = "THE_BIG_GCARD_LIST";
   if (options.quickstats) view.quickstats = options.quickstats;
   if (layout.kind === "simple") {
-    view.simpleHead = model.settings.displayedStages.filter((stage) => stage !== "buildbin").map((stage) => STAGE_LABELS[stage]).join("/");
+    view.simpleHead = model.settings.displayedStages
+      .filter((stage) => stage !== "buildbin")
+      .map((stage) => STAGE_LABELS[stage])
+      .join("/");
   }
   const colspan = columnCount(model, layout);
   const separators = options.separators && model.settings.alphabetDispatch;
@@ -301,7 +342,13 @@ export function listView(
       continue;
     }
     const position = pkg.position;
-    const compact: CompactView = { classes: packageClasses(pkg, classNode), position, total: model.packages.length, even: position % 2 === 0, pkg: pkgView(model, pkg, notes) };
+    const compact: CompactView = {
+      classes: packageClasses(pkg, classNode),
+      position,
+      total: model.packages.length,
+      even: position % 2 === 0,
+      pkg: pkgView(model, pkg, notes),
+    };
     if (layout.kind === "simple") {
       compact.overall = pkg.overall;
       const href = packageHref(pkg);

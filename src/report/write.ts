@@ -27,7 +27,12 @@ function rEnvironFile(central: ResolvedConfig, hosts: ReadonlyMap<string, Resolv
 }
 
 /** Static files and copies of the run's databases; returns the names of the root files present. */
-export function writeRootFiles(tree: ReportTree, central: ResolvedConfig, hosts: ReadonlyMap<string, ResolvedConfig>, runDir: string): Set<string> {
+export function writeRootFiles(
+  tree: ReportTree,
+  central: ResolvedConfig,
+  hosts: ReadonlyMap<string, ResolvedConfig>,
+  runDir: string,
+): Set<string> {
   const present = new Set<string>();
   for (const [name, content] of staticAssets()) tree.write(name, content);
   for (const color of ["Red", "Green", "Blue"] as const) tree.write(ledFileName(color), drawLed(color));
@@ -46,7 +51,8 @@ function writeRawResults(tree: ReportTree, model: ReportModel, pkg: PackageModel
   if (pkg.record) {
     fields.push(["Version", pkg.record.version]);
     if (pkg.record.maintainer !== undefined) fields.push(["Maintainer", pkg.record.maintainer]);
-    if (pkg.record.maintainerEmail !== undefined) fields.push(["MaintainerEmail", pkg.record.maintainerEmail.replace(/@/g, " at ")]);
+    if (pkg.record.maintainerEmail !== undefined)
+      fields.push(["MaintainerEmail", pkg.record.maintainerEmail.replace(/@/g, " at ")]);
   }
   fields.push(...gitInfoFields(pkg.git));
   tree.write(`${pkg.name}/raw-results/info.dcf`, formatDcfRecord(fields));
@@ -67,7 +73,13 @@ export function writePages(tree: ReportTree, renderer: Renderer, pages: readonly
 }
 
 /** Everything under `<pkg>/`; returns the number of pages. */
-export function writePackage(tree: ReportTree, parts: SharedParts, renderer: Renderer, pkg: PackageModel, present: ReadonlySet<string>): number {
+export function writePackage(
+  tree: ReportTree,
+  parts: SharedParts,
+  renderer: Renderer,
+  pkg: PackageModel,
+  present: ReadonlySet<string>,
+): number {
   const { model } = parts;
   if (model.settings.rawResults && !pkg.badDescription) writeRawResults(tree, model, pkg);
   const pages = writePages(tree, renderer, packagePages(parts, pkg, present));

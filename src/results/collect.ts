@@ -11,7 +11,14 @@ import type { ResolvedConfig } from "../config/load.js";
 import { parseReportNodes, type ReportNode } from "../config/nodes.js";
 import type { BuildType } from "../config/schema.js";
 import { readSummary, type ParsedSummary } from "../jobs/summary.js";
-import { MEAT_INDEX_FILE, readMeatIndex, readSkippedIndex, SKIPPED_INDEX_FILE, sortCaseInsensitively, type MeatIndexRecord } from "../rpkg/meat-index.js";
+import {
+  MEAT_INDEX_FILE,
+  readMeatIndex,
+  readSkippedIndex,
+  SKIPPED_INDEX_FILE,
+  sortCaseInsensitively,
+  type MeatIndexRecord,
+} from "../rpkg/meat-index.js";
 import { isSupportedOn, type NodeIdentity } from "../rpkg/support.js";
 import { errorMessage } from "../util/errors.js";
 import { asStatus, stagesFor, withSkipped, type Stage, type Status } from "./status.js";
@@ -126,7 +133,10 @@ export function collectRunResults(runDir: string, buildType: BuildType, nodes: r
   const skipped = existsSync(skippedPath) ? readSkippedIndex(skippedPath) : [];
   const byName = new Map(records.map((r) => [r.package, r] as const));
   const packages = sortCaseInsensitively<PackageEntry>(
-    [...records.map((record) => ({ name: record.package, record })), ...skipped.filter((name) => !byName.has(name)).map((name) => ({ name }))],
+    [
+      ...records.map((record) => ({ name: record.package, record })),
+      ...skipped.filter((name) => !byName.has(name)).map((name) => ({ name })),
+    ],
     (entry) => entry.name,
   );
   const nodeById = new Map(nodes.map((n) => [n.id, n] as const));
@@ -166,7 +176,8 @@ export function collectRunResults(runDir: string, buildType: BuildType, nodes: r
       const node = nodeById.get(nodeId);
       if (!node || node.foreign || !node.stages.includes(stage) || !isSupported(pkg, nodeId)) return undefined;
       const own = recorded(pkg, nodeId, stage);
-      const build = stage === "checksrc" || stage === "buildbin" ? recorded(pkg, nodeId, "buildsrc").status : own.status;
+      const build =
+        stage === "checksrc" || stage === "buildbin" ? recorded(pkg, nodeId, "buildsrc").status : own.status;
       const status = withSkipped(stage, own.status, build);
       return status === own.status ? own : { ...own, status };
     },

@@ -25,7 +25,9 @@ const RUN_ID = /^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)(?:-\d+)?$/;
 export function resolveRunDir(config: ResolvedConfig, runId?: string): string {
   if (runId !== undefined) {
     if (runId === "" || runId.includes("/") || runId.startsWith(".")) {
-      throw new BbsError("BBS_USAGE", `--run ${JSON.stringify(runId)} is not a run id`, { hint: "a run id is a directory name of central.runsDir, e.g. 20261121-135500" });
+      throw new BbsError("BBS_USAGE", `--run ${JSON.stringify(runId)} is not a run id`, {
+        hint: "a run id is a directory name of central.runsDir, e.g. 20261121-135500",
+      });
     }
     const dir = join(config.values["central.runsDir"], runId);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -38,9 +40,13 @@ export function resolveRunDir(config: ResolvedConfig, runId?: string): string {
   const centralDir = config.values["central.dir"];
   const stat = lstatSync(centralDir, { throwIfNoEntry: false });
   if (stat === undefined || !existsSync(centralDir)) {
-    throw new BbsError("BBS_PRECONDITION", `there is no current run: central.dir ${centralDir} does not exist${stat === undefined ? "" : " (dangling symlink)"}`, {
-      hint: "run `bbs prerun` first: it starts a run and points central.dir at it",
-    });
+    throw new BbsError(
+      "BBS_PRECONDITION",
+      `there is no current run: central.dir ${centralDir} does not exist${stat === undefined ? "" : " (dangling symlink)"}`,
+      {
+        hint: "run `bbs prerun` first: it starts a run and points central.dir at it",
+      },
+    );
   }
   return realpathSync(centralDir);
 }
@@ -57,6 +63,14 @@ export function readRunMeta(runDir: string): RunMeta {
 export function timeOfRunId(runId: string): Date | undefined {
   const match = RUN_ID.exec(runId);
   if (match === null) return undefined;
-  const [, year, month, day, hour, minute, second] = match.map(Number) as [number, number, number, number, number, number, number];
+  const [, year, month, day, hour, minute, second] = match.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return new Date(year, month - 1, day, hour, minute, second);
 }

@@ -38,7 +38,8 @@ export function readRunFacts(runDir: string): RunFacts {
     const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
     return { problem: missing ? `${path} does not exist` : `${path} cannot be read: ${errorMessage(error)}` };
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { problem: `${path} is not a JSON object` };
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return { problem: `${path} is not a JSON object` };
   const record = parsed as Record<string, unknown>;
   const facts: RunFacts = {};
   const runId = stringField(record, "runId");

@@ -76,7 +76,9 @@ function parseKeyedLines(text: string, source: string): Array<{ key: string; val
     if (raw.trim() === "") return;
     const colon = raw.indexOf(":");
     if (colon < 0) {
-      throw new BbsError("BBS_INPUT_INVALID", `${source}:${index + 1}: line has no ":"`, { hint: "each line is `<key>: <value>`" });
+      throw new BbsError("BBS_INPUT_INVALID", `${source}:${index + 1}: line has no ":"`, {
+        hint: "each line is `<key>: <value>`",
+      });
     }
     result.push({ key: raw.slice(0, colon).trim(), value: raw.slice(colon + 1).trim(), line: index + 1 });
   });

@@ -29,7 +29,8 @@ export function isStage(value: string): value is Stage {
 /** A status read from a file: anything unknown is treated as NA (an anomaly), never crashes a reader. */
 export function asStatus(value: string | undefined): Status {
   if (value === undefined) return "NA";
-  if ((RECORDED_STATUSES as readonly string[]).includes(value) || value === "NA" || value === "skipped") return value as Status;
+  if ((RECORDED_STATUSES as readonly string[]).includes(value) || value === "NA" || value === "skipped")
+    return value as Status;
   return "NA";
 }
 
@@ -61,7 +62,8 @@ export function displayedStages(buildType: BuildType): Stage[] {
 
 /** The status shown for a stage, given BUILD's status on the same node (spec 12.2). */
 export function withSkipped(stage: Stage, recorded: Status, buildStatus: Status): Status {
-  if ((stage === "checksrc" || stage === "buildbin") && (buildStatus === "ERROR" || buildStatus === "TIMEOUT")) return "skipped";
+  if ((stage === "checksrc" || stage === "buildbin") && (buildStatus === "ERROR" || buildStatus === "TIMEOUT"))
+    return "skipped";
   return recorded;
 }
 

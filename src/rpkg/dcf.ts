@@ -66,7 +66,10 @@ export function parseDcf(input: string | Uint8Array, options: DcfParseOptions = 
   const source = options.source ?? "DCF input";
   // Bytes are parsed as Latin-1 (one char per byte, nothing lost) and each
   // record's values decoded once its Encoding field is known.
-  const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
+  const text =
+    typeof input === "string"
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   const raw = parseStructure(text, source, options);
   if (typeof input === "string") return raw;
   const decoding = options.decoding ?? "declared";
@@ -115,8 +118,13 @@ function parseStructure(text: string, source: string, options: DcfParseOptions):
     if (options.comments === true && line.startsWith("#")) continue;
     if (line[0] === " " || line[0] === "\t") {
       if (current === undefined || field === undefined) {
-        throw malformed(source, lineNumber, line, "a continuation line (starting with a space or tab) cannot start a record",
-          "indent only the lines that continue the previous field's value; a record starts with a `Field: value` line");
+        throw malformed(
+          source,
+          lineNumber,
+          line,
+          "a continuation line (starting with a space or tab) cannot start a record",
+          "indent only the lines that continue the previous field's value; a record starts with a `Field: value` line",
+        );
       }
       if (!joinWithSpace && ESCAPED_BLANK_LINE.test(line)) {
         pendingEmptyLines += 1;
@@ -133,8 +141,13 @@ function parseStructure(text: string, source: string, options: DcfParseOptions):
     }
     const colon = line.indexOf(":");
     if (colon <= 0) {
-      throw malformed(source, lineNumber, line, colon === 0 ? "the line has an empty field name" : 'the line has no "Field:" name',
-        "each line must be `Field: value`, or continue the previous value with a leading space or tab");
+      throw malformed(
+        source,
+        lineNumber,
+        line,
+        colon === 0 ? "the line has an empty field name" : 'the line has no "Field:" name',
+        "each line must be `Field: value`, or continue the previous value with a leading space or tab",
+      );
     }
     if (current === undefined) {
       current = { line: lineNumber, fields: new Map() };
@@ -142,7 +155,13 @@ function parseStructure(text: string, source: string, options: DcfParseOptions):
     }
     field = line.slice(0, colon);
     pendingEmptyLines = 0;
-    current.fields.set(field, line.slice(colon + 1).replace(LEADING_BLANKS, "").replace(TRAILING_BLANKS, ""));
+    current.fields.set(
+      field,
+      line
+        .slice(colon + 1)
+        .replace(LEADING_BLANKS, "")
+        .replace(TRAILING_BLANKS, ""),
+    );
   }
   return records;
 }
@@ -195,7 +214,6 @@ function decodeUtf8OrLatin1(latin1Text: string): string {
 }
 
 function isAscii(text: string): boolean {
-  // eslint-disable-next-line no-control-regex
   return /^[\x00-\x7f]*$/.test(text);
 }
 
@@ -287,7 +305,11 @@ function checkFieldName(name: string): void {
  * of git_last_commit_date). Other lines are kept byte for byte; appended lines
  * use the file's line ending and its declared Encoding (latin1 or UTF-8).
  */
-export function injectDcfFields(content: Uint8Array, fields: readonly (readonly [string, string])[], source = "DESCRIPTION"): Buffer {
+export function injectDcfFields(
+  content: Uint8Array,
+  fields: readonly (readonly [string, string])[],
+  source = "DESCRIPTION",
+): Buffer {
   const injected = new Set(fields.map(([name]) => name));
   for (const name of injected) checkFieldName(name);
   const text = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString("latin1");
@@ -304,7 +326,11 @@ export function injectDcfFields(content: Uint8Array, fields: readonly (readonly 
       const colon = body.indexOf(":");
       const name = colon > 0 ? body.slice(0, colon) : undefined;
       dropping = name !== undefined && injected.has(name);
-      if (name === "Encoding") encoding = body.slice(colon + 1).trim().toLowerCase();
+      if (name === "Encoding")
+        encoding = body
+          .slice(colon + 1)
+          .trim()
+          .toLowerCase();
     }
     if (dropping) continue;
     kept += body === line ? `${line}${lineEnding}` : line;
@@ -314,9 +340,13 @@ export function injectDcfFields(content: Uint8Array, fields: readonly (readonly 
   for (const [name, value] of fields) {
     const line = formatDcfRecord([[name, value]]).replace(/\n/g, lineEnding);
     if (latin1 && /[^\x00-\xff]/.test(line)) {
-      throw new BbsError("BBS_INPUT_INVALID", `${source}: the value of ${name} cannot be written in its declared Encoding latin1`, {
-        hint: "declare `Encoding: UTF-8` in the DESCRIPTION file",
-      });
+      throw new BbsError(
+        "BBS_INPUT_INVALID",
+        `${source}: the value of ${name} cannot be written in its declared Encoding latin1`,
+        {
+          hint: "declare `Encoding: UTF-8` in the DESCRIPTION file",
+        },
+      );
     }
     appended += line;
   }

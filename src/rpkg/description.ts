@@ -13,14 +13,39 @@ export { isBbsValidVersion };
 
 /** R's base packages (`Priority: base`, shipped with R itself): never installed, never looked up in a repository. */
 export const BASE_PACKAGES: ReadonlySet<string> = new Set([
-  "base", "compiler", "datasets", "graphics", "grDevices", "grid", "methods",
-  "parallel", "splines", "stats", "stats4", "tcltk", "tools", "utils",
+  "base",
+  "compiler",
+  "datasets",
+  "graphics",
+  "grDevices",
+  "grid",
+  "methods",
+  "parallel",
+  "splines",
+  "stats",
+  "stats4",
+  "tcltk",
+  "tools",
+  "utils",
 ]);
 
 /** R's recommended packages (`Priority: recommended`): installed with R, but published on CRAN. */
 export const RECOMMENDED_PACKAGES: ReadonlySet<string> = new Set([
-  "KernSmooth", "MASS", "Matrix", "boot", "class", "cluster", "codetools",
-  "foreign", "lattice", "mgcv", "nlme", "nnet", "rpart", "spatial", "survival",
+  "KernSmooth",
+  "MASS",
+  "Matrix",
+  "boot",
+  "class",
+  "cluster",
+  "codetools",
+  "foreign",
+  "lattice",
+  "mgcv",
+  "nlme",
+  "nnet",
+  "rpart",
+  "spatial",
+  "survival",
 ]);
 
 export const DEPENDENCY_FIELDS = ["Depends", "Imports", "LinkingTo", "Suggests", "Enhances"] as const;

@@ -10,7 +10,13 @@ import { R_LICENSE_DB } from "./license-db.generated.js";
 
 /** Converts the POSIX character classes of R's (TRE) regular expression to JavaScript. */
 export function posixRegexToJs(pattern: string): string {
-  const classes: Record<string, string> = { space: "\\s", digit: "0-9", alpha: "A-Za-z", alnum: "A-Za-z0-9", blank: " \\t" };
+  const classes: Record<string, string> = {
+    space: "\\s",
+    digit: "0-9",
+    alpha: "A-Za-z",
+    alnum: "A-Za-z0-9",
+    blank: " \\t",
+  };
   return pattern.replace(/\[:([a-z]+):\]/g, (whole, name: string) => {
     const replacement = classes[name];
     if (replacement === undefined) throw new Error(`license-db: unsupported POSIX class ${whole}`);
@@ -20,7 +26,8 @@ export function posixRegexToJs(pattern: string): string {
 
 const CANONICAL_COMPONENT = new RegExp(posixRegexToJs(R_LICENSE_DB.reComponent));
 const KNOWN_SPELLINGS = new Map<string, string>();
-for (const [input, output] of R_LICENSE_DB.standardizableSpecs) if (!KNOWN_SPELLINGS.has(input)) KNOWN_SPELLINGS.set(input, output);
+for (const [input, output] of R_LICENSE_DB.standardizableSpecs)
+  if (!KNOWN_SPELLINGS.has(input)) KNOWN_SPELLINGS.set(input, output);
 const NUMERIC_VERSION = new RegExp(`\\s*(${posixRegexToJs(R_LICENSE_DB.validNumericVersion)})`, "g");
 
 /** R's `trimws(x)`: strips spaces, tabs, CR and LF at both ends. */

@@ -45,13 +45,28 @@ export type RepositoryIndexType = "source" | "mac.binary" | "win.binary";
 
 /** The fields write_PACKAGES always reads for `type = "source"`, in its order. */
 export const SOURCE_PACKAGES_FIELDS = [
-  "Package", "Version", "Priority", "Depends", "Imports", "LinkingTo", "Suggests", "Enhances", "License",
-  "License_is_FOSS", "License_restricts_use", "OS_type", "Archs", "MD5sum", "NeedsCompilation",
+  "Package",
+  "Version",
+  "Priority",
+  "Depends",
+  "Imports",
+  "LinkingTo",
+  "Suggests",
+  "Enhances",
+  "License",
+  "License_is_FOSS",
+  "License_restricts_use",
+  "OS_type",
+  "Archs",
+  "MD5sum",
+  "NeedsCompilation",
 ] as const;
 
 /** `tools:::.get_standard_repository_db_fields(type)`: binaries have no NeedsCompilation. */
 export function standardIndexFields(type: RepositoryIndexType = "source"): readonly string[] {
-  return type === "source" ? SOURCE_PACKAGES_FIELDS : SOURCE_PACKAGES_FIELDS.filter((field) => field !== "NeedsCompilation");
+  return type === "source"
+    ? SOURCE_PACKAGES_FIELDS
+    : SOURCE_PACKAGES_FIELDS.filter((field) => field !== "NeedsCompilation");
 }
 
 /** The extra fields BBS adds to the target repository's index (prerun's make-target-repo). */
@@ -139,7 +154,11 @@ export function isPackageFileName(name: string, type: RepositoryIndexType = "sou
 }
 
 /** Package files of `dir` (regular files only) in the order write_PACKAGES lists them. */
-export function listPackageFiles(dir: string, type: RepositoryIndexType = "source", order: FileOrder = "icu"): string[] {
+export function listPackageFiles(
+  dir: string,
+  type: RepositoryIndexType = "source",
+  order: FileOrder = "icu",
+): string[] {
   return readdirSync(dir)
     .filter((name) => isPackageFileName(name, type) && statSync(join(dir, name)).isFile())
     .sort((a, b) => compareFileNames(a, b, order));
@@ -175,7 +194,10 @@ export async function readPackageFileRecord(
  * Reads one package file's record. Throws BBS_INPUT_INVALID, naming the file,
  * when it has no `<pkg>/DESCRIPTION` or its DESCRIPTION is not DCF.
  */
-export async function readSourcePackageRecord(path: string, fields: readonly string[] = packagesIndexFields()): Promise<PackageFileRecord> {
+export async function readSourcePackageRecord(
+  path: string,
+  fields: readonly string[] = packagesIndexFields(),
+): Promise<PackageFileRecord> {
   const packageName = packageNameFromFileName(path);
   const wantsNeedsCompilation = fields.includes("NeedsCompilation");
   const contents = await readPackageTarball(path, packageName, {
@@ -205,7 +227,11 @@ function descriptionValues(path: string, bytes: Buffer, fields: readonly string[
  * inferred from `src/` when DESCRIPTION lacks it. Throws BBS_INPUT_INVALID
  * naming the file when DESCRIPTION is missing or not DCF.
  */
-export function sourcePackageRecord(path: string, contents: PackageTarballContents, fields: readonly string[] = packagesIndexFields()): PackageFileRecord {
+export function sourcePackageRecord(
+  path: string,
+  contents: PackageTarballContents,
+  fields: readonly string[] = packagesIndexFields(),
+): PackageFileRecord {
   const packageName = packageNameFromFileName(path);
   if (contents.description === undefined) {
     throw new BbsError("BBS_INPUT_INVALID", `${path} has no ${packageName}/DESCRIPTION`, {
@@ -226,7 +252,10 @@ export function sourcePackageRecord(path: string, contents: PackageTarballConten
  * order): highest version per package, License standardization, empty values
  * dropped.
  */
-export function assemblePackagesIndex(records: readonly PackageFileRecord[], options: { latestOnly?: boolean } = {}): PackagesIndexEntry[] {
+export function assemblePackagesIndex(
+  records: readonly PackageFileRecord[],
+  options: { latestOnly?: boolean } = {},
+): PackagesIndexEntry[] {
   const kept = options.latestOnly === false ? [...records] : latestOnly(records);
   return kept.map((record) => {
     const fields: [string, string][] = [];
@@ -251,7 +280,8 @@ function latestOnly(records: readonly PackageFileRecord[]): PackageFileRecord[] 
     if (indexes.length < 2) continue;
     const versions = indexes.map((index) => {
       const version = records[index]!.values.get("Version");
-      if (version === undefined) throw new BbsError("BBS_INPUT_INVALID", `${records[index]!.file}: package ${name} has no Version`);
+      if (version === undefined)
+        throw new BbsError("BBS_INPUT_INVALID", `${records[index]!.file}: package ${name} has no Version`);
       return version;
     });
     const keep = indexes[indexOfLatestVersion(versions)];
@@ -305,7 +335,10 @@ export async function writePackagesIndex(dir: string, options: WritePackagesInde
  * The bytes of an index's files in the order they are written:
  * PACKAGES.rds (when `rds`), PACKAGES.gz, PACKAGES.
  */
-export function packagesIndexFiles(index: Pick<PackagesIndex, "fields" | "entries">, options: { rds?: boolean } = {}): { name: string; bytes: Buffer }[] {
+export function packagesIndexFiles(
+  index: Pick<PackagesIndex, "fields" | "entries">,
+  options: { rds?: boolean } = {},
+): { name: string; bytes: Buffer }[] {
   const text = Buffer.from(formatPackagesIndex(index.entries), "utf8");
   return [
     ...(options.rds === true ? [{ name: "PACKAGES.rds", bytes: characterMatrixRds(packagesIndexMatrix(index)) }] : []),

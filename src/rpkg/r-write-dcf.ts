@@ -141,7 +141,9 @@ export function formatRDcfField(tag: string, value: string): string {
 export function formatRDcf(records: readonly (readonly (readonly [string, string | undefined])[])[]): string {
   const blocks: string[] = [];
   for (const record of records) {
-    const fields = record.filter((entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== "");
+    const fields = record.filter(
+      (entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== "",
+    );
     if (fields.length > 0) blocks.push(fields.map(([tag, value]) => `${formatRDcfField(tag, value)}\n`).join(""));
   }
   return blocks.join("\n");

@@ -12,7 +12,12 @@ import { Worker } from "node:worker_threads";
 import pLimit from "p-limit";
 import { BbsError, errorMessage, type ErrorCode } from "../util/errors.js";
 import { compiledWorkerScript } from "../util/worker-script.js";
-import { defaultReadConcurrency, readPackageFileRecord, type PackageFileRecord, type RepositoryIndexType } from "./packages-index.js";
+import {
+  defaultReadConcurrency,
+  readPackageFileRecord,
+  type PackageFileRecord,
+  type RepositoryIndexType,
+} from "./packages-index.js";
 
 export interface RecordRequest {
   id: number;
@@ -53,11 +58,16 @@ class RecordWorker {
       if (waiting === undefined) return;
       this.pending.delete(reply.id);
       if (reply.ok) waiting.resolve({ file: reply.file, values: new Map(reply.values) });
-      else if (reply.code !== undefined) waiting.reject(new BbsError(reply.code, reply.message, reply.hint === undefined ? {} : { hint: reply.hint }));
+      else if (reply.code !== undefined)
+        waiting.reject(new BbsError(reply.code, reply.message, reply.hint === undefined ? {} : { hint: reply.hint }));
       else waiting.reject(new BbsError("BBS_INTERNAL", `reading a package file in a worker thread: ${reply.message}`));
     });
-    this.worker.on("error", (error) => this.fail(new BbsError("BBS_INTERNAL", `package file reader thread: ${errorMessage(error)}`, { cause: error })));
-    this.worker.on("exit", (code) => this.fail(new BbsError("BBS_INTERNAL", `package file reader thread exited with code ${code}`)));
+    this.worker.on("error", (error) =>
+      this.fail(new BbsError("BBS_INTERNAL", `package file reader thread: ${errorMessage(error)}`, { cause: error })),
+    );
+    this.worker.on("exit", (code) =>
+      this.fail(new BbsError("BBS_INTERNAL", `package file reader thread exited with code ${code}`)),
+    );
   }
 
   private fail(error: Error): void {
@@ -99,12 +109,17 @@ export function recordReader(files: number, concurrency: number = defaultReadCon
   const threads = availableParallelism();
   if (script === undefined || files < MIN_FILES_FOR_WORKERS || threads < 2) {
     const limit = pLimit(concurrency);
-    return { threads: 0, read: (path, type, fields) => limit(() => readPackageFileRecord(path, type, fields)), close: async () => undefined };
+    return {
+      threads: 0,
+      read: (path, type, fields) => limit(() => readPackageFileRecord(path, type, fields)),
+      close: async () => undefined,
+    };
   }
   const workers = Array.from({ length: threads }, () => new RecordWorker(script));
   // A request goes, as a slot frees up, to the least busy worker: a slow file delays no other.
   const limit = pLimit(threads * REQUESTS_PER_WORKER);
-  const leastBusy = (): RecordWorker => workers.reduce((best, worker) => (worker.inFlight < best.inFlight ? worker : best));
+  const leastBusy = (): RecordWorker =>
+    workers.reduce((best, worker) => (worker.inFlight < best.inFlight ? worker : best));
   return {
     threads: workers.length,
     read: (path, type, fields) => limit(() => leastBusy().read(path, type, fields)),

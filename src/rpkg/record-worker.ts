@@ -12,10 +12,22 @@ if (port === null) throw new Error("record-worker.js runs as a worker thread onl
 
 port.on("message", (request: RecordRequest) => {
   readPackageFileRecord(request.path, request.type, request.fields).then(
-    (record): void => port.postMessage({ id: request.id, ok: true, file: record.file, values: [...record.values] } satisfies RecordReply),
+    (record): void =>
+      port.postMessage({
+        id: request.id,
+        ok: true,
+        file: record.file,
+        values: [...record.values],
+      } satisfies RecordReply),
     (error: unknown): void => {
       const reply: RecordReply = isBbsError(error)
-        ? { id: request.id, ok: false, code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) }
+        ? {
+            id: request.id,
+            ok: false,
+            code: error.code,
+            message: error.message,
+            ...(error.hint === undefined ? {} : { hint: error.hint }),
+          }
         : { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
       port.postMessage(reply);
     },

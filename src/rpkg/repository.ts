@@ -7,7 +7,13 @@ import { BbsError } from "../util/errors.js";
 import type { RepositoryIndexType } from "./packages-index.js";
 
 /** BBS's order of package types (PROPAGATION_STATUS_DB, update, REPOSITORY). */
-const TYPE_ORDER: readonly string[] = ["source", "win.binary", "mac.binary.big-sur-x86_64", "mac.binary.big-sur-arm64", "mac.binary"];
+const TYPE_ORDER: readonly string[] = [
+  "source",
+  "win.binary",
+  "mac.binary.big-sur-x86_64",
+  "mac.binary.big-sur-arm64",
+  "mac.binary",
+];
 
 export function isPkgType(value: string): value is PkgType {
   return (PKG_TYPES as readonly string[]).includes(value);
@@ -32,9 +38,13 @@ export function indexTypeOf(pkgType: PkgType): RepositoryIndexType {
 export function contribPath(pkgType: PkgType, rVersion: string | undefined): string {
   if (pkgType === "source") return "src/contrib";
   if (rVersion === undefined) {
-    throw new BbsError("BBS_CONFIG_INVALID", `propagation.rVersion is not set, but the repository has ${pkgType} packages`, {
-      hint: 'set propagation.rVersion to the R version of this Bioconductor release, e.g. "4.4" for 3.20 (binary contrib paths contain it)',
-    });
+    throw new BbsError(
+      "BBS_CONFIG_INVALID",
+      `propagation.rVersion is not set, but the repository has ${pkgType} packages`,
+      {
+        hint: 'set propagation.rVersion to the R version of this Bioconductor release, e.g. "4.4" for 3.20 (binary contrib paths contain it)',
+      },
+    );
   }
   if (pkgType === "win.binary") return `bin/windows/contrib/${rVersion}`;
   if (pkgType === "mac.binary") return `bin/macosx/contrib/${rVersion}`;

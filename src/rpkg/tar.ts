@@ -34,7 +34,14 @@ const BLOCK = 512;
 
 type State =
   | { kind: "header" }
-  | { kind: "data"; entry: TarEntry; remaining: number; padding: number; collect: Buffer[] | undefined; meta: MetaKind | undefined }
+  | {
+      kind: "data";
+      entry: TarEntry;
+      remaining: number;
+      padding: number;
+      collect: Buffer[] | undefined;
+      meta: MetaKind | undefined;
+    }
   | { kind: "done" };
 
 type MetaKind = "gnu-long-name" | "gnu-long-link" | "pax" | "pax-global";
@@ -217,14 +224,20 @@ function parseSize(field: Buffer): number {
     for (let i = 1; i < field.length; i += 1) value = value * 256 + field[i]!;
     return value;
   }
-  const text = field.toString("latin1").replace(/[\0 ]+$/, "").trim();
+  const text = field
+    .toString("latin1")
+    .replace(/[\0 ]+$/, "")
+    .trim();
   if (text === "") return 0;
   if (!/^[0-7]+$/.test(text)) throw new TarFormatError(`invalid size field "${text}" in tar header`);
   return parseInt(text, 8);
 }
 
 function verifyChecksum(header: Buffer): void {
-  const stored = header.toString("latin1", 148, 156).replace(/[\0 ]+$/, "").trim();
+  const stored = header
+    .toString("latin1", 148, 156)
+    .replace(/[\0 ]+$/, "")
+    .trim();
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < BLOCK; i += 1) {

@@ -194,7 +194,8 @@ async function streamInto(path: string, parser: TarParser): Promise<string> {
   const hash = createHash("md5");
   const gunzip = compression === "gzip" ? createGunzip({ chunkSize: 1 << 18 }) : undefined;
   let failure: unknown;
-  const finished = gunzip === undefined ? Promise.resolve() : gunzipFinished(gunzip, parser, (error) => (failure = error));
+  const finished =
+    gunzip === undefined ? Promise.resolve() : gunzipFinished(gunzip, parser, (error) => (failure = error));
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     if (parser.done || failure !== undefined) continue;
@@ -222,7 +223,11 @@ function gunzipQuietly(bytes: Buffer, options: ZlibOptions): Buffer | undefined 
 }
 
 /** Feeds gunzip's output to the parser; resolves at the end of the stream or on error (reported via onError). */
-function gunzipFinished(gunzip: ReturnType<typeof createGunzip>, parser: TarParser, onError: (error: unknown) => void): Promise<void> {
+function gunzipFinished(
+  gunzip: ReturnType<typeof createGunzip>,
+  parser: TarParser,
+  onError: (error: unknown) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     let failed = false;
     gunzip.on("data", (chunk: Buffer) => {
@@ -258,7 +263,8 @@ function drained(stream: NodeJS.WritableStream & NodeJS.EventEmitter): Promise<v
 
 async function md5OfFile(path: string): Promise<string> {
   const hash = createHash("md5");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(chunk);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
+    hash.update(chunk);
   return hash.digest("hex");
 }
 

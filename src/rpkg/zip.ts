@@ -60,9 +60,11 @@ function locateCentralDirectory(fd: number, fileSize: number): { offset: number;
     const locatorAt = fileSize - tailLength + i - 20;
     if (locatorAt < 0) throw new ZipFormatError("zip64 end of central directory locator missing");
     const locator = readAt(fd, locatorAt, 20);
-    if (locator.readUInt32LE(0) !== ZIP64_EOCD_LOCATOR_SIGNATURE) throw new ZipFormatError("zip64 end of central directory locator missing");
+    if (locator.readUInt32LE(0) !== ZIP64_EOCD_LOCATOR_SIGNATURE)
+      throw new ZipFormatError("zip64 end of central directory locator missing");
     const record = readAt(fd, u64(locator, 8), 56);
-    if (record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) throw new ZipFormatError("zip64 end of central directory record missing");
+    if (record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE)
+      throw new ZipFormatError("zip64 end of central directory record missing");
     return { entries: u64(record, 32), size: u64(record, 40), offset: u64(record, 48) };
   }
   throw new ZipFormatError("not a zip archive (no end of central directory record)");
@@ -70,13 +72,19 @@ function locateCentralDirectory(fd: number, fileSize: number): { offset: number;
 
 /** Sizes and offset from a zip64 extra field, for the values marked 0xffffffff. */
 function applyZip64Extra(extra: Buffer, info: ZipEntryInfo): void {
-  for (let at = 0; at + 4 <= extra.length; ) {
+  for (let at = 0; at + 4 <= extra.length;) {
     const id = extra.readUInt16LE(at);
     const length = extra.readUInt16LE(at + 2);
     if (id === 0x0001) {
       let field = at + 4;
-      if (info.size === 0xffffffff) (info.size = u64(extra, field)), (field += 8);
-      if (info.compressedSize === 0xffffffff) (info.compressedSize = u64(extra, field)), (field += 8);
+      if (info.size === 0xffffffff) {
+        info.size = u64(extra, field);
+        field += 8;
+      }
+      if (info.compressedSize === 0xffffffff) {
+        info.compressedSize = u64(extra, field);
+        field += 8;
+      }
       if (info.localHeaderOffset === 0xffffffff) info.localHeaderOffset = u64(extra, field);
       return;
     }
@@ -87,7 +95,8 @@ function applyZip64Extra(extra: Buffer, info: ZipEntryInfo): void {
 /** The entries of the central directory, in archive order. */
 function centralDirectory(fd: number, fileSize: number): ZipEntryInfo[] {
   const location = locateCentralDirectory(fd, fileSize);
-  if (location.offset + location.size > fileSize) throw new ZipFormatError("central directory lies beyond the end of the file");
+  if (location.offset + location.size > fileSize)
+    throw new ZipFormatError("central directory lies beyond the end of the file");
   const directory = readAt(fd, location.offset, location.size);
   const entries: ZipEntryInfo[] = [];
   let at = 0;
@@ -120,7 +129,9 @@ function entryData(fd: number, entry: ZipEntryInfo): Buffer {
   const raw = readAt(fd, start, entry.compressedSize);
   if (entry.method === 0) return raw;
   if (entry.method === 8) return inflateRawSync(raw);
-  throw new ZipFormatError(`${entry.name} uses compression method ${entry.method} (only stored and deflated are supported)`);
+  throw new ZipFormatError(
+    `${entry.name} uses compression method ${entry.method} (only stored and deflated are supported)`,
+  );
 }
 
 /**

@@ -37,7 +37,10 @@ export class TransportError extends BbsError {
   readonly toolExitCode: number | undefined;
 
   constructor(init: TransportErrorInit) {
-    const what = init.destination === undefined ? `${init.operation} ${init.source}` : `${init.operation} ${init.source} -> ${init.destination}`;
+    const what =
+      init.destination === undefined
+        ? `${init.operation} ${init.source}`
+        : `${init.operation} ${init.source} -> ${init.destination}`;
     const tries = init.attempts > 1 ? ` after ${init.attempts} attempts` : "";
     super("BBS_TRANSPORT_FAILED", `${what} failed${tries}: ${init.reason}`, {
       hint: init.hint,
@@ -102,7 +105,8 @@ export function diagnose(result: ToolResult, peer: Peer, timeoutMs: number | und
       hint: "install rsync and OpenSSH, or point tools.rsync / tools.ssh at them",
     };
   }
-  if (result.aborted) return { reason: "cancelled", permanent: true, hint: "the operation was cancelled before it finished" };
+  if (result.aborted)
+    return { reason: "cancelled", permanent: true, hint: "the operation was cancelled before it finished" };
   const stderr = stderrTail(result.stderr);
   if (result.timedOut) {
     const limit = timeoutMs === undefined ? "" : ` after ${Math.round(timeoutMs / 1000)} s`;
@@ -112,11 +116,16 @@ export function diagnose(result: ToolResult, peer: Peer, timeoutMs: number | und
       hint: `the link to ${host} is slow or stalled; check the network and the load of ${host}`,
     };
   }
-  const status = result.exitCode === undefined ? `killed by ${result.signal ?? "a signal"}` : `exited with code ${result.exitCode}`;
+  const status =
+    result.exitCode === undefined ? `killed by ${result.signal ?? "a signal"}` : `exited with code ${result.exitCode}`;
   const reason = `${tool} ${status}${stderr === "" ? "" : `: ${stderr}`}`;
   const match = (pattern: RegExp): boolean => pattern.test(result.stderr);
 
-  if (match(/Could not resolve hostname|Name or service not known|nodename nor servname|Temporary failure in name resolution/)) {
+  if (
+    match(
+      /Could not resolve hostname|Name or service not known|nodename nor servname|Temporary failure in name resolution/,
+    )
+  ) {
     return {
       reason,
       permanent: true,
@@ -148,7 +157,11 @@ export function diagnose(result: ToolResult, peer: Peer, timeoutMs: number | und
     };
   }
   if (match(/failed: Permission denied \(13\)|Read-only file system/)) {
-    return { reason, permanent: true, hint: `the user running the transfer may not write there: check owner and permissions on ${host}` };
+    return {
+      reason,
+      permanent: true,
+      hint: `the user running the transfer may not write there: check owner and permissions on ${host}`,
+    };
   }
   if (match(/unknown option|syntax or usage error|protocol version mismatch|protocol incompatibility/)) {
     return {
@@ -160,7 +173,11 @@ export function diagnose(result: ToolResult, peer: Peer, timeoutMs: number | und
   if (match(/rsync: (command )?not found|rsync: No such file or directory/)) {
     return { reason, permanent: true, hint: `rsync is missing on ${host}: install rsync 3.2.3 or newer there` };
   }
-  if (match(/Connection refused|Connection timed out|No route to host|Network is unreachable|Connection reset|Connection closed|connection unexpectedly closed|Broken pipe/)) {
+  if (
+    match(
+      /Connection refused|Connection timed out|No route to host|Network is unreachable|Connection reset|Connection closed|connection unexpectedly closed|Broken pipe/,
+    )
+  ) {
     return { reason, permanent: false, hint: `is ${host} up, and its sshd running?${testConnection(peer)}` };
   }
   return { reason, permanent: false, hint: `see the ${tool} message above; re-run the step once the cause is fixed` };

@@ -43,7 +43,8 @@ export function centralReader(cfg: ResolvedConfig): HttpReader {
   return new HttpReader(cfg.values["central.baseUrl"]);
 }
 
-export type Destination = { kind: "local"; path: string } | { kind: "remote"; host: string; user: string | undefined; path: string };
+export type Destination =
+  { kind: "local"; path: string } | { kind: "remote"; host: string; user: string | undefined; path: string };
 
 /**
  * Parses a destination the way rsync does: `[user@]host:/path` is remote (a
@@ -52,7 +53,8 @@ export type Destination = { kind: "local"; path: string } | { kind: "remote"; ho
  */
 export function parseDestination(destination: string, key: string): Destination {
   const value = destination.trim();
-  if (value === "") throw new BbsError("BBS_CONFIG_INVALID", `${key} is empty`, { hint: "give a local directory or user@host:/path" });
+  if (value === "")
+    throw new BbsError("BBS_CONFIG_INVALID", `${key} is empty`, { hint: "give a local directory or user@host:/path" });
   if (/^[A-Za-z]:[\\/]/.test(value)) return { kind: "local", path: value };
   const colon = value.indexOf(":");
   const slash = value.indexOf("/");
@@ -72,7 +74,10 @@ export function parseDestination(destination: string, key: string): Destination 
   const at = login.lastIndexOf("@");
   const user = at < 0 ? undefined : login.slice(0, at);
   const host = at < 0 ? login : login.slice(at + 1);
-  if (host === "") throw new BbsError("BBS_CONFIG_INVALID", `${key}: no host in ${value}`, { hint: "write it as user@host:/absolute/path" });
+  if (host === "")
+    throw new BbsError("BBS_CONFIG_INVALID", `${key}: no host in ${value}`, {
+      hint: "write it as user@host:/absolute/path",
+    });
   return { kind: "remote", host, user, path };
 }
 
@@ -80,5 +85,10 @@ export function parseDestination(destination: string, key: string): Destination 
 export function destinationTransport(destination: string, key: string, cfg: ResolvedConfig): Transport {
   const parsed = parseDestination(destination, key);
   if (parsed.kind === "local" || isLocalHost(parsed.host)) return new LocalTransport(rsyncSettings(cfg, parsed.path));
-  return new RsyncSshTransport({ ...rsyncSettings(cfg, parsed.path), host: parsed.host, user: parsed.user, ssh: cfg.values["tools.ssh"] });
+  return new RsyncSshTransport({
+    ...rsyncSettings(cfg, parsed.path),
+    host: parsed.host,
+    user: parsed.user,
+    ssh: cfg.values["tools.ssh"],
+  });
 }

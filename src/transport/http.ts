@@ -71,7 +71,10 @@ export class HttpReader {
   url(relativePath: string): string {
     const segments = relativePath.split("/").filter((segment) => segment !== "" && segment !== ".");
     if (relativePath.startsWith("/") || segments.includes("..")) {
-      throw new BbsError("BBS_INTERNAL", `HTTP path ${relativePath} must be relative to ${this.baseUrl} and stay under it`);
+      throw new BbsError(
+        "BBS_INTERNAL",
+        `HTTP path ${relativePath} must be relative to ${this.baseUrl} and stay under it`,
+      );
     }
     return new URL(segments.map(encodeURIComponent).join("/"), this.base).href;
   }
@@ -135,7 +138,11 @@ export class HttpReader {
         await pipeline(body, tap, createWriteStream(temporary));
         const sum = hash.digest("hex");
         if (expected !== undefined && sum !== expected) {
-          return { reason: `MD5 mismatch: expected ${expected}, got ${sum} (${size} bytes)`, permanent: false, hint: "the file changed on the central node during the download, or the index is stale: re-run the step" };
+          return {
+            reason: `MD5 mismatch: expected ${expected}, got ${sum} (${size} bytes)`,
+            permanent: false,
+            hint: "the file changed on the central node during the download, or the index is stale: re-run the step",
+          };
         }
         renameSync(temporary, target);
         md5 = sum;
@@ -175,19 +182,24 @@ export class HttpReader {
   ): Promise<boolean> {
     const url = this.url(relativePath);
     const policy = resolvePolicy(RETRY_POLICIES.download, options.retry);
-    const { value } = await withRetries({ operation, source: url, destination }, policy, options, async (attempt): Promise<AttemptOutcome<boolean>> => {
-      const timeout = AbortSignal.timeout(policy.timeoutMs);
-      const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
-      const fetched = await this.open(url, method, signal, policy.timeoutMs);
-      if (fetched.kind === "missing") return { ok: true, value: false };
-      if (fetched.kind === "failed") return { ok: false, diagnosis: fetched.diagnosis };
-      try {
-        const problem = await consume(fetched.body, attempt);
-        return problem === undefined ? { ok: true, value: true } : { ok: false, diagnosis: problem };
-      } catch (error) {
-        return { ok: false, diagnosis: this.networkDiagnosis(error, signal, options.signal, policy.timeoutMs) };
-      }
-    });
+    const { value } = await withRetries(
+      { operation, source: url, destination },
+      policy,
+      options,
+      async (attempt): Promise<AttemptOutcome<boolean>> => {
+        const timeout = AbortSignal.timeout(policy.timeoutMs);
+        const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+        const fetched = await this.open(url, method, signal, policy.timeoutMs);
+        if (fetched.kind === "missing") return { ok: true, value: false };
+        if (fetched.kind === "failed") return { ok: false, diagnosis: fetched.diagnosis };
+        try {
+          const problem = await consume(fetched.body, attempt);
+          return problem === undefined ? { ok: true, value: true } : { ok: false, diagnosis: problem };
+        } catch (error) {
+          return { ok: false, diagnosis: this.networkDiagnosis(error, signal, options.signal, policy.timeoutMs) };
+        }
+      },
+    );
     return value;
   }
 
@@ -196,11 +208,25 @@ export class HttpReader {
       const path = fileURLToPath(url);
       try {
         if (statSync(path).isDirectory()) {
-          return { kind: "failed", diagnosis: { reason: `${path} is a directory`, permanent: true, hint: "ask for a file under central.baseUrl" } };
+          return {
+            kind: "failed",
+            diagnosis: {
+              reason: `${path} is a directory`,
+              permanent: true,
+              hint: "ask for a file under central.baseUrl",
+            },
+          };
         }
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
-        return { kind: "failed", diagnosis: { reason: (error as Error).message, permanent: true, hint: "check the permissions of the central directory" } };
+        return {
+          kind: "failed",
+          diagnosis: {
+            reason: (error as Error).message,
+            permanent: true,
+            hint: "check the permissions of the central directory",
+          },
+        };
       }
       return { kind: "body", body: createReadStream(path, { signal }) };
     }
@@ -226,13 +252,26 @@ export class HttpReader {
         },
       };
     }
-    return { kind: "body", body: Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>) };
+    return {
+      kind: "body",
+      body: Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>),
+    };
   }
 
-  private networkDiagnosis(error: unknown, signal: AbortSignal, userSignal: AbortSignal | undefined, timeoutMs: number): Diagnosis {
-    if (userSignal?.aborted === true) return { reason: "cancelled", permanent: true, hint: "the operation was cancelled before it finished" };
+  private networkDiagnosis(
+    error: unknown,
+    signal: AbortSignal,
+    userSignal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): Diagnosis {
+    if (userSignal?.aborted === true)
+      return { reason: "cancelled", permanent: true, hint: "the operation was cancelled before it finished" };
     if (signal.aborted) {
-      return { reason: `timed out after ${Math.round(timeoutMs / 1000)} s`, permanent: false, hint: `the central node's web server at ${this.baseUrl} is slow or unreachable` };
+      return {
+        reason: `timed out after ${Math.round(timeoutMs / 1000)} s`,
+        permanent: false,
+        hint: `the central node's web server at ${this.baseUrl} is slow or unreachable`,
+      };
     }
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const detail = cause?.code ?? cause?.message ?? (error as Error).message;

@@ -6,6 +6,13 @@ export { LocalTransport } from "./local.js";
 export { RsyncSshTransport, type SshSettings } from "./rsync.js";
 export type { RsyncSettings } from "./rsync-base.js";
 export { HttpReader, type DownloadOptions, type DownloadResult } from "./http.js";
-export { centralTransport, centralReader, destinationTransport, parseDestination, isLocalHost, type Destination } from "./factory.js";
+export {
+  centralTransport,
+  centralReader,
+  destinationTransport,
+  parseDestination,
+  isLocalHost,
+  type Destination,
+} from "./factory.js";
 export { BatchedPusher, type BatchedPusherOptions, type PushRecord, type PushReport } from "./pusher.js";
 export type { ToolResult } from "../util/tool.js";

@@ -137,7 +137,12 @@ export class LocalTransport extends RsyncTransport {
   async run(command: string, options: RunOptions = {}): Promise<ToolResult> {
     const cwd = this.resolveRemote(options.cwd ?? "");
     const policy = resolvePolicy(RETRY_POLICIES.command, options.retry);
-    const result = await runTool("sh", ["-c", command], { cwd, timeoutMs: policy.timeoutMs, signal: options.signal, killGraceMs: this.killGraceMs });
+    const result = await runTool("sh", ["-c", command], {
+      cwd,
+      timeoutMs: policy.timeoutMs,
+      signal: options.signal,
+      killGraceMs: this.killGraceMs,
+    });
     if (result.exitCode === 0 || (options.allowFailure === true && result.exitCode !== undefined)) return result;
     throw commandFailure(command, cwd, result, policy.timeoutMs);
   }
@@ -150,7 +155,8 @@ export function commandFailure(command: string, where: string, result: ToolResul
   if (result.spawnError !== undefined) reason = `could not start: ${result.spawnError}`;
   else if (result.timedOut) reason = `timed out after ${Math.round(timeoutMs / 1000)} s (process group killed)`;
   else if (result.aborted) reason = "cancelled";
-  else reason = `exited with ${result.exitCode === undefined ? `signal ${result.signal}` : `code ${result.exitCode}`}${stderr === "" ? "" : `: ${stderr}`}`;
+  else
+    reason = `exited with ${result.exitCode === undefined ? `signal ${result.signal}` : `code ${result.exitCode}`}${stderr === "" ? "" : `: ${stderr}`}`;
   return new TransportError({
     operation: "run",
     source: `\`${command}\` in ${where}`,

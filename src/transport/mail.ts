@@ -97,7 +97,12 @@ export class Mailer {
         ...(rejected.length === 0 ? {} : { error: `the server refused ${rejected.join(", ")}` }),
       };
     } catch (error) {
-      return { ...base, ok: false, rejected: [], error: `${errorMessage(error)} (SMTP server ${describeSmtp(this.settings)})` };
+      return {
+        ...base,
+        ok: false,
+        rejected: [],
+        error: `${errorMessage(error)} (SMTP server ${describeSmtp(this.settings)})`,
+      };
     }
   }
 

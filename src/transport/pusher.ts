@@ -72,7 +72,8 @@ export class BatchedPusher {
     this.options = options;
     this.localDir = resolve(options.localDir);
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new TypeError(`batchSize must be a positive integer, got ${this.batchSize}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
+      throw new TypeError(`batchSize must be a positive integer, got ${this.batchSize}`);
     mkdirSync(this.localDir, { recursive: true });
   }
 
@@ -113,17 +114,19 @@ export class BatchedPusher {
     if (this.running !== undefined || this.finishing || this.finishedSinceLastPush < this.batchSize) return;
     const jobs = this.finishedSinceLastPush;
     this.finishedSinceLastPush = 0;
-    this.running = this.push(false, jobs).then(
-      () => undefined,
-      (error: unknown) => {
-        // Only onPush can throw here; keep it for finish() rather than crash the run.
-        this.callbackError ??= error;
-      },
-    ).then(() => {
-      this.running = undefined;
-      // Jobs that finished during this push may already make the next one due.
-      this.startIfDue();
-    });
+    this.running = this.push(false, jobs)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // Only onPush can throw here; keep it for finish() rather than crash the run.
+          this.callbackError ??= error;
+        },
+      )
+      .then(() => {
+        this.running = undefined;
+        // Jobs that finished during this push may already make the next one due.
+        this.startIfDue();
+      });
   }
 
   private async push(final: boolean, jobs: number): Promise<PushRecord> {
@@ -151,7 +154,9 @@ export class BatchedPusher {
         `DONE. ${result.transferred.length} file(s) sent in ${(result.durationMs / 1000).toFixed(1)} s (attempts: ${result.attempts})`,
       ]);
     } catch (error) {
-      const bbsError = isBbsError(error) ? error : new BbsError("BBS_TRANSPORT_FAILED", errorMessage(error), { cause: error });
+      const bbsError = isBbsError(error)
+        ? error
+        : new BbsError("BBS_TRANSPORT_FAILED", errorMessage(error), { cause: error });
       record = { number, final, jobs, startedAt, endedAt: new Date(), ok: false, error: bbsError };
       this.log([`FAILED: ${bbsError.message}`, ...(bbsError.hint === undefined ? [] : [`Hint: ${bbsError.hint}`])]);
     }

@@ -7,8 +7,7 @@ import { TransportError, type Diagnosis } from "./errors.js";
 import type { CallOptions, OperationName, RetryPolicy } from "./transport.js";
 
 export type AttemptOutcome<T> =
-  | { ok: true; value: T }
-  | { ok: false; diagnosis: Diagnosis; stderr?: string; exitCode?: number };
+  { ok: true; value: T } | { ok: false; diagnosis: Diagnosis; stderr?: string; exitCode?: number };
 
 export interface OperationLabel {
   operation: OperationName;
@@ -56,7 +55,13 @@ export async function withRetries<T>(
         if (policy.delayMs > 0) await sleep(policy.delayMs, undefined, { signal: options.signal });
       } catch {
         reasons.push("cancelled");
-        throw failure(label, n, { reason: "cancelled while waiting to retry", permanent: true, hint: diagnosis.hint }, outcome, reasons);
+        throw failure(
+          label,
+          n,
+          { reason: "cancelled while waiting to retry", permanent: true, hint: diagnosis.hint },
+          outcome,
+          reasons,
+        );
       }
       continue;
     }

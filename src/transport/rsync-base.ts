@@ -42,9 +42,13 @@ function checkAtomicOptions(words: readonly string[], key: string): void {
   for (const word of words) {
     const cluster = /^-[A-Za-z]+$/.test(word) && word.includes("P");
     if (NON_ATOMIC_OPTIONS.test(word) || cluster) {
-      throw new BbsError("BBS_CONFIG_INVALID", `${key}: ${word} makes rsync write files in place, so readers could see half-written files`, {
-        hint: `remove ${word}; bbs relies on rsync's default of writing a temporary file and renaming it`,
-      });
+      throw new BbsError(
+        "BBS_CONFIG_INVALID",
+        `${key}: ${word} makes rsync write files in place, so readers could see half-written files`,
+        {
+          hint: `remove ${word}; bbs relies on rsync's default of writing a temporary file and renaming it`,
+        },
+      );
     }
   }
 }
@@ -84,7 +88,7 @@ export function rsyncLocalPath(path: string, platform: NodeJS.Platform = process
 export function unescapeRsyncName(name: string): string {
   if (!name.includes("\\#")) return name;
   const bytes: number[] = [];
-  for (let i = 0; i < name.length; ) {
+  for (let i = 0; i < name.length;) {
     const octal = /^\\#([0-7]{3})/.exec(name.slice(i, i + 5));
     if (octal !== null) {
       bytes.push(parseInt(octal[1] as string, 8));
@@ -135,7 +139,9 @@ export abstract class RsyncTransport implements Transport {
     this.root = settings.root;
     this.rsyncArgv = splitShellWords(settings.rsync, "tools.rsync");
     if (this.rsyncArgv.length === 0) {
-      throw new BbsError("BBS_CONFIG_INVALID", "tools.rsync is empty", { hint: 'set tools.rsync to the rsync command, e.g. "rsync"' });
+      throw new BbsError("BBS_CONFIG_INVALID", "tools.rsync is empty", {
+        hint: 'set tools.rsync to the rsync command, e.g. "rsync"',
+      });
     }
     checkAtomicOptions(this.rsyncArgv, "tools.rsync");
     this.syncOptions = splitShellWords(settings.rsyncOptions, "tools.rsyncOptions");
@@ -209,7 +215,15 @@ export abstract class RsyncTransport implements Transport {
       directory ? `${this.rsyncRemote(target)}/` : this.rsyncRemote(target),
     ];
     const policy = resolvePolicy(RETRY_POLICIES.put, options.retry);
-    const result = await this.transfer("put", source, destination, args, attemptTimeoutMs(policy, size), policy, options);
+    const result = await this.transfer(
+      "put",
+      source,
+      destination,
+      args,
+      attemptTimeoutMs(policy, size),
+      policy,
+      options,
+    );
     if (!directory && result.transferred.length > 0) result.transferred = [basename(target)];
     return result;
   }
@@ -237,7 +251,15 @@ export abstract class RsyncTransport implements Transport {
     try {
       const args = ["-rlt", ...this.commonOptions(options), this.rsyncRemote(source), `${rsyncLocalPath(staging)}/`];
       const policy = resolvePolicy(RETRY_POLICIES.get, options.retry);
-      const result = await this.transfer("get", this.location(remotePath), target, args, policy.timeoutMs, policy, options);
+      const result = await this.transfer(
+        "get",
+        this.location(remotePath),
+        target,
+        args,
+        policy.timeoutMs,
+        policy,
+        options,
+      );
       const received = join(staging, basename(source));
       replaceWith(received, target);
       result.transferred = result.transferred.map((name) => name.split("/").slice(1).join("/") || basename(target));
@@ -284,13 +306,27 @@ export abstract class RsyncTransport implements Transport {
     const started = performance.now();
     const [program, ...programArgs] = this.rsyncArgv as [string, ...string[]];
     let command = "";
-    const { value, attempts } = await withRetries({ operation, source, destination }, policy, options, async (): Promise<AttemptOutcome<ToolResult>> => {
-      const result = await runTool(program, [...programArgs, ...args], { timeoutMs, signal: options.signal, killGraceMs: this.killGraceMs });
-      command = shellCommand(result.argv);
-      // 24: some source files vanished while being sent; what exists was sent.
-      if (result.exitCode === 0 || result.exitCode === 24) return { ok: true, value: result };
-      return { ok: false, diagnosis: diagnose(result, this.peer(), timeoutMs), stderr: result.stderr, exitCode: result.exitCode };
-    });
+    const { value, attempts } = await withRetries(
+      { operation, source, destination },
+      policy,
+      options,
+      async (): Promise<AttemptOutcome<ToolResult>> => {
+        const result = await runTool(program, [...programArgs, ...args], {
+          timeoutMs,
+          signal: options.signal,
+          killGraceMs: this.killGraceMs,
+        });
+        command = shellCommand(result.argv);
+        // 24: some source files vanished while being sent; what exists was sent.
+        if (result.exitCode === 0 || result.exitCode === 24) return { ok: true, value: result };
+        return {
+          ok: false,
+          diagnosis: diagnose(result, this.peer(), timeoutMs),
+          stderr: result.stderr,
+          exitCode: result.exitCode,
+        };
+      },
+    );
     return {
       operation,
       source,

@@ -12,7 +12,14 @@ import { runTool, type ToolResult } from "../util/tool.js";
 import { resolvePolicy, withRetries, type AttemptOutcome } from "./retry.js";
 import { resolveUnder, RsyncTransport, unescapeRsyncName, type RsyncSettings } from "./rsync-base.js";
 import { quoteForShell, rsyncRemoteShell, shellCommand, splitShellWords } from "./shell.js";
-import { RETRY_POLICIES, type CallOptions, type EntryType, type OperationName, type RemoteEntry, type RunOptions } from "./transport.js";
+import {
+  RETRY_POLICIES,
+  type CallOptions,
+  type EntryType,
+  type OperationName,
+  type RemoteEntry,
+  type RunOptions,
+} from "./transport.js";
 
 export interface SshSettings extends RsyncSettings {
   /** `centralHost`: an ssh host name or alias. */
@@ -37,10 +44,19 @@ export function parseRsyncListing(stdout: string): RemoteEntry[] {
     const match = LIST_LINE.exec(line);
     if (match === null) continue;
     const [, mode, size, year, month, day, hour, minute, second, rawName] = match as unknown as string[] as [
-      string, string, string, string, string, string, string, string, string, string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
     ];
     const type: EntryType = mode === "-" ? "file" : mode === "d" ? "directory" : mode === "l" ? "symlink" : "other";
-    const shown = type === "symlink" ? rawName.split(" -> ")[0] ?? rawName : rawName;
+    const shown = type === "symlink" ? (rawName.split(" -> ")[0] ?? rawName) : rawName;
     const name = unescapeRsyncName(shown);
     if (name === ".") continue;
     entries.push({
@@ -63,20 +79,36 @@ export class RsyncSshTransport extends RsyncTransport {
   constructor(settings: SshSettings) {
     super(settings);
     if (settings.host.trim() === "") {
-      throw new BbsError("BBS_CONFIG_INVALID", "centralHost is empty", { hint: "set centralHost to the central node's ssh host name, or localhost" });
-    }
-    if (!settings.root.startsWith("/")) {
-      throw new BbsError("BBS_CONFIG_INVALID", `central.dir ${settings.root} must be an absolute path on ${settings.host}`, {
-        hint: "write the central directory as the central node sees it, e.g. /home/biocbuild/public_html/BBS/3.21/bioc",
+      throw new BbsError("BBS_CONFIG_INVALID", "centralHost is empty", {
+        hint: "set centralHost to the central node's ssh host name, or localhost",
       });
     }
+    if (!settings.root.startsWith("/")) {
+      throw new BbsError(
+        "BBS_CONFIG_INVALID",
+        `central.dir ${settings.root} must be an absolute path on ${settings.host}`,
+        {
+          hint: "write the central directory as the central node sees it, e.g. /home/biocbuild/public_html/BBS/3.21/bioc",
+        },
+      );
+    }
     const ssh = splitShellWords(settings.ssh, "tools.ssh");
-    if (ssh.length === 0) throw new BbsError("BBS_CONFIG_INVALID", "tools.ssh is empty", { hint: 'set tools.ssh to the ssh command, e.g. "ssh"' });
+    if (ssh.length === 0)
+      throw new BbsError("BBS_CONFIG_INVALID", "tools.ssh is empty", {
+        hint: 'set tools.ssh to the ssh command, e.g. "ssh"',
+      });
     this.host = settings.host;
-    this.login = settings.user === undefined || settings.user === "" ? settings.host : `${settings.user}@${settings.host}`;
+    this.login =
+      settings.user === undefined || settings.user === "" ? settings.host : `${settings.user}@${settings.host}`;
     // Never prompt (cron has no terminal; a prompt would hang the run) and give
     // up on a dead host in seconds. Options already in tools.ssh come first and win.
-    this.sshArgv = [...(ssh as [string, ...string[]]), "-o", "BatchMode=yes", "-o", `ConnectTimeout=${settings.connectTimeoutSeconds ?? 30}`];
+    this.sshArgv = [
+      ...(ssh as [string, ...string[]]),
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      `ConnectTimeout=${settings.connectTimeoutSeconds ?? 30}`,
+    ];
   }
 
   describe(): string {
@@ -122,7 +154,12 @@ export class RsyncSshTransport extends RsyncTransport {
         killGraceMs: this.killGraceMs,
       });
       if (result.exitCode === undefined || result.exitCode === 255) {
-        return { ok: false, diagnosis: diagnose(result, this.peer(), policy.timeoutMs), stderr: result.stderr, exitCode: result.exitCode };
+        return {
+          ok: false,
+          diagnosis: diagnose(result, this.peer(), policy.timeoutMs),
+          stderr: result.stderr,
+          exitCode: result.exitCode,
+        };
       }
       return interpret(result);
     });
@@ -163,17 +200,25 @@ export class RsyncSshTransport extends RsyncTransport {
   async exists(remotePath: string, options: CallOptions = {}): Promise<boolean> {
     const target = this.quoted(remotePath);
     return this.remote("exists", remotePath, `test -e ${target} || test -L ${target}`, options, (result) =>
-      result.exitCode === 0 || result.exitCode === 1 ? { ok: true, value: result.exitCode === 0 } : this.commandFailed(result),
+      result.exitCode === 0 || result.exitCode === 1
+        ? { ok: true, value: result.exitCode === 0 }
+        : this.commandFailed(result),
     );
   }
 
   async readTextIfExists(remotePath: string, options: CallOptions = {}): Promise<string | undefined> {
     const target = this.quoted(remotePath);
-    return this.remote("readText", remotePath, `test -e ${target} || exit ${MISSING}; exec cat -- ${target}`, options, (result) => {
-      if (result.exitCode === 0) return { ok: true, value: result.stdout };
-      if (result.exitCode === MISSING) return { ok: true, value: undefined };
-      return this.commandFailed(result);
-    });
+    return this.remote(
+      "readText",
+      remotePath,
+      `test -e ${target} || exit ${MISSING}; exec cat -- ${target}`,
+      options,
+      (result) => {
+        if (result.exitCode === 0) return { ok: true, value: result.stdout };
+        if (result.exitCode === MISSING) return { ok: true, value: undefined };
+        return this.commandFailed(result);
+      },
+    );
   }
 
   async readText(remotePath: string, options: CallOptions = {}): Promise<string> {
@@ -192,12 +237,33 @@ export class RsyncSshTransport extends RsyncTransport {
   async list(remotePath: string, options: CallOptions = {}): Promise<RemoteEntry[]> {
     const policy = resolvePolicy(RETRY_POLICIES.command, options.retry);
     const [program, ...programArgs] = this.rsyncArgv as [string, ...string[]];
-    const args = [...programArgs, "--list-only", "-l", "-e", rsyncRemoteShell(this.sshArgv), `${this.rsyncRemote(this.resolveRemote(remotePath))}/`];
-    const { value } = await withRetries({ operation: "list", source: this.location(remotePath) }, policy, options, async () => {
-      const result = await runTool(program, args, { timeoutMs: policy.timeoutMs, signal: options.signal, killGraceMs: this.killGraceMs });
-      if (result.exitCode === 0) return { ok: true, value: parseRsyncListing(result.stdout) };
-      return { ok: false, diagnosis: diagnose(result, this.peer(), policy.timeoutMs), stderr: result.stderr, exitCode: result.exitCode };
-    });
+    const args = [
+      ...programArgs,
+      "--list-only",
+      "-l",
+      "-e",
+      rsyncRemoteShell(this.sshArgv),
+      `${this.rsyncRemote(this.resolveRemote(remotePath))}/`,
+    ];
+    const { value } = await withRetries(
+      { operation: "list", source: this.location(remotePath) },
+      policy,
+      options,
+      async () => {
+        const result = await runTool(program, args, {
+          timeoutMs: policy.timeoutMs,
+          signal: options.signal,
+          killGraceMs: this.killGraceMs,
+        });
+        if (result.exitCode === 0) return { ok: true, value: parseRsyncListing(result.stdout) };
+        return {
+          ok: false,
+          diagnosis: diagnose(result, this.peer(), policy.timeoutMs),
+          stderr: result.stderr,
+          exitCode: result.exitCode,
+        };
+      },
+    );
     return value;
   }
 

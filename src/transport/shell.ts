@@ -63,7 +63,7 @@ export function splitShellWords(text: string, what: string): string[] {
   return words;
 }
 
-const SAFE_WORD = /^[A-Za-z0-9_\/.,:=@%+-]+$/;
+const SAFE_WORD = /^[A-Za-z0-9_/.,:=@%+-]+$/;
 
 /** One word for a POSIX shell (the remote login shell of an ssh command). */
 export function quoteForShell(word: string): string {
@@ -87,9 +87,13 @@ export function rsyncRemoteShell(words: readonly string[]): string {
       if (word !== "" && SAFE_WORD.test(word)) return word;
       if (!word.includes("'")) return `'${word}'`;
       if (!word.includes('"')) return `"${word}"`;
-      throw new BbsError("BBS_CONFIG_INVALID", `tools.ssh: the word ${word} holds both quote characters, which rsync -e cannot pass`, {
-        hint: "rename the file or directory, or move the option into an ssh config file (-F)",
-      });
+      throw new BbsError(
+        "BBS_CONFIG_INVALID",
+        `tools.ssh: the word ${word} holds both quote characters, which rsync -e cannot pass`,
+        {
+          hint: "rename the file or directory, or move the option into an ssh config file (-F)",
+        },
+      );
     })
     .join(" ");
 }

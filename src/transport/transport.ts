@@ -46,17 +46,7 @@ export const RETRY_POLICIES = {
 } as const satisfies Record<string, RetryPolicy>;
 
 export type OperationName =
-  | "put"
-  | "get"
-  | "sync"
-  | "mkdirs"
-  | "remove"
-  | "remake"
-  | "exists"
-  | "readText"
-  | "list"
-  | "run"
-  | "download";
+  "put" | "get" | "sync" | "mkdirs" | "remove" | "remake" | "exists" | "readText" | "list" | "run" | "download";
 
 /** A failed attempt, given to `onRetry` before the pause that precedes the next one. */
 export interface AttemptFailure {
@@ -97,7 +87,7 @@ export interface PutOptions extends TransferOptions {
   dryRun?: boolean;
 }
 
-export interface SyncOptions extends TransferOptions {}
+export type SyncOptions = TransferOptions;
 
 export interface TransferResult {
   operation: "put" | "get" | "sync";

@@ -77,7 +77,8 @@ function wallClock(date: Date, timeZone: string): WallClock {
   const wall: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
   for (const part of formatterFor(timeZone).formatToParts(date)) {
     if (part.type === "year" || part.type === "month" || part.type === "day") wall[part.type] = Number(part.value);
-    else if (part.type === "hour" || part.type === "minute" || part.type === "second") wall[part.type] = Number(part.value);
+    else if (part.type === "hour" || part.type === "minute" || part.type === "second")
+      wall[part.type] = Number(part.value);
   }
   return wall;
 }

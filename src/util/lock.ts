@@ -15,7 +15,19 @@
 // - The lock is released by `release()` and on process exit.
 
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { dirname } from "node:path";
 import { formatBbsDate } from "./bbs-date.js";
@@ -69,18 +81,26 @@ export function acquireLock(path: string, options: AcquireLockOptions = {}): Loc
     const current = readLockFile(path);
     if (current === undefined) continue; // released between our attempt and our read
     if (current.holder === undefined) {
-      throw new BbsError("BBS_LOCKED", `${options.description ?? path} is locked, but the lock file ${path} is unreadable`, {
-        hint: `if no bbs process is running for it, remove ${path}`,
-      });
+      throw new BbsError(
+        "BBS_LOCKED",
+        `${options.description ?? path} is locked, but the lock file ${path} is unreadable`,
+        {
+          hint: `if no bbs process is running for it, remove ${path}`,
+        },
+      );
     }
     const state = holderState(current.holder);
     if (state !== "dead") throw lockedError(path, current.holder, state, options.description);
     if (removeIfStale(path, current.inode, current.holder.token, 0)) tookOverFrom = current.holder;
     else pause(10 * (attempt + 1)); // another process is taking it over: give it a moment
   }
-  throw new BbsError("BBS_LOCKED", `could not acquire ${options.description ?? path}: other processes keep taking the lock ${path}`, {
-    hint: "another bbs process is starting the same work; retry in a moment",
-  });
+  throw new BbsError(
+    "BBS_LOCKED",
+    `could not acquire ${options.description ?? path}: other processes keep taking the lock ${path}`,
+    {
+      hint: "another bbs process is starting the same work; retry in a moment",
+    },
+  );
 }
 
 function pause(milliseconds: number): void {
@@ -238,7 +258,12 @@ function removeOwnFile(path: string, token: string): void {
   if (current?.holder?.token === token) rmSync(path, { force: true });
 }
 
-function makeLock(path: string, holder: LockHolder, tookOverFrom: LockHolder | undefined, releaseOnExit: boolean): Lock {
+function makeLock(
+  path: string,
+  holder: LockHolder,
+  tookOverFrom: LockHolder | undefined,
+  releaseOnExit: boolean,
+): Lock {
   let released = false;
   const release = (): void => {
     if (released) return;
@@ -251,7 +276,9 @@ function makeLock(path: string, holder: LockHolder, tookOverFrom: LockHolder | u
 }
 
 function lockedError(path: string, holder: LockHolder, state: HolderState, description: string | undefined): BbsError {
-  const since = Number.isNaN(Date.parse(holder.startedAt)) ? holder.startedAt : formatBbsDate(new Date(holder.startedAt));
+  const since = Number.isNaN(Date.parse(holder.startedAt))
+    ? holder.startedAt
+    : formatBbsDate(new Date(holder.startedAt));
   const hint =
     state === "unknown"
       ? `the holder runs on another host (${holder.hostname}); if it is no longer running there, remove ${path}`

@@ -55,11 +55,25 @@ function installExitHook(): void {
   });
 }
 
-export async function runTool(file: string, args: readonly string[], options: RunToolOptions = {}): Promise<ToolResult> {
+export async function runTool(
+  file: string,
+  args: readonly string[],
+  options: RunToolOptions = {},
+): Promise<ToolResult> {
   const argv = [file, ...args];
   const started = performance.now();
   if (options.signal?.aborted) {
-    return { argv, exitCode: undefined, signal: undefined, stdout: "", stderr: "", timedOut: false, aborted: true, spawnError: undefined, durationMs: 0 };
+    return {
+      argv,
+      exitCode: undefined,
+      signal: undefined,
+      stdout: "",
+      stderr: "",
+      timedOut: false,
+      aborted: true,
+      spawnError: undefined,
+      durationMs: 0,
+    };
   }
   installExitHook();
   const subprocess = execa(file, args, {
@@ -98,7 +112,8 @@ export async function runTool(file: string, args: readonly string[], options: Ru
 
   try {
     const result = await subprocess;
-    const spawnError = pid === undefined ? (result.originalMessage ?? result.shortMessage ?? "could not start") : undefined;
+    const spawnError =
+      pid === undefined ? (result.originalMessage ?? result.shortMessage ?? "could not start") : undefined;
     return {
       argv,
       exitCode: result.exitCode,
@@ -124,4 +139,3 @@ export async function runTool(file: string, args: readonly string[], options: Ru
     }
   }
 }
-

@@ -9,22 +9,44 @@ const bbs = (args: string[], env: Record<string, string> = {}) =>
 
 describe("bbs config show on the bioc-3.21 example", () => {
   it("prints every resolved key with its source layer as JSON", async () => {
-    const result = await bbs(["config", "show", "--config", "config/bioc-3.21-example", "--host", "nebbiolo1", "--json"]);
+    const result = await bbs([
+      "config",
+      "show",
+      "--config",
+      "config/bioc-3.21-example",
+      "--host",
+      "nebbiolo1",
+      "--json",
+    ]);
     expect(result.exitCode).toBe(0);
-    const shown = JSON.parse(result.stdout) as { nodeId: string; platform: string; values: Record<string, { value: unknown; source: string }> };
+    const shown = JSON.parse(result.stdout) as {
+      nodeId: string;
+      platform: string;
+      values: Record<string, { value: unknown; source: string }>;
+    };
     expect(shown.nodeId).toBe("nebbiolo1");
     expect(shown.platform).toBe("linux-x86_64");
     expect(Object.keys(shown.values).sort()).toEqual([...KEY_NAMES].sort());
     expect(shown.values["slots.install"]).toMatchObject({ value: 18, source: "hosts/nebbiolo1.yaml" });
     expect(shown.values["pkgType"]).toMatchObject({ value: "source", source: "platforms/linux-x86_64.yaml" });
-    expect(shown.values["central.dir"]).toMatchObject({ value: "/home/biocbuild/public_html/BBS/3.21/bioc", source: "global.yaml" });
-    expect(shown.values["meatDir"]).toMatchObject({ value: "/home/biocbuild/bbs-3.21-bioc/meat", source: "default (workDir: hosts/nebbiolo1.yaml)" });
+    expect(shown.values["central.dir"]).toMatchObject({
+      value: "/home/biocbuild/public_html/BBS/3.21/bioc",
+      source: "global.yaml",
+    });
+    expect(shown.values["meatDir"]).toMatchObject({
+      value: "/home/biocbuild/bbs-3.21-bioc/meat",
+      source: "default (workDir: hosts/nebbiolo1.yaml)",
+    });
     expect(shown.values["report.motd"]).toMatchObject({ value: null, source: "default" });
-    for (const [key, described] of Object.entries(shown.values)) expect(described.source, key).toMatch(/^(default|global\.yaml|platforms\/|hosts\/|env:)/);
+    for (const [key, described] of Object.entries(shown.values))
+      expect(described.source, key).toMatch(/^(default|global\.yaml|platforms\/|hosts\/|env:)/);
   });
 
   it("labels an environment override with its variable", async () => {
-    const result = await bbs(["config", "show", "--config", "config/bioc-3.21-example", "--host", "palomino7", "--json"], { BBS_CHECK_NB_CPU: "7" });
+    const result = await bbs(
+      ["config", "show", "--config", "config/bioc-3.21-example", "--host", "palomino7", "--json"],
+      { BBS_CHECK_NB_CPU: "7" },
+    );
     const shown = JSON.parse(result.stdout) as { values: Record<string, { value: unknown; source: string }> };
     expect(shown.values["slots.check"]).toEqual({ value: 7, source: "env:BBS_CHECK_NB_CPU", bbs: "BBS_CHECK_NB_CPU" });
   });
@@ -37,7 +59,9 @@ describe("bbs config show on the bioc-3.21 example", () => {
   });
 
   it("masks secrets", async () => {
-    const result = await bbs(["config", "show", "--config", "config/bioc-3.21-example", "--host", "nebbiolo1"], { BBS_SMTP_PASSWORD: "hunter2" });
+    const result = await bbs(["config", "show", "--config", "config/bioc-3.21-example", "--host", "nebbiolo1"], {
+      BBS_SMTP_PASSWORD: "hunter2",
+    });
     expect(result.stdout).not.toContain("hunter2");
     expect(result.stdout).toMatch(/^notify\.smtp\.password\s+\*+\s+\[env:BBS_SMTP_PASSWORD\]$/m);
   });
@@ -53,7 +77,9 @@ describe("bbs config check", () => {
   it("explains a missing directory", async () => {
     const result = await bbs(["config", "check", "--config", "/nonexistent/bbs"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("error[BBS_CONFIG_NOT_FOUND]: configuration directory /nonexistent/bbs does not exist");
+    expect(result.stderr).toContain(
+      "error[BBS_CONFIG_NOT_FOUND]: configuration directory /nonexistent/bbs does not exist",
+    );
     expect(result.stderr).toContain("hint:");
   });
 

@@ -53,7 +53,12 @@ describe("layered configuration", () => {
   });
 
   it("applies the BBS_* variables a node could set in config.sh, labelled env:NAME", () => {
-    const env = { BBS_CHECK_TIMEOUT: "4321", BBS_NB_CPU: "6", BBS_WORK_TOPDIR: "/elsewhere", BBS_EXTRA_CHECK_OPTIONS: "" };
+    const env = {
+      BBS_CHECK_TIMEOUT: "4321",
+      BBS_NB_CPU: "6",
+      BBS_WORK_TOPDIR: "/elsewhere",
+      BBS_EXTRA_CHECK_OPTIONS: "",
+    };
     const config = loadConfig(dirWith(validFiles()), "linux1", { env });
     expect(config.values["timeouts.check"]).toBe(4321);
     expect(config.sources["timeouts.check"]).toBe("env:BBS_CHECK_TIMEOUT");
@@ -72,7 +77,9 @@ describe("layered configuration", () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(BbsError);
-      expect((error as BbsError).details.join("\n")).toContain('env:BBS_INSTALL_NB_CPU: slots.install: invalid value "many"');
+      expect((error as BbsError).details.join("\n")).toContain(
+        'env:BBS_INSTALL_NB_CPU: slots.install: invalid value "many"',
+      );
     }
   });
 

@@ -36,13 +36,27 @@ const files: Record<string, string> = {
   "platforms/linux.yaml": ["os: Linux", "arch: x86_64", ""].join("\n"),
   // YAML syntax error: an unclosed flow sequence
   "platforms/windows.yaml": ["os: Windows", "arch: [x64", "pkgType: win.binary", ""].join("\n"),
-  "hosts/linux1.yaml": ["nodeId: linux1", "platform: linux", "workDir: /home/bbs/work", "rHome: /usr/lib/R", "slots:", "  check: -3", ""].join("\n"),
+  "hosts/linux1.yaml": [
+    "nodeId: linux1",
+    "platform: linux",
+    "workDir: /home/bbs/work",
+    "rHome: /usr/lib/R",
+    "slots:",
+    "  check: -3",
+    "",
+  ].join("\n"),
   // rHome (required) is missing
   "hosts/win1.yaml": ["nodeId: win1", "platform: windows", "workDir: C:/bbs", ""].join("\n"),
   // names a platform that has no file
   "hosts/mac1.yaml": ["nodeId: mac1", "platform: macos", "workDir: /Users/bbs", "rHome: /opt/R", ""].join("\n"),
   // file name differs from the node id
-  "hosts/linux2.yaml": ["nodeId: linux-two", "platform: linux", "workDir: /home/bbs/work2", "rHome: /usr/lib/R", ""].join("\n"),
+  "hosts/linux2.yaml": [
+    "nodeId: linux-two",
+    "platform: linux",
+    "workDir: /home/bbs/work2",
+    "rHome: /usr/lib/R",
+    "",
+  ].join("\n"),
 };
 
 let dir = "";
@@ -62,13 +76,34 @@ const expected: Array<[string, RegExp]> = [
   ["missing required key", /^hosts\/win1\.yaml: rHome: required key is missing/],
   ["zero slot count", /^global\.yaml:15:12: slots\.install: slot count must be at least 1, got 0/],
   ["negative slot count", /^hosts\/linux1\.yaml:6:10: slots\.check: slot count must be at least 1, got -3/],
-  ["timeout given as text", /^global\.yaml:13:10: timeouts\.check: must be a whole number of seconds, not the text "40 minutes"\n\s+hint: write the number of seconds/],
-  ["unknown platform named by a host", /^hosts\/mac1\.yaml:2:11: platform: names platform "macos", but platforms\/macos\.yaml does not exist\n\s+hint: known platforms: linux, windows/],
-  ["duplicate node id in the report node list", /^global\.yaml:8:5: reportNodes\[2\]: duplicate node id "linux1" \(already listed as reportNodes\[0\]\)/],
-  ["OUTGOING map naming an unknown node", /^global\.yaml:11:3: outgoing\.mac\.binary\.big-sur-arm64: names node "mac9", which is not a \(non-foreign\) report node/],
-  ["reference to an undefined key", /^global\.yaml:20:15: propagation\.stagingDir: refers to \$\{workdir\}, which is not a configuration key\n\s+hint: did you mean \$\{workDir\}\?/],
-  ["reference cycle", /^global\.yaml:\d+:\d+: manifest\.(file|gitBranch): reference cycle: \$\{manifest\.(file|gitBranch)\} -> \$\{manifest\.(file|gitBranch)\} -> \$\{manifest\.(file|gitBranch)\}/],
-  ["host file name differs from its node id", /^hosts\/linux2\.yaml:1:9: nodeId: node id "linux-two" differs from the file name "linux2"\n\s+hint: rename the file to hosts\/linux-two\.yaml or set nodeId: linux2/],
+  [
+    "timeout given as text",
+    /^global\.yaml:13:10: timeouts\.check: must be a whole number of seconds, not the text "40 minutes"\n\s+hint: write the number of seconds/,
+  ],
+  [
+    "unknown platform named by a host",
+    /^hosts\/mac1\.yaml:2:11: platform: names platform "macos", but platforms\/macos\.yaml does not exist\n\s+hint: known platforms: linux, windows/,
+  ],
+  [
+    "duplicate node id in the report node list",
+    /^global\.yaml:8:5: reportNodes\[2\]: duplicate node id "linux1" \(already listed as reportNodes\[0\]\)/,
+  ],
+  [
+    "OUTGOING map naming an unknown node",
+    /^global\.yaml:11:3: outgoing\.mac\.binary\.big-sur-arm64: names node "mac9", which is not a \(non-foreign\) report node/,
+  ],
+  [
+    "reference to an undefined key",
+    /^global\.yaml:20:15: propagation\.stagingDir: refers to \$\{workdir\}, which is not a configuration key\n\s+hint: did you mean \$\{workDir\}\?/,
+  ],
+  [
+    "reference cycle",
+    /^global\.yaml:\d+:\d+: manifest\.(file|gitBranch): reference cycle: \$\{manifest\.(file|gitBranch)\} -> \$\{manifest\.(file|gitBranch)\} -> \$\{manifest\.(file|gitBranch)\}/,
+  ],
+  [
+    "host file name differs from its node id",
+    /^hosts\/linux2\.yaml:1:9: nodeId: node id "linux-two" differs from the file name "linux2"\n\s+hint: rename the file to hosts\/linux-two\.yaml or set nodeId: linux2/,
+  ],
 ];
 
 describe("bbs config check on a directory with every kind of mistake", () => {
@@ -87,7 +122,10 @@ describe("bbs config check on a directory with every kind of mistake", () => {
   });
 
   it("prints them all from the CLI, exits 2 (user error) without a stack trace", async () => {
-    const result = await execa("node", ["bin/bbs.js", "--config", dir, "config", "check"], { reject: false, env: { BBS_CONFIG: "" } });
+    const result = await execa("node", ["bin/bbs.js", "--config", dir, "config", "check"], {
+      reject: false,
+      env: { BBS_CONFIG: "" },
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/^error\[BBS_CONFIG_INVALID\]: \d+ problem\(s\) in configuration /);
     for (const [, pattern] of expected) {
@@ -100,7 +138,9 @@ describe("bbs config check on a directory with every kind of mistake", () => {
 
 describe("a single mistake loaded for one host", () => {
   it("fails loadConfig with every problem of that host, not only the first", async () => {
-    const result = await execa("node", ["bin/bbs.js", "--config", dir, "--host", "linux1", "config", "show"], { reject: false });
+    const result = await execa("node", ["bin/bbs.js", "--config", dir, "--host", "linux1", "config", "show"], {
+      reject: false,
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("slots.check: slot count must be at least 1, got -3");
     expect(result.stderr).toContain("reprot: unknown key");

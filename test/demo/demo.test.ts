@@ -36,7 +36,11 @@ let exitCode: number | undefined;
 beforeAll(async () => {
   workDir = join(await dirs.make("demo"), "bbs-demo");
   // A CHECK timeout long enough for the healthy checks on a loaded machine, short enough for the test.
-  const result = await execa("node", [transpileCli(), "demo", "--workdir", workDir, "--check-timeout", "75"], { reject: false, all: true, env: { BBS_CONFIG: "", BBS_NODE_ID: "" } });
+  const result = await execa("node", [transpileCli(), "demo", "--workdir", workDir, "--check-timeout", "75"], {
+    reject: false,
+    all: true,
+    env: { BBS_CONFIG: "", BBS_NODE_ID: "" },
+  });
   output = result.all ?? "";
   exitCode = result.exitCode;
 }, 1_200_000);
@@ -76,7 +80,16 @@ describe("bbs demo", () => {
   it("publishes the packages that passed, and install.packages() takes them from there", async () => {
     const repo = join(workDir, "published-repo");
     const packages = readFileSync(join(repo, "src", "contrib", "PACKAGES"), "utf8");
-    for (const pkg of ["tinyBase", "tinySeq", "tinyRanges", "tinyAnno", "tinyReport", "tinyPlot", "tinyStats", "tinyWarn"]) {
+    for (const pkg of [
+      "tinyBase",
+      "tinySeq",
+      "tinyRanges",
+      "tinyAnno",
+      "tinyReport",
+      "tinyPlot",
+      "tinyStats",
+      "tinyWarn",
+    ]) {
       expect(packages, pkg).toMatch(new RegExp(`^Package: ${pkg}$`, "m"));
     }
     for (const pkg of ["tinyError", "tinyBroken", "tinySlow"]) expect(packages, pkg).not.toContain(`Package: ${pkg}\n`);

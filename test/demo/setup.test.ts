@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
-import { corpusPackages, DEMO_NODE_ID, demoLayout, packageRoot, serveCorpus, writeDemoConfig } from "../../src/demo/setup.js";
+import {
+  corpusPackages,
+  DEMO_NODE_ID,
+  demoLayout,
+  packageRoot,
+  serveCorpus,
+  writeDemoConfig,
+} from "../../src/demo/setup.js";
 import { importDirectory } from "../../src/demo/git-import.js";
 import { runPrerun } from "../../src/stages/prerun/prerun.js";
 import { useTempDirs } from "../fixtures/tmp.js";
@@ -64,8 +71,12 @@ describe("the demo site", () => {
     const result = await runPrerun(config, {});
     const meatIndex = readFileSync(join(result.runDir, "meat-index.dcf"), "utf8");
     expect(meatIndex.match(/^Package: /gm)).toHaveLength(12);
-    expect(meatIndex).toContain("Package: tinyWinOnly\nVersion: 1.0.0\nMaintainer: Katherine Johnson\nMaintainerEmail: katherine@example.org\nUnsupportedPlatforms: linux\n");
-    expect(meatIndex).toContain("Package: tinyStats\nVersion: 3.1.0\nMaintainer: Florence Nightingale\nMaintainerEmail: florence@example.org\nPackageStatus: Deprecated\n");
+    expect(meatIndex).toContain(
+      "Package: tinyWinOnly\nVersion: 1.0.0\nMaintainer: Katherine Johnson\nMaintainerEmail: katherine@example.org\nUnsupportedPlatforms: linux\n",
+    );
+    expect(meatIndex).toContain(
+      "Package: tinyStats\nVersion: 3.1.0\nMaintainer: Florence Nightingale\nMaintainerEmail: florence@example.org\nPackageStatus: Deprecated\n",
+    );
     expect(readFileSync(join(result.runDir, "skipped-index.dcf"), "utf8")).toBe("Package: tinyLegacy\n\n");
   });
 });

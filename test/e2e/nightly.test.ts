@@ -19,7 +19,17 @@ import { artifactsDir, launchChromium, type Chromium } from "../report/browser.j
 import { jobLines, makeCli, processesUnder, readJobSummary } from "../stages/run/helpers.js";
 
 const dirs = useTempDirs();
-const CORPUS = ["Biobase", "BiocGenerics", "GenomeInfoDb", "GenomeInfoDbData", "GenomicRanges", "IRanges", "S4Vectors", "XVector", "zlibbioc"];
+const CORPUS = [
+  "Biobase",
+  "BiocGenerics",
+  "GenomeInfoDb",
+  "GenomeInfoDbData",
+  "GenomicRanges",
+  "IRanges",
+  "S4Vectors",
+  "XVector",
+  "zlibbioc",
+];
 
 interface Night {
   config: TestConfig;
@@ -69,7 +79,8 @@ describe("the Bioconductor 3.16 corpus through STAGE2-4 with 2 slots", () => {
 
   it("installs in dependency order: IRanges after S4Vectors and BiocGenerics, GenomicRanges after XVector and GenomeInfoDb", () => {
     const lines = jobLines(join(night.products, "jobs.ndjson"));
-    const at = (event: string, job: string) => Date.parse(lines.find((line) => line.event === event && line.job === job)?.at ?? "");
+    const at = (event: string, job: string) =>
+      Date.parse(lines.find((line) => line.event === event && line.job === job)?.at ?? "");
     for (const [first, then] of [
       ["S4Vectors", "IRanges"],
       ["BiocGenerics", "S4Vectors"],
@@ -79,7 +90,9 @@ describe("the Bioconductor 3.16 corpus through STAGE2-4 with 2 slots", () => {
       ["XVector", "GenomicRanges"],
       ["GenomeInfoDb", "GenomicRanges"],
     ]) {
-      expect(at("job-finished", `install:${first}`), `${first} before ${then}`).toBeLessThanOrEqual(at("job-started", `install:${then}`));
+      expect(at("job-finished", `install:${first}`), `${first} before ${then}`).toBeLessThanOrEqual(
+        at("job-started", `install:${then}`),
+      );
     }
     const graph = readFileSync(join(night.products, "pkg_dep_graph.txt"), "utf8");
     expect(graph).toMatch(/^IRanges: methods utils stats BiocGenerics S4Vectors stats4$/m);
@@ -90,7 +103,15 @@ describe("the Bioconductor 3.16 corpus through STAGE2-4 with 2 slots", () => {
   it("BUILD: OK for all but GenomicRanges, whose build/vignette.rds names a missing vignette output; its CHECK is skipped", () => {
     for (const pkg of CORPUS.filter((name) => name !== "GenomicRanges")) {
       expect(status(pkg, "buildsrc"), pkg).toBe("OK");
-      expect(existsSync(join(night.products, "buildsrc", readJobSummary(join(night.products, "buildsrc"), pkg, "buildsrc")?.fields.get("PackageFile") ?? "none"))).toBe(true);
+      expect(
+        existsSync(
+          join(
+            night.products,
+            "buildsrc",
+            readJobSummary(join(night.products, "buildsrc"), pkg, "buildsrc")?.fields.get("PackageFile") ?? "none",
+          ),
+        ),
+      ).toBe(true);
     }
     expect(status("GenomicRanges", "buildsrc")).toBe("ERROR");
     expect(out("GenomicRanges", "buildsrc")).toContain("Output(s) listed in ‘build/vignette.rds’ but not in package");
@@ -122,14 +143,24 @@ describe("the Bioconductor 3.16 corpus through STAGE2-4 with 2 slots", () => {
     ["BiocGenerics", "examples", /there is no package called ‘AnnotationDbi’/],
     ["S4Vectors", "examples", /there is no package called ‘SummarizedExperiment’/],
     ["IRanges", "examples", /there is no package called ‘pasillaBamSubset’/],
-    ["GenomeInfoDb", "examples", /there is no package called ‘BSgenome\.Celegans\.UCSC\.ce2’[\s\S]*cannot open URL 'http:\/\/hgdownload\.cse\.ucsc\.edu\//],
-    ["Biobase", "tests", /ERROR in testSetAs: Error in library\(golubEsets\) : there is no package called 'golubEsets'/],
+    [
+      "GenomeInfoDb",
+      "examples",
+      /there is no package called ‘BSgenome\.Celegans\.UCSC\.ce2’[\s\S]*cannot open URL 'http:\/\/hgdownload\.cse\.ucsc\.edu\//,
+    ],
+    [
+      "Biobase",
+      "tests",
+      /ERROR in testSetAs: Error in library\(golubEsets\) : there is no package called 'golubEsets'/,
+    ],
   ];
   it.each(errors)("CHECK: %s ERROR, in its %s: %s", (pkg, step, reason) => {
     expect(status(pkg, "checksrc")).toBe("ERROR");
     const log = out(pkg, "checksrc");
     expect(log).toContain("Packages suggested but not available for checking:");
-    expect(log).toMatch(step === "tests" ? /^\* checking tests \.\.\.\n[\s\S]*?^ ERROR$/m : /^\* checking examples \.\.\. ERROR$/m);
+    expect(log).toMatch(
+      step === "tests" ? /^\* checking tests \.\.\.\n[\s\S]*?^ ERROR$/m : /^\* checking examples \.\.\. ERROR$/m,
+    );
     expect(log).toMatch(reason);
     expect(log).toMatch(/^Status: \d+ ERRORs?/m);
     expect(readJobSummary(join(night.products, "checksrc"), pkg, "checksrc")?.retCode).toBe(1);
@@ -152,7 +183,11 @@ describe("postrun of the night", () => {
   it("writes BUILD_STATUS_DB.txt: every package in BBS's order, skipped CHECK after the failed BUILD", () => {
     const node = night.config.nodeId;
     const expected = EXPECTED_STATUS.map(([pkg, install, build, check]) =>
-      [`${pkg}#${node}#install: ${install}`, `${pkg}#${node}#buildsrc: ${build}`, `${pkg}#${node}#checksrc: ${check}`].join("\n"),
+      [
+        `${pkg}#${node}#install: ${install}`,
+        `${pkg}#${node}#buildsrc: ${build}`,
+        `${pkg}#${node}#checksrc: ${check}`,
+      ].join("\n"),
     ).join("\n");
     expect(readFileSync(join(night.runDir, "BUILD_STATUS_DB.txt"), "utf8")).toBe(`${expected}\n`);
   });
@@ -194,7 +229,8 @@ describe("the published report in Chromium", () => {
     const text = await page.locator("body").innerText();
     expect(text).toContain("QUICK STATS");
     // GenomicRanges: BUILD ERROR, so its CHECK cell says skipped; XVector's CHECK cell says WARNINGS
-    const row = (pkg: string) => page.locator("tbody.gcard", { has: page.locator(`span.pkgname:text-is("${pkg}")`) }).innerText();
+    const row = (pkg: string) =>
+      page.locator("tbody.gcard", { has: page.locator(`span.pkgname:text-is("${pkg}")`) }).innerText();
     expect(await row("GenomicRanges")).toMatch(/ERROR[\s\S]*skipped/);
     expect(await row("XVector")).toContain("WARNINGS");
     await page.close();

@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timeoutMarker, writePackage, type PackageSpec } from "../fixtures/rpkg-generator.js";
 import { runScenario } from "../fixtures/scenarios.js";
 import { useTempDirs } from "../fixtures/tmp.js";
-import { checkStatus, installStatus, rBuild, rCheck, rInstall, startDetachedCheck, tail, type RRun } from "./r-commands.js";
+import {
+  checkStatus,
+  installStatus,
+  rBuild,
+  rCheck,
+  rInstall,
+  startDetachedCheck,
+  tail,
+  type RRun,
+} from "./r-commands.js";
 
 const scenario = runScenario();
 const BEHAVIOURS = ["runWarning", "runCheckError", "runBuildError", "runInstallError", "runTimeout"] as const;
@@ -46,9 +55,13 @@ beforeAll(async () => {
       }),
     ),
   );
-  buildWithVignettes = await rBuild(join(work, "src", "runBuildError"), "runBuildError", library, work, { vignettes: true });
+  buildWithVignettes = await rBuild(join(work, "src", "runBuildError"), "runBuildError", library, work, {
+    vignettes: true,
+  });
   const checked: Name[] = ["runWarning", "runCheckError", "runInstallError"];
-  await Promise.all(checked.map((name) => limit(async () => checks.set(name, await rCheck(tarball(name), name, library, work)))));
+  await Promise.all(
+    checked.map((name) => limit(async () => checks.set(name, await rCheck(tarball(name), name, library, work)))),
+  );
 });
 
 afterAll(() => {
@@ -136,7 +149,11 @@ describe("timeout", () => {
 
     // Wait (untimed) until the examples run and the forked child exists ...
     const marker = timeoutMarker("runTimeout");
-    await until(() => output().includes("* checking examples ...") && processesWith(marker).length > 0, 300_000, () => `check output so far:\n${tail(output())}`);
+    await until(
+      () => output().includes("* checking examples ...") && processesWith(marker).length > 0,
+      300_000,
+      () => `check output so far:\n${tail(output())}`,
+    );
     // ... then give the example ample time to end if it could: it must not.
     await new Promise((resolve) => setTimeout(resolve, 15_000));
     expect(check.exitCode, tail(output())).toBeNull();
@@ -148,7 +165,11 @@ describe("timeout", () => {
 
     process.kill(-pgid, "SIGKILL");
     await exited;
-    await until(() => processesWith(marker).length === 0 && processesInGroup(pgid).length === 0, 30_000, () => `survivors: ${processesInGroup(pgid).join(", ")}`);
+    await until(
+      () => processesWith(marker).length === 0 && processesInGroup(pgid).length === 0,
+      30_000,
+      () => `survivors: ${processesInGroup(pgid).join(", ")}`,
+    );
     expect(scenario.designed.runTimeout).toEqual({ install: "OK", build: "OK", check: "TIMEOUT" });
   }, 420_000);
 });

@@ -11,7 +11,17 @@ import { git } from "../fixtures/git.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 
 const dirs = useTempDirs();
-const EXPECTED = ["Biobase", "BiocGenerics", "GenomeInfoDb", "GenomeInfoDbData", "GenomicRanges", "IRanges", "S4Vectors", "XVector", "zlibbioc"];
+const EXPECTED = [
+  "Biobase",
+  "BiocGenerics",
+  "GenomeInfoDb",
+  "GenomeInfoDbData",
+  "GenomicRanges",
+  "IRanges",
+  "S4Vectors",
+  "XVector",
+  "zlibbioc",
+];
 let cacheDir: string;
 let corpus: CorpusGitServer;
 
@@ -37,7 +47,11 @@ describe("corpusGitServer", () => {
         .filter((path) => path !== "" && !path.endsWith("/"))
         .map((path) => path.slice(pkg.name.length + 1))
         .sort();
-      const repoFiles = (await git(["--git-dir", corpus.server.repoPath(pkg.name), "ls-tree", "-r", "--name-only", "devel"])).split("\n").sort();
+      const repoFiles = (
+        await git(["--git-dir", corpus.server.repoPath(pkg.name), "ls-tree", "-r", "--name-only", "devel"])
+      )
+        .split("\n")
+        .sort();
       expect(repoFiles, pkg.name).toEqual(tarFiles);
       const description = await git(["--git-dir", corpus.server.repoPath(pkg.name), "show", "devel:DESCRIPTION"]);
       expect(description, pkg.name).toMatch(new RegExp(`^Package: ${pkg.name}$`, "m"));
@@ -47,7 +61,9 @@ describe("corpusGitServer", () => {
 
   it("has a manifest listing every package, and clones with real git", async () => {
     const manifest = await git(["--git-dir", corpus.server.repoPath("manifest"), "show", "devel:software.txt"]);
-    expect(manifest.split("\n").filter((line) => line.startsWith("Package: "))).toEqual(EXPECTED.map((name) => `Package: ${name}`));
+    expect(manifest.split("\n").filter((line) => line.startsWith("Package: "))).toEqual(
+      EXPECTED.map((name) => `Package: ${name}`),
+    );
     const clone = join(await dirs.make("corpus-clone"), "zlibbioc");
     await git(["clone", "--quiet", "--depth", "1", "--branch", "devel", corpus.server.url("zlibbioc"), clone]);
     expect(await git(["rev-parse", "HEAD"], { cwd: clone })).toBe((await corpus.server.headCommit("zlibbioc")).sha);
@@ -70,7 +86,9 @@ describe("corpusGitServer", () => {
     const changed = await copy.server.commitChange("zlibbioc", { version: "bump" });
     expect((await copy.server.headCommit("zlibbioc")).sha).toBe(changed);
     expect((await corpus.server.headCommit("zlibbioc")).sha).toBe(cachedHead);
-    expect(await git(["--git-dir", copy.server.repoPath("zlibbioc"), "show", "devel:DESCRIPTION"])).toMatch(/^Version: 1\.44\.1$/m);
+    expect(await git(["--git-dir", copy.server.repoPath("zlibbioc"), "show", "devel:DESCRIPTION"])).toMatch(
+      /^Version: 1\.44\.1$/m,
+    );
   });
 
   it("extracts chosen packages with real tar", async () => {

@@ -45,15 +45,26 @@ describe("GitServer repos", () => {
     }
     const out = await dirs.make("git-clone");
     await git(["clone", "--quiet", "--depth", "1", "--branch", "devel", server.url("gamma"), join(out, "gamma")]);
-    expect(await readFile(join(out, "gamma", "DESCRIPTION"), "utf8")).toBe(await readFile(join(sources, "gamma", "DESCRIPTION"), "utf8"));
+    expect(await readFile(join(out, "gamma", "DESCRIPTION"), "utf8")).toBe(
+      await readFile(join(sources, "gamma", "DESCRIPTION"), "utf8"),
+    );
     expect(existsSync(join(out, "gamma", "src", "gamma.c"))).toBe(true);
     const head = await server.headCommit("gamma");
     expect(await git(["rev-parse", "HEAD"], { cwd: join(out, "gamma") })).toBe(head.sha);
     expect(head.shortSha).toBe(head.sha.slice(0, head.shortSha.length));
     expect(head.timestamp).toBe(FIXTURE_EPOCH.getTime() / 1000);
     expect(head.date).toBe("2024-01-15T12:00:00+00:00");
-    const author = await git(["--git-dir", server.repoPath("gamma"), "log", "-1", "--format=%an <%ae>|%cn <%ce>", "devel"]);
-    expect(author).toBe(`${FIXTURE_IDENTITY.name} <${FIXTURE_IDENTITY.email}>|${FIXTURE_IDENTITY.name} <${FIXTURE_IDENTITY.email}>`);
+    const author = await git([
+      "--git-dir",
+      server.repoPath("gamma"),
+      "log",
+      "-1",
+      "--format=%an <%ae>|%cn <%ce>",
+      "devel",
+    ]);
+    expect(author).toBe(
+      `${FIXTURE_IDENTITY.name} <${FIXTURE_IDENTITY.email}>|${FIXTURE_IDENTITY.name} <${FIXTURE_IDENTITY.email}>`,
+    );
   });
 
   it("is deterministic: the same content and date give the same SHAs on another server", async () => {
@@ -97,7 +108,11 @@ describe("upstream changes", () => {
   });
 
   it("writes, deletes and touches files, and sets a given version", async () => {
-    await server.commitChange("alpha", { version: "1.5.0", files: { "NEWS": "changes\n", "R/hello.R": null } }, { message: "release 1.5.0" });
+    await server.commitChange(
+      "alpha",
+      { version: "1.5.0", files: { NEWS: "changes\n", "R/hello.R": null } },
+      { message: "release 1.5.0" },
+    );
     expect(await show(server, "alpha", "DESCRIPTION")).toMatch(/^Version: 1\.5\.0$/m);
     expect(await show(server, "alpha", "NEWS")).toBe("changes");
     await expect(show(server, "alpha", "R/hello.R")).rejects.toThrow();
@@ -118,7 +133,8 @@ describe("upstream changes", () => {
     expect(head.sha).toBe(late);
     expect(head.date).toBe("2024-06-10T12:30:00-04:00");
     // What `--snapshot-date` will do: the last commit before a date.
-    const before = (date: string) => git(["--git-dir", server.repoPath("gamma"), "rev-list", "-1", `--before=${date}`, server.branch]);
+    const before = (date: string) =>
+      git(["--git-dir", server.repoPath("gamma"), "rev-list", "-1", `--before=${date}`, server.branch]);
     expect(await before("2024-06-05T00:00:00Z")).toBe(early);
     expect(await before("2024-06-11T00:00:00Z")).toBe(late);
     expect(await before("2024-01-15T12:30:00Z")).toBe((await server.log("gamma")).at(-1)?.sha);
@@ -127,9 +143,15 @@ describe("upstream changes", () => {
 
 describe("manifest", () => {
   it("formats spec 6.1 lines: Package: prefix, bare names, comments, blank lines", () => {
-    expect(formatManifest([{ comment: "software" }, "a", { blank: true }, { package: "b", prefix: false }, { package: "c" }])).toBe(
-      "# software\nPackage: a\n\nb\nPackage: c\n",
-    );
+    expect(
+      formatManifest([
+        { comment: "software" },
+        "a",
+        { blank: true },
+        { package: "b", prefix: false },
+        { package: "c" },
+      ]),
+    ).toBe("# software\nPackage: a\n\nb\nPackage: c\n");
   });
 
   it("lives in manifest.git on the server's branch and changes by commits", async () => {

@@ -39,10 +39,21 @@ async function run(args: readonly string[], cwd: string, library: string, outFil
   return { exitCode, output: await readFile(path, "utf8") };
 }
 
-function spawnToFile(args: readonly string[], cwd: string, library: string, path: string, detached: boolean): ChildProcess {
+function spawnToFile(
+  args: readonly string[],
+  cwd: string,
+  library: string,
+  path: string,
+  detached: boolean,
+): ChildProcess {
   const fd = openSync(path, "w");
   try {
-    return spawn("R", ["CMD", ...args], { cwd, env: { ...process.env, ...rEnv(library) }, stdio: ["ignore", fd, fd], detached });
+    return spawn("R", ["CMD", ...args], {
+      cwd,
+      env: { ...process.env, ...rEnv(library) },
+      stdio: ["ignore", fd, fd],
+      detached,
+    });
   } finally {
     closeSync(fd); // the child has its own copy
   }
@@ -54,10 +65,21 @@ export function rInstall(pkgDir: string, name: string, library: string, cwd: str
 }
 
 /** `R CMD build --keep-empty-dirs --no-resave-data [--no-build-vignettes] <pkgDir>` in cwd, as STAGE3 does. */
-export function rBuild(pkgDir: string, name: string, library: string, cwd: string, options: { vignettes?: boolean } = {}): Promise<RRun> {
+export function rBuild(
+  pkgDir: string,
+  name: string,
+  library: string,
+  cwd: string,
+  options: { vignettes?: boolean } = {},
+): Promise<RRun> {
   const vignettes = options.vignettes === true ? [] : ["--no-build-vignettes"];
   const suffix = options.vignettes === true ? "buildsrc-vignettes" : "buildsrc";
-  return run(["build", "--keep-empty-dirs", "--no-resave-data", ...vignettes, pkgDir], cwd, library, `${name}.${suffix}-out.txt`);
+  return run(
+    ["build", "--keep-empty-dirs", "--no-resave-data", ...vignettes, pkgDir],
+    cwd,
+    library,
+    `${name}.${suffix}-out.txt`,
+  );
 }
 
 /** `R CMD check --install=check:<pkg>.install-out.txt --library=<lib> --no-manual --timings <tarball>`, as STAGE4 does. */
@@ -66,11 +88,23 @@ export function rCheck(tarball: string, name: string, library: string, cwd: stri
 }
 
 export function checkArgs(tarball: string, name: string, library: string): string[] {
-  return ["check", `--install=check:${name}.install-out.txt`, `--library=${library}`, "--no-manual", "--timings", tarball];
+  return [
+    "check",
+    `--install=check:${name}.install-out.txt`,
+    `--library=${library}`,
+    "--no-manual",
+    "--timings",
+    tarball,
+  ];
 }
 
 /** Starts R CMD check in its own process group, output to `<name>.checksrc-out.txt` (the caller kills the group). */
-export function startDetachedCheck(tarball: string, name: string, library: string, cwd: string): { child: ChildProcess; exited: Promise<void>; outFile: string } {
+export function startDetachedCheck(
+  tarball: string,
+  name: string,
+  library: string,
+  cwd: string,
+): { child: ChildProcess; exited: Promise<void>; outFile: string } {
   const outFile = join(cwd, `${name}.checksrc-out.txt`);
   const child = spawnToFile(checkArgs(tarball, name, library), cwd, library, outFile, true);
   const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
@@ -110,7 +144,8 @@ export function installStatus(run: RRun, name: string): "OK" | "ERROR" {
 export function checkStatus(run: RRun): "OK" | "WARNINGS" | "ERROR" {
   if (run.exitCode !== 0) return "ERROR";
   for (const line of outputLines(run.output).slice(-6)) {
-    const match = /^WARNING: There (?:was|were) (\d+) (?:warning|warnings)/.exec(line) ?? /^Status: (\d+) WARNING/.exec(line);
+    const match =
+      /^WARNING: There (?:was|were) (\d+) (?:warning|warnings)/.exec(line) ?? /^Status: (\d+) WARNING/.exec(line);
     if (match) return match[1] === "0" ? "OK" : "WARNINGS";
   }
   return "OK";

@@ -48,7 +48,10 @@ async function filesUnder(dir: string): Promise<Map<string, string>> {
 
 /** DESCRIPTION fields as R's read.dcf sees them (newlines inside values shown as <NL>). */
 async function readDcfInR(path: string): Promise<Record<string, string>> {
-  const out = await rscript(`d <- read.dcf(${JSON.stringify(path)}, keep.white = character()); for (k in colnames(d)) cat(k, "\\t", gsub("\\n", "<NL>", d[1, k]), "\\n", sep = "")`, "");
+  const out = await rscript(
+    `d <- read.dcf(${JSON.stringify(path)}, keep.white = character()); for (k in colnames(d)) cat(k, "\\t", gsub("\\n", "<NL>", d[1, k]), "\\n", sep = "")`,
+    "",
+  );
   return Object.fromEntries(out.split("\n").map((line) => line.split("\t") as [string, string]));
 }
 
@@ -80,7 +83,9 @@ describe("renderPackage / writePackage", () => {
       Encoding: "UTF-8",
       biocViews: "Software,<NL>Infrastructure", // continuation line, as read.dcf joins it
     });
-    expect(await readFile(join(dir, ".BBSoptions"), "utf8")).toBe("UnsupportedPlatforms: win\nCHECKprepend: _R_CHECK_FORCE_SUGGESTS_=0\n");
+    expect(await readFile(join(dir, ".BBSoptions"), "utf8")).toBe(
+      "UnsupportedPlatforms: win\nCHECKprepend: _R_CHECK_FORCE_SUGGESTS_=0\n",
+    );
     expect(await readFile(join(dir, ".Rbuildignore"), "utf8")).toBe("^\\.BBSoptions$\n");
     const namespace = await readFile(join(dir, "NAMESPACE"), "utf8");
     expect(namespace.split("\n")).toEqual([
@@ -97,7 +102,8 @@ describe("renderPackage / writePackage", () => {
 
   it("writes Authors@R without Maintainer, or neither", () => {
     const authors = 'person("Ann", "Author", email = "ann@example.org", role = c("aut", "cre"))';
-    const description = (spec: PackageSpec): string => renderPackage(spec).find((f) => f.path === "DESCRIPTION")?.content ?? "";
+    const description = (spec: PackageSpec): string =>
+      renderPackage(spec).find((f) => f.path === "DESCRIPTION")?.content ?? "";
     const withAuthors = description({ name: "aR", version: "1.0", authorsR: authors });
     expect(withAuthors).toContain(`Authors@R: ${authors}\n`);
     expect(withAuthors).not.toMatch(/^(Maintainer|Author):/m);
@@ -125,8 +131,15 @@ describe("renderPackage / writePackage", () => {
 
 describe("DESCRIPTION behaviours, as real R reads them", () => {
   it("malformed-description: read.dcf fails on the line without a colon", async () => {
-    const dir = await writePackage(await dirs.make("gen-malformed"), { name: "malformed", version: "1.0.0", behaviour: "malformed-description" });
-    const out = await rscript(`r <- tryCatch(read.dcf(${JSON.stringify(join(dir, "DESCRIPTION"))}), error = conditionMessage); cat(if (is.character(r)) r else "parsed")`, "");
+    const dir = await writePackage(await dirs.make("gen-malformed"), {
+      name: "malformed",
+      version: "1.0.0",
+      behaviour: "malformed-description",
+    });
+    const out = await rscript(
+      `r <- tryCatch(read.dcf(${JSON.stringify(join(dir, "DESCRIPTION"))}), error = conditionMessage); cat(if (is.character(r)) r else "parsed")`,
+      "",
+    );
     expect(out).toMatch(/^Line starting 'this line is not a .*' is malformed!$/);
   });
 
@@ -145,7 +158,10 @@ describe("DESCRIPTION behaviours, as real R reads them", () => {
     const version = (await readDcfInR(join(dir, "DESCRIPTION"))).Version ?? "";
     expect(version).toBe(descriptionVersion(spec));
     expect(version).not.toMatch(/^[0-9]+([.-][0-9]+)*$/);
-    const out = await rscript(`cat(tryCatch(as.character(package_version(${JSON.stringify(version)})), error = function(e) "invalid"))`, "");
+    const out = await rscript(
+      `cat(tryCatch(as.character(package_version(${JSON.stringify(version)})), error = function(e) "invalid"))`,
+      "",
+    );
     expect(out).toBe("invalid");
   });
 });
@@ -154,8 +170,17 @@ describe("asciiRdsDataFrame", () => {
   it("writes a data.frame readRDS() reads back, escapes included", async () => {
     const dir = await dirs.make("rds");
     const path = join(dir, "df.rds");
-    await writeFile(path, asciiRdsDataFrame([["File", ["a b.Rnw", "é\"q'\\.Rmd"]], ["PDF", ["x.pdf", ""]]]));
-    const out = await rscript(`d <- readRDS(${JSON.stringify(path)}); stopifnot(is.data.frame(d)); cat(nrow(d), names(d), d$File, d$PDF, sep = "|")`, "");
+    await writeFile(
+      path,
+      asciiRdsDataFrame([
+        ["File", ["a b.Rnw", "é\"q'\\.Rmd"]],
+        ["PDF", ["x.pdf", ""]],
+      ]),
+    );
+    const out = await rscript(
+      `d <- readRDS(${JSON.stringify(path)}); stopifnot(is.data.frame(d)); cat(nrow(d), names(d), d$File, d$PDF, sep = "|")`,
+      "",
+    );
     expect(out).toBe("2|File|PDF|a b.Rnw|é\"q'\\.Rmd|x.pdf|");
   });
 });

@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { git } from "../fixtures/git.js";
 import { dependencyNames, PACKAGE_BEHAVIOURS } from "../fixtures/rpkg-generator.js";
-import { materializeScenario, prerunScenario, runScenario, syntheticScenario, type MaterializedScenario } from "../fixtures/scenarios.js";
+import {
+  materializeScenario,
+  prerunScenario,
+  runScenario,
+  syntheticScenario,
+  type MaterializedScenario,
+} from "../fixtures/scenarios.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { rscript } from "./r-commands.js";
 
@@ -44,7 +50,14 @@ async function readWithR(packageDirs: ReadonlyMap<string, string>): Promise<Map<
   const views = new Map<string, RView>();
   for (const line of out.split("\n")) {
     const [name = "", parsed, pkg = "", version = "", valid, maintainer = "", osType = ""] = line.split("\t");
-    views.set(name, { parsed: parsed === "TRUE", package: pkg, version, versionValid: valid === "TRUE", maintainer, osType });
+    views.set(name, {
+      parsed: parsed === "TRUE",
+      package: pkg,
+      version,
+      versionValid: valid === "TRUE",
+      maintainer,
+      osType,
+    });
   }
   return views;
 }
@@ -69,7 +82,8 @@ describe("prerunScenario", () => {
   it("has a repo for every package but the missing one, at the recorded commits", async () => {
     for (const pkg of scenario.packages) {
       expect(await materialized.server.exists(pkg.name), pkg.name).toBe(pkg.spec !== undefined);
-      if (pkg.spec !== undefined) expect((await materialized.server.headCommit(pkg.name)).sha).toBe(materialized.commits.get(pkg.name));
+      if (pkg.spec !== undefined)
+        expect((await materialized.server.headCommit(pkg.name)).sha).toBe(materialized.commits.get(pkg.name));
     }
     expect(scenario.packages.filter((p) => p.spec === undefined).map((p) => p.name)).toEqual(["preMissingRepo"]);
   });
@@ -80,7 +94,9 @@ describe("prerunScenario", () => {
     expect(lines[0]).toMatch(/^# /);
     expect(lines).toContain("");
     expect(lines.filter((line) => line.startsWith("#")).length).toBeGreaterThanOrEqual(2);
-    const named = lines.filter((line) => line !== "" && !line.startsWith("#")).map((line) => line.replace(/^Package: /, ""));
+    const named = lines
+      .filter((line) => line !== "" && !line.startsWith("#"))
+      .map((line) => line.replace(/^Package: /, ""));
     expect(named).toEqual(scenario.packages.map((p) => p.name));
     expect(lines.some((line) => /^[A-Za-z][A-Za-z0-9.]*$/.test(line))).toBe(true);
   });
@@ -100,7 +116,17 @@ describe("prerunScenario", () => {
     expect(view("preBase").maintainer).toBe("Zoë Fixture <zoe.fixture@bbs-fixtures.example.org>");
     expect(view("preUnixOnly").osType).toBe("unix");
     expect(view("preUnixMac").osType).toBe("unix");
-    for (const name of ["preBase", "preChainMid", "preChainTop", "preWithC", "preAuthorsR", "preUnixOnly", "preBBSOptions", "preUnixMac", "preDeprecated"]) {
+    for (const name of [
+      "preBase",
+      "preChainMid",
+      "preChainTop",
+      "preWithC",
+      "preAuthorsR",
+      "preUnixOnly",
+      "preBBSOptions",
+      "preUnixMac",
+      "preDeprecated",
+    ]) {
       expect(view(name), name).toMatchObject({ parsed: true, package: name, versionValid: true });
     }
   });
@@ -110,7 +136,9 @@ describe("prerunScenario", () => {
     expect(await readFile(join(dir("preBBSOptions"), ".BBSoptions"), "utf8")).toBe("UnsupportedPlatforms: mac\n");
     expect(await readFile(join(dir("preUnixMac"), ".BBSoptions"), "utf8")).toMatch(/^UnsupportedPlatforms: mac$/m);
     expect(await readFile(join(dir("preDeprecated"), "DESCRIPTION"), "utf8")).toMatch(/^PackageStatus: Deprecated$/m);
-    expect(await readFile(join(dir("preWithC"), "NAMESPACE"), "utf8")).toContain("useDynLib(preWithC, .registration = TRUE)");
+    expect(await readFile(join(dir("preWithC"), "NAMESPACE"), "utf8")).toContain(
+      "useDynLib(preWithC, .registration = TRUE)",
+    );
   });
 });
 
@@ -133,7 +161,12 @@ describe("runScenario", () => {
     for (const pkg of scenario.packages) {
       const spec = pkg.spec;
       if (spec === undefined) throw new Error(`${pkg.name} has no spec`);
-      for (const dep of [...dependencyNames(spec.depends), ...dependencyNames(spec.imports), ...dependencyNames(spec.linkingTo), ...dependencyNames(spec.suggests)]) {
+      for (const dep of [
+        ...dependencyNames(spec.depends),
+        ...dependencyNames(spec.imports),
+        ...dependencyNames(spec.linkingTo),
+        ...dependencyNames(spec.suggests),
+      ]) {
         expect(byName.has(dep), `${pkg.name} -> ${dep}`).toBe(true);
       }
     }
@@ -144,13 +177,21 @@ describe("runScenario", () => {
   });
 
   it("materializes with explicit dates and a branch", async () => {
-    const materialized = await materializeScenario(scenario, await dirs.make("scenario-run"), { branch: "RELEASE_3_16", date: "2024-05-01T10:00:00+02:00" });
+    const materialized = await materializeScenario(scenario, await dirs.make("scenario-run"), {
+      branch: "RELEASE_3_16",
+      date: "2024-05-01T10:00:00+02:00",
+    });
     expect(materialized.server.branch).toBe("RELEASE_3_16");
     for (const pkg of scenario.packages) {
       const head = await materialized.server.headCommit(pkg.name);
       expect(head.date, pkg.name).toBe("2024-05-01T10:00:00+02:00");
     }
-    const manifest = await git(["--git-dir", materialized.server.repoPath("manifest"), "show", "RELEASE_3_16:software.txt"]);
+    const manifest = await git([
+      "--git-dir",
+      materialized.server.repoPath("manifest"),
+      "show",
+      "RELEASE_3_16:software.txt",
+    ]);
     expect(manifest.split("\n")).toEqual(scenario.packages.map((p) => `Package: ${p.name}`));
   });
 });
@@ -179,6 +220,7 @@ describe("syntheticScenario", () => {
     const materialized = await materializeScenario(scenario, await dirs.make("scenario-synthetic"));
     expect([...materialized.commits.keys()]).toEqual(scenario.packages.map((p) => p.name));
     expect([...materialized.packageDirs.keys()]).toEqual(scenario.packages.map((p) => p.name));
-    for (const pkg of scenario.packages) expect((await materialized.server.headCommit(pkg.name)).sha).toBe(materialized.commits.get(pkg.name));
+    for (const pkg of scenario.packages)
+      expect((await materialized.server.headCommit(pkg.name)).sha).toBe(materialized.commits.get(pkg.name));
   });
 });

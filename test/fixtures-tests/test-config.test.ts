@@ -84,7 +84,9 @@ describe("writeTestConfig", () => {
 
 describe("deepMerge and repoRoot", () => {
   it("merges maps, replaces lists and scalars, ignores undefined, deletes on null", () => {
-    expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: "x", e: true }, { a: { c: [3] }, d: undefined, e: null, f: { g: "h" } })).toEqual({
+    expect(
+      deepMerge({ a: { b: 1, c: [1, 2] }, d: "x", e: true }, { a: { c: [3] }, d: undefined, e: null, f: { g: "h" } }),
+    ).toEqual({
       a: { b: 1, c: [3] },
       d: "x",
       f: { g: "h" },

@@ -16,7 +16,11 @@ import { checkStatus, installStatus, rBuild, rCheck, rInstall, rscript, tail, ty
 
 const VALID = ["runBase", "runMid", "runTop", "runOk"] as const;
 const full = runScenario();
-const scenario: Scenario = { name: "valid", packages: full.packages.filter((p) => (VALID as readonly string[]).includes(p.name)), manifest: [...VALID] };
+const scenario: Scenario = {
+  name: "valid",
+  packages: full.packages.filter((p) => (VALID as readonly string[]).includes(p.name)),
+  manifest: [...VALID],
+};
 
 const dirs = useTempDirs();
 let materialized: MaterializedScenario;
@@ -46,8 +50,12 @@ beforeAll(async () => {
   // Dependency order: runBase <- runMid <- runTop; runOk is independent.
   for (const name of VALID) installs.set(name, await rInstall(join(meat, name), name, library, meat));
   const limit = pLimit(2);
-  await Promise.all(VALID.map((name) => limit(async () => builds.set(name, await rBuild(join(meat, name), name, library, meat)))));
-  await Promise.all(VALID.map((name) => limit(async () => checks.set(name, await rCheck(tarballOf(name), name, library, meat)))));
+  await Promise.all(
+    VALID.map((name) => limit(async () => builds.set(name, await rBuild(join(meat, name), name, library, meat)))),
+  );
+  await Promise.all(
+    VALID.map((name) => limit(async () => checks.set(name, await rCheck(tarballOf(name), name, library, meat)))),
+  );
 });
 
 describe("fixture repos cloned with real git", () => {
@@ -62,7 +70,8 @@ describe("fixture repos cloned with real git", () => {
       const tracked = (await git(["ls-files"], { cwd: clone })).split("\n");
       const generated = renderPackage(specOf(name));
       expect(tracked).toEqual(generated.map((f) => f.path));
-      for (const file of generated) expect(await readFile(join(clone, file.path), "utf8"), `${name}/${file.path}`).toBe(file.content);
+      for (const file of generated)
+        expect(await readFile(join(clone, file.path), "utf8"), `${name}/${file.path}`).toBe(file.content);
     }
   });
 });

@@ -19,12 +19,28 @@ function day(n: number): Date {
 }
 
 /** Runs r1..rN on node n1: package P's install statuses given in order. */
-function fillHistory(store: HistoryStore, statuses: readonly string[], elapsed: (index: number) => number = (index) => 10 + index): void {
+function fillHistory(
+  store: HistoryStore,
+  statuses: readonly string[],
+  elapsed: (index: number) => number = (index) => 10 + index,
+): void {
   statuses.forEach((status, index) => {
     const runId = `r${index + 1}`;
     store.beginRun({ runId, node: "n1", kind: "run", startedAt: day(index + 1) });
-    const row = store.startJob({ runId, node: "n1", stage: "install", package: "P", version: "1.0", startedAt: day(index + 1) });
-    store.finishJob(row, { endedAt: day(index + 1), elapsedSeconds: elapsed(index), retCode: status === "TIMEOUT" ? null : 0, status });
+    const row = store.startJob({
+      runId,
+      node: "n1",
+      stage: "install",
+      package: "P",
+      version: "1.0",
+      startedAt: day(index + 1),
+    });
+    store.finishJob(row, {
+      endedAt: day(index + 1),
+      elapsedSeconds: elapsed(index),
+      retCode: status === "TIMEOUT" ? null : 0,
+      status,
+    });
     store.endRun(runId, "finished", day(index + 1));
   });
 }
@@ -43,12 +59,21 @@ describe("HistoryStore", () => {
     raw.pragma("user_version = 99");
     raw.close();
     expect(() => HistoryStore.open(path)).toThrow(/schema version 99, newer than this bbs knows/);
-    expect(() => HistoryStore.open(join(dir, "absent.sqlite"), { readonly: true })).toThrow(/cannot open the history database/);
+    expect(() => HistoryStore.open(join(dir, "absent.sqlite"), { readonly: true })).toThrow(
+      /cannot open the history database/,
+    );
   });
 
   it("records runs and job attempts; a resume after a crash is a new attempt", () => {
     const store = HistoryStore.open(join(tempDir(), "h.sqlite"));
-    store.beginRun({ runId: "run-1", node: "n1", kind: "run", startedAt: day(1), schedule: "pipeline", configDigest: "abc" });
+    store.beginRun({
+      runId: "run-1",
+      node: "n1",
+      kind: "run",
+      startedAt: day(1),
+      schedule: "pipeline",
+      configDigest: "abc",
+    });
     const a = store.startJob({ runId: "run-1", node: "n1", stage: "install", package: "A", startedAt: day(1) });
     store.finishJob(a, { endedAt: day(1), elapsedSeconds: 12.5, retCode: 0, status: "OK" });
     store.describeJob(a, { command: "R CMD INSTALL A", version: "1.2.3" });
@@ -74,7 +99,11 @@ describe("HistoryStore", () => {
 
   it("estimates durations as the median of the last finished attempts", () => {
     const store = HistoryStore.open(join(tempDir(), "h.sqlite"));
-    fillHistory(store, ["OK", "OK", "ERROR", "TIMEOUT", "OK", "OK", "OK"], (index) => [100, 100, 1, 2, 3, 4, 5][index] ?? 0);
+    fillHistory(
+      store,
+      ["OK", "OK", "ERROR", "TIMEOUT", "OK", "OK", "OK"],
+      (index) => [100, 100, 1, 2, 3, 4, 5][index] ?? 0,
+    );
     store.beginRun({ runId: "r8", node: "n1", kind: "run", startedAt: day(8) });
     store.startJob({ runId: "r8", node: "n1", stage: "install", package: "P", startedAt: day(8) }); // still running: ignored
     const estimates = store.durationEstimates("n1", "install");
@@ -104,12 +133,29 @@ describe("HistoryStore", () => {
 
   it("records a whole run at once; importing it again replaces its rows", () => {
     const store = HistoryStore.open(join(tempDir(), "h.sqlite"));
-    const run = { runId: "20241001-220000@n1", node: "n1", kind: RESULTS_RUN_KIND, startedAt: day(1), state: "finished" as const };
+    const run = {
+      runId: "20241001-220000@n1",
+      node: "n1",
+      kind: RESULTS_RUN_KIND,
+      startedAt: day(1),
+      state: "finished" as const,
+    };
     store.recordRun(run, [
-      { stage: "install", package: "P", status: "OK", startedAt: day(1), endedAt: day(1), elapsedSeconds: 4, retCode: 0, version: "1.0" },
+      {
+        stage: "install",
+        package: "P",
+        status: "OK",
+        startedAt: day(1),
+        endedAt: day(1),
+        elapsedSeconds: 4,
+        retCode: 0,
+        version: "1.0",
+      },
       { stage: "checksrc", package: "P", status: "skipped", startedAt: day(1) },
     ]);
-    store.recordRun({ ...run, state: "unfinished" }, [{ stage: "install", package: "P", status: "ERROR", startedAt: day(1), retCode: 1 }]);
+    store.recordRun({ ...run, state: "unfinished" }, [
+      { stage: "install", package: "P", status: "ERROR", startedAt: day(1), retCode: 1 },
+    ]);
     expect(store.run(run.runId)).toMatchObject({ kind: "postrun", state: "unfinished", node: "n1" });
     expect(store.jobs(run.runId).map((job) => [job.stage, job.status, job.attempt])).toEqual([["install", "ERROR", 1]]);
     // Imported copies never feed the scheduler's estimates.
@@ -170,7 +216,23 @@ describe("crash safety (kill -9 of a writer)", () => {
     writeFileSync(join(build, "package.json"), '{"type":"module"}\n');
     const compiled = spawnSync(
       join(REPO, "node_modules", ".bin", "tsc"),
-      ["--outDir", build, "--rootDir", REPO, "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--skipLibCheck", "--types", "node", "--strict", join(REPO, "test/history/crash-writer.ts")],
+      [
+        "--outDir",
+        build,
+        "--rootDir",
+        REPO,
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--target",
+        "es2022",
+        "--skipLibCheck",
+        "--types",
+        "node",
+        "--strict",
+        join(REPO, "test/history/crash-writer.ts"),
+      ],
       { encoding: "utf8" },
     );
     expect(compiled.status, compiled.stdout + compiled.stderr).toBe(0);
@@ -181,7 +243,9 @@ describe("crash safety (kill -9 of a writer)", () => {
     const dir = tempDir();
     const dbPath = join(dir, "history.sqlite");
     const eventsPath = join(dir, "events.ndjson");
-    const child = spawn(process.execPath, [join(build, "test/history/crash-writer.js"), dbPath, eventsPath], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [join(build, "test/history/crash-writer.js"), dbPath, eventsPath], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on("data", (chunk: Buffer) => {
         if (chunk.toString().includes("ready")) resolve();

@@ -28,7 +28,9 @@ describe("runCommandJob", () => {
     expect(text.match(/^### Running command:$/gm)).toHaveLength(1);
     expect(text.match(/^### Re-running command:$/gm)).toHaveLength(2);
     expect(text.match(/^run \d$/gm)).toEqual(["run 1", "run 2", "run 3"]);
-    expect(result.elapsedSeconds).toBeGreaterThanOrEqual((result.endedAt.getTime() - result.startedAt.getTime()) / 1000 - 0.01);
+    expect(result.elapsedSeconds).toBeGreaterThanOrEqual(
+      (result.endedAt.getTime() - result.startedAt.getTime()) / 1000 - 0.01,
+    );
   });
 
   it("counts the timeout from the first start: endless re-runs still time out", async () => {

@@ -92,7 +92,9 @@ function bbsLikeGraph(make: ReturnType<typeof fakeJobs>["make"]): JobSpec<Outcom
     make("install:e", "install", {}),
   ];
   const targets = ["a", "b", "c", "d", "e"];
-  const builds = targets.map((pkg) => make(`build:${pkg}`, "build", { after: `install:${pkg}`, exit: pkg === "d" ? 1 : 0 }));
+  const builds = targets.map((pkg) =>
+    make(`build:${pkg}`, "build", { after: `install:${pkg}`, exit: pkg === "d" ? 1 : 0 }),
+  );
   const checks = targets.map((pkg) => make(`check:${pkg}`, "check", { after: `build:${pkg}` }));
   return [...installs, ...builds, ...checks];
 }
@@ -110,9 +112,12 @@ describe("JobEngine", () => {
       expectDepsRespected(lines, jobs);
       expect(lines.filter((line) => line.startsWith("start"))).toHaveLength(jobs.length - 1);
       if (schedule === "barrier") {
-        const stageOf = (line: string) => ["install", "build", "check"].indexOf(line.split(" ")[1]?.split(":")[0] ?? "");
-        const lastEnd = (stage: number) => Math.max(...lines.map((line, index) => (line.startsWith("end") && stageOf(line) === stage ? index : -1)));
-        const firstStart = (stage: number) => lines.findIndex((line) => line.startsWith("start") && stageOf(line) === stage);
+        const stageOf = (line: string) =>
+          ["install", "build", "check"].indexOf(line.split(" ")[1]?.split(":")[0] ?? "");
+        const lastEnd = (stage: number) =>
+          Math.max(...lines.map((line, index) => (line.startsWith("end") && stageOf(line) === stage ? index : -1)));
+        const firstStart = (stage: number) =>
+          lines.findIndex((line) => line.startsWith("start") && stageOf(line) === stage);
         expect(firstStart(1)).toBeGreaterThan(lastEnd(0));
         expect(firstStart(2)).toBeGreaterThan(lastEnd(1));
       }
@@ -148,7 +153,10 @@ describe("JobEngine", () => {
     const { make } = fakeJobs(dir);
     const marker = join(dir, "u-ran");
     // long waits for u: under BBS's rule u would start only when long had ended.
-    const jobs = [make("install:long", "install", { waitFor: marker }), make("install:u", "install", { deps: ["install:nowhere"], touch: marker })];
+    const jobs = [
+      make("install:long", "install", { waitFor: marker }),
+      make("install:u", "install", { deps: ["install:nowhere"], touch: marker }),
+    ];
     const report = await runJobs(jobs, { pools: [{ name: "install", slots: 2 }] });
     expect(report.records.get("install:long")?.outcome?.status).toBe("OK");
     expect(report.records.get("install:u")?.outcome?.status).toBe("OK");
@@ -172,10 +180,18 @@ describe("JobEngine", () => {
         make("build:a", "build", { after: "install:a", estimate: 1 }),
         make("build:b", "build", { after: "install:b", estimate: 1 }),
       ];
-      const engine = new JobEngine(jobs, { pools: [{ name: "install", slots: 1 }, { name: "build", slots: 1 }], ...options });
+      const engine = new JobEngine(jobs, {
+        pools: [
+          { name: "install", slots: 1 },
+          { name: "build", slots: 1 },
+        ],
+        ...options,
+      });
       expect(engine.rankOf("install:c")).toBe(101);
       await engine.run();
-      starts[name] = traceLines(trace).filter((line) => line.startsWith("start install")).map((line) => line.slice(6));
+      starts[name] = traceLines(trace)
+        .filter((line) => line.startsWith("start install"))
+        .map((line) => line.slice(6));
     }
     expect(starts["critical-path"]).toEqual(["install:c", "install:a", "install:b"]);
     expect(starts.barrier).toEqual(["install:a", "install:b", "install:c"]);
@@ -196,8 +212,16 @@ describe("JobEngine", () => {
         make("build:y", "build", { after: "install:y", estimate: 15 }),
       ];
       const options = order === "bottleneck" ? {} : { order };
-      await runJobs(jobs, { pools: [{ name: "install", slots: 1 }, { name: "build", slots: 1 }], ...options });
-      starts[order] = traceLines(trace).filter((line) => line.startsWith("start install")).map((line) => line.slice(6));
+      await runJobs(jobs, {
+        pools: [
+          { name: "install", slots: 1 },
+          { name: "build", slots: 1 },
+        ],
+        ...options,
+      });
+      starts[order] = traceLines(trace)
+        .filter((line) => line.startsWith("start install"))
+        .map((line) => line.slice(6));
     }
     expect(starts.bottleneck).toEqual(["install:y", "install:x"]);
     expect(starts["critical-path"]).toEqual(["install:x", "install:y"]);
@@ -224,7 +248,9 @@ describe("JobEngine", () => {
       },
     };
     const report = await runJobs(jobs, { pools: POOLS, completed });
-    const started = traceLines(trace).filter((line) => line.startsWith("start")).map((line) => line.slice(6));
+    const started = traceLines(trace)
+      .filter((line) => line.startsWith("start"))
+      .map((line) => line.slice(6));
     expect(started).not.toContain("install:a");
     expect(started).not.toContain("install:b");
     expect(started).not.toContain("build:a");
@@ -255,7 +281,8 @@ describe("JobEngine", () => {
         busy.add(event.slot);
         busySlots.set(event.job.pool, busy);
       }
-      if (event.type === "job-finished" && event.record.slot !== undefined) busySlots.get(event.job.pool)?.delete(event.record.slot);
+      if (event.type === "job-finished" && event.record.slot !== undefined)
+        busySlots.get(event.job.pool)?.delete(event.record.slot);
     });
     const report = await engine.run();
     expect(events[0]?.type).toBe("run-started");
@@ -299,7 +326,8 @@ describe("JobEngine", () => {
           if (slot !== undefined) problems.push(`${event.job.id} skipped but has slot ${slot}`);
           return;
         }
-        if (slot === undefined || !busy.get(event.job.pool)?.delete(slot)) problems.push(`${event.job.id} ended in slot ${slot}, not busy`);
+        if (slot === undefined || !busy.get(event.job.pool)?.delete(slot))
+          problems.push(`${event.job.id} ended in slot ${slot}, not busy`);
       }
     });
     await engine.run();
@@ -310,7 +338,8 @@ describe("JobEngine", () => {
     for (const schedule of ["pipeline", "barrier"] as const) {
       const dir = tempDir();
       const { trace, make } = fakeJobs(dir);
-      const failed = (context: { previous: { outcome?: Outcome } | undefined }) => context.previous?.outcome?.status !== "OK";
+      const failed = (context: { previous: { outcome?: Outcome } | undefined }) =>
+        context.previous?.outcome?.status !== "OK";
       const jobs = [
         make("build:ok", "build"),
         make("build:bad", "build", { exit: 1 }),
@@ -373,10 +402,16 @@ describe("JobEngine", () => {
     const { make } = fakeJobs(dir);
     const tagFile = (id: string) => join(dir, `${id}.tag`);
     const sleeper = (id: string, deps?: string[]) =>
-      make(id, "install", { deps, command: `echo "$BBS_JOB_TAG" > ${tagFile(id)}; (sleep 1000 &); setsid sleep 1000 & exec sleep 1000` });
+      make(id, "install", {
+        deps,
+        command: `echo "$BBS_JOB_TAG" > ${tagFile(id)}; (sleep 1000 &); setsid sleep 1000 & exec sleep 1000`,
+      });
     const jobs = [sleeper("install:a"), sleeper("install:b"), sleeper("install:c", ["install:a"])];
     const controller = new AbortController();
-    const engine = new JobEngine(jobs, { pools: [{ name: "install", slots: 2 }], signal: controller.signal } satisfies EngineOptions<Outcome>);
+    const engine = new JobEngine(jobs, {
+      pools: [{ name: "install", slots: 2 }],
+      signal: controller.signal,
+    } satisfies EngineOptions<Outcome>);
     const running = engine.run();
     // Cancel once both jobs are really running (their tag files exist).
     await waitForLines(tagFile("install:a"), 1);

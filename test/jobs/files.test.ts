@@ -4,7 +4,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commandHeader, filesToDeliver, jobFiles, startOutputFile, appendRerunHeader, tailLines } from "../../src/jobs/outfile.js";
+import {
+  commandHeader,
+  filesToDeliver,
+  jobFiles,
+  startOutputFile,
+  appendRerunHeader,
+  tailLines,
+} from "../../src/jobs/outfile.js";
 import { formatFixed, formatGeneral } from "../../src/jobs/pyformat.js";
 import {
   checkExtras,
@@ -176,8 +183,14 @@ describe("summary DCF", () => {
       ["PackageFile", "None"],
       ["PackageFileSize", "NA"],
     ]);
-    expect(checkExtras("IRanges.Rcheck", "2")).toEqual([["CheckDir", "IRanges.Rcheck"], ["Warnings", "2"]]);
-    expect(checkExtras(null, null)).toEqual([["CheckDir", "None"], ["Warnings", "NA"]]);
+    expect(checkExtras("IRanges.Rcheck", "2")).toEqual([
+      ["CheckDir", "IRanges.Rcheck"],
+      ["Warnings", "2"],
+    ]);
+    expect(checkExtras(null, null)).toEqual([
+      ["CheckDir", "None"],
+      ["Warnings", "NA"],
+    ]);
     expect(checkExtras(null, null, "DeployDestDir")[0]).toEqual(["DeployDestDir", "None"]);
   });
 
@@ -202,16 +215,28 @@ describe("summary DCF", () => {
     const path = join(dir, "IRanges.checksrc-summary.dcf");
     writeSummary(path, { ...base, status: "WARNINGS", extras: checkExtras("IRanges.Rcheck", "1") });
     const parsed = readSummary(path);
-    expect(parsed).toMatchObject({ package: "IRanges", version: "2.41.0", retCode: 0, status: "WARNINGS", elapsedSeconds: 148.2 });
+    expect(parsed).toMatchObject({
+      package: "IRanges",
+      version: "2.41.0",
+      retCode: 0,
+      status: "WARNINGS",
+      elapsedSeconds: 148.2,
+    });
     expect(parsed?.startedAt?.toISOString()).toBe("2024-10-24T19:03:12.000Z");
     expect(parsed?.fields.get("Warnings")).toBe("1");
     expect(readSummary(join(dir, "absent.dcf"))).toBeUndefined();
   });
 
   it("rejects damaged summaries with the file and line", () => {
-    expect(() => parseSummary("Package: x\nnot a field\n", "x.install-summary.dcf")).toThrow(/x\.install-summary\.dcf.*2/);
-    expect(() => parseSummary("Package: x\n\nPackage: y\n", "two.dcf")).toThrow(/two\.dcf: invalid job summary: a second record/);
-    expect(() => parseSummary("Package: x\nVersion: 1\nRetCode: zero\nStatus: OK\n", "s.dcf")).toThrow(/RetCode is "zero"/);
+    expect(() => parseSummary("Package: x\nnot a field\n", "x.install-summary.dcf")).toThrow(
+      /x\.install-summary\.dcf.*2/,
+    );
+    expect(() => parseSummary("Package: x\n\nPackage: y\n", "two.dcf")).toThrow(
+      /two\.dcf: invalid job summary: a second record/,
+    );
+    expect(() => parseSummary("Package: x\nVersion: 1\nRetCode: zero\nStatus: OK\n", "s.dcf")).toThrow(
+      /RetCode is "zero"/,
+    );
     expect(() => parseSummary("Package: x\n", "s.dcf")).toThrow(/field Version is missing/);
     expect(parseSummary("Package: x\nVersion: 1\nRetCode: None\nStatus: TIMEOUT\n", "s.dcf").retCode).toBeNull();
   });
@@ -232,6 +257,10 @@ describe("BBS_EndOfRun.txt", () => {
       "STAGE2 | nb_cpu=18 | StartedAt: 2024-10-24 15:00:02 -0400 (Thu, 24 Oct 2024) | EndedAt: 2024-10-24 15:20:36 -0400 (Thu, 24 Oct 2024) | EllapsedTime: 1234.5 seconds",
     );
     writeEndOfRun(path, [ticket, { ...ticket, stage: "STAGE3", nbCpu: 16 }]);
-    expect(readFileSync(path, "utf8").split("\n").map((line) => line.split(" | ")[0])).toEqual(["STAGE2", "STAGE3", ""]);
+    expect(
+      readFileSync(path, "utf8")
+        .split("\n")
+        .map((line) => line.split(" | ")[0]),
+    ).toEqual(["STAGE2", "STAGE3", ""]);
   });
 });

@@ -40,7 +40,9 @@ export async function eventually(condition: () => boolean, attempts = 100, delay
 
 export function readLines(path: string): string[] {
   try {
-    return readFileSync(path, "utf8").split("\n").filter((line) => line.trim() !== "");
+    return readFileSync(path, "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "");
   } catch {
     return [];
   }

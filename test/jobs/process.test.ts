@@ -142,7 +142,11 @@ describe("runProcess", () => {
   it("normal end: processes left behind are killed when the command ends", async () => {
     const dir = tempDir();
     const pidFile = join(dir, "pids");
-    const result = await runProcess({ command: `${writeFamily(dir)} exit`, env: { PIDFILE: pidFile }, outputFile: join(dir, "out.txt") });
+    const result = await runProcess({
+      command: `${writeFamily(dir)} exit`,
+      env: { PIDFILE: pidFile },
+      outputFile: join(dir, "out.txt"),
+    });
     expect(result.exitCode).toBe(3);
     expect(result.escapedKilled).toBe(2); // setsid + daemon, found by their tag
     await expectNoSurvivor(parseFamily(readLines(pidFile)));
@@ -152,7 +156,12 @@ describe("runProcess", () => {
     const dir = tempDir();
     const pidFile = join(dir, "pids");
     const controller = new AbortController();
-    const running = runProcess({ command: `${writeFamily(dir)} wait`, env: { PIDFILE: pidFile }, signal: controller.signal, killGraceMs: 500 });
+    const running = runProcess({
+      command: `${writeFamily(dir)} wait`,
+      env: { PIDFILE: pidFile },
+      signal: controller.signal,
+      killGraceMs: 500,
+    });
     const members = parseFamily(await waitForLines(pidFile, FAMILY_LINES));
     controller.abort();
     const result: ProcessResult = await running;
@@ -185,10 +194,19 @@ describe("runProcess", () => {
     const deadOwner = spawn(process.execPath, ["-e", "0"]);
     await new Promise((resolve) => deadOwner.on("exit", resolve));
     const orphanTag = `${deadOwner.pid}.1.deadbeef.1`;
-    const orphan = spawn("/bin/sh", ["-c", "sleep 1000 & exec sleep 1000"], { detached: true, stdio: "ignore", env: { ...process.env, BBS_JOB_TAG: orphanTag } });
+    const orphan = spawn("/bin/sh", ["-c", "sleep 1000 & exec sleep 1000"], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, BBS_JOB_TAG: orphanTag },
+    });
     const liveOut = join(dir, "live.txt");
     const controller = new AbortController();
-    const live = runProcess({ command: 'echo "$BBS_JOB_TAG" > live.txt; exec sleep 1000', cwd: dir, signal: controller.signal, killGraceMs: 200 });
+    const live = runProcess({
+      command: 'echo "$BBS_JOB_TAG" > live.txt; exec sleep 1000',
+      cwd: dir,
+      signal: controller.signal,
+      killGraceMs: 200,
+    });
     await waitForLines(liveOut, 1);
     await eventually(() => liveTagged(orphanTag).length === 2);
     const killed = killOrphanedJobs();
@@ -205,7 +223,11 @@ describe("runProcess", () => {
 
   it("killOrphanedJobs leaves alone jobs whose tag names no owner it can check (another format)", async () => {
     const foreignTag = `${process.pid}-cafe0123-7`; // a tag without pid.starttime: whose is it?
-    const foreign = spawn("/bin/sh", ["-c", "exec sleep 1000"], { detached: true, stdio: "ignore", env: { ...process.env, BBS_JOB_TAG: foreignTag } });
+    const foreign = spawn("/bin/sh", ["-c", "exec sleep 1000"], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, BBS_JOB_TAG: foreignTag },
+    });
     await eventually(() => liveTagged(foreignTag).length === 1);
     const killed = killOrphanedJobs();
     expect(killed.filter((hit) => hit.tag === foreignTag)).toEqual([]);

@@ -20,7 +20,14 @@ interface Outcome extends RecordableOutcome {
 
 function graph(dir: string, blockFile?: string): JobSpec<Outcome>[] {
   const trace = join(dir, "trace");
-  const job = (stage: string, pkg: string, after?: string, deps?: string[], exit = 0, waitFor = "''"): JobSpec<Outcome> => ({
+  const job = (
+    stage: string,
+    pkg: string,
+    after?: string,
+    deps?: string[],
+    exit = 0,
+    waitFor = "''",
+  ): JobSpec<Outcome> => ({
     id: `${stage}:${pkg}`,
     pool: stage,
     label: pkg,
@@ -28,7 +35,13 @@ function graph(dir: string, blockFile?: string): JobSpec<Outcome>[] {
     deps,
     run: async (context) => {
       const command = `${FAKE_R} ${trace} ${stage}:${pkg} ${exit} ${waitFor}`;
-      const result = await runCommandJob({ command, outputFile: join(dir, `${pkg}.${stage}-out.txt`), signal: context.signal, sweeper: context.sweeper, killGraceMs: 300 });
+      const result = await runCommandJob({
+        command,
+        outputFile: join(dir, `${pkg}.${stage}-out.txt`),
+        signal: context.signal,
+        sweeper: context.sweeper,
+        killGraceMs: 300,
+      });
       const status = result.retCode === 0 ? "OK" : "ERROR";
       return { status, retCode: result.retCode, elapsedSeconds: result.elapsedSeconds, command, version: "1.0" };
     },
@@ -70,10 +83,25 @@ describe("recording", () => {
     expect(kinds[kinds.length - 1]).toBe("run-finished");
     expect(kinds.filter((kind) => kind === "job-started")).toHaveLength(6);
     const installB = lines.records.find(
-      (record) => (record as { event: string; job: string }).event === "job-finished" && (record as { job: string }).job === "install:B",
+      (record) =>
+        (record as { event: string; job: string }).event === "job-finished" &&
+        (record as { job: string }).job === "install:B",
     );
-    expect(installB).toMatchObject({ runId: "r1", pool: "install", label: "B", slot: 1, package: "B", node: "n1", state: "done", status: "ERROR", retCode: 1 });
-    const jobLines = lines.records.filter((record) => (record as { event: string }).event.startsWith("job-")) as Array<{ slot: number; package: string }>;
+    expect(installB).toMatchObject({
+      runId: "r1",
+      pool: "install",
+      label: "B",
+      slot: 1,
+      package: "B",
+      node: "n1",
+      state: "done",
+      status: "ERROR",
+      retCode: 1,
+    });
+    const jobLines = lines.records.filter((record) => (record as { event: string }).event.startsWith("job-")) as Array<{
+      slot: number;
+      package: string;
+    }>;
     expect(jobLines).toHaveLength(12);
     for (const line of jobLines) expect([1, 2]).toContain(line.slot);
     expect(jobLines.every((line) => line.package === "A" || line.package === "B")).toBe(true);
@@ -82,7 +110,9 @@ describe("recording", () => {
     expect(rows.map((row) => `${row.stage}:${row.package}=${row.status}`).sort()).toEqual(
       ["buildsrc:A=OK", "buildsrc:B=OK", "checksrc:A=OK", "checksrc:B=OK", "install:A=OK", "install:B=ERROR"].sort(),
     );
-    expect(rows.every((row) => row.attempt === 1 && row.version === "1.0" && row.command?.includes("fake-r-job.sh"))).toBe(true);
+    expect(
+      rows.every((row) => row.attempt === 1 && row.version === "1.0" && row.command?.includes("fake-r-job.sh")),
+    ).toBe(true);
     expect(store.durationEstimates("n1", "install").size).toBe(2);
     store.close();
   });
@@ -113,11 +143,14 @@ describe("recording", () => {
     const second = new JobEngine(graph(dir), { pools: POOLS, completed });
     recordJobsTo(second, store, { runId: "r1", node: "n1" });
     const report = await second.run();
-    expect([...report.records.values()].filter((record) => record.state === "done").map((record) => record.id)).toEqual(["checksrc:B"]);
+    expect([...report.records.values()].filter((record) => record.state === "done").map((record) => record.id)).toEqual(
+      ["checksrc:B"],
+    );
 
     const rows = store.jobs("r1");
     const attempts = new Map<string, string[]>();
-    for (const row of rows) attempts.set(`${row.stage}:${row.package}`, [...(attempts.get(`${row.stage}:${row.package}`) ?? []), row.status]);
+    for (const row of rows)
+      attempts.set(`${row.stage}:${row.package}`, [...(attempts.get(`${row.stage}:${row.package}`) ?? []), row.status]);
     expect(Object.fromEntries(attempts)).toEqual({
       "install:A": ["OK"],
       "install:B": ["ERROR"],
@@ -139,7 +172,12 @@ describe("cancelOnSignals", () => {
         id: "install:slow",
         pool: "install",
         run: async (context) => {
-          const result = await runCommandJob({ command: `${FAKE_R} ${trace} install:slow 0 ${join(dir, "never")}`, outputFile: join(dir, "out.txt"), signal: context.signal, killGraceMs: 300 });
+          const result = await runCommandJob({
+            command: `${FAKE_R} ${trace} install:slow 0 ${join(dir, "never")}`,
+            outputFile: join(dir, "out.txt"),
+            signal: context.signal,
+            killGraceMs: 300,
+          });
           return { status: result.cancelled ? "cancelled" : "OK", retCode: result.retCode };
         },
       },
@@ -153,7 +191,10 @@ describe("cancelOnSignals", () => {
     const report = await running;
     dispose();
     expect(report.cancelled).toBe(true);
-    expect(report.records.get("install:slow")).toMatchObject({ state: "cancelled", outcome: { status: "cancelled", retCode: null } });
+    expect(report.records.get("install:slow")).toMatchObject({
+      state: "cancelled",
+      outcome: { status: "cancelled", retCode: null },
+    });
     expect(process.listenerCount("SIGINT")).toBe(listeners - 1);
   });
 });

@@ -19,19 +19,23 @@ const temp = useTempDirs();
 const URL_BASE = "https://bioc.example.org/checkResults/3.16/bioc-LATEST/";
 const TITLE = "Multiple platform build/check report for BioC 3.16";
 
-
 describe("bbs notify", () => {
   let smtp: SmtpdFixture;
   let configDir: string;
   let runDir: string;
-  const notify = (...args: string[]): Promise<CliResult> => bbsInProcess(["--config", configDir, "--host", "linux1", "notify", ...args]);
+  const notify = (...args: string[]): Promise<CliResult> =>
+    bbsInProcess(["--config", configDir, "--host", "linux1", "notify", ...args]);
 
   beforeAll(async () => {
     smtp = await startSmtpd();
     const root = await temp.make("notify");
     const config = threeNodeConfig(join(root, "work"), {
       report: { publishedUrl: URL_BASE.slice(0, -1) }, // no trailing slash: one is added
-      notify: { nodes: ["linux1", "win1"], smtp: { host: smtp.host, port: smtp.port }, opsEmail: "ops@bbs-fixtures.example.org" },
+      notify: {
+        nodes: ["linux1", "win1"],
+        smtp: { host: smtp.host, port: smtp.port },
+        opsEmail: "ops@bbs-fixtures.example.org",
+      },
     });
     configDir = config.dir;
     runDir = startRun(config, MEAT, SKIPPED);
@@ -48,7 +52,9 @@ describe("bbs notify", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`run 20261121-135500: 3 package(s) with problems on linux1, win1, 3 email(s)`);
     expect(result.stdout).toContain("deprecated, not notified: deprecatedPkg");
-    expect(result.stdout).toContain(`###########################################################\nFrom: BBS-noreply@bioconductor.org\nTo: ada@bbs-fixtures.example.org\nSubject: checkErr problems reported in the ${TITLE}\n\n${readFileSync(new URL("./golden/checkErr.txt", import.meta.url), "utf8")}`);
+    expect(result.stdout).toContain(
+      `###########################################################\nFrom: BBS-noreply@bioconductor.org\nTo: ada@bbs-fixtures.example.org\nSubject: checkErr problems reported in the ${TITLE}\n\n${readFileSync(new URL("./golden/checkErr.txt", import.meta.url), "utf8")}`,
+    );
     expect(result.stdout).toContain("dry run: nothing sent");
     expect(smtp.messages()).toEqual([]);
   });
@@ -85,7 +91,15 @@ describe("bbs notify", () => {
       [["ops@bbs-fixtures.example.org"], `installErr problems reported in the ${TITLE}`],
     ]);
     const lines = mails[0]?.body.split("\n") ?? [];
-    expect(lines.slice(0, 7)).toEqual(["[This is an automatically generated email. Please don't reply.]", "", "Hi Ada Alpha,", "", `According to the ${TITLE},`, "2 packages you maintain have the following problem(s):", ""]);
+    expect(lines.slice(0, 7)).toEqual([
+      "[This is an automatically generated email. Please don't reply.]",
+      "",
+      "Hi Ada Alpha,",
+      "",
+      `According to the ${TITLE},`,
+      "2 packages you maintain have the following problem(s):",
+      "",
+    ]);
     expect(lines).toContain("the buildErr package:");
     expect(lines).toContain("the checkErr package:");
     expect(lines).toContain(`      ${URL_BASE}checkErr/linux1-checksrc.html`);
@@ -97,19 +111,31 @@ describe("bbs notify", () => {
     const mails = smtp.messages();
     expect(mails).toHaveLength(3);
     expect(mails.every((mail) => mail.rcptTos.join() === "tester@bbs-fixtures.example.org")).toBe(true);
-    expect(mails.map((mail) => mail.headers["x-bbs-original-to"])).toEqual(["ada@bbs-fixtures.example.org", "ada@bbs-fixtures.example.org", "ops@bbs-fixtures.example.org"]);
+    expect(mails.map((mail) => mail.headers["x-bbs-original-to"])).toEqual([
+      "ada@bbs-fixtures.example.org",
+      "ada@bbs-fixtures.example.org",
+      "ops@bbs-fixtures.example.org",
+    ]);
     expect((await notify("--send", "--redirect", "x@y.org")).code).toBe(2); // conflicting options
   });
 
   it("reports an undeliverable message, sends the others and exits 1", async () => {
     smtp.clear();
-    writeMeatIndex(join(runDir, "meat-index.dcf"), MEAT.map((record) => (record.package === "buildErr" ? { ...record, maintainerEmail: "gone@reject.example.org" } : record)));
+    writeMeatIndex(
+      join(runDir, "meat-index.dcf"),
+      MEAT.map((record) =>
+        record.package === "buildErr" ? { ...record, maintainerEmail: "gone@reject.example.org" } : record,
+      ),
+    );
     const result = await notify("--send");
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("error[BBS_MAIL_FAILED]: 1 of 3 email(s) could not be sent");
     expect(result.stderr).toContain(`gone@reject.example.org: buildErr problems reported in the ${TITLE}:`);
     expect(result.stdout).toMatch(/FAILED to gone@reject\.example\.org: buildErr problems .*550/);
-    expect(smtp.messages().map((mail) => mail.subject)).toEqual([`checkErr problems reported in the ${TITLE}`, `installErr problems reported in the ${TITLE}`]);
+    expect(smtp.messages().map((mail) => mail.subject)).toEqual([
+      `checkErr problems reported in the ${TITLE}`,
+      `installErr problems reported in the ${TITLE}`,
+    ]);
     writeMeatIndex(join(runDir, "meat-index.dcf"), MEAT);
   });
 });
@@ -129,11 +155,26 @@ describe("who gets mail", () => {
       { package: "noEmail", version: "1" },
     ];
     statuses.set("noEmail#n1#install", "ERROR");
-    const scan = collectProblems({ records, statuses, notifyNodes: ["n1"], buildType: "workflows", publishedUrl: "https://r/", listRedirect: "ops@example.org" });
+    const scan = collectProblems({
+      records,
+      statuses,
+      notifyNodes: ["n1"],
+      buildType: "workflows",
+      publishedUrl: "https://r/",
+      listRedirect: "ops@example.org",
+    });
     // workflows display no CHECK: q's CHECK ERROR is not notified; n2 is not a notify node.
-    expect(scan.packages.map((pkg) => [pkg.package, pkg.problems.map((p) => `${p.stage}:${p.status}`)])).toEqual([["p", ["install:TIMEOUT"]]]);
+    expect(scan.packages.map((pkg) => [pkg.package, pkg.problems.map((p) => `${p.stage}:${p.status}`)])).toEqual([
+      ["p", ["install:TIMEOUT"]],
+    ]);
     expect(scan.withoutEmail).toEqual(["noEmail"]);
-    const many = ["a", "b", "c", "d", "e"].map((name) => ({ package: name, to: "m@example.org", problems: scan.packages[0]!.problems }));
-    expect(digestEmails(many, "T", "f@example.org", "bioc")[0]?.subject).toBe("a, b, c and 2 other packages: problems reported in the T");
+    const many = ["a", "b", "c", "d", "e"].map((name) => ({
+      package: name,
+      to: "m@example.org",
+      problems: scan.packages[0]!.problems,
+    }));
+    expect(digestEmails(many, "T", "f@example.org", "bioc")[0]?.subject).toBe(
+      "a, b, c and 2 other packages: problems reported in the T",
+    );
   });
 });

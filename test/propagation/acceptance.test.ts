@@ -6,13 +6,32 @@
 // repository changed since prepare is not pushed; a failed verification
 // rolls the destination back.
 
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { acquireLock } from "../../src/util/lock.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { runRscript } from "../rpkg/helpers/r.js";
-import { buildBinaries, buildDocPackage, CORPUS_VERSIONS, corpusTarball, rAvailable, snapshotTree, writeCentralDir, type OutgoingPackage } from "./fixtures.js";
+import {
+  buildBinaries,
+  buildDocPackage,
+  CORPUS_VERSIONS,
+  corpusTarball,
+  rAvailable,
+  snapshotTree,
+  writeCentralDir,
+  type OutgoingPackage,
+} from "./fixtures.js";
 import { bbsPropagate, propagationConfig, type PropagationConfig } from "./helpers.js";
 
 const dirs = useTempDirs();
@@ -38,9 +57,21 @@ function sorted(map: ReadonlyMap<string, string>): [string, string][] {
 beforeAll(async () => {
   const work = await dirs.make("accept-build");
   built = {
-    v100: await buildDocPackage(join(work, "src"), join(work, "v100"), { name: "propDocs", version: "1.0.0", news: "Rd" }),
-    v110: await buildDocPackage(join(work, "src"), join(work, "v110"), { name: "propDocs", version: "1.1.0", news: "Rd" }),
-    extra: await buildDocPackage(join(work, "src"), join(work, "extra"), { name: "propExtra", version: "0.1.0", news: "none" }),
+    v100: await buildDocPackage(join(work, "src"), join(work, "v100"), {
+      name: "propDocs",
+      version: "1.0.0",
+      news: "Rd",
+    }),
+    v110: await buildDocPackage(join(work, "src"), join(work, "v110"), {
+      name: "propDocs",
+      version: "1.1.0",
+      news: "Rd",
+    }),
+    extra: await buildDocPackage(join(work, "src"), join(work, "extra"), {
+      name: "propExtra",
+      version: "0.1.0",
+      news: "none",
+    }),
   };
 });
 
@@ -77,20 +108,29 @@ cat(as.character(packageVersion("BiocGenerics", lib.loc = commandArgs(TRUE)[2]))
     expect(existsSync(join(setup.destination, "manuals/GenomeInfoDbData"))).toBe(false);
     expect(readFileSync(join(setup.destination, "VIEWS"), "utf8")).toContain("Package: propDocs");
     expect(existsSync(join(setup.destination, "citations/IRanges/citation.html"))).toBe(true);
-    for (const index of ["PACKAGES", "PACKAGES.gz", "PACKAGES.rds"]) expect(existsSync(join(setup.destination, "src/contrib", index))).toBe(true);
+    for (const index of ["PACKAGES", "PACKAGES.gz", "PACKAGES.rds"])
+      expect(existsSync(join(setup.destination, "src/contrib", index))).toBe(true);
   });
 
   it("archives the old version when a bumped version propagates; the destination serves the new one", async () => {
     writeCentralDir(setup.central, [{ path: built.v110, manual: true }]);
     const run = await bbsPropagate(setup.config, ["all"]);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`archive  src/contrib/propDocs_1.0.0.tar.gz -> src/contrib/Archive/propDocs/propDocs_1.0.0.tar.gz (superseded by 1.1.0)`);
+    expect(run.stdout).toContain(
+      `archive  src/contrib/propDocs_1.0.0.tar.gz -> src/contrib/Archive/propDocs/propDocs_1.0.0.tar.gz (superseded by 1.1.0)`,
+    );
     expect(existsSync(join(setup.staging, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(false);
-    expect(readFileSync(join(setup.staging, "src/contrib/Archive/propDocs/propDocs_1.0.0.tar.gz")).equals(readFileSync(built.v100))).toBe(true);
+    expect(
+      readFileSync(join(setup.staging, "src/contrib/Archive/propDocs/propDocs_1.0.0.tar.gz")).equals(
+        readFileSync(built.v100),
+      ),
+    ).toBe(true);
     expect(rAvailable(join(setup.destination, "src/contrib")).get("propDocs")).toBe("1.1.0");
     expect(existsSync(join(setup.destination, "src/contrib/Archive/propDocs/propDocs_1.0.0.tar.gz"))).toBe(true);
     // The superseded file stays downloadable, unlisted, until the next push (clients may hold yesterday's index).
-    expect(run.stdout).toContain("keep     src/contrib/propDocs_1.0.0.tar.gz (superseded; unlisted until the next push)");
+    expect(run.stdout).toContain(
+      "keep     src/contrib/propDocs_1.0.0.tar.gz (superseded; unlisted until the next push)",
+    );
     expect(existsSync(join(setup.destination, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(true);
 
     // Nothing new: nothing is published (the previous release stays the rollback target), the destination is verified.
@@ -111,19 +151,27 @@ cat(as.character(packageVersion("BiocGenerics", lib.loc = commandArgs(TRUE)[2]))
     const run = await bbsPropagate(setup.config, ["all", "--dry-run"]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^==> update: .*\(dry run: nothing changes\)$/m);
-    expect(run.stdout).toContain(`would copy     ${join(setup.central, "OUTGOING/source/propExtra_0.1.0.tar.gz")} -> src/contrib/propExtra_0.1.0.tar.gz`);
-    expect(run.stdout).toContain(`would manual   ${join(setup.central, "OUTGOING/manuals/propExtra.pdf")} -> manuals/propExtra/man/propExtra.pdf`);
-    expect(run.stdout).toMatch(/^would switch   \.bbs\/current -> releases\//m);
+    expect(run.stdout).toContain(
+      `would copy     ${join(setup.central, "OUTGOING/source/propExtra_0.1.0.tar.gz")} -> src/contrib/propExtra_0.1.0.tar.gz`,
+    );
+    expect(run.stdout).toContain(
+      `would manual   ${join(setup.central, "OUTGOING/manuals/propExtra.pdf")} -> manuals/propExtra/man/propExtra.pdf`,
+    );
+    expect(run.stdout).toMatch(/^would switch {3}\.bbs\/current -> releases\//m);
     expect(snapshotTree(setup.staging)).toEqual(staging);
     expect(snapshotTree(setup.destination)).toEqual(destination);
   });
 
   it("refuses a second propagation of the same repository while one runs", async () => {
-    const lock = acquireLock(join(setup.staging, ".bbs", "propagate.lock"), { command: "bbs propagate all (test holder)" });
+    const lock = acquireLock(join(setup.staging, ".bbs", "propagate.lock"), {
+      command: "bbs propagate all (test holder)",
+    });
     try {
       const run = await bbsPropagate(setup.config, ["push"]);
       expect(run.exitCode).toBe(2);
-      expect(run.stderr).toMatch(/error\[BBS_LOCKED\]: propagation of the repository .* is locked by pid \d+ .*test holder/);
+      expect(run.stderr).toMatch(
+        /error\[BBS_LOCKED\]: propagation of the repository .* is locked by pid \d+ .*test holder/,
+      );
     } finally {
       lock.release();
     }
@@ -140,9 +188,19 @@ cat(as.character(packageVersion("BiocGenerics", lib.loc = commandArgs(TRUE)[2]))
 
 describe("a repository with binary package types", () => {
   it("propagates each type into its contrib directory, indexed and verified", async () => {
-    const setup = propagationConfig(join(await dirs.make("accept-binaries"), "work"), { archive: false }, {
-      global: { outgoing: { source: "local/buildsrc", "win.binary": "local/buildbin", "mac.binary.big-sur-arm64": "local/buildbin" } },
-    });
+    const setup = propagationConfig(
+      join(await dirs.make("accept-binaries"), "work"),
+      { archive: false },
+      {
+        global: {
+          outgoing: {
+            source: "local/buildsrc",
+            "win.binary": "local/buildbin",
+            "mac.binary.big-sur-arm64": "local/buildbin",
+          },
+        },
+      },
+    );
     const binaries = buildBinaries(join(setup.workDir, "build"), corpusTarball("BiocGenerics"));
     writeCentralDir(setup.central, [
       { path: corpusTarball("BiocGenerics") },
@@ -156,7 +214,12 @@ describe("a repository with binary package types", () => {
       `for (d in commandArgs(TRUE)) { ap <- available.packages(contriburl = paste0("file://", d), filters = list()); cat(basename(dirname(dirname(d))), paste(ap[, "Package"], ap[, "Version"]), "\\n") }`,
       ["bin/windows/contrib/4.2", "bin/macosx/big-sur-arm64/contrib/4.2"].map((path) => join(setup.destination, path)),
     );
-    expect(listed.trim().split("\n").map((line) => line.trim())).toEqual(["windows BiocGenerics 0.44.0", "big-sur-arm64 BiocGenerics 0.44.0"]);
+    expect(
+      listed
+        .trim()
+        .split("\n")
+        .map((line) => line.trim()),
+    ).toEqual(["windows BiocGenerics 0.44.0", "big-sur-arm64 BiocGenerics 0.44.0"]);
     expect(existsSync(join(setup.destination, "bin/windows/contrib/4.2/BiocGenerics_0.44.0.zip"))).toBe(true);
     expect(readFileSync(join(setup.destination, "REPOSITORY"), "utf8")).toBe(
       "source: src/contrib\nwin.binary: bin/windows/contrib/4.2\nmac.binary.big.sur.arm64: bin/macosx/big-sur-arm64/contrib/4.2\n" +
@@ -164,13 +227,17 @@ describe("a repository with binary package types", () => {
     );
     const views = readFileSync(join(setup.destination, "VIEWS"), "utf8");
     expect(views).toContain("win.binary.ver: bin/windows/contrib/4.2/BiocGenerics_0.44.0.zip\n");
-    expect(views).toMatch(/Package: zlibbioc\n[\s\S]*?source\.ver: src\/contrib\/zlibbioc_1\.44\.0\.tar\.gz\n(?![\s\S]*?win\.binary\.ver: bin\/windows\/contrib\/4\.2\/zlibbioc)/);
+    expect(views).toMatch(
+      /Package: zlibbioc\n[\s\S]*?source\.ver: src\/contrib\/zlibbioc_1\.44\.0\.tar\.gz\n(?![\s\S]*?win\.binary\.ver: bin\/windows\/contrib\/4\.2\/zlibbioc)/,
+    );
   });
 });
 
 describe("configuration mistakes", () => {
   it("a staging repository that does not exist is an error, and is not created", async () => {
-    const setup = propagationConfig(join(await dirs.make("accept-typo"), "work"), { stagingDir: "${workDir}/staging-typo" });
+    const setup = propagationConfig(join(await dirs.make("accept-typo"), "work"), {
+      stagingDir: "${workDir}/staging-typo",
+    });
     writeCentralDir(setup.central, [{ path: corpusTarball("BiocGenerics") }]);
     for (const args of [["all"], ["push", "--dry-run"]]) {
       const run = await bbsPropagate(setup.config, args);
@@ -190,15 +257,26 @@ describe("a devel build", () => {
     const run = await bbsPropagate(setup.config, ["all"]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toContain("remove   src/contrib/propDocs_1.0.0.tar.gz (superseded by 1.1.0)");
-    expect(readdirSync(join(setup.staging, "src/contrib")).filter((name) => name.startsWith("propDocs") || name === "Archive")).toEqual(["propDocs_1.1.0.tar.gz"]);
-    expect(sorted(rAvailable(join(setup.destination, "src/contrib")))).toEqual([["BiocGenerics", "0.44.0"], ["propDocs", "1.1.0"]]);
+    expect(
+      readdirSync(join(setup.staging, "src/contrib")).filter(
+        (name) => name.startsWith("propDocs") || name === "Archive",
+      ),
+    ).toEqual(["propDocs_1.1.0.tar.gz"]);
+    expect(sorted(rAvailable(join(setup.destination, "src/contrib")))).toEqual([
+      ["BiocGenerics", "0.44.0"],
+      ["propDocs", "1.1.0"],
+    ]);
     expect(existsSync(join(setup.destination, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(true); // unlisted, one more push
 
     writeCentralDir(setup.central, [{ path: built.extra }]);
     const next = await bbsPropagate(setup.config, ["all"]);
     expect(next.exitCode, next.stderr).toBe(0);
     expect(existsSync(join(setup.destination, "src/contrib/propDocs_1.0.0.tar.gz"))).toBe(false);
-    expect(sorted(rAvailable(join(setup.destination, "src/contrib")))).toEqual([["BiocGenerics", "0.44.0"], ["propDocs", "1.1.0"], ["propExtra", "0.1.0"]]);
+    expect(sorted(rAvailable(join(setup.destination, "src/contrib")))).toEqual([
+      ["BiocGenerics", "0.44.0"],
+      ["propDocs", "1.1.0"],
+      ["propExtra", "0.1.0"],
+    ]);
   });
 });
 
@@ -206,7 +284,10 @@ describe("a devel build", () => {
 function failingRscript(dir: string, good: number): string {
   const counter = join(dir, "rscript-calls");
   const script = join(dir, `failing-rscript-after-${good}`);
-  writeFileSync(script, `#!/bin/sh\necho x >> '${counter}'\nif [ "$(wc -l < '${counter}')" -gt ${good} ]; then echo 'R refused on purpose' >&2; exit 1; fi\nexec Rscript "$@"\n`);
+  writeFileSync(
+    script,
+    `#!/bin/sh\necho x >> '${counter}'\nif [ "$(wc -l < '${counter}')" -gt ${good} ]; then echo 'R refused on purpose' >&2; exit 1; fi\nexec Rscript "$@"\n`,
+  );
   chmodSync(script, 0o755);
   return script;
 }
@@ -216,7 +297,9 @@ function bbsEraDestination(destination: string): Record<string, string> {
   mkdirSync(join(destination, "src", "contrib"), { recursive: true });
   mkdirSync(join(destination, "html"), { recursive: true });
   copyFileSync(corpusTarball("zlibbioc"), join(destination, "src", "contrib", "zlibbioc_1.44.0.tar.gz"));
-  runRscript(`suppressMessages(tools::write_PACKAGES(commandArgs(TRUE)[1], type = "source"))`, [join(destination, "src", "contrib")]);
+  runRscript(`suppressMessages(tools::write_PACKAGES(commandArgs(TRUE)[1], type = "source"))`, [
+    join(destination, "src", "contrib"),
+  ]);
   writeFileSync(join(destination, "VIEWS"), "Package: zlibbioc\nVersion: 1.44.0\n\n");
   writeFileSync(join(destination, "html", "index.html"), "<p>managed by the website</p>\n");
   return snapshotTree(destination);
@@ -228,10 +311,19 @@ describe("a destination BBS published before", () => {
     const before = bbsEraDestination(setup.destination);
     writeCentralDir(setup.central, [{ path: corpusTarball("BiocGenerics") }]);
     for (const step of ["update", "prepare"]) expect((await bbsPropagate(setup.config, [step])).exitCode).toBe(0);
-    const failing = propagationConfig(setup.workDir, { archive: false }, { host: { r: { rscriptCmd: failingRscript(setup.workDir, 1) } }, configDir: join(setup.workDir, "config-failing-r") });
+    const failing = propagationConfig(
+      setup.workDir,
+      { archive: false },
+      {
+        host: { r: { rscriptCmd: failingRscript(setup.workDir, 1) } },
+        configDir: join(setup.workDir, "config-failing-r"),
+      },
+    );
     const run = await bbsPropagate(failing.config, ["push"]);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/error\[BBS_VERIFY_FAILED\]: push failed at step "verify": .*\(withdrawn: the destination serves what it served before\)/);
+    expect(run.stderr).toMatch(
+      /error\[BBS_VERIFY_FAILED\]: push failed at step "verify": .*\(withdrawn: the destination serves what it served before\)/,
+    );
     const after = snapshotTree(setup.destination);
     expect(Object.fromEntries(Object.entries(after).filter(([path]) => !path.startsWith(".bbs/")))).toEqual(before);
   });
@@ -242,7 +334,9 @@ describe("a destination BBS published before", () => {
     writeCentralDir(setup.central, [{ path: corpusTarball("BiocGenerics") }]);
     const run = await bbsPropagate(setup.config, ["all"]);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/warning: src at the destination is not managed by bbs: it moves to \.bbs\/legacy-\S+\/src/);
+    expect(run.stderr).toMatch(
+      /warning: src at the destination is not managed by bbs: it moves to \.bbs\/legacy-\S+\/src/,
+    );
     expect(readlinkSync(join(setup.destination, "src"))).toBe(".bbs/current/src");
     expect(readlinkSync(join(setup.destination, "VIEWS"))).toBe(".bbs/current/VIEWS");
     expect(readFileSync(join(setup.destination, "html", "index.html"), "utf8")).toBe("<p>managed by the website</p>\n");
@@ -262,10 +356,19 @@ describe("verification", () => {
     expect((await bbsPropagate(setup.config, ["prepare"])).exitCode).toBe(0);
 
     // R verifies the new release (the first R run of push), then fails.
-    const failing = propagationConfig(setup.workDir, { archive: false }, { host: { r: { rscriptCmd: failingRscript(setup.workDir, 1) } }, configDir: join(setup.workDir, "config-failing-r") });
+    const failing = propagationConfig(
+      setup.workDir,
+      { archive: false },
+      {
+        host: { r: { rscriptCmd: failingRscript(setup.workDir, 1) } },
+        configDir: join(setup.workDir, "config-failing-r"),
+      },
+    );
     const run = await bbsPropagate(failing.config, ["push"]);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/error\[BBS_VERIFY_FAILED\]: push failed at step "verify": .*R could not read the published indexes: R refused on purpose.*\(rolled back to release /);
+    expect(run.stderr).toMatch(
+      /error\[BBS_VERIFY_FAILED\]: push failed at step "verify": .*R could not read the published indexes: R refused on purpose.*\(rolled back to release /,
+    );
     expect(readlinkSync(join(setup.destination, ".bbs/current"))).toBe(current);
     expect(rAvailable(join(setup.destination, "src/contrib")).get("propDocs")).toBe("1.0.0");
     expect(lstatSync(join(setup.destination, "src")).isSymbolicLink()).toBe(true);

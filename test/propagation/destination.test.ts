@@ -34,11 +34,22 @@ describe("releasesToRemove", () => {
 });
 
 describe.each([
-  { name: "local", make: (root: string): Transport => new LocalTransport({ root, rsync: "rsync", rsyncOptions: SCHEMA["tools.rsyncOptions"].default }) },
+  {
+    name: "local",
+    make: (root: string): Transport =>
+      new LocalTransport({ root, rsync: "rsync", rsyncOptions: SCHEMA["tools.rsyncOptions"].default }),
+  },
   {
     name: "ssh",
     make: (root: string): Transport =>
-      new RsyncSshTransport({ root, rsync: "rsync", rsyncOptions: SCHEMA["tools.rsyncOptions"].default, host: sshd.host, user: sshd.user, ssh: sshd.sshCommand }),
+      new RsyncSshTransport({
+        root,
+        rsync: "rsync",
+        rsyncOptions: SCHEMA["tools.rsyncOptions"].default,
+        host: sshd.host,
+        user: sshd.user,
+        ssh: sshd.sshCommand,
+      }),
   },
 ])("destination scripts ($name)", ({ make }) => {
   it("runs a script longer than a command line may be, and leaves no script file behind", async () => {
@@ -53,7 +64,9 @@ describe.each([
 
   it("stops at the first failing command (set -e)", async () => {
     const root = await dirs.make("push-script-fail");
-    await expect(runDestinationScript(make(root), "false\ntouch after")).rejects.toMatchObject({ code: "BBS_TRANSPORT_FAILED" });
+    await expect(runDestinationScript(make(root), "false\ntouch after")).rejects.toMatchObject({
+      code: "BBS_TRANSPORT_FAILED",
+    });
     expect(readdirSync(root)).toEqual([]);
   });
 });

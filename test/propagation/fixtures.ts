@@ -5,7 +5,17 @@
 // (for version bumps, and for landing-page documents the corpus lacks).
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { corpusDir } from "../fixtures/corpus.js";
 import { writePackage, type PackageSpec } from "../fixtures/rpkg-generator.js";
@@ -53,7 +63,11 @@ export interface OutgoingPackage {
  * postrun does when possible, else copied), manuals and the DB, replacing
  * what was there.
  */
-export function writeCentralDir(centralDir: string, packages: readonly OutgoingPackage[], options: { dbExtraLines?: string[] } = {}): void {
+export function writeCentralDir(
+  centralDir: string,
+  packages: readonly OutgoingPackage[],
+  options: { dbExtraLines?: string[] } = {},
+): void {
   rmSync(join(centralDir, "OUTGOING"), { recursive: true, force: true });
   const lines: string[] = [];
   for (const entry of packages) {
@@ -69,7 +83,10 @@ export function writeCentralDir(centralDir: string, packages: readonly OutgoingP
       writeFileSync(join(centralDir, "OUTGOING", "manuals", `${pkg}.pdf`), minimalPdf(`${file} manual`));
     }
   }
-  writeFileSync(join(centralDir, "PROPAGATION_STATUS_DB.txt"), [...lines, ...(options.dbExtraLines ?? [])].map((line) => `${line}\n`).join(""));
+  writeFileSync(
+    join(centralDir, "PROPAGATION_STATUS_DB.txt"),
+    [...lines, ...(options.dbExtraLines ?? [])].map((line) => `${line}\n`).join(""),
+  );
 }
 
 /** A generated package with landing-page documents, built with real `R CMD build --no-build-vignettes`. */
@@ -89,7 +106,8 @@ const NEWS_TEXT = {
   md: (name: string, version: string) => `# ${name} ${version}\n\n* First release of ${name}.\n`,
   Rd: (name: string, version: string) =>
     `\\name{NEWS}\n\\title{News for Package \\pkg{${name}}}\n\\section{Changes in version ${version}}{\n  \\itemize{\n    \\item Documents now come with version ${version}.\n  }\n}\n`,
-  plain: (name: string, version: string) => `CHANGES IN VERSION ${version}\n------------------------\n\n    o Plain NEWS of ${name}.\r\n`,
+  plain: (name: string, version: string) =>
+    `CHANGES IN VERSION ${version}\n------------------------\n\n    o Plain NEWS of ${name}.\r\n`,
 };
 
 /** Builds the package into `outDir` and returns the tarball path. */
@@ -118,7 +136,10 @@ export async function buildDocPackage(workDir: string, outDir: string, options: 
     join(doc, "intro.Rmd"),
     `---\ntitle: "Intro"\nvignette: >\n  %\\VignetteIndexEntry{Introduction to ${options.name}, briefly}\n  %\\VignetteEngine{knitr::rmarkdown}\n---\n\nText of version ${options.version}.\n`,
   );
-  writeFileSync(join(doc, "intro.html"), `<html><head><title>Intro HTML</title></head><body>version ${options.version}</body></html>\n`);
+  writeFileSync(
+    join(doc, "intro.html"),
+    `<html><head><title>Intro HTML</title></head><body>version ${options.version}</body></html>\n`,
+  );
   writeFileSync(join(doc, "intro.R"), `x <- "${options.version}"\n`);
   writeFileSync(join(doc, "overview.pdf"), minimalPdf(`${options.name} overview`));
   const citation = options.citation ?? "valid";
@@ -165,7 +186,8 @@ if (nrow(ap)) cat(paste(ap[, "Package"], ap[, "Version"], file.exists(file.path(
   for (const line of out.split("\n")) {
     if (line === "") continue;
     const [pkg, version, exists] = line.split("\t") as [string, string, string];
-    if (exists !== "TRUE") throw new Error(`available.packages() lists ${pkg} ${version}, but its file is missing in ${contribDir}`);
+    if (exists !== "TRUE")
+      throw new Error(`available.packages() lists ${pkg} ${version}, but its file is missing in ${contribDir}`);
     result.set(pkg, version);
   }
   return result;
@@ -190,12 +212,20 @@ export function snapshotTree(dir: string, prefix = ""): Record<string, string> {
  * renamed `.tgz` as a mac.binary, and repacked as the `.zip` of a win.binary.
  */
 export function buildBinaries(workDir: string, sourceTarball: string): { tgz: string; zip: string } {
-  const [pkg, version] = sourceTarball.split("/").pop()!.replace(/\.tar\.gz$/, "").split("_") as [string, string];
+  const [pkg, version] = sourceTarball
+    .split("/")
+    .pop()!
+    .replace(/\.tar\.gz$/, "")
+    .split("_") as [string, string];
   const lib = join(workDir, "lib");
   const out = join(workDir, "binaries");
   mkdirSync(lib, { recursive: true });
   mkdirSync(out, { recursive: true });
-  execFileSync("R", ["CMD", "INSTALL", "--build", "-l", lib, sourceTarball], { cwd: workDir, stdio: "ignore", env: { ...process.env, R_LIBS_USER: "" } });
+  execFileSync("R", ["CMD", "INSTALL", "--build", "-l", lib, sourceTarball], {
+    cwd: workDir,
+    stdio: "ignore",
+    env: { ...process.env, R_LIBS_USER: "" },
+  });
   const built = readdirSync(workDir).find((name) => name.startsWith(`${pkg}_${version}_R_`))!;
   const tgz = join(out, `${pkg}_${version}.tgz`);
   copyFileSync(join(workDir, built), tgz);

@@ -44,6 +44,9 @@ export interface CliRun {
 
 /** Runs `bbs propagate <args>` to completion. */
 export async function bbsPropagate(config: TestConfig, args: readonly string[]): Promise<CliRun> {
-  const result = await execa("node", [join(repoRoot(), "bin", "bbs.js"), "propagate", ...args], { env: config.cliEnv(), reject: false });
+  const result = await execa("node", [join(repoRoot(), "bin", "bbs.js"), "propagate", ...args], {
+    env: config.cliEnv(),
+    reject: false,
+  });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }

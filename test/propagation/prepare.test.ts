@@ -3,7 +3,17 @@
 // R's tools::write_PACKAGES, landing-page documents, VIEWS, REPOSITORY,
 // incremental reading, empty and stale indexes, unreadable files, dry run.
 
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -50,22 +60,47 @@ function options(extra: Partial<PrepareOptions> = {}): PrepareOptions {
 /** VIEWS records; folded values unfolded (read.dcf keeps the line breaks of wrapped values). */
 function views(): Map<string, Map<string, string>> {
   const records = parseDcf(readFileSync(join(staging, "VIEWS")));
-  return new Map(records.map((record) => [record.fields.get("Package")!, new Map([...record.fields].map(([field, value]) => [field, value.replace(/\n/g, " ")]))]));
+  return new Map(
+    records.map((record) => [
+      record.fields.get("Package")!,
+      new Map([...record.fields].map(([field, value]) => [field, value.replace(/\n/g, " ")])),
+    ]),
+  );
 }
 
 beforeAll(async () => {
   work = await dirs.make("prepare");
   const out = join(work, "built");
   built = {
-    docs100: await buildDocPackage(join(work, "src"), out, { name: "propDocs", version: "1.0.0", news: "Rd", spec: { depends: ["BiocGenerics"] } }),
-    docs110: await buildDocPackage(join(work, "src"), join(out, "bump"), { name: "propDocs", version: "1.1.0", news: "plain" }),
-    plain: await buildDocPackage(join(work, "src"), out, { name: "propPlain", version: "0.5.0", news: "md", citation: "broken" }),
+    docs100: await buildDocPackage(join(work, "src"), out, {
+      name: "propDocs",
+      version: "1.0.0",
+      news: "Rd",
+      spec: { depends: ["BiocGenerics"] },
+    }),
+    docs110: await buildDocPackage(join(work, "src"), join(out, "bump"), {
+      name: "propDocs",
+      version: "1.1.0",
+      news: "plain",
+    }),
+    plain: await buildDocPackage(join(work, "src"), out, {
+      name: "propPlain",
+      version: "0.5.0",
+      news: "md",
+      citation: "broken",
+    }),
   };
   // The manifest and MEAT0 behind VIEWS placeholders.
   mkdirSync(join(work, "manifest"));
-  writeFileSync(join(work, "manifest", "software.txt"), "# software\nPackage: BiocGenerics\n\nPackage: propMissing\npropAuthorsR\nPackage: propNoDescription\n");
+  writeFileSync(
+    join(work, "manifest", "software.txt"),
+    "# software\nPackage: BiocGenerics\n\nPackage: propMissing\npropAuthorsR\nPackage: propNoDescription\n",
+  );
   mkdirSync(join(work, "MEAT0", "propMissing"), { recursive: true });
-  writeFileSync(join(work, "MEAT0", "propMissing", "DESCRIPTION"), "Package: propMissing\nVersion: 0.99.0\nTitle: Not built yet\nMaintainer: Ann Other <ann@example.org>\nLicense: GPL-2\n");
+  writeFileSync(
+    join(work, "MEAT0", "propMissing", "DESCRIPTION"),
+    "Package: propMissing\nVersion: 0.99.0\nTitle: Not built yet\nMaintainer: Ann Other <ann@example.org>\nLicense: GPL-2\n",
+  );
   mkdirSync(join(work, "MEAT0", "propAuthorsR"), { recursive: true });
   writeFileSync(
     join(work, "MEAT0", "propAuthorsR", "DESCRIPTION"),
@@ -95,31 +130,43 @@ describe("indexes", () => {
     expect(ours.split("\n\n")).toEqual(theirs.split("\n\n"));
     expect(ours).toBe(theirs);
     expect(gunzipSync(readFileSync(join(staging, "src/contrib/PACKAGES.gz"))).toString("utf8")).toBe(theirs);
-    const same = runRscript(`a <- commandArgs(TRUE); cat(identical(readRDS(a[1]), readRDS(a[2])), nrow(readRDS(a[1])))`, [
-      join(staging, "src/contrib/PACKAGES.rds"),
-      join(rDir, "PACKAGES.rds"),
-    ]);
+    const same = runRscript(
+      `a <- commandArgs(TRUE); cat(identical(readRDS(a[1]), readRDS(a[2])), nrow(readRDS(a[1])))`,
+      [join(staging, "src/contrib/PACKAGES.rds"), join(rDir, "PACKAGES.rds")],
+    );
     expect(same).toBe("TRUE 11");
   });
 
   it("an empty contrib directory gets an empty index that R reads", () => {
     const win = join(staging, "bin/windows/contrib/4.2");
     expect(readFileSync(join(win, "PACKAGES"), "utf8")).toBe("");
-    const rows = runRscript(`cat(nrow(available.packages(contriburl = paste0("file://", commandArgs(TRUE)[1]), filters = list())))`, [win]);
+    const rows = runRscript(
+      `cat(nrow(available.packages(contriburl = paste0("file://", commandArgs(TRUE)[1]), filters = list())))`,
+      [win],
+    );
     expect(rows).toBe("0");
   });
 
   it("REPOSITORY maps each type to its contrib path", () => {
-    expect(readFileSync(join(staging, "REPOSITORY"), "utf8")).toBe("source: src/contrib\nwin.binary: bin/windows/contrib/4.2\nprovides: source, win.binary\n");
+    expect(readFileSync(join(staging, "REPOSITORY"), "utf8")).toBe(
+      "source: src/contrib\nwin.binary: bin/windows/contrib/4.2\nprovides: source, win.binary\n",
+    );
   });
 });
 
 describe("landing pages", () => {
   it("extracts vignettes, README, INSTALL and NEWS (NEWS.Rd and NEWS.md rendered by R)", () => {
-    expect(readdirSync(join(staging, "vignettes/propDocs/inst/doc")).sort()).toEqual(["intro.R", "intro.Rmd", "intro.html", "overview.pdf"]);
+    expect(readdirSync(join(staging, "vignettes/propDocs/inst/doc")).sort()).toEqual([
+      "intro.R",
+      "intro.Rmd",
+      "intro.html",
+      "overview.pdf",
+    ]);
     expect(readFileSync(join(staging, "readmes/propDocs/README"), "utf8")).toBe("propDocs README, version 1.0.0\n");
     expect(readFileSync(join(staging, "install/propDocs/INSTALL"), "utf8")).toMatch(/^Install propDocs/);
-    expect(readFileSync(join(staging, "news/propDocs/NEWS"), "utf8")).toMatch(/Changes in version 1\.0\.0[\s\S]*Documents now come with version 1\.0\.0/);
+    expect(readFileSync(join(staging, "news/propDocs/NEWS"), "utf8")).toMatch(
+      /Changes in version 1\.0\.0[\s\S]*Documents now come with version 1\.0\.0/,
+    );
     // R 4.2 renders NEWS.md only with the xml2 package; without it the failure is reported, and no NEWS is published.
     const markdownNews = join(staging, "news/propPlain/NEWS");
     if (existsSync(markdownNews)) expect(readFileSync(markdownNews, "utf8")).toContain("First release of propPlain");
@@ -132,35 +179,78 @@ describe("landing pages", () => {
     for (const pkg of ["Biobase", "BiocGenerics", "zlibbioc", "propDocs", "propPlain", "GenomeInfoDbData"]) {
       expect(existsSync(join(staging, "citations", pkg, "citation.html")), pkg).toBe(true);
     }
-    expect(readFileSync(join(staging, "citations/BiocGenerics/citation.html"), "utf8")).toContain("Orchestrating high-throughput genomic analysis with Bioconductor");
-    expect(readFileSync(join(staging, "citations/zlibbioc/citation.html"), "utf8")).toContain("R package version 1.44.0");
-    expect(readFileSync(join(staging, "citations/propDocs/citation.html"), "utf8")).toContain("R package version 1.0.0");
-    expect(readFileSync(join(staging, "citations/propPlain/citation.html"), "utf8")).toMatch(/color: red.*propPlain.*broken on purpose/s);
+    expect(readFileSync(join(staging, "citations/BiocGenerics/citation.html"), "utf8")).toContain(
+      "Orchestrating high-throughput genomic analysis with Bioconductor",
+    );
+    expect(readFileSync(join(staging, "citations/zlibbioc/citation.html"), "utf8")).toContain(
+      "R package version 1.44.0",
+    );
+    expect(readFileSync(join(staging, "citations/propDocs/citation.html"), "utf8")).toContain(
+      "R package version 1.0.0",
+    );
+    expect(readFileSync(join(staging, "citations/propPlain/citation.html"), "utf8")).toMatch(
+      /color: red.*propPlain.*broken on purpose/s,
+    );
   });
 
   it("VIEWS describes every package with the documents of the same prepare", () => {
     const rows = views();
     expect([...rows.keys()]).toEqual([
-      "Biobase", "BiocGenerics", "GenomeInfoDb", "GenomeInfoDbData", "GenomicRanges", "IRanges", "propDocs", "propPlain", "S4Vectors", "XVector",
-      "zlibbioc", "propMissing", "propAuthorsR", "propNoDescription",
+      "Biobase",
+      "BiocGenerics",
+      "GenomeInfoDb",
+      "GenomeInfoDbData",
+      "GenomicRanges",
+      "IRanges",
+      "propDocs",
+      "propPlain",
+      "S4Vectors",
+      "XVector",
+      "zlibbioc",
+      "propMissing",
+      "propAuthorsR",
+      "propNoDescription",
     ]);
     const docs = rows.get("propDocs")!;
     expect(docs.get("source.ver")).toBe("src/contrib/propDocs_1.0.0.tar.gz");
     expect(existsSync(join(staging, docs.get("source.ver")!))).toBe(true);
-    expect(docs.get("vignettes")).toBe("vignettes/propDocs/inst/doc/overview.pdf, vignettes/propDocs/inst/doc/intro.html");
+    expect(docs.get("vignettes")).toBe(
+      "vignettes/propDocs/inst/doc/overview.pdf, vignettes/propDocs/inst/doc/intro.html",
+    );
     expect(docs.get("vignetteTitles")).toBe("overview.pdf, Introduction to propDocs,, briefly");
     expect(docs.get("Rfiles")).toBe("vignettes/propDocs/inst/doc/intro.R");
-    expect([docs.get("hasREADME"), docs.get("hasNEWS"), docs.get("hasINSTALL"), docs.get("hasLICENSE")]).toEqual(["TRUE", "TRUE", "TRUE", "FALSE"]);
+    expect([docs.get("hasREADME"), docs.get("hasNEWS"), docs.get("hasINSTALL"), docs.get("hasLICENSE")]).toEqual([
+      "TRUE",
+      "TRUE",
+      "TRUE",
+      "FALSE",
+    ]);
     expect(docs.get("MD5sum")).toMatch(/^[0-9a-f]{32}$/);
     expect(docs.has("win.binary.ver")).toBe(false);
     const generics = rows.get("BiocGenerics")!;
-    expect(generics.get("dependsOnMe")?.split(", ")).toEqual(expect.arrayContaining(["IRanges", "S4Vectors", "propDocs"]));
+    expect(generics.get("dependsOnMe")?.split(", ")).toEqual(
+      expect.arrayContaining(["IRanges", "S4Vectors", "propDocs"]),
+    );
     expect(generics.get("git_url")).toBe("https://git.bioconductor.org/packages/BiocGenerics");
-    expect(rows.get("IRanges")!.get("dependencyCount")).toBe(String(Number(rows.get("IRanges")!.get("dependencyCount"))));
-    expect(Number(rows.get("GenomicRanges")!.get("dependencyCount"))).toBeGreaterThan(Number(rows.get("IRanges")!.get("dependencyCount")));
+    expect(rows.get("IRanges")!.get("dependencyCount")).toBe(
+      String(Number(rows.get("IRanges")!.get("dependencyCount"))),
+    );
+    expect(Number(rows.get("GenomicRanges")!.get("dependencyCount"))).toBeGreaterThan(
+      Number(rows.get("IRanges")!.get("dependencyCount")),
+    );
     expect(rows.get("propMissing")).toEqual(
-      new Map([["Package", "propMissing"], ["Version", "0.99.0"], ["License", "GPL-2"], ["Title", "Not built yet"], ["Maintainer", "Ann Other <ann@example.org>"],
-        ["hasREADME", "FALSE"], ["hasNEWS", "FALSE"], ["hasINSTALL", "FALSE"], ["hasLICENSE", "FALSE"], ["dependencyCount", "0"]]),
+      new Map([
+        ["Package", "propMissing"],
+        ["Version", "0.99.0"],
+        ["License", "GPL-2"],
+        ["Title", "Not built yet"],
+        ["Maintainer", "Ann Other <ann@example.org>"],
+        ["hasREADME", "FALSE"],
+        ["hasNEWS", "FALSE"],
+        ["hasINSTALL", "FALSE"],
+        ["hasLICENSE", "FALSE"],
+        ["dependencyCount", "0"],
+      ]),
     );
     expect(rows.get("propAuthorsR")!.get("Maintainer")).toBe("Ada Lovelace <ada@example.org>");
     expect(rows.get("propAuthorsR")!.get("Author")).toMatch(/Ada Lovelace \[aut, cre\], Charles Babbage \[ctb\]/);
@@ -181,7 +271,9 @@ describe("incremental prepare", () => {
     expect(result.opened).toBe(1);
     expect(result.cached).toBe(10);
     expect(result.docsExtracted).toEqual(["propDocs"]);
-    expect(readFileSync(join(staging, "news/propDocs/NEWS"), "utf8")).toBe("CHANGES IN VERSION 1.1.0\n------------------------\n\n    o Plain NEWS of propDocs.");
+    expect(readFileSync(join(staging, "news/propDocs/NEWS"), "utf8")).toBe(
+      "CHANGES IN VERSION 1.1.0\n------------------------\n\n    o Plain NEWS of propDocs.",
+    );
     expect(readFileSync(join(staging, "readmes/propDocs/README"), "utf8")).toBe("propDocs README, version 1.1.0\n");
     expect(views().get("propDocs")!.get("source.ver")).toBe("src/contrib/propDocs_1.1.0.tar.gz");
     expect(unchanged["citations/Biobase/citation.html"]).toBe(snapshotTree(staging)["citations/Biobase/citation.html"]);
@@ -230,10 +322,19 @@ describe("prepare refuses or only reports", () => {
     copyFileSync(built.plain, join(staging, "src/contrib/propPlain_0.5.0.tar.gz"));
     const before = snapshotTree(staging);
     const collecting = new CollectingReporter();
-    const result = await prepareRepository(layout, { ...options(), dryRun: true, reporter: dryRunReporter(collecting) });
+    const result = await prepareRepository(layout, {
+      ...options(),
+      dryRun: true,
+      reporter: dryRunReporter(collecting),
+    });
     expect(result.written).toEqual(expect.arrayContaining(["src/contrib/PACKAGES", "VIEWS"]));
     expect(result.docsExtracted).toEqual(["propPlain"]);
-    expect(collecting.lines).toEqual(expect.arrayContaining(["would write    src/contrib/PACKAGES", "would extract  documents of propPlain from src/contrib/propPlain_0.5.0.tar.gz"]));
+    expect(collecting.lines).toEqual(
+      expect.arrayContaining([
+        "would write    src/contrib/PACKAGES",
+        "would extract  documents of propPlain from src/contrib/propPlain_0.5.0.tar.gz",
+      ]),
+    );
     expect(snapshotTree(staging)).toEqual(before);
   });
 });

@@ -28,8 +28,16 @@ beforeAll(async () => {
   const work = await dirs.make("faults-build");
   // 3 MB of incompressible bytes: at 200 KiB/s the upload of the new version takes about 15 s.
   big = {
-    v100: await buildDocPackage(join(work, "src"), join(work, "v100"), { name: "propBig", version: "1.0.0", padBytes: 3_000_000 }),
-    v110: await buildDocPackage(join(work, "src"), join(work, "v110"), { name: "propBig", version: "1.1.0", padBytes: 3_000_000 }),
+    v100: await buildDocPackage(join(work, "src"), join(work, "v100"), {
+      name: "propBig",
+      version: "1.0.0",
+      padBytes: 3_000_000,
+    }),
+    v110: await buildDocPackage(join(work, "src"), join(work, "v110"), {
+      name: "propBig",
+      version: "1.1.0",
+      padBytes: 3_000_000,
+    }),
   };
 });
 
@@ -49,7 +57,9 @@ function parentOf(pid: number): number | undefined {
 
 /** Every live descendant of `root` (children, grandchildren...). */
 function descendants(root: number): number[] {
-  const all = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+  const all = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
   const found = new Set<number>();
   let added = true;
   while (added) {
@@ -90,7 +100,10 @@ interface Running {
 }
 
 function startPush(setup: PropagationConfig): Running {
-  const child = spawn("node", [join(repoRoot(), "bin", "bbs.js"), "propagate", "push"], { env: { ...process.env, ...setup.config.cliEnv() }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("node", [join(repoRoot(), "bin", "bbs.js"), "propagate", "push"], {
+    env: { ...process.env, ...setup.config.cliEnv() },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let text = "";
   child.stdout!.on("data", (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -121,7 +134,8 @@ async function waitForPartialFile(dir: string, file: string, running: Running): 
     return false;
   };
   while (!find(dir)) {
-    if (running.child.exitCode !== null) throw new Error(`push ended before the upload of ${file} began:\n${running.output()}`);
+    if (running.child.exitCode !== null)
+      throw new Error(`push ended before the upload of ${file} began:\n${running.output()}`);
     await sleep(20);
   }
 }
@@ -141,15 +155,27 @@ cat(show(readRDS(file.path(d, "PACKAGES.rds"))), show(read.dcf(con)), show(read.
     .split("\n")
     .map((line) => line.split(",").sort().join(","));
   expect(new Set(formats).size).toBe(1);
-  expect(formats[0]).toBe([...available].map(([pkg, version]) => `${pkg} ${version}`).sort().join(","));
+  expect(formats[0]).toBe(
+    [...available]
+      .map(([pkg, version]) => `${pkg} ${version}`)
+      .sort()
+      .join(","),
+  );
   return available;
 }
 
-const OLD = new Map([["BiocGenerics", CORPUS_VERSIONS.BiocGenerics!], ["zlibbioc", CORPUS_VERSIONS.zlibbioc!], ["propBig", "1.0.0"]]);
+const OLD = new Map([
+  ["BiocGenerics", CORPUS_VERSIONS.BiocGenerics!],
+  ["zlibbioc", CORPUS_VERSIONS.zlibbioc!],
+  ["propBig", "1.0.0"],
+]);
 const NEW = new Map([...OLD, ["propBig", "1.1.0"], ["XVector", CORPUS_VERSIONS.XVector!]]);
 
 function sorted(map: ReadonlyMap<string, string>): string {
-  return [...map].map(([pkg, version]) => `${pkg} ${version}`).sort().join(", ");
+  return [...map]
+    .map(([pkg, version]) => `${pkg} ${version}`)
+    .sort()
+    .join(", ");
 }
 
 describe.each([
@@ -166,10 +192,18 @@ describe.each([
     const host = remote ? { tools: { ssh: sshd.sshCommand } } : undefined;
     setup = propagationConfig(workDir, { archive: false }, { destination, ...(host === undefined ? {} : { host }) });
     setup = { ...setup, destination: destinationPath };
-    throttled = propagationConfig(workDir, { archive: false, bandwidthLimit: 200 }, { destination, configDir: join(workDir, "config-throttled"), ...(host === undefined ? {} : { host }) });
+    throttled = propagationConfig(
+      workDir,
+      { archive: false, bandwidthLimit: 200 },
+      { destination, configDir: join(workDir, "config-throttled"), ...(host === undefined ? {} : { host }) },
+    );
 
     // The old state, published; then the new one, prepared in staging.
-    writeCentralDir(setup.central, [{ path: corpusTarball("BiocGenerics") }, { path: corpusTarball("zlibbioc") }, { path: big.v100 }]);
+    writeCentralDir(setup.central, [
+      { path: corpusTarball("BiocGenerics") },
+      { path: corpusTarball("zlibbioc") },
+      { path: big.v100 },
+    ]);
     const first = await bbsPropagate(setup.config, ["all"]);
     expect(first.exitCode, first.stderr).toBe(0);
     expect(sorted(publishedState(setup.destination))).toBe(sorted(OLD));
@@ -185,7 +219,12 @@ describe.each([
     expect(sorted(publishedState(setup.destination))).toBe(sorted(OLD));
   });
 
-  for (const step of ["verify release", "switch to release", "verify the published repository", "remove superseded releases"]) {
+  for (const step of [
+    "verify release",
+    "switch to release",
+    "verify the published repository",
+    "remove superseded releases",
+  ]) {
     it(`killed once "${step}" begins: entirely old or entirely new`, async () => {
       const running = startPush(setup);
       await running.waitFor(new RegExp(`==> push: ${step}`));

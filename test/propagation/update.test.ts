@@ -20,7 +20,10 @@ let layout: RepositoryLayout;
 const RELEASE: UpdateOptions = { archive: true, manuals: true };
 const DEVEL: UpdateOptions = { archive: false, manuals: true };
 
-function layoutFor(root: string, types: ("source" | "win.binary" | "mac.binary.big-sur-arm64")[] = ["source"]): RepositoryLayout {
+function layoutFor(
+  root: string,
+  types: ("source" | "win.binary" | "mac.binary.big-sur-arm64")[] = ["source"],
+): RepositoryLayout {
   return {
     root,
     rVersion: "4.2",
@@ -66,12 +69,22 @@ describe("PROPAGATION_STATUS_DB.txt", () => {
     );
     expect([...db.lines.keys()]).toEqual(["a#source", "b#win.binary", "c#mac.binary.big-sur-arm64"]);
     expect([...db.lines.values()].map((line) => propagates(line.explanation))).toEqual([true, false, false]);
-    expect(db.lines.get("b#win.binary")).toMatchObject({ explanation: "NO, package depends on 'z' which is not available" });
+    expect(db.lines.get("b#win.binary")).toMatchObject({
+      explanation: "NO, package depends on 'z' which is not available",
+    });
   });
 
   it("names the file and line of a malformed entry, and refuses a key given twice", () => {
-    expectError(() => parseStatusDb("a#source#propagate: YES\nthis is not a status line\n", "DB"), "BBS_INPUT_INVALID", /DB:2: line has no ":"/);
-    expectError(() => parseStatusDb("a#source#propagate: YES\na#source#propagate: NO, x\n", "DB"), "BBS_INPUT_INVALID", /DB: a#source#propagate appears more than once/);
+    expectError(
+      () => parseStatusDb("a#source#propagate: YES\nthis is not a status line\n", "DB"),
+      "BBS_INPUT_INVALID",
+      /DB:2: line has no ":"/,
+    );
+    expectError(
+      () => parseStatusDb("a#source#propagate: YES\na#source#propagate: NO, x\n", "DB"),
+      "BBS_INPUT_INVALID",
+      /DB: a#source#propagate appears more than once/,
+    );
   });
 });
 
@@ -84,15 +97,28 @@ describe("update", () => {
     ]);
     const result = await update(DEVEL);
     expect(result.added).toEqual(["src/contrib/BiocGenerics_0.44.0.tar.gz"]);
-    expect(readFileSync(join(staging, "src/contrib/BiocGenerics_0.44.0.tar.gz")).equals(readFileSync(corpusTarball("BiocGenerics")))).toBe(true);
+    expect(
+      readFileSync(join(staging, "src/contrib/BiocGenerics_0.44.0.tar.gz")).equals(
+        readFileSync(corpusTarball("BiocGenerics")),
+      ),
+    ).toBe(true);
     // manuals follow the packages that propagated, not the timestamps
     expect(result.manuals).toEqual(["manuals/BiocGenerics/man/BiocGenerics.pdf"]);
     expect(existsSync(join(staging, "manuals/zlibbioc"))).toBe(false);
-    expect(result.plan.notPropagated.map((entry) => entry.file).sort()).toEqual(["source/XVector_0.38.0.tar.gz", "source/zlibbioc_1.44.0.tar.gz"]);
+    expect(result.plan.notPropagated.map((entry) => entry.file).sort()).toEqual([
+      "source/XVector_0.38.0.tar.gz",
+      "source/zlibbioc_1.44.0.tar.gz",
+    ]);
 
     const before = snapshotTree(staging);
     const again = await update(DEVEL);
-    expect(again.plan.operations).toEqual([{ op: "manual", from: join(central, "OUTGOING/manuals/BiocGenerics.pdf"), to: "manuals/BiocGenerics/man/BiocGenerics.pdf" }]);
+    expect(again.plan.operations).toEqual([
+      {
+        op: "manual",
+        from: join(central, "OUTGOING/manuals/BiocGenerics.pdf"),
+        to: "manuals/BiocGenerics/man/BiocGenerics.pdf",
+      },
+    ]);
     expect(again.added).toEqual([]);
     expect(again.manuals).toEqual([]);
     expect(again.plan.alreadyThere).toEqual(["src/contrib/BiocGenerics_0.44.0.tar.gz"]);
@@ -117,7 +143,9 @@ describe("update", () => {
     const result = await update(RELEASE);
     expect(result.archived).toEqual(["src/contrib/BiocGenerics_0.9.10.tar.gz"]);
     expect(existsSync(old)).toBe(false);
-    expect(readFileSync(join(staging, "src/contrib/Archive/BiocGenerics/BiocGenerics_0.9.10.tar.gz")).equals(oldBytes)).toBe(true);
+    expect(
+      readFileSync(join(staging, "src/contrib/Archive/BiocGenerics/BiocGenerics_0.9.10.tar.gz")).equals(oldBytes),
+    ).toBe(true);
     expect(existsSync(join(staging, "src/contrib/BiocGenerics_0.44.0.tar.gz"))).toBe(true);
   });
 
@@ -126,20 +154,35 @@ describe("update", () => {
     copyFileSync(corpusTarball("zlibbioc"), join(staging, "src/contrib/BiocGenerics_0.9.10.tar.gz"));
     writeFileSync(join(staging, "src/contrib/Archive/BiocGenerics/BiocGenerics_0.9.10.tar.gz"), "different\n");
     writeCentralDir(central, [{ path: corpusTarball("BiocGenerics") }]);
-    await expect(update(RELEASE)).rejects.toMatchObject({ code: "BBS_STEP_FAILED", message: expect.stringMatching(/exists with different content/) });
+    await expect(update(RELEASE)).rejects.toMatchObject({
+      code: "BBS_STEP_FAILED",
+      message: expect.stringMatching(/exists with different content/),
+    });
     expect(existsSync(join(staging, "src/contrib/BiocGenerics_0.9.10.tar.gz"))).toBe(true);
   });
 
   it("devel: superseded versions are removed (versions compared as package_version, ties by modification time)", async () => {
     mkdirSync(join(staging, "src/contrib"), { recursive: true });
-    for (const name of ["BiocGenerics_0.9.10.tar.gz", "BiocGenerics_0.44.tar.gz", "foo_1.9.0.tar.gz", "foo_1.10.0.tar.gz", "bar_2.0.tar.gz", "bar_2.0.0.tar.gz"]) {
+    for (const name of [
+      "BiocGenerics_0.9.10.tar.gz",
+      "BiocGenerics_0.44.tar.gz",
+      "foo_1.9.0.tar.gz",
+      "foo_1.10.0.tar.gz",
+      "bar_2.0.tar.gz",
+      "bar_2.0.0.tar.gz",
+    ]) {
       writeFileSync(join(staging, "src/contrib", name), name);
     }
     utimesSync(join(staging, "src/contrib/bar_2.0.tar.gz"), new Date(2020, 1, 1), new Date(2020, 1, 1));
     writeCentralDir(central, [{ path: corpusTarball("BiocGenerics") }]);
     const result = await update(DEVEL);
     expect(result.removed.sort()).toEqual(
-      ["src/contrib/BiocGenerics_0.44.tar.gz", "src/contrib/BiocGenerics_0.9.10.tar.gz", "src/contrib/bar_2.0.tar.gz", "src/contrib/foo_1.9.0.tar.gz"].sort(),
+      [
+        "src/contrib/BiocGenerics_0.44.tar.gz",
+        "src/contrib/BiocGenerics_0.9.10.tar.gz",
+        "src/contrib/bar_2.0.tar.gz",
+        "src/contrib/foo_1.9.0.tar.gz",
+      ].sort(),
     );
     expect(existsSync(join(staging, "src/contrib/Archive"))).toBe(false);
     expect(existsSync(join(staging, "src/contrib/foo_1.10.0.tar.gz"))).toBe(true);
@@ -152,10 +195,17 @@ describe("update", () => {
     writeCentralDir(central, [
       { path: corpusTarball("BiocGenerics") },
       { path: join(work, "BiocGenerics_0.44.0.zip"), pkgType: "win.binary" },
-      { path: join(work, "BiocGenerics_0.44.0.tgz"), pkgType: "mac.binary.big-sur-arm64", status: "NO, version to propagate (0.44.0) is lower than published version (0.45.0)" },
+      {
+        path: join(work, "BiocGenerics_0.44.0.tgz"),
+        pkgType: "mac.binary.big-sur-arm64",
+        status: "NO, version to propagate (0.44.0) is lower than published version (0.45.0)",
+      },
     ]);
     const result = await update(DEVEL);
-    expect(result.added).toEqual(["src/contrib/BiocGenerics_0.44.0.tar.gz", "bin/windows/contrib/4.2/BiocGenerics_0.44.0.zip"]);
+    expect(result.added).toEqual([
+      "src/contrib/BiocGenerics_0.44.0.tar.gz",
+      "bin/windows/contrib/4.2/BiocGenerics_0.44.0.zip",
+    ]);
     expect(formatRepositoryFile(layout)).toBe(
       "source: src/contrib\nwin.binary: bin/windows/contrib/4.2\nmac.binary.big.sur.arm64: bin/macosx/big-sur-arm64/contrib/4.2\n" +
         "provides: source, win.binary, mac.binary.big-sur-arm64\n",
@@ -178,14 +228,25 @@ describe("update refuses inconsistent inputs before changing anything", () => {
     writeCentralDir(central, [{ path: corpusTarball("BiocGenerics") }]);
     const db = join(central, "PROPAGATION_STATUS_DB.txt");
     writeFileSync(db, "");
-    expectError(() => prepareUpdatePlan(layout, central, DEVEL), "BBS_PRECONDITION", /is empty, but OUTGOING holds packages/);
+    expectError(
+      () => prepareUpdatePlan(layout, central, DEVEL),
+      "BBS_PRECONDITION",
+      /is empty, but OUTGOING holds packages/,
+    );
     rmSync(db);
-    expectError(() => prepareUpdatePlan(layout, central, DEVEL), "BBS_PRECONDITION", /PROPAGATION_STATUS_DB\.txt not found\. Did postrun run\?/);
+    expectError(
+      () => prepareUpdatePlan(layout, central, DEVEL),
+      "BBS_PRECONDITION",
+      /PROPAGATION_STATUS_DB\.txt not found\. Did postrun run\?/,
+    );
   });
 
   it("an OUTGOING file without a DB line, or a line without a file (an interrupted or mismatched postrun)", () => {
     writeCentralDir(central, [{ path: corpusTarball("BiocGenerics") }, { path: corpusTarball("zlibbioc") }]);
-    writeFileSync(join(central, "PROPAGATION_STATUS_DB.txt"), "BiocGenerics#source#propagate: YES\nIRanges#source#propagate: YES\n");
+    writeFileSync(
+      join(central, "PROPAGATION_STATUS_DB.txt"),
+      "BiocGenerics#source#propagate: YES\nIRanges#source#propagate: YES\n",
+    );
     expectError(() => prepareUpdatePlan(layout, central, DEVEL), "BBS_PRECONDITION", /does not match/);
     try {
       prepareUpdatePlan(layout, central, DEVEL);
@@ -201,7 +262,11 @@ describe("update refuses inconsistent inputs before changing anything", () => {
   it("a staging repository that does not exist (a typo must not create an empty repository)", () => {
     writeCentralDir(central, [{ path: corpusTarball("BiocGenerics") }]);
     layout = layoutFor(join(staging, "typo"));
-    expectError(() => prepareUpdatePlan(layout, central, DEVEL), "BBS_PRECONDITION", /the staging repository .*typo does not exist/);
+    expectError(
+      () => prepareUpdatePlan(layout, central, DEVEL),
+      "BBS_PRECONDITION",
+      /the staging repository .*typo does not exist/,
+    );
   });
 
   it("OUTGOING types the repository does not provide", () => {
@@ -209,6 +274,10 @@ describe("update refuses inconsistent inputs before changing anything", () => {
     mkdirSync(work, { recursive: true });
     writeFileSync(join(work, "A_1.0.zip"), "zip");
     writeCentralDir(central, [{ path: join(work, "A_1.0.zip"), pkgType: "win.binary" }]);
-    expectError(() => prepareUpdatePlan(layout, central, DEVEL), "BBS_CONFIG_INVALID", /OUTGOING has win\.binary packages, but the repository does not provide win\.binary/);
+    expectError(
+      () => prepareUpdatePlan(layout, central, DEVEL),
+      "BBS_CONFIG_INVALID",
+      /OUTGOING has win\.binary packages, but the repository does not provide win\.binary/,
+    );
   });
 });

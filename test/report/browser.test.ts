@@ -52,10 +52,12 @@ async function openPage(): Promise<{ page: Page; problems: Problems }> {
   page.on("pageerror", (error) => problems.errors.push(`pageerror: ${error.message}`));
   // Failed loads are reported with their URL by the response listener (Chromium asks for /favicon.ico, which no report has).
   page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.errors.push(`console: ${message.text()}`);
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      problems.errors.push(`console: ${message.text()}`);
   });
   page.on("response", (response) => {
-    if (response.status() >= 400 && !response.url().endsWith("/favicon.ico")) problems.errors.push(`HTTP ${response.status()}: ${response.url()}`);
+    if (response.status() >= 400 && !response.url().endsWith("/favicon.ico"))
+      problems.errors.push(`HTTP ${response.status()}: ${response.url()}`);
   });
   page.on("dialog", (dialog) => {
     problems.dialogs.push(dialog.message());
@@ -135,7 +137,9 @@ describe("status filters", () => {
     expect(all).toHaveLength(14);
     await page.locator("#show_ok").uncheck();
     const shown = await shownPackages(page);
-    expect(shown.sort()).toEqual(["badDesc", "betaWarn", "buildErr", "checkErr", "evilPkg", "instErr", "timeoutPkg"].sort());
+    expect(shown.sort()).toEqual(
+      ["badDesc", "betaWarn", "buildErr", "checkErr", "evilPkg", "instErr", "timeoutPkg"].sort(),
+    );
     expect(shown).not.toContain("Alpha");
     expect(await page.evaluate<string>("window.location.hash")).toBe("#show=timeout,error,warnings");
     // Letters whose packages are all hidden lose their separator too.
@@ -152,7 +156,9 @@ describe("status filters", () => {
     await page.goto(`${base}index.html#show=error`);
     expect(await page.locator("#show_ok").isChecked()).toBe(false);
     expect(await page.locator("#show_error").isChecked()).toBe(true);
-    expect((await shownPackages(page)).sort()).toEqual(["badDesc", "buildErr", "checkErr", "evilPkg", "instErr"].sort());
+    expect((await shownPackages(page)).sort()).toEqual(
+      ["badDesc", "buildErr", "checkErr", "evilPkg", "instErr"].sort(),
+    );
     await page.close();
   });
 
@@ -169,7 +175,9 @@ describe("status filters", () => {
     await page.goto(`${base}palomino7-index.html`);
     await page.locator("#show_ok").uncheck();
     // checkErr fails only on nebbiolo1: on palomino7 it is OK.
-    expect((await shownPackages(page)).sort()).toEqual(["badDesc", "betaWarn", "buildErr", "instErr", "timeoutPkg"].sort());
+    expect((await shownPackages(page)).sort()).toEqual(
+      ["badDesc", "betaWarn", "buildErr", "instErr", "timeoutPkg"].sort(),
+    );
     await page.close();
   });
 });
@@ -225,18 +233,31 @@ describe("links", () => {
       }
       if (!known.has(fragment)) broken.push(`${target}#${fragment} (linked from ${from}): no such anchor`);
     }
-    writeFileSync(join(artifacts, "crawl.txt"), `${htmlPages} pages, ${files} files\n\nexternal links:\n${[...external].sort().join("\n")}\n\nbroken:\n${broken.join("\n")}\n`);
+    writeFileSync(
+      join(artifacts, "crawl.txt"),
+      `${htmlPages} pages, ${files} files\n\nexternal links:\n${[...external].sort().join("\n")}\n\nbroken:\n${broken.join("\n")}\n`,
+    );
     expect(broken).toEqual([]);
     expect(htmlPages).toBeGreaterThan(120);
     expect(files).toBeGreaterThan(100);
     // Links leaving the report are the landing pages and the size unit's Wikipedia page.
-    for (const link of external) expect(link, link).toMatch(/^(http:\/\/127\.0\.0\.1:\d+\/packages\/3\.21\/[A-Za-z0-9.]+|https:\/\/en\.wikipedia\.org\/wiki\/(KiB|MiB|GiB))$/);
+    for (const link of external)
+      expect(link, link).toMatch(
+        /^(http:\/\/127\.0\.0\.1:\d+\/packages\/3\.21\/[A-Za-z0-9.]+|https:\/\/en\.wikipedia\.org\/wiki\/(KiB|MiB|GiB))$/,
+      );
     await page.close();
   });
 });
 
 describe("package data with <script>", () => {
-  for (const path of ["index.html", "long-report.html", "palomino7-index.html", "evilPkg/index.html", "evilPkg/nebbiolo1-checksrc.html", "Alpha/index.html"]) {
+  for (const path of [
+    "index.html",
+    "long-report.html",
+    "palomino7-index.html",
+    "evilPkg/index.html",
+    "evilPkg/nebbiolo1-checksrc.html",
+    "Alpha/index.html",
+  ]) {
     it(`stays inert, visible text on ${path}`, async () => {
       const { page, problems } = await openPage();
       await page.goto(`${base}${path}`);

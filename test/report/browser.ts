@@ -9,7 +9,16 @@ import { repoRoot } from "../fixtures/test-config.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export interface Chromium {
   context: BrowserContext;
@@ -19,7 +28,12 @@ export interface Chromium {
 export async function launchChromium(): Promise<Chromium> {
   // Playwright passes the profile directory as --user-data-dir itself.
   const profile = mkdtempSync(join(tmpdir(), "bbs-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1000 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1400, height: 1000 },
+  });
   return {
     context,
     close: async () => {

@@ -57,7 +57,9 @@ describe("bbs report", () => {
     const result = await bbs(["report"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^report of run ${RUN_ID}: 13 packages, \\d+ pages, \\d+ files in [0-9.]+ s$`, "m"));
+    expect(result.stdout).toMatch(
+      new RegExp(`^report of run ${RUN_ID}: 13 packages, \\d+ pages, \\d+ files in [0-9.]+ s$`, "m"),
+    );
     const reportDir = fixture.config.central.values["report.path"];
     expect(readFileSync(join(reportDir, "index.html"), "utf8")).toContain("Build/check report for BioC 3.21");
     // report.path is inside the run's directory (central.dir/report): the run keeps its report.
@@ -68,7 +70,12 @@ describe("bbs report", () => {
     const out = join(fixture.root, "elsewhere");
     const result = await bbs(["report", "--run-dir", fixture.runDir, "--report-dir", out, "--json"]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ reportDir: out, runId: RUN_ID, packages: 13, nodes: [{ id: "solo1", state: "finished" }] });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      reportDir: out,
+      runId: RUN_ID,
+      packages: 13,
+      nodes: [{ id: "solo1", state: "finished" }],
+    });
     expect(existsSync(join(out, "solo1-timeline.html"))).toBe(true);
   });
 });
@@ -77,8 +84,17 @@ describe("bbs serve", () => {
   it("serves a report over HTTP until interrupted", async () => {
     const launcher = transpileCli(await temp.make("report-serve-cli"));
     const reportDir = join(fixture.root, "served");
-    await generateReport({ central: fixture.config.central, hosts: fixture.config.hosts, runDir: fixture.runDir, reportDir });
-    const child = execa("node", [launcher, "--config", fixture.config.dir, "--host", "solo1", "serve", "--dir", reportDir, "--port", "0"], { reject: false });
+    await generateReport({
+      central: fixture.config.central,
+      hosts: fixture.config.hosts,
+      runDir: fixture.runDir,
+      reportDir,
+    });
+    const child = execa(
+      "node",
+      [launcher, "--config", fixture.config.dir, "--host", "solo1", "serve", "--dir", reportDir, "--port", "0"],
+      { reject: false },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       let out = "";
       child.stdout?.on("data", (chunk: Buffer) => {

@@ -8,12 +8,24 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { HistoryStore, RESULTS_RUN_KIND } from "../../src/history/store.js";
 import type { Stage } from "../../src/results/status.js";
-import { LINUX_NODE, MAC_NODE, WINDOWS_NODE, writeBuildConfig, writeResultsRun, type BuildConfig, type BuildNode, type CellSpec, type CheckDirSpec, type RunPackage } from "../fixtures/results-run.js";
+import {
+  LINUX_NODE,
+  MAC_NODE,
+  WINDOWS_NODE,
+  writeBuildConfig,
+  writeResultsRun,
+  type BuildConfig,
+  type BuildNode,
+  type CellSpec,
+  type CheckDirSpec,
+  type RunPackage,
+} from "../fixtures/results-run.js";
 
 export const SNAPSHOT = new Date("2026-11-20T18:55:00Z");
 export const RUN_ID = "20261120-135500";
 export const XSS_MAINTAINER = '<script>window.__xss = "maintainer"; alert("maintainer")</script>Eve <b>Evil</b>';
-export const XSS_LOG = '</pre><script>window.__xss = "log"; alert("log")</script><img src=x onerror="window.__xss=\'img\'">';
+export const XSS_LOG =
+  '</pre><script>window.__xss = "log"; alert("log")</script><img src=x onerror="window.__xss=\'img\'">';
 
 export const NODES_3: BuildNode[] = [
   { id: "nebbiolo1", ...LINUX_NODE, reportNote: "Ubuntu node: <i>note</i>" },
@@ -24,7 +36,11 @@ export const NODES_3: BuildNode[] = [
 type Cells = Partial<Record<Stage, CellSpec>>;
 const ok = (elapsed = 10): CellSpec => ({ status: "OK", elapsed });
 
-function linuxCells(install: CellSpec["status"] | undefined, build: CellSpec["status"] | undefined, check: CellSpec["status"] | undefined): Cells {
+function linuxCells(
+  install: CellSpec["status"] | undefined,
+  build: CellSpec["status"] | undefined,
+  check: CellSpec["status"] | undefined,
+): Cells {
   const cells: Cells = {};
   if (install) cells.install = { status: install, elapsed: 30 };
   if (build) cells.buildsrc = { status: build, elapsed: 45 };
@@ -38,7 +54,10 @@ function withBin(cells: Cells, bin: CellSpec["status"] | undefined): Cells {
 
 const CHECK_DIR = {
   installOut: "* installing *source* package 'Alpha' ...\n** R\n* DONE (Alpha)\n",
-  tests: { "testthat.Rout": "> library(testthat)\n> test_check('Alpha')\n[ FAIL 0 | WARN 0 | SKIP 0 | PASS 12 ]\n", "runit.Rout.fail": "Error in foo(): failed\n" },
+  tests: {
+    "testthat.Rout": "> library(testthat)\n> test_check('Alpha')\n[ FAIL 0 | WARN 0 | SKIP 0 | PASS 12 ]\n",
+    "runit.Rout.fail": "Error in foo(): failed\n",
+  },
   timings: ["hello_Alpha\t0.001\t0.000\t0.002", "slow_example\t1.250\t0.010\t1.300"],
 };
 
@@ -46,28 +65,90 @@ const CHECK_DIR = {
 export function packages3(): RunPackage[] {
   const both = (linux: Cells, win: Cells): RunPackage["cells"] => ({ nebbiolo1: linux, palomino7: win });
   return [
-    { name: "Alpha", version: "1.0.0", maintainer: "Ada Alpha", cells: both(linuxCells("OK", "OK", "OK"), withBin(linuxCells("OK", "OK", "OK"), "OK")), checkDirs: { nebbiolo1: CHECK_DIR }, git: { commit: "a1b2c3d", date: "2026-11-19 10:12:33 -0500 (Thu, 19 Nov 2026)" } },
-    { name: "betaWarn", version: "2.1.0", maintainer: "Bea Beta", deps: ["Alpha"], cells: both(linuxCells("OK", "OK", "WARNINGS"), withBin(linuxCells("OK", "OK", "WARNINGS"), "OK")) },
-    { name: "checkErr", version: "0.9.1", maintainer: "Carl Check", deps: ["Alpha"], cells: both(linuxCells("OK", "OK", "ERROR"), withBin(linuxCells("OK", "OK", "OK"), "OK")) },
-    { name: "buildErr", version: "1.2.3", maintainer: "Bob Build", deps: ["Alpha", "betaWarn"], cells: both(linuxCells("OK", "ERROR", undefined), withBin(linuxCells("OK", "ERROR", undefined), undefined)) },
-    { name: "instErr", version: "1.0.0", maintainer: "Ivy Install", cells: both(linuxCells("ERROR", "OK", "ERROR"), withBin(linuxCells("ERROR", "OK", "ERROR"), "ERROR")) },
-    { name: "timeoutPkg", version: "3.0.0", maintainer: "Tim Out", cells: both(linuxCells("OK", "OK", "TIMEOUT"), withBin(linuxCells("OK", "TIMEOUT", undefined), undefined)) },
+    {
+      name: "Alpha",
+      version: "1.0.0",
+      maintainer: "Ada Alpha",
+      cells: both(linuxCells("OK", "OK", "OK"), withBin(linuxCells("OK", "OK", "OK"), "OK")),
+      checkDirs: { nebbiolo1: CHECK_DIR },
+      git: { commit: "a1b2c3d", date: "2026-11-19 10:12:33 -0500 (Thu, 19 Nov 2026)" },
+    },
+    {
+      name: "betaWarn",
+      version: "2.1.0",
+      maintainer: "Bea Beta",
+      deps: ["Alpha"],
+      cells: both(linuxCells("OK", "OK", "WARNINGS"), withBin(linuxCells("OK", "OK", "WARNINGS"), "OK")),
+    },
+    {
+      name: "checkErr",
+      version: "0.9.1",
+      maintainer: "Carl Check",
+      deps: ["Alpha"],
+      cells: both(linuxCells("OK", "OK", "ERROR"), withBin(linuxCells("OK", "OK", "OK"), "OK")),
+    },
+    {
+      name: "buildErr",
+      version: "1.2.3",
+      maintainer: "Bob Build",
+      deps: ["Alpha", "betaWarn"],
+      cells: both(linuxCells("OK", "ERROR", undefined), withBin(linuxCells("OK", "ERROR", undefined), undefined)),
+    },
+    {
+      name: "instErr",
+      version: "1.0.0",
+      maintainer: "Ivy Install",
+      cells: both(linuxCells("ERROR", "OK", "ERROR"), withBin(linuxCells("ERROR", "OK", "ERROR"), "ERROR")),
+    },
+    {
+      name: "timeoutPkg",
+      version: "3.0.0",
+      maintainer: "Tim Out",
+      cells: both(linuxCells("OK", "OK", "TIMEOUT"), withBin(linuxCells("OK", "TIMEOUT", undefined), undefined)),
+    },
     {
       name: "naPkg",
       version: "1.0.0",
       maintainer: "Nadia NA",
       // CHECK has no summary (NA); BUILD's output file is missing (the leaf page says so).
-      cells: both({ install: ok(), buildsrc: { status: "OK", elapsed: 5, out: null } }, withBin(linuxCells("OK", "OK", "OK"), "OK")),
+      cells: both(
+        { install: ok(), buildsrc: { status: "OK", elapsed: 5, out: null } },
+        withBin(linuxCells("OK", "OK", "OK"), "OK"),
+      ),
     },
-    { name: "notNeeded", version: "1.0.0", maintainer: "Nora Needless", cells: both({ ...linuxCells(undefined, "OK", "OK"), install: { status: "NotNeeded", elapsed: 0 } }, withBin(linuxCells("OK", "OK", "OK"), "OK")) },
-    { name: "unixOnly", version: "1.0.0", maintainer: "Uma Unix", unsupportedPlatforms: "win", cells: both(linuxCells("OK", "OK", "OK"), {}) },
-    { name: "oldPkg", version: "1.0.0", maintainer: "Olga Old", packageStatus: "Deprecated", cells: both(linuxCells("OK", "OK", "OK"), withBin(linuxCells("OK", "OK", "OK"), "OK")) },
+    {
+      name: "notNeeded",
+      version: "1.0.0",
+      maintainer: "Nora Needless",
+      cells: both(
+        { ...linuxCells(undefined, "OK", "OK"), install: { status: "NotNeeded", elapsed: 0 } },
+        withBin(linuxCells("OK", "OK", "OK"), "OK"),
+      ),
+    },
+    {
+      name: "unixOnly",
+      version: "1.0.0",
+      maintainer: "Uma Unix",
+      unsupportedPlatforms: "win",
+      cells: both(linuxCells("OK", "OK", "OK"), {}),
+    },
+    {
+      name: "oldPkg",
+      version: "1.0.0",
+      maintainer: "Olga Old",
+      packageStatus: "Deprecated",
+      cells: both(linuxCells("OK", "OK", "OK"), withBin(linuxCells("OK", "OK", "OK"), "OK")),
+    },
     {
       name: "evilPkg",
       version: "6.6.6",
       maintainer: XSS_MAINTAINER,
       cells: both(
-        { install: { status: "OK", elapsed: 3 }, buildsrc: { status: "OK", elapsed: 4 }, checksrc: { status: "ERROR", elapsed: 9, out: `* checking examples ... ERROR\n${XSS_LOG}\n` } },
+        {
+          install: { status: "OK", elapsed: 3 },
+          buildsrc: { status: "OK", elapsed: 4 },
+          checksrc: { status: "ERROR", elapsed: 9, out: `* checking examples ... ERROR\n${XSS_LOG}\n` },
+        },
         withBin(linuxCells("OK", "OK", "OK"), "OK"),
       ),
       git: { commit: "<b>c0ffee</b>", date: "2026-11-19 10:12:33 -0500 (Thu, 19 Nov 2026)" },
@@ -77,9 +158,24 @@ export function packages3(): RunPackage[] {
       version: "1.0.0",
       maintainer: "Zoë Ünïcode",
       // The Windows node writes ISO-8859-1 logs.
-      cells: both(linuxCells("OK", "OK", "OK"), withBin({ ...linuxCells("OK", "OK", "OK"), install: { status: "OK", elapsed: 8, out: Buffer.from("caf\xe9 na\xefve\n", "latin1") } }, "OK")),
+      cells: both(
+        linuxCells("OK", "OK", "OK"),
+        withBin(
+          {
+            ...linuxCells("OK", "OK", "OK"),
+            install: { status: "OK", elapsed: 8, out: Buffer.from("caf\xe9 na\xefve\n", "latin1") },
+          },
+          "OK",
+        ),
+      ),
     },
-    { name: "zLast", version: "0.1.0", maintainer: "Zed Last", deps: ["Alpha"], cells: both(linuxCells("OK", "OK", "OK"), withBin(linuxCells("OK", "OK", "OK"), "OK")) },
+    {
+      name: "zLast",
+      version: "0.1.0",
+      maintainer: "Zed Last",
+      deps: ["Alpha"],
+      cells: both(linuxCells("OK", "OK", "OK"), withBin(linuxCells("OK", "OK", "OK"), "OK")),
+    },
   ];
 }
 
@@ -94,7 +190,12 @@ export interface Fixture {
 export function threeNodeRun(root: string): Fixture {
   const runDir = join(root, "runs", RUN_ID);
   mkdirSync(runDir, { recursive: true });
-  const config = writeBuildConfig({ dir: join(root, "config"), workDir: join(root, "work"), nodes: NODES_3, report: { motd: "Maintenance <tonight> & tomorrow" } });
+  const config = writeBuildConfig({
+    dir: join(root, "config"),
+    workDir: join(root, "work"),
+    nodes: NODES_3,
+    report: { motd: "Maintenance <tonight> & tomorrow" },
+  });
   writeResultsRun({
     runDir,
     runId: RUN_ID,
@@ -140,7 +241,13 @@ function writeHistory(path: string): void {
     for (const pkg of packages3()) {
       for (const [stage, cell] of Object.entries(pkg.cells.nebbiolo1 ?? {})) {
         const status = exceptions[`${pkg.name}#${stage}`]?.[index] ?? cell.status;
-        const job = store.startJob({ runId: run.runId, node: "nebbiolo1", stage, package: pkg.name, startedAt: run.at });
+        const job = store.startJob({
+          runId: run.runId,
+          node: "nebbiolo1",
+          stage,
+          package: pkg.name,
+          startedAt: run.at,
+        });
         store.finishJob(job, { endedAt: new Date(run.at.getTime() + 60_000), elapsedSeconds: 60, retCode: 0, status });
       }
     }
@@ -154,7 +261,12 @@ export function oneNodeRun(root: string): Fixture {
   const runDir = join(root, "runs", RUN_ID);
   mkdirSync(runDir, { recursive: true });
   const nodes: BuildNode[] = [{ id: "solo1", ...LINUX_NODE }];
-  const config = writeBuildConfig({ dir: join(root, "config"), workDir: join(root, "work"), nodes, report: { simpleLayout: false } });
+  const config = writeBuildConfig({
+    dir: join(root, "config"),
+    workDir: join(root, "work"),
+    nodes,
+    report: { simpleLayout: false },
+  });
   const packages = packages3()
     .filter((pkg) => pkg.name !== "unixOnly")
     .map((pkg): RunPackage => {

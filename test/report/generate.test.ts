@@ -55,7 +55,12 @@ beforeAll(async () => {
   });
   one = oneNodeRun(await temp.make("report1"));
   report1 = join(one.root, "report");
-  summary1 = await generateReport({ central: one.config.central, hosts: one.config.hosts, runDir: one.runDir, reportDir: report1 });
+  summary1 = await generateReport({
+    central: one.config.central,
+    hosts: one.config.hosts,
+    runDir: one.runDir,
+    reportDir: report1,
+  });
 });
 
 describe("pages and files (3 nodes, kjohnson1 absent)", () => {
@@ -130,7 +135,9 @@ describe("pages and files (3 nodes, kjohnson1 absent)", () => {
       "Package: Alpha\nVersion: 1.0.0\nMaintainer: Ada Alpha\nMaintainerEmail: alpha at example.org\n" +
         "git_url: https://git.example.org/packages/Alpha\ngit_branch: devel\ngit_last_commit: a1b2c3d\ngit_last_commit_date: 2026-11-19 10:12:33 -0500 (Thu, 19 Nov 2026)\n",
     );
-    expect(read(report3, "Alpha/raw-results/nebbiolo1/checksrc-summary.dcf")).toBe(read(three.runDir, "products-in/nebbiolo1/checksrc/Alpha.checksrc-summary.dcf"));
+    expect(read(report3, "Alpha/raw-results/nebbiolo1/checksrc-summary.dcf")).toBe(
+      read(three.runDir, "products-in/nebbiolo1/checksrc/Alpha.checksrc-summary.dcf"),
+    );
   });
 
   it("draws the LED images as real 120x120 PNGs", () => {
@@ -146,7 +153,9 @@ describe("pages and files (3 nodes, kjohnson1 absent)", () => {
     expect(index).toContain(`from run ${RUN_ID}`);
     expect(index).toMatch(/This page was generated on 2026-11-21 \d\d:\d\d [+-]\d{4} \(Sat, 21 Nov 2026\)/);
     expect(index).toContain("(snapshot 2026-11-20 ");
-    expect(read(report3, "Alpha/nebbiolo1-checksrc.html")).toContain("<title>Multiple platform build/check report for BioC 3.21 - CHECK results for Alpha on nebbiolo1</title>");
+    expect(read(report3, "Alpha/nebbiolo1-checksrc.html")).toContain(
+      "<title>Multiple platform build/check report for BioC 3.21 - CHECK results for Alpha on nebbiolo1</title>",
+    );
     expect(read(report3, "Alpha/index.html")).toContain("All results for package <b>Alpha</b>");
     expect(read(report1, "index.html")).toContain("<title>Build/check report for BioC 3.21</title>");
   });
@@ -160,12 +169,27 @@ describe("pages and files (3 nodes, kjohnson1 absent)", () => {
 
   it("shows every leaf page section, and the anomaly text for missing files", () => {
     const check = read(report3, "Alpha/nebbiolo1-checksrc.html");
-    for (const text of ["<h3>Summary</h3>", "<h3>Command output</h3>", "<h3>Installation output</h3>", "<h3>Tests output</h3>", "<h3>Example timings</h3>", "Alpha.Rcheck/tests/testthat.Rout", "Alpha.Rcheck/tests/runit.Rout.fail", "[ FAIL 0 | WARN 0 | SKIP 0 | PASS 12 ]", "slow_example", "EllapsedTime:"]) {
+    for (const text of [
+      "<h3>Summary</h3>",
+      "<h3>Command output</h3>",
+      "<h3>Installation output</h3>",
+      "<h3>Tests output</h3>",
+      "<h3>Example timings</h3>",
+      "Alpha.Rcheck/tests/testthat.Rout",
+      "Alpha.Rcheck/tests/runit.Rout.fail",
+      "[ FAIL 0 | WARN 0 | SKIP 0 | PASS 12 ]",
+      "slow_example",
+      "EllapsedTime:",
+    ]) {
       expect(check, text).toContain(text);
     }
-    expect(read(report3, "naPkg/nebbiolo1-buildsrc.html")).toContain("Due to an anomaly in the Build System, this output is not available. We apologize for the inconvenience.");
+    expect(read(report3, "naPkg/nebbiolo1-buildsrc.html")).toContain(
+      "Due to an anomaly in the Build System, this output is not available. We apologize for the inconvenience.",
+    );
     // No Rcheck directory delivered for checkErr: each section says so.
-    expect(read(report3, "checkErr/nebbiolo1-checksrc.html").match(/Due to an anomaly in the Build System/g)?.length).toBe(3);
+    expect(
+      read(report3, "checkErr/nebbiolo1-checksrc.html").match(/Due to an anomaly in the Build System/g)?.length,
+    ).toBe(3);
     // The Windows node's ISO-8859-1 log is decoded.
     expect(read(report3, "latinLog/palomino7-install.html")).toContain("café naïve");
     // PackageFileSize's unit link is rebuilt, not passed through.
@@ -175,7 +199,14 @@ describe("pages and files (3 nodes, kjohnson1 absent)", () => {
   });
 
   it("escapes package data and logs in the HTML source", () => {
-    for (const page of ["index.html", "long-report.html", "evilPkg/index.html", "evilPkg/nebbiolo1-checksrc.html", "palomino7-index.html", "Alpha/index.html"]) {
+    for (const page of [
+      "index.html",
+      "long-report.html",
+      "evilPkg/index.html",
+      "evilPkg/nebbiolo1-checksrc.html",
+      "palomino7-index.html",
+      "Alpha/index.html",
+    ]) {
       const html = read(report3, page);
       expect(html, page).not.toMatch(/<script>window/);
       expect(html, page).not.toContain("<img src=x");
@@ -190,7 +221,8 @@ describe("pages and files (3 nodes, kjohnson1 absent)", () => {
   it("never uses raw Handlebars output ({{{ }}}) in the templates", () => {
     const dir = reportTemplatesDir();
     for (const sub of ["partials", "pages"]) {
-      for (const file of readdirSync(join(dir, sub))) expect(read(join(dir, sub), file), `${sub}/${file}`).not.toContain("{{{");
+      for (const file of readdirSync(join(dir, sub)))
+        expect(read(join(dir, sub), file), `${sub}/${file}`).not.toContain("{{{");
     }
   });
 
@@ -207,12 +239,22 @@ describe("pages and files (3 nodes, kjohnson1 absent)", () => {
 
 describe("report.json", () => {
   it("agrees with BUILD_STATUS_DB.txt on every status and links every leaf page", () => {
-    const json = JSON.parse(read(report3, "report.json")) as { schema: string; run: { runId: string }; packages: JsonPackage[]; nodes: Array<{ id: string; state: string }> };
+    const json = JSON.parse(read(report3, "report.json")) as {
+      schema: string;
+      run: { runId: string };
+      packages: JsonPackage[];
+      nodes: Array<{ id: string; state: string }>;
+    };
     expect(json.schema).toBe("bbs-report/1");
     expect(json.run.runId).toBe(RUN_ID);
-    expect(json.nodes.map((n) => `${n.id}:${n.state}`)).toEqual(["nebbiolo1:finished", "palomino7:finished", "kjohnson1:absent"]);
+    expect(json.nodes.map((n) => `${n.id}:${n.state}`)).toEqual([
+      "nebbiolo1:finished",
+      "palomino7:finished",
+      "kjohnson1:absent",
+    ]);
     const cells = new Map<string, JsonCell>();
-    for (const pkg of json.packages) for (const cell of pkg.results) cells.set(`${pkg.package}#${cell.node}#${cell.stage}`, cell);
+    for (const pkg of json.packages)
+      for (const cell of pkg.results) cells.set(`${pkg.package}#${cell.node}#${cell.stage}`, cell);
     const db = parseBuildStatusDb(read(report3, "BUILD_STATUS_DB.txt"), "BUILD_STATUS_DB.txt");
     expect(db.length).toBeGreaterThan(50);
     for (const line of db) {
@@ -234,12 +276,24 @@ describe("report.json", () => {
   });
 
   it("gives each package its details: commands, raw files, reverse dependencies, history", () => {
-    const alpha = JSON.parse(read(report3, "Alpha/report.json")) as { package: { reverseDependencies: string[]; results: Array<Record<string, unknown>> } };
+    const alpha = JSON.parse(read(report3, "Alpha/report.json")) as {
+      package: { reverseDependencies: string[]; results: Array<Record<string, unknown>> };
+    };
     expect(alpha.package.reverseDependencies).toEqual(["betaWarn", "buildErr", "checkErr", "zLast"]);
     const check = alpha.package.results.find((r) => r.node === "nebbiolo1" && r.stage === "checksrc");
-    expect(check).toMatchObject({ status: "OK", retCode: 0, raw: { summary: "Alpha/raw-results/nebbiolo1/checksrc-summary.dcf", output: "Alpha/raw-results/nebbiolo1/checksrc-out.txt" } });
+    expect(check).toMatchObject({
+      status: "OK",
+      retCode: 0,
+      raw: {
+        summary: "Alpha/raw-results/nebbiolo1/checksrc-summary.dcf",
+        output: "Alpha/raw-results/nebbiolo1/checksrc-out.txt",
+      },
+    });
     expect(String(check?.command)).toContain("R CMD check");
-    expect(check?.history).toMatchObject({ newProblem: false, fixedSince: { at: "2026-11-18T19:00:00.000Z", runId: "20261118-135500" } });
+    expect(check?.history).toMatchObject({
+      newProblem: false,
+      fixedSince: { at: "2026-11-18T19:00:00.000Z", runId: "20261118-135500" },
+    });
   });
 });
 
@@ -280,7 +334,12 @@ describe("an unfinished node, Renviron.bioc", () => {
     const environ = join(root, "Renviron.site");
     writeFileSync(environ, "_R_CHECK_EXECUTABLES_=false\n");
     const nodes = [NODES_3[0] as BuildNode, NODES_3[1] as BuildNode];
-    const config = writeBuildConfig({ dir: join(root, "config"), workDir: join(root, "work"), nodes, global: { r: { environUser: environ } } });
+    const config = writeBuildConfig({
+      dir: join(root, "config"),
+      workDir: join(root, "work"),
+      nodes,
+      global: { r: { environUser: environ } },
+    });
     const runDir = join(root, "run");
     const packages = packages3().slice(0, 3);
     // palomino7 delivered only Alpha's results so far.
@@ -294,11 +353,15 @@ describe("an unfinished node, Renviron.bioc", () => {
     ]);
     expect(summary.warnings).toEqual(["node palomino7: has not finished this run (no BBS_EndOfRun.txt)"]);
     const index = read(reportDir, "long-report.html");
-    expect(index).toMatch(/Node palomino7 has not finished this run \(no BBS_EndOfRun\.txt\): results it has not delivered yet are shown as NA\. Its last delivery was on 20\d\d-/);
+    expect(index).toMatch(
+      /Node palomino7 has not finished this run \(no BBS_EndOfRun\.txt\): results it has not delivered yet are shown as NA\. Its last delivery was on 20\d\d-/,
+    );
     expect(existsSync(join(reportDir, "Alpha/palomino7-checksrc.html"))).toBe(true);
     expect(existsSync(join(reportDir, "betaWarn/palomino7-checksrc.html"))).toBe(false);
     expect(read(reportDir, "Renviron.bioc")).toBe("_R_CHECK_EXECUTABLES_=false\n");
-    expect(read(reportDir, "Alpha/nebbiolo1-checksrc.html")).toContain('<a href="../Renviron.bioc">following settings</a>');
+    expect(read(reportDir, "Alpha/nebbiolo1-checksrc.html")).toContain(
+      '<a href="../Renviron.bioc">following settings</a>',
+    );
     expect(read(reportDir, "nebbiolo1-NodeInfo.html")).toContain('<a href="Renviron.bioc">Renviron.bioc</a>');
   });
 });
@@ -317,7 +380,12 @@ describe("timeline", () => {
 describe("replacing a report", () => {
   it("switches the new report in and leaves nothing of the old one or of the assembly", async () => {
     writeFileSync(join(report1, "stale.html"), "old");
-    await generateReport({ central: one.config.central, hosts: one.config.hosts, runDir: one.runDir, reportDir: report1 });
+    await generateReport({
+      central: one.config.central,
+      hosts: one.config.hosts,
+      runDir: one.runDir,
+      reportDir: report1,
+    });
     expect(existsSync(join(report1, "stale.html"))).toBe(false);
     expect(existsSync(join(report1, "index.html"))).toBe(true);
     expect(readdirSync(one.root).filter((name) => name.startsWith(".report"))).toEqual([]);
@@ -326,7 +394,12 @@ describe("replacing a report", () => {
   it("keeps the old report when generation fails", async () => {
     const before = read(report1, "index.html");
     await expect(
-      generateReport({ central: one.config.central, hosts: one.config.hosts, runDir: join(one.root, "no-such-run"), reportDir: report1 }),
+      generateReport({
+        central: one.config.central,
+        hosts: one.config.hosts,
+        runDir: join(one.root, "no-such-run"),
+        reportDir: report1,
+      }),
     ).rejects.toThrow(/run directory .*no-such-run does not exist/);
     expect(read(report1, "index.html")).toBe(before);
   });

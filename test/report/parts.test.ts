@@ -24,7 +24,9 @@ describe("titles and legends (spec 9.2, 9.3)", () => {
     expect(reportTitle("bioc", "3.21", 3)).toBe("Multiple platform build/check report for BioC 3.21");
     expect(reportTitle("bioc", "3.21", 1)).toBe("Build/check report for BioC 3.21");
     expect(reportTitle("data-annotation", "3.21", 1)).toBe("Build/check report for BioC 3.21 annotations");
-    expect(reportTitle("data-experiment", "3.21", 2)).toBe("Multiple platform build/check report for BioC 3.21 experimental data");
+    expect(reportTitle("data-experiment", "3.21", 2)).toBe(
+      "Multiple platform build/check report for BioC 3.21 experimental data",
+    );
     expect(reportTitle("workflows", "3.21", 2)).toBe("Workflows build report for BioC 3.21");
     expect(reportTitle("books", "3.21", 1)).toBe("Books build report for BioC 3.21");
     expect(reportTitle("bioc-longtests", "3.21", 1)).toBe("Long Tests report for BioC 3.21");
@@ -32,7 +34,10 @@ describe("titles and legends (spec 9.2, 9.3)", () => {
     expect(reportTitle("cran", "3.21", 2)).toBe("Multiple platform build/check report for CRAN");
   });
 
-  const settings = (buildType: ReportSettings["buildType"], timeouts = { install: 40, buildsrc: 40, checksrc: 40, buildbin: 40 }): ReportSettings => ({
+  const settings = (
+    buildType: ReportSettings["buildType"],
+    timeouts = { install: 40, buildsrc: 40, checksrc: 40, buildbin: 40 },
+  ): ReportSettings => ({
     buildType,
     biocVersion: "3.21",
     nodeCount: 2,
@@ -51,14 +56,21 @@ describe("titles and legends (spec 9.2, 9.3)", () => {
     const bioc = legendEntries(settings("bioc"), "long");
     expect(bioc.map((e) => e.status)).toEqual(["TIMEOUT", "ERROR", "WARNINGS", "OK", "NA", "skipped"]);
     expect(bioc[0]?.text).toBe("INSTALL, BUILD, CHECK or BUILD BIN of package took more than 40 minutes");
-    expect(bioc[1]?.text).toBe("Bad DESCRIPTION file, or INSTALL, BUILD or BUILD BIN of package failed, or CHECK produced errors");
+    expect(bioc[1]?.text).toBe(
+      "Bad DESCRIPTION file, or INSTALL, BUILD or BUILD BIN of package failed, or CHECK produced errors",
+    );
     expect(bioc[5]?.text).toBe("CHECK or BUILD BIN of package was skipped because the BUILD step failed");
     const simple = legendEntries(settings("bioc"), "simple");
     expect(simple.map((e) => e.status)).toEqual(["TIMEOUT", "ERROR", "WARNINGS", "OK", "NA"]);
     expect(simple[3]?.text).toBe("INSTALL, BUILD, CHECK and BUILD BIN of package went OK");
-    const workflows = legendEntries(settings("workflows", { install: 40, buildsrc: 180, checksrc: 180, buildbin: 40 }), "long");
+    const workflows = legendEntries(
+      settings("workflows", { install: 40, buildsrc: 180, checksrc: 180, buildbin: 40 }),
+      "long",
+    );
     expect(workflows.map((e) => e.status)).toEqual(["TIMEOUT", "ERROR", "OK", "NA"]);
-    expect(workflows[0]?.text).toBe("INSTALL of package took more than 40 minutes; BUILD of package took more than 180 minutes");
+    expect(workflows[0]?.text).toBe(
+      "INSTALL of package took more than 40 minutes; BUILD of package took more than 180 minutes",
+    );
     expect(workflows[1]?.text).toBe("Bad DESCRIPTION file, or INSTALL or BUILD of package failed");
     const longtests = legendEntries(settings("bioc-longtests"), "long");
     expect(longtests[1]?.text).toBe("Bad DESCRIPTION file, or CHECK produced errors");
@@ -67,11 +79,21 @@ describe("titles and legends (spec 9.2, 9.3)", () => {
 });
 
 describe("timeline", () => {
-  const job = (pkg: string, start: number, end: number, slot?: number): TimelineJob => ({ pkg, stage: "checksrc", start, end, status: "OK", ...(slot === undefined ? {} : { slot }) });
+  const job = (pkg: string, start: number, end: number, slot?: number): TimelineJob => ({
+    pkg,
+    stage: "checksrc",
+    start,
+    end,
+    status: "OK",
+    ...(slot === undefined ? {} : { slot }),
+  });
 
   it("places jobs without slots greedily on as few rows as jobs ran at once", () => {
     const rows = assignSlots([job("a", 0, 10), job("b", 0, 5), job("c", 5, 8), job("d", 8, 20), job("e", 10, 12)]);
-    expect(rows.map((row) => row.map((j) => j.pkg))).toEqual([["b", "c", "d"], ["a", "e"]]);
+    expect(rows.map((row) => row.map((j) => j.pkg))).toEqual([
+      ["b", "c", "d"],
+      ["a", "e"],
+    ]);
   });
 
   it("keeps recorded slots, and computes each stage's utilisation", () => {
@@ -91,25 +113,97 @@ describe("timeline", () => {
     const lines = [
       { at: "2026-11-20T10:00:00Z", event: "run-started", total: 3 },
       { at: "2026-11-20T10:00:00Z", event: "job-started", job: "install:A", pool: "install", label: "A" },
-      { at: "2026-11-20T10:00:30Z", event: "job-finished", job: "install:A", pool: "install", label: "A", status: "OK", elapsed: 30 },
+      {
+        at: "2026-11-20T10:00:30Z",
+        event: "job-finished",
+        job: "install:A",
+        pool: "install",
+        label: "A",
+        status: "OK",
+        elapsed: 30,
+      },
       { at: "2026-11-20T10:01:00Z", event: "job-started", job: "build:B", pool: "build", label: "B", slot: 2 },
-      { at: "2026-11-20T10:02:00Z", event: "job-finished", job: "check:C", stage: "checksrc", package: "C", status: "TIMEOUT", elapsed: 60 },
-      { at: "2026-11-20T10:02:00Z", event: "job-finished", job: "check:D", pool: "checksrc", label: "D", status: "skipped" },
+      {
+        at: "2026-11-20T10:02:00Z",
+        event: "job-finished",
+        job: "check:C",
+        stage: "checksrc",
+        package: "C",
+        status: "TIMEOUT",
+        elapsed: 60,
+      },
+      {
+        at: "2026-11-20T10:02:00Z",
+        event: "job-finished",
+        job: "check:D",
+        pool: "checksrc",
+        label: "D",
+        status: "skipped",
+      },
     ];
-    writeFileSync(join(runDir, "products-in", "n1", "jobs.ndjson"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n{"torn": `);
+    writeFileSync(
+      join(runDir, "products-in", "n1", "jobs.ndjson"),
+      `${lines.map((l) => JSON.stringify(l)).join("\n")}\n{"torn": `,
+    );
     const read = jobsFromNdjson(runDir, "n1", Date.parse("2026-11-20T10:05:00Z"));
     expect(read?.problems).toBe(1);
     expect(read?.jobs).toEqual([
-      { pkg: "A", stage: "install", start: Date.parse("2026-11-20T10:00:00Z"), end: Date.parse("2026-11-20T10:00:30Z"), status: "OK" },
-      { pkg: "C", stage: "checksrc", start: Date.parse("2026-11-20T10:01:00Z"), end: Date.parse("2026-11-20T10:02:00Z"), status: "TIMEOUT" },
-      { pkg: "B", stage: "buildsrc", start: Date.parse("2026-11-20T10:01:00Z"), end: Date.parse("2026-11-20T10:05:00Z"), status: "running", unfinished: true, slot: 2 },
+      {
+        pkg: "A",
+        stage: "install",
+        start: Date.parse("2026-11-20T10:00:00Z"),
+        end: Date.parse("2026-11-20T10:00:30Z"),
+        status: "OK",
+      },
+      {
+        pkg: "C",
+        stage: "checksrc",
+        start: Date.parse("2026-11-20T10:01:00Z"),
+        end: Date.parse("2026-11-20T10:02:00Z"),
+        status: "TIMEOUT",
+      },
+      {
+        pkg: "B",
+        stage: "buildsrc",
+        start: Date.parse("2026-11-20T10:01:00Z"),
+        end: Date.parse("2026-11-20T10:05:00Z"),
+        status: "running",
+        unfinished: true,
+        slot: 2,
+      },
     ]);
     expect(jobsFromNdjson(runDir, "n2", 0)).toBeUndefined();
   });
 
   it("marks the axis at round intervals", () => {
-    expect(axisTicks(3 * 3_600_000).map((t) => t.label)).toEqual(["0:00", "0:15", "0:30", "0:45", "1:00", "1:15", "1:30", "1:45", "2:00", "2:15", "2:30", "2:45", "3:00"]);
-    expect(axisTicks(10 * 3_600_000).map((t) => t.label)).toEqual(["0:00", "1:00", "2:00", "3:00", "4:00", "5:00", "6:00", "7:00", "8:00", "9:00", "10:00"]);
+    expect(axisTicks(3 * 3_600_000).map((t) => t.label)).toEqual([
+      "0:00",
+      "0:15",
+      "0:30",
+      "0:45",
+      "1:00",
+      "1:15",
+      "1:30",
+      "1:45",
+      "2:00",
+      "2:15",
+      "2:30",
+      "2:45",
+      "3:00",
+    ]);
+    expect(axisTicks(10 * 3_600_000).map((t) => t.label)).toEqual([
+      "0:00",
+      "1:00",
+      "2:00",
+      "3:00",
+      "4:00",
+      "5:00",
+      "6:00",
+      "7:00",
+      "8:00",
+      "9:00",
+      "10:00",
+    ]);
   });
 });
 
@@ -131,7 +225,13 @@ describe("history", () => {
       writer.beginRun({ runId: runIdOf(n), node: "n1", kind: RESULTS_RUN_KIND, startedAt: day(n) });
       for (const [pkg, status] of Object.entries(past)) {
         if (n === 20 && pkg === "c") continue;
-        const id = writer.startJob({ runId: runIdOf(n), node: "n1", stage: "checksrc", package: pkg, startedAt: day(n) });
+        const id = writer.startJob({
+          runId: runIdOf(n),
+          node: "n1",
+          stage: "checksrc",
+          package: pkg,
+          startedAt: day(n),
+        });
         writer.finishJob(id, { endedAt: day(n), elapsedSeconds: 1, retCode: 0, status: status(n) });
       }
     }
@@ -158,7 +258,11 @@ describe("history", () => {
 
   it("finds the start of a streak longer than the runs loaded", () => {
     const past = store.packagePast("long").get("n1#checksrc") ?? [];
-    expect(store.cellHistory(cell("long"), "TIMEOUT", past).failingSince).toEqual({ at: day(3), runId: runIdOf(3), beyondWindow: false });
+    expect(store.cellHistory(cell("long"), "TIMEOUT", past).failingSince).toEqual({
+      at: day(3),
+      runId: runIdOf(3),
+      beyondWindow: false,
+    });
   });
 
   it("says since when a cell is fixed, and what is new", () => {
@@ -168,7 +272,10 @@ describe("history", () => {
     const c = store.packagePast("c").get("n1#checksrc") ?? [];
     expect(c[0]).toMatchObject({ runId: runIdOf(19), status: "OK" });
     expect(store.cellHistory(cell("c"), "OK", c)).toEqual({ recent: c.slice(0, 10), newProblem: false });
-    expect(store.cellHistory(cell("c"), "TIMEOUT", c)).toMatchObject({ newProblem: true, failingSince: { at: day(20), runId: runIdOf(20) } });
+    expect(store.cellHistory(cell("c"), "TIMEOUT", c)).toMatchObject({
+      newProblem: true,
+      failingSince: { at: day(20), runId: runIdOf(20) },
+    });
     // A package the node never built before: failing is new.
     expect(store.cellHistory(cell("new"), "ERROR", []).newProblem).toBe(true);
     expect(store.cellHistory(cell("new", "other-node"), "ERROR", []).newProblem).toBe(false);
@@ -226,7 +333,11 @@ describe("report server", () => {
 
   it("serves files with their types, index.html for directories, and listings elsewhere", async () => {
     const home = await fetch(`${server.url}`);
-    expect([home.status, home.headers.get("content-type"), await home.text()]).toEqual([200, "text/html; charset=utf-8", "<p>home</p>"]);
+    expect([home.status, home.headers.get("content-type"), await home.text()]).toEqual([
+      200,
+      "text/html; charset=utf-8",
+      "<p>home</p>",
+    ]);
     const dcf = await fetch(`${server.url}pkg/raw-results/info.dcf`);
     expect([dcf.status, dcf.headers.get("content-type")]).toEqual([200, "text/plain; charset=utf-8"]);
     const listing = await fetch(`${server.url}pkg/raw-results/`);

@@ -53,9 +53,15 @@ const read = (path: string): string => readFileSync(join(reportDir, path), "utf8
 describe("the report of a real run", () => {
   it("shows every status the builder recorded", () => {
     expect(reportOutput).toMatch(/^report of run \d{8}-\d{6}: 6 packages, \d+ pages/m);
-    const json = JSON.parse(read("report.json")) as { packages: Array<{ package: string; results: Array<{ node: string; stage: string; status: string; link: string | null }> }> };
+    const json = JSON.parse(read("report.json")) as {
+      packages: Array<{
+        package: string;
+        results: Array<{ node: string; stage: string; status: string; link: string | null }>;
+      }>;
+    };
     const shown: Record<string, Record<string, string>> = {};
-    for (const pkg of json.packages) shown[pkg.package] = Object.fromEntries(pkg.results.map((r) => [r.stage, r.status]));
+    for (const pkg of json.packages)
+      shown[pkg.package] = Object.fromEntries(pkg.results.map((r) => [r.stage, r.status]));
     expect(shown).toEqual(DESIGNED);
   });
 

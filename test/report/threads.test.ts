@@ -51,16 +51,33 @@ process.stdout.write(JSON.stringify(summary));
 
 describe("worker threads", () => {
   it("write the same report as one thread", async () => {
-    const run = async (threads: number): Promise<{ dir: string; summary: { threads: number; pages: number; files: number; warnings: string[] } }> => {
+    const run = async (
+      threads: number,
+    ): Promise<{ dir: string; summary: { threads: number; pages: number; files: number; warnings: string[] } }> => {
       const dir = join(fixture.root, `report-${threads}`);
-      const result = await execa("node", [script, compiled, fixture.config.dir, fixture.runDir, fixture.historyDb ?? "", dir, String(threads)]);
-      return { dir, summary: JSON.parse(result.stdout) as { threads: number; pages: number; files: number; warnings: string[] } };
+      const result = await execa("node", [
+        script,
+        compiled,
+        fixture.config.dir,
+        fixture.runDir,
+        fixture.historyDb ?? "",
+        dir,
+        String(threads),
+      ]);
+      return {
+        dir,
+        summary: JSON.parse(result.stdout) as { threads: number; pages: number; files: number; warnings: string[] },
+      };
     };
     const one = await run(1);
     const three = await run(3);
     expect(one.summary.threads).toBe(1);
     expect(three.summary.threads).toBe(3);
-    expect(three.summary).toMatchObject({ pages: one.summary.pages, files: one.summary.files, warnings: one.summary.warnings });
+    expect(three.summary).toMatchObject({
+      pages: one.summary.pages,
+      files: one.summary.files,
+      warnings: one.summary.warnings,
+    });
     const files = listFiles(one.dir);
     expect(listFiles(three.dir)).toEqual(files);
     expect(files.length).toBeGreaterThan(300);

@@ -3,7 +3,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeSummary } from "../../src/jobs/summary.js";
 import { collectRunResults, END_OF_RUN_FILE, type ResultNode } from "../../src/results/collect.js";
-import { formatBuildStatusDb, formatPropagationDb, parseBuildStatusDb, parsePropagationDb, propagationVerdict } from "../../src/results/status-db.js";
+import {
+  formatBuildStatusDb,
+  formatPropagationDb,
+  parseBuildStatusDb,
+  parsePropagationDb,
+  propagationVerdict,
+} from "../../src/results/status-db.js";
 import { stagesFor } from "../../src/results/status.js";
 import { writeMeatIndex, writeSkippedIndex } from "../../src/rpkg/meat-index.js";
 import { useTempDirs } from "../fixtures/tmp.js";
@@ -11,12 +17,22 @@ import { useTempDirs } from "../fixtures/tmp.js";
 const temp = useTempDirs();
 
 const linux: ResultNode = {
-  id: "linux1", bin: false, foreign: false, os: "Linux", arch: "x86_64", pkgType: "source",
+  id: "linux1",
+  bin: false,
+  foreign: false,
+  os: "Linux",
+  arch: "x86_64",
+  pkgType: "source",
   identity: { hostname: "linux1", arch: "x86_64", pkgType: "source", rPlatform: "x86_64-pc-linux-gnu" },
   stages: stagesFor("bioc", false),
 };
 const win: ResultNode = {
-  id: "win1", bin: true, foreign: false, os: "Windows", arch: "x64", pkgType: "win.binary",
+  id: "win1",
+  bin: true,
+  foreign: false,
+  os: "Windows",
+  arch: "x64",
+  pkgType: "win.binary",
   identity: { hostname: "win1", arch: "x64", pkgType: "win.binary", rPlatform: "x86_64-w64-mingw32" },
   stages: stagesFor("bioc", true),
 };
@@ -26,8 +42,14 @@ function summary(runDir: string, node: string, stage: string, pkg: string, statu
   mkdirSync(dir, { recursive: true });
   const at = new Date("2026-11-21T15:00:00Z");
   writeSummary(join(dir, `${pkg}.${stage}-summary.dcf`), {
-    package: pkg, version: "1.0.0", command: `R CMD ${stage} ${pkg}`, startedAt: at, endedAt: at,
-    elapsedSeconds: 1, retCode: status === "TIMEOUT" ? null : 0, status,
+    package: pkg,
+    version: "1.0.0",
+    command: `R CMD ${stage} ${pkg}`,
+    startedAt: at,
+    endedAt: at,
+    elapsedSeconds: 1,
+    retCode: status === "TIMEOUT" ? null : 0,
+    status,
   });
 }
 
@@ -37,7 +59,13 @@ describe("collectRunResults", () => {
     writeMeatIndex(join(runDir, "meat-index.dcf"), [
       { package: "zeta", version: "1.0.0", maintainer: "Z", maintainerEmail: "z@example.org" },
       { package: "Alpha", version: "1.0.0", maintainer: "A", maintainerEmail: "a@example.org" },
-      { package: "unixOnly", version: "1.0.0", maintainer: "U", maintainerEmail: "u@example.org", unsupportedPlatforms: "win" },
+      {
+        package: "unixOnly",
+        version: "1.0.0",
+        maintainer: "U",
+        maintainerEmail: "u@example.org",
+        unsupportedPlatforms: "win",
+      },
     ]);
     writeSkippedIndex(join(runDir, "skipped-index.dcf"), ["brokenDesc"]);
     summary(runDir, "linux1", "install", "Alpha", "OK");
@@ -63,7 +91,9 @@ describe("collectRunResults", () => {
 
   it("turns an unreadable summary into NA with the problem, never an exception", async () => {
     const runDir = await temp.make("damaged");
-    writeMeatIndex(join(runDir, "meat-index.dcf"), [{ package: "p1", version: "1", maintainer: "P", maintainerEmail: "p@example.org" }]);
+    writeMeatIndex(join(runDir, "meat-index.dcf"), [
+      { package: "p1", version: "1", maintainer: "P", maintainerEmail: "p@example.org" },
+    ]);
     const dir = join(runDir, "products-in", "linux1", "install");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "p1.install-summary.dcf"), "garbage without colon\n");
@@ -83,9 +113,17 @@ describe("status DB formats", () => {
     const text = formatBuildStatusDb(lines);
     expect(text).toBe("a4#nebbiolo1#install: OK\na4#nebbiolo1#checksrc: skipped\n");
     expect(parseBuildStatusDb(text, "BUILD_STATUS_DB.txt")).toEqual(lines);
-    const prop = [{ package: "bar", pkgType: "mac.binary.big-sur-arm64", explanation: "NO, package depends on 'baz' which is not available" }];
+    const prop = [
+      {
+        package: "bar",
+        pkgType: "mac.binary.big-sur-arm64",
+        explanation: "NO, package depends on 'baz' which is not available",
+      },
+    ];
     const propText = formatPropagationDb(prop);
-    expect(propText).toBe("bar#mac.binary.big-sur-arm64#propagate: NO, package depends on 'baz' which is not available\n");
+    expect(propText).toBe(
+      "bar#mac.binary.big-sur-arm64#propagate: NO, package depends on 'baz' which is not available\n",
+    );
     expect(parsePropagationDb(propText, "P")).toEqual(prop);
     expect(propagationVerdict("UNNEEDED, same version is already published")).toBe("UNNEEDED");
     expect(() => parseBuildStatusDb("a4#x: OK\n", "DB")).toThrow(/DB:1: "a4#x" is not <package>#<node>#<stage>/);

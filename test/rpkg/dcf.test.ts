@@ -103,7 +103,7 @@ describe("parseDcf details", () => {
 
   it("names the file and line of malformed input", () => {
     const cases: [string, RegExp][] = [
-      [CASES.errorContinuationFirst!, /^DESCRIPTION:1: a continuation line .* cannot start a record: "  cont"$/],
+      [CASES.errorContinuationFirst!, /^DESCRIPTION:1: a continuation line .* cannot start a record: " {2}cont"$/],
       [CASES.errorContinuationAfterBlank!, /^DESCRIPTION:3: a continuation line/],
       [CASES.errorNoColon!, /^DESCRIPTION:2: the line has no "Field:" name: "nocolon"$/],
       [CASES.errorEmptyTag!, /^DESCRIPTION:2: the line has an empty field name/],
@@ -148,7 +148,11 @@ describe("decoding", () => {
     Buffer.from([0xef]),
     Buffer.from("ve\nEncoding: latin1\n"),
   ]);
-  const latin2Description = Buffer.concat([Buffer.from("Package: enc2\nAuthor: "), Buffer.from([0xb1, 0xb3]), Buffer.from("\nEncoding: latin2\n")]);
+  const latin2Description = Buffer.concat([
+    Buffer.from("Package: enc2\nAuthor: "),
+    Buffer.from([0xb1, 0xb3]),
+    Buffer.from("\nEncoding: latin2\n"),
+  ]);
   const utf8Description = Buffer.from("Package: enc3\nTitle: Café 日本\nEncoding: UTF-8\n", "utf8");
 
   it("decodes each record with its declared Encoding, like tools:::.read_description", () => {
@@ -167,7 +171,12 @@ cat(jsonlite::toJSON(out, auto_unbox = TRUE))`,
   });
 
   it("reads undeclared invalid UTF-8 as Latin-1 rather than mangling it, and drops a BOM", () => {
-    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("Package: x\nTitle: Caf"), Buffer.from([0xe9]), Buffer.from("\n")]);
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from("Package: x\nTitle: Caf"),
+      Buffer.from([0xe9]),
+      Buffer.from("\n"),
+    ]);
     expect(asObject(parseDcf(bytes)[0]!)).toEqual({ Package: "x", Title: "Café" });
   });
 
@@ -215,7 +224,8 @@ describe("formatDcf", () => {
   });
 
   it("refuses field names that would corrupt the file", () => {
-    for (const name of ["", "a:b", " lead", "#x", "a\nb"]) expect(() => formatDcfRecord([[name, "v"]])).toThrow(/invalid DCF field name/);
+    for (const name of ["", "a:b", " lead", "#x", "a\nb"])
+      expect(() => formatDcfRecord([[name, "v"]])).toThrow(/invalid DCF field name/);
   });
 });
 
@@ -244,13 +254,21 @@ describe("injectDcfFields", () => {
   });
 
   it("handles a missing final newline, CRLF files and latin1 files", () => {
-    expect(injectDcfFields(Buffer.from("Package: x\nVersion: 1"), [["A", "b"]]).toString()).toBe("Package: x\nVersion: 1\nA: b\n");
+    expect(injectDcfFields(Buffer.from("Package: x\nVersion: 1"), [["A", "b"]]).toString()).toBe(
+      "Package: x\nVersion: 1\nA: b\n",
+    );
     expect(injectDcfFields(Buffer.from("Package: x\r\nVersion: 1\r\n\r\n"), [["A", "b"]]).toString()).toBe(
       "Package: x\r\nVersion: 1\r\nA: b\r\n",
     );
-    const latin1 = Buffer.concat([Buffer.from("Package: x\nTitle: Caf"), Buffer.from([0xe9]), Buffer.from("\nEncoding: latin1\n")]);
+    const latin1 = Buffer.concat([
+      Buffer.from("Package: x\nTitle: Caf"),
+      Buffer.from([0xe9]),
+      Buffer.from("\nEncoding: latin1\n"),
+    ]);
     const injected = injectDcfFields(latin1, [["Maintainer", "Zoë <z@x.org>"]]);
-    expect(injected.subarray(latin1.length)).toEqual(Buffer.concat([Buffer.from("Maintainer: Zo"), Buffer.from([0xeb]), Buffer.from(" <z@x.org>\n")]));
+    expect(injected.subarray(latin1.length)).toEqual(
+      Buffer.concat([Buffer.from("Maintainer: Zo"), Buffer.from([0xeb]), Buffer.from(" <z@x.org>\n")]),
+    );
     expect(parseDcf(injected)[0]!.fields.get("Maintainer")).toBe("Zoë <z@x.org>");
     expect(() => injectDcfFields(latin1, [["A", "日本"]])).toThrow(/cannot be written in its declared Encoding latin1/);
   });

@@ -27,7 +27,12 @@ const records: MeatIndexRecord[] = [
     packageStatus: "Deprecated",
     unsupportedPlatforms: "win",
   },
-  { package: "Biobase", version: "2.67.0", maintainer: "Bioconductor Package Maintainer", maintainerEmail: "maintainer@bioconductor.org" },
+  {
+    package: "Biobase",
+    version: "2.67.0",
+    maintainer: "Bioconductor Package Maintainer",
+    maintainerEmail: "maintainer@bioconductor.org",
+  },
   { package: "abind", version: "1.4-8", maintainer: "Tony Plate" },
 ];
 
@@ -70,15 +75,61 @@ describe("skipped-index.dcf", () => {
 describe("case-insensitive package order", () => {
   it("sorts as Python's sorted(key=str.lower)", () => {
     // Expected order computed with: python3 -c 'print(sorted([...], key=str.lower))'
-    const names = ["zlibbioc", "Biobase", "a4", "ABarray", "abind", "a4Base", "BiocGenerics", "biocViews", "affy", "affy.data", "affy2", "AnnotationDbi"];
+    const names = [
+      "zlibbioc",
+      "Biobase",
+      "a4",
+      "ABarray",
+      "abind",
+      "a4Base",
+      "BiocGenerics",
+      "biocViews",
+      "affy",
+      "affy.data",
+      "affy2",
+      "AnnotationDbi",
+    ];
     expect(sortCaseInsensitively(names)).toEqual([
-      "a4", "a4Base", "ABarray", "abind", "affy", "affy.data", "affy2", "AnnotationDbi", "Biobase", "BiocGenerics", "biocViews", "zlibbioc",
+      "a4",
+      "a4Base",
+      "ABarray",
+      "abind",
+      "affy",
+      "affy.data",
+      "affy2",
+      "AnnotationDbi",
+      "Biobase",
+      "BiocGenerics",
+      "biocViews",
+      "zlibbioc",
     ]);
-    const many = [...names, "a.b", "A_b", "a1", "A10", "a9", "Zz", "zZ", "ZZZ", "m.M", "M.m", "abc-d", "ABC.D", "0x", "_u", "ü", "ß"];
-    const python = execFileSync("python3", ["-c", "import json,sys; print(json.dumps(sorted(json.load(sys.stdin), key=str.lower)))"], {
-      input: JSON.stringify(many),
-      encoding: "utf8",
-    });
+    const many = [
+      ...names,
+      "a.b",
+      "A_b",
+      "a1",
+      "A10",
+      "a9",
+      "Zz",
+      "zZ",
+      "ZZZ",
+      "m.M",
+      "M.m",
+      "abc-d",
+      "ABC.D",
+      "0x",
+      "_u",
+      "ü",
+      "ß",
+    ];
+    const python = execFileSync(
+      "python3",
+      ["-c", "import json,sys; print(json.dumps(sorted(json.load(sys.stdin), key=str.lower)))"],
+      {
+        input: JSON.stringify(many),
+        encoding: "utf8",
+      },
+    );
     expect(sortCaseInsensitively(many)).toEqual(JSON.parse(python));
     expect(compareCaseInsensitive("ABC", "abc")).toBe(0);
     expect(sortCaseInsensitively(["b", "ABC", "abc", "Abc"])).toEqual(["ABC", "abc", "Abc", "b"]); // stable for ties

@@ -6,12 +6,26 @@
 
 import { corpusDir } from "../fixtures/corpus.js";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPackagesIndex, packagesIndexMatrix, writePackagesIndex, type RepositoryIndexType } from "../../src/rpkg/packages-index.js";
+import {
+  buildPackagesIndex,
+  packagesIndexMatrix,
+  writePackagesIndex,
+  type RepositoryIndexType,
+} from "../../src/rpkg/packages-index.js";
 import { serializeCharacterMatrix } from "../../src/rpkg/rds.js";
 import { readZipMember } from "../../src/rpkg/zip.js";
 import { writePackage } from "../fixtures/rpkg-generator.js";
@@ -38,9 +52,17 @@ beforeAll(async () => {
   mkdirSync(built);
   const generated = join(root, "generated");
   await writePackage(generated, { name: "binC", version: "1.2.3", withC: true, imports: ["methods"] });
-  const sources = [join(CORPUS, "BiocGenerics_0.44.0.tar.gz"), join(CORPUS, "zlibbioc_1.44.0.tar.gz"), join(generated, "binC")];
+  const sources = [
+    join(CORPUS, "BiocGenerics_0.44.0.tar.gz"),
+    join(CORPUS, "zlibbioc_1.44.0.tar.gz"),
+    join(generated, "binC"),
+  ];
   for (const source of sources) {
-    execFileSync("R", ["CMD", "INSTALL", "--build", "-l", lib, source], { cwd: built, stdio: "ignore", env: { ...process.env, R_LIBS_USER: "" } });
+    execFileSync("R", ["CMD", "INSTALL", "--build", "-l", lib, source], {
+      cwd: built,
+      stdio: "ignore",
+      env: { ...process.env, R_LIBS_USER: "" },
+    });
   }
   const binaries = readdirSync(built).filter((name) => name.endsWith(".tar.gz"));
   expect(binaries).toHaveLength(3);
@@ -155,15 +177,23 @@ cat(nrow(a), ncol(a), nrow(ap), "\\n")`,
 
 describe("zip reader", () => {
   it("reads members of deflated, stored and zip64 archives; undefined for a missing member", () => {
-    for (const [file, pkg] of [["BiocGenerics_0.44.0.zip", "BiocGenerics"], ["zlibbioc_1.44.0.zip", "zlibbioc"], ["binC_1.2.3.zip", "binC"]] as const) {
+    for (const [file, pkg] of [
+      ["BiocGenerics_0.44.0.zip", "BiocGenerics"],
+      ["zlibbioc_1.44.0.zip", "zlibbioc"],
+      ["binC_1.2.3.zip", "binC"],
+    ] as const) {
       const description = readZipMember(join(winDir, file), `${pkg}/DESCRIPTION`)?.toString("utf8");
-      expect(description).toBe(execFileSync("unzip", ["-p", join(winDir, file), `${pkg}/DESCRIPTION`], { encoding: "utf8" }));
+      expect(description).toBe(
+        execFileSync("unzip", ["-p", join(winDir, file), `${pkg}/DESCRIPTION`], { encoding: "utf8" }),
+      );
       expect(readZipMember(join(winDir, file), `${pkg}/NOPE`)).toBeUndefined();
     }
   });
 
   it("names the file when it is not a zip archive", () => {
-    expect(() => readZipMember(join(winDir, "broken_1.0.zip"), "x")).toThrow(/broken_1\.0\.zip is not a readable zip archive/);
+    expect(() => readZipMember(join(winDir, "broken_1.0.zip"), "x")).toThrow(
+      /broken_1\.0\.zip is not a readable zip archive/,
+    );
     rmSync(join(root, "trees"), { recursive: true, force: true });
   });
 });

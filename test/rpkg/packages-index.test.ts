@@ -1,6 +1,15 @@
 import { corpusDir } from "../fixtures/corpus.js";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,49 +51,95 @@ const FIXTURES: Fixture[] = [
     description:
       "Package: alpha\nVersion: 1.0.0\nTitle: Alpha\nDepends: R (>= 4.0.0), methods, BiocGenerics (>= 0.37.0), S4Vectors (>= 0.27.12),\n" +
       "    IRanges (>= 2.23.9), GenomeInfoDb (>= 1.15.2), GenomicRanges (>= 1.41.5), SummarizedExperiment\n" +
-      "Imports: stats,\n  utils\nLicense: GPL(>=2)\nEnhances:\nPriority: optional\n" + GIT("alpha"),
+      "Imports: stats,\n  utils\nLicense: GPL(>=2)\nEnhances:\nPriority: optional\n" +
+      GIT("alpha"),
   },
-  { file: "beta_0.1.tar.gz", pkg: "beta", description: "Package: beta\nVersion: 0.1\nLicense: Proprietary\nOS_type: unix\n" + GIT("beta") },
+  {
+    file: "beta_0.1.tar.gz",
+    pkg: "beta",
+    description: "Package: beta\nVersion: 0.1\nLicense: Proprietary\nOS_type: unix\n" + GIT("beta"),
+  },
   {
     file: "gamma_2.0.tar.gz",
     pkg: "gamma",
     src: true,
-    description: "Package: gamma\nVersion: 2.0\nNeedsCompilation: no\nLicense: MIT+file LICENSE\nMD5sum: stale\nArchs: x64\n",
+    description:
+      "Package: gamma\nVersion: 2.0\nNeedsCompilation: no\nLicense: MIT+file LICENSE\nMD5sum: stale\nArchs: x64\n",
   },
   { file: "delta_1.9.tar.gz", pkg: "delta", description: "Package: delta\nVersion: 1.9\nLicense: Artistic-2.0\n" },
-  { file: "delta_1.10.tar.gz", pkg: "delta", description: "Package: delta\nVersion: 1.10\nLicense: Artistic-2.0\n" + GIT("delta") },
+  {
+    file: "delta_1.10.tar.gz",
+    pkg: "delta",
+    description: "Package: delta\nVersion: 1.10\nLicense: Artistic-2.0\n" + GIT("delta"),
+  },
   { file: "delta_1.2.tar.gz", pkg: "delta", description: "Package: delta\nVersion: 1.2\n" },
   { file: "eps_1.2.tar.gz", pkg: "eps", description: "Package: eps\nVersion: 1.2\nSuggests: a,\n  b\n" },
   { file: "eps_1.2.0.tar.gz", pkg: "eps", description: "Package: eps\nVersion: 1.2.0\nSuggests: later\n" },
   {
     file: "latin_1.0.tar.gz",
     pkg: "latin",
-    description: Buffer.concat([Buffer.from("Package: latin\nVersion: 1.0\nSuggests: caf"), Buffer.from([0xe9]), Buffer.from("\nEncoding: latin1\n")]),
+    description: Buffer.concat([
+      Buffer.from("Package: latin\nVersion: 1.0\nSuggests: caf"),
+      Buffer.from([0xe9]),
+      Buffer.from("\nEncoding: latin1\n"),
+    ]),
   },
-  { file: "utf_1.0.tar.gz", pkg: "utf", description: "Package: utf\nVersion: 1.0\nSuggests: café, 日本語\nLicense: GPL (>= 2) | file LICENCE\n" },
+  {
+    file: "utf_1.0.tar.gz",
+    pkg: "utf",
+    description: "Package: utf\nVersion: 1.0\nSuggests: café, 日本語\nLicense: GPL (>= 2) | file LICENCE\n",
+  },
   {
     file: "records_1.0.tar.gz",
     pkg: "records",
     description: "Package: records\nVersion: 1.0\n\nImports: second-record-is-ignored\n",
   },
   { file: `${LONG}_1.0.tar.gz`, pkg: LONG, src: true, pack: "gnu", description: `Package: ${LONG}\nVersion: 1.0\n` },
-  { file: "paxpkg_1.0.tar.gz", pkg: "paxpkg", src: true, pack: "posix", description: "Package: paxpkg\nVersion: 1.0\n" },
+  {
+    file: "paxpkg_1.0.tar.gz",
+    pkg: "paxpkg",
+    src: true,
+    pack: "posix",
+    description: "Package: paxpkg\nVersion: 1.0\n",
+  },
   { file: "ustarpkg_1.0.tar.gz", pkg: "ustarpkg", pack: "ustar", description: "Package: ustarpkg\nVersion: 1.0\n" },
   { file: "pypkg_1.0.tar.gz", pkg: "pypkg", src: true, pack: "python", description: "Package: pypkg\nVersion: 1.0\n" },
   { file: "bzpkg_1.0.tar.bz2", pkg: "bzpkg", src: true, pack: "bzip2", description: "Package: bzpkg\nVersion: 1.0\n" },
   { file: "xzpkg_1.0.tar.xz", pkg: "xzpkg", pack: "xz", description: "Package: xzpkg\nVersion: 1.0\n" },
   { file: "plainpkg_1.0.tar.gz", pkg: "plainpkg", pack: "plain", description: "Package: plainpkg\nVersion: 1.0\n" },
-  { file: "big_1.0.tar.gz", pkg: "big", src: true, description: "Package: big\nVersion: 1.0\n", extraFiles: { "big/data/blob.txt": "z".repeat(3_000_000) } },
+  {
+    file: "big_1.0.tar.gz",
+    pkg: "big",
+    src: true,
+    description: "Package: big\nVersion: 1.0\n",
+    extraFiles: { "big/data/blob.txt": "z".repeat(3_000_000) },
+  },
   // Over 16 MB compressed: streamed rather than read whole (src/rpkg/tarball.ts).
-  { file: "huge_1.0.tar.gz", pkg: "huge", description: "Package: huge\nVersion: 1.0\nNeedsCompilation: no\n", extraFiles: { "huge/inst/extdata/noise.txt": randomBytes(17_500_000).toString("base64") } },
+  {
+    file: "huge_1.0.tar.gz",
+    pkg: "huge",
+    description: "Package: huge\nVersion: 1.0\nNeedsCompilation: no\n",
+    extraFiles: { "huge/inst/extdata/noise.txt": randomBytes(17_500_000).toString("base64") },
+  },
   // Left out by R (and by us):
   { file: "dotted_1.0.tar.gz", pkg: "dotted", pack: "dot-prefix", description: "Package: dotted\nVersion: 1.0\n" },
   { file: "broken_1.0.tar.gz", pkg: "broken", description: "Package: broken\nthis is not DCF\n" },
-  { file: "nodesc_1.0.tar.gz", pkg: "nodesc", description: "", extraFiles: { "nodesc/README": "no DESCRIPTION here\n" } },
+  {
+    file: "nodesc_1.0.tar.gz",
+    pkg: "nodesc",
+    description: "",
+    extraFiles: { "nodesc/README": "no DESCRIPTION here\n" },
+  },
   { file: "mismatch_1.0.tar.gz", pkg: "othername", description: "Package: othername\nVersion: 1.0\n" },
 ];
 
-const EXPECTED_PROBLEMS = ["broken_1.0.tar.gz", "dotted_1.0.tar.gz", "garbage_1.0.tar.gz", "mismatch_1.0.tar.gz", "nodesc_1.0.tar.gz"];
+const EXPECTED_PROBLEMS = [
+  "broken_1.0.tar.gz",
+  "dotted_1.0.tar.gz",
+  "garbage_1.0.tar.gz",
+  "mismatch_1.0.tar.gz",
+  "nodesc_1.0.tar.gz",
+];
 
 function pack(repo: string, work: string, fixture: Fixture): void {
   const tree = join(work, fixture.file);
@@ -102,7 +157,13 @@ function pack(repo: string, work: string, fixture: Fixture): void {
   const entries = readdirSync(tree);
   switch (fixture.pack ?? "default") {
     case "python":
-      execFileSync("python3", ["-c", `import tarfile,sys\nwith tarfile.open(sys.argv[1], "w:gz") as t: t.add(sys.argv[2], arcname=sys.argv[3])`, out, join(tree, fixture.pkg), fixture.pkg]);
+      execFileSync("python3", [
+        "-c",
+        `import tarfile,sys\nwith tarfile.open(sys.argv[1], "w:gz") as t: t.add(sys.argv[2], arcname=sys.argv[3])`,
+        out,
+        join(tree, fixture.pkg),
+        fixture.pkg,
+      ]);
       break;
     case "bzip2":
       execFileSync("tar", ["-cjf", out, "-C", tree, ...entries]);
@@ -159,7 +220,9 @@ describe("PACKAGES identical to tools::write_PACKAGES", () => {
     const ours = readFileSync(join(repo, "PACKAGES"), "utf8");
     expect(ours.split("\n\n")).toEqual(rPackages.latest.split("\n\n")); // record by record first, for readable diffs
     expect(ours).toBe(rPackages.latest);
-    expect(gunzipSync(readFileSync(join(repo, "PACKAGES.gz"))).toString("utf8")).toBe(rPackages.latestGz.toString("utf8"));
+    expect(gunzipSync(readFileSync(join(repo, "PACKAGES.gz"))).toString("utf8")).toBe(
+      rPackages.latestGz.toString("utf8"),
+    );
     expect(index.problems.map((p) => p.file)).toEqual(EXPECTED_PROBLEMS);
     expect(index.entries.some((e) => e.file === "IRanges_2.32.0.tar.gz")).toBe(true);
   });
@@ -175,8 +238,12 @@ describe("PACKAGES identical to tools::write_PACKAGES", () => {
     expect(rPackages.latest).toContain("Suggests: caf<e9>\n");
     expect(rPackages.latest).toContain("Package: zlibbioc\n");
     expect(rPackages.latest).toContain(`Package:\n        ${LONG}\n`); // too long for one line: write.dcf wraps it
-    expect(rPackages.latest).toMatch(/Package: beta\nVersion: 0.1\nOS_type: unix\nMD5sum: [0-9a-f]{32}\nNeedsCompilation: no\n/);
-    expect(rPackages.latest).toMatch(/Package: gamma\nVersion: 2.0\nLicense: MIT \+ file LICENSE\nArchs: x64\nMD5sum: [0-9a-f]{32}\nNeedsCompilation: no\n/);
+    expect(rPackages.latest).toMatch(
+      /Package: beta\nVersion: 0.1\nOS_type: unix\nMD5sum: [0-9a-f]{32}\nNeedsCompilation: no\n/,
+    );
+    expect(rPackages.latest).toMatch(
+      /Package: gamma\nVersion: 2.0\nLicense: MIT \+ file LICENSE\nArchs: x64\nMD5sum: [0-9a-f]{32}\nNeedsCompilation: no\n/,
+    );
     expect(rPackages.latest).toMatch(/Package: alpha\n(.*\n)*NeedsCompilation: yes\n/);
     expect(rPackages.latest).toContain("Version: 1.10\n");
     expect(rPackages.latest).not.toContain("Version: 1.9\n");
@@ -221,7 +288,9 @@ describe("package files", () => {
   });
 
   it("names the file when it is not a tarball", async () => {
-    await expect(readSourcePackageRecord(join(repo, "garbage_1.0.tar.gz"))).rejects.toThrow(/garbage_1.0.tar.gz is not a readable package tarball/);
+    await expect(readSourcePackageRecord(join(repo, "garbage_1.0.tar.gz"))).rejects.toThrow(
+      /garbage_1.0.tar.gz is not a readable package tarball/,
+    );
   });
 
   it("writes empty index files for a directory without packages", async () => {

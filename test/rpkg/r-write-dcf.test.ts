@@ -7,8 +7,28 @@ import { seededRandom } from "./helpers/random.js";
 import { runRscript, runRscriptJson } from "./helpers/r.js";
 
 const WORDS = [
-  "R", "(>=", "4.0.0),", "methods,", "BiocGenerics", "S4Vectors", "end.", "end.)", 'quote."', "why?", "wow!", "x",
-  "GenomicRanges(>=1.41.5),", "café", "日本語", "e\u0301", "naïve", "a".repeat(30), "b".repeat(75), "ok", "1.2-3", "|",
+  "R",
+  "(>=",
+  "4.0.0),",
+  "methods,",
+  "BiocGenerics",
+  "S4Vectors",
+  "end.",
+  "end.)",
+  'quote."',
+  "why?",
+  "wow!",
+  "x",
+  "GenomicRanges(>=1.41.5),",
+  "café",
+  "日本語",
+  "e\u0301",
+  "naïve",
+  "a".repeat(30),
+  "b".repeat(75),
+  "ok",
+  "1.2-3",
+  "|",
 ];
 const SEPARATORS = [" ", " ", " ", "  ", "   ", "\t", "\n", "\n    ", "\n\n", "\n \n", " \t ", ".  "];
 
@@ -16,7 +36,10 @@ function generateValues(count: number): [string, string][] {
   const random = seededRandom(4242);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const values: [string, string][] = [
-    ["Depends", "R (>= 4.0.0), methods, BiocGenerics (>= 0.37.0), S4Vectors (>= 0.27.12), IRanges (>= 2.23.9), GenomeInfoDb (>= 1.15.2)"],
+    [
+      "Depends",
+      "R (>= 4.0.0), methods, BiocGenerics (>= 0.37.0), S4Vectors (>= 0.27.12), IRanges (>= 2.23.9), GenomeInfoDb (>= 1.15.2)",
+    ],
     ["Imports", "stats,\nutils,\ngraphics"],
     ["Title", "Sentence one.  Sentence two.   Three?  Four"],
     ["Description", "Para one.\n\nPara two after a blank line.\n\n\nPara three."],
@@ -28,7 +51,10 @@ function generateValues(count: number): [string, string][] {
     const n = 1 + Math.floor(random() * 30);
     let text = pick(WORDS);
     for (let i = 1; i < n; i += 1) text += pick(SEPARATORS) + pick(WORDS);
-    values.push([pick(["Depends", "Imports", "Suggests", "LinkingTo", "git_last_commit_date", "A", "LongFieldNameForWrapping"]), text]);
+    values.push([
+      pick(["Depends", "Imports", "Suggests", "LinkingTo", "git_last_commit_date", "A", "LongFieldNameForWrapping"]),
+      text,
+    ]);
   }
   return values;
 }
@@ -60,7 +86,17 @@ describe("formatRDcf reproduces R's write.dcf", () => {
   });
 
   it("leaves out empty values and empty records", () => {
-    expect(formatRDcf([[["A", "1"], ["B", ""], ["C", undefined]], [["D", ""]], [["E", "2"]]])).toBe("A: 1\n\nE: 2\n");
+    expect(
+      formatRDcf([
+        [
+          ["A", "1"],
+          ["B", ""],
+          ["C", undefined],
+        ],
+        [["D", ""]],
+        [["E", "2"]],
+      ]),
+    ).toBe("A: 1\n\nE: 2\n");
   });
 });
 

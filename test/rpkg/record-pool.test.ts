@@ -17,7 +17,9 @@ import { transpileCli } from "../util/helpers/transpile.js";
 async function compiledRecordReader(): Promise<typeof RecordReaderFactory> {
   const outRoot = mkdtempSync(join(tmpdir(), "bbs-record-pool-"));
   transpileCli(outRoot);
-  const module = (await import(pathToFileURL(join(outRoot, "dist", "rpkg", "record-pool.js")).href)) as { recordReader: typeof RecordReaderFactory };
+  const module = (await import(pathToFileURL(join(outRoot, "dist", "rpkg", "record-pool.js")).href)) as {
+    recordReader: typeof RecordReaderFactory;
+  };
   return module.recordReader;
 }
 
@@ -29,7 +31,9 @@ describe("record reader threads", () => {
     writeFileSync(join(dir, "garbage_1.0.tar.gz"), "this is not a tarball\n");
     const files = readdirSync(dir).sort();
     // Every corpus tarball several times over: enough files for the threads to start.
-    const paths = Array.from({ length: 4 }, () => files.filter((file) => !file.startsWith("garbage")).map((file) => join(dir, file))).flat();
+    const paths = Array.from({ length: 4 }, () =>
+      files.filter((file) => !file.startsWith("garbage")).map((file) => join(dir, file)),
+    ).flat();
     const fields = packagesIndexFields();
 
     const reader = recordReader(paths.length);
@@ -37,7 +41,8 @@ describe("record reader threads", () => {
       expect(reader.threads).toBeGreaterThan(0);
       const threaded = await Promise.all(paths.map((path) => reader.read(path, "source", fields)));
       const here = await Promise.all(paths.map((path) => readPackageFileRecord(path, "source", fields)));
-      const plain = (records: PackageFileRecord[]) => records.map((record) => ({ file: record.file, values: [...record.values] }));
+      const plain = (records: PackageFileRecord[]) =>
+        records.map((record) => ({ file: record.file, values: [...record.values] }));
       expect(plain(threaded)).toEqual(plain(here));
       expect(threaded.every((record) => /^[0-9a-f]{32}$/.test(record.values.get("MD5sum") ?? ""))).toBe(true);
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { isSupportedOn, mergeOsType, parseUnsupportedPlatforms, unsupportedBecause, type NodeIdentity } from "../../src/rpkg/support.js";
+import {
+  isSupportedOn,
+  mergeOsType,
+  parseUnsupportedPlatforms,
+  unsupportedBecause,
+  type NodeIdentity,
+} from "../../src/rpkg/support.js";
 
 const linux: NodeIdentity = { hostname: "nebbiolo1", arch: "x86_64", pkgType: "source" };
 const windows: NodeIdentity = { hostname: "palomino3", arch: "x64", pkgType: "win.binary" };
@@ -8,7 +14,9 @@ const macArm: NodeIdentity = { hostname: "kjohnson3", arch: "arm64", pkgType: "m
 const linuxArm: NodeIdentity = { hostname: "taishan", arch: "aarch64", pkgType: "source" };
 
 function supportedNodes(value: string | undefined): string[] {
-  return [linux, windows, macIntel, macArm, linuxArm].filter((node) => isSupportedOn(value, node)).map((n) => n.hostname);
+  return [linux, windows, macIntel, macArm, linuxArm]
+    .filter((node) => isSupportedOn(value, node))
+    .map((n) => n.hostname);
 }
 
 describe("UnsupportedPlatforms rule (spec 6.2)", () => {
@@ -44,7 +52,8 @@ describe("OS family entries (BBS ignored them; bbs honours them)", () => {
     { ...macArm, rPlatform: "aarch64-apple-darwin20" },
     { ...linuxArm, rPlatform: "aarch64-unknown-linux-gnu" },
   ];
-  const supported = (value: string): string[] => withPlatform.filter((n) => isSupportedOn(value, n)).map((n) => n.hostname);
+  const supported = (value: string): string[] =>
+    withPlatform.filter((n) => isSupportedOn(value, n)).map((n) => n.hostname);
 
   it("excludes Linux nodes for linux, Windows nodes for win32 and win64", () => {
     expect(supported("linux")).toEqual(["palomino3", "kjohnson3"]);

@@ -19,15 +19,29 @@ beforeAll(() => {
   execFileSync("ln", ["-s", "DESCRIPTION", join(tree, "pkg", "link")]);
   for (const format of ["gnu", "posix", "ustar", "oldgnu"]) {
     try {
-      execFileSync("tar", [`--format=${format}`, "-cf", join(dir, `${format}.tar`), "-C", tree, "pkg"], { stdio: "pipe" });
+      execFileSync("tar", [`--format=${format}`, "-cf", join(dir, `${format}.tar`), "-C", tree, "pkg"], {
+        stdio: "pipe",
+      });
     } catch {
       // ustar cannot store every long name: archive what it can
-      execFileSync("tar", [`--format=${format}`, "-cf", join(dir, `${format}.tar`), "-C", tree, "pkg/DESCRIPTION", "pkg/src"]);
+      execFileSync("tar", [
+        `--format=${format}`,
+        "-cf",
+        join(dir, `${format}.tar`),
+        "-C",
+        tree,
+        "pkg/DESCRIPTION",
+        "pkg/src",
+      ]);
     }
   }
 });
 
-function parseAll(bytes: Buffer, chunkSize: number, wanted: (entry: TarEntry) => boolean = () => false): { entries: TarEntry[]; contents: Map<string, string> } {
+function parseAll(
+  bytes: Buffer,
+  chunkSize: number,
+  wanted: (entry: TarEntry) => boolean = () => false,
+): { entries: TarEntry[]; contents: Map<string, string> } {
   const entries: TarEntry[] = [];
   const contents = new Map<string, string>();
   const parser = new TarParser({
@@ -40,7 +54,8 @@ function parseAll(bytes: Buffer, chunkSize: number, wanted: (entry: TarEntry) =>
       return true;
     },
   });
-  for (let offset = 0; offset < bytes.length && !parser.done; offset += chunkSize) parser.push(bytes.subarray(offset, offset + chunkSize));
+  for (let offset = 0; offset < bytes.length && !parser.done; offset += chunkSize)
+    parser.push(bytes.subarray(offset, offset + chunkSize));
   parser.finish();
   return { entries, contents };
 }
@@ -49,7 +64,9 @@ describe("TarParser", () => {
   for (const format of ["gnu", "posix", "ustar", "oldgnu"]) {
     it(`lists a ${format} archive exactly as GNU tar does, whatever the chunking`, () => {
       const bytes = readFileSync(join(dir, `${format}.tar`));
-      const expected = execFileSync("tar", ["-tf", join(dir, `${format}.tar`)], { encoding: "utf8" }).trimEnd().split("\n");
+      const expected = execFileSync("tar", ["-tf", join(dir, `${format}.tar`)], { encoding: "utf8" })
+        .trimEnd()
+        .split("\n");
       for (const chunkSize of [1, 7, 512, 1000, 1 << 20]) {
         const { entries, contents } = parseAll(bytes, chunkSize, (entry) => entry.name === "pkg/DESCRIPTION");
         expect(entries.map((entry) => entry.name)).toEqual(expected);

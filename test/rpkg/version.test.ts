@@ -96,7 +96,10 @@ describe("version ordering agrees with R", () => {
 
   it("satisfies = package_version operators", () => {
     for (const op of VERSION_OPERATORS) {
-      expect(pairs.map(([a, b]) => satisfies(a, op, b)), op).toEqual(r.ops[op]);
+      expect(
+        pairs.map(([a, b]) => satisfies(a, op, b)),
+        op,
+      ).toEqual(r.ops[op]);
     }
   });
 });
@@ -112,7 +115,8 @@ describe("versions", () => {
     expect(isBbsValidVersion("1.55.0")).toBe(true);
     expect(isBbsValidVersion("1")).toBe(true);
     expect(isBbsValidVersion("0.99-1")).toBe(true);
-    for (const bad of ["1.0a", "v1.0", "1..0", "1.0.", "", " 1.0", "1.0-"]) expect(isBbsValidVersion(bad), bad).toBe(false);
+    for (const bad of ["1.0a", "v1.0", "1..0", "1.0.", "", " 1.0", "1.0-"])
+      expect(isBbsValidVersion(bad), bad).toBe(false);
     expect(isValidPackageVersion("1")).toBe(false);
     expect(isValidPackageVersion("1.0")).toBe(true);
   });

@@ -50,11 +50,23 @@ beforeAll(async () => {
   const host = (id: string, extra: string[]): void =>
     writeFileSync(
       join(configDir, "hosts", `${id}.yaml`),
-      [`nodeId: ${id}`, "platform: linux", `workDir: ${join(base, `work ${id}`)}`, "rHome: /usr/lib/R", ...extra, ""].join("\n"),
+      [
+        `nodeId: ${id}`,
+        "platform: linux",
+        `workDir: ${join(base, `work ${id}`)}`,
+        "rHome: /usr/lib/R",
+        ...extra,
+        "",
+      ].join("\n"),
     );
   // The central node reaches the report's destination with its own ssh settings.
   host("nebbiolo1", ["centralHost: localhost", "tools:", `  ssh: ${sshd.sshCommand}`]);
-  host("lconway", [`centralHost: ${sshd.host}`, "transmissionMode: asynchronous", "tools:", `  ssh: ${sshd.sshCommand}`]);
+  host("lconway", [
+    `centralHost: ${sshd.host}`,
+    "transmissionMode: asynchronous",
+    "tools:",
+    `  ssh: ${sshd.sshCommand}`,
+  ]);
   central = loadConfig(configDir, "nebbiolo1", { env: {} });
   builder = loadConfig(configDir, "lconway", { env: {} });
 });
@@ -87,7 +99,11 @@ describe("centralTransport", () => {
 
 describe("destinationTransport", () => {
   it("publishes to an rsync target over ssh", async () => {
-    const destination = destinationTransport(central.values["report.publishDest"] as string, "report.publishDest", central);
+    const destination = destinationTransport(
+      central.values["report.publishDest"] as string,
+      "report.publishDest",
+      central,
+    );
     expect(destination).toBeInstanceOf(RsyncSshTransport);
     const report = join(base, "report");
     mkdirSync(report, { recursive: true });

@@ -37,7 +37,15 @@ afterAll(async () => {
 });
 
 function sshTransport(root: string, fixture: SshdFixture = sshd, ssh = fixture.sshCommand): RsyncSshTransport {
-  return new RsyncSshTransport({ root, rsync: "rsync", rsyncOptions: "-rl", host: fixture.host, user: fixture.user, ssh, killGraceMs: 2_000 });
+  return new RsyncSshTransport({
+    root,
+    rsync: "rsync",
+    rsyncOptions: "-rl",
+    host: fixture.host,
+    user: fixture.user,
+    ssh,
+    killGraceMs: 2_000,
+  });
 }
 
 /** Command lines of live processes mentioning `marker` (rsync, ssh, the remote rsync under sshd). */
@@ -69,7 +77,14 @@ function caught(promise: Promise<unknown>): Promise<TransportError> {
 
 describe("connection failures", () => {
   it("fails at once, naming the host, when the host name does not resolve", async () => {
-    const transport = new RsyncSshTransport({ root: "/srv/central", rsync: "rsync", rsyncOptions: "-rl", host: "no-such-central.invalid", user: "biocbuild", ssh: "ssh" });
+    const transport = new RsyncSshTransport({
+      root: "/srv/central",
+      rsync: "rsync",
+      rsyncOptions: "-rl",
+      host: "no-such-central.invalid",
+      user: "biocbuild",
+      ssh: "ssh",
+    });
     // Default policies (5 attempts 30 s apart for put): a name that does not resolve is not retried.
     const put = await caught(transport.put(bigFile, "x.tar.gz"));
     expect(put).toMatchObject({ code: "BBS_TRANSPORT_FAILED", operation: "put", attempts: 1, permanent: true });
@@ -79,7 +94,9 @@ describe("connection failures", () => {
     expect(put.hint).toContain("ssh -o BatchMode=yes -o ConnectTimeout=30 biocbuild@no-such-central.invalid true");
 
     const mkdirs = await caught(transport.mkdirs("products-in/n1"));
-    expect(mkdirs.message).toMatch(/^mkdirs biocbuild@no-such-central\.invalid:\/srv\/central\/products-in\/n1 failed: ssh exited with code 255/);
+    expect(mkdirs.message).toMatch(
+      /^mkdirs biocbuild@no-such-central\.invalid:\/srv\/central\/products-in\/n1 failed: ssh exited with code 255/,
+    );
     expect((await caught(transport.exists("x"))).hint).toMatch(/centralHost/);
     expect((await caught(transport.list("x"))).hint).toMatch(/centralHost/);
   });
@@ -90,7 +107,10 @@ describe("connection failures", () => {
       const transport = sshTransport("/tmp", down);
       const retries: AttemptFailure[] = [];
       const error = await caught(
-        transport.put(bigFile, "never.tar.gz", { retry: { attempts: 3, delayMs: 0 }, onRetry: (failure) => void retries.push(failure) }),
+        transport.put(bigFile, "never.tar.gz", {
+          retry: { attempts: 3, delayMs: 0 },
+          onRetry: (failure) => void retries.push(failure),
+        }),
       );
       expect(error).toMatchObject({ attempts: 3, permanent: false });
       expect(error.message).toMatch(/failed after 3 attempts: rsync exited with code \d+: .*Connection refused/s);
@@ -129,7 +149,10 @@ describe("connection failures", () => {
     const keygen = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger], { encoding: "utf8" });
     expect(keygen.status).toBe(0);
     const config = join(sshd.dir, "stranger_config");
-    writeFileSync(config, readFileSync(sshd.sshConfigPath, "utf8").replace(/IdentityFile .*/, `IdentityFile ${stranger}`));
+    writeFileSync(
+      config,
+      readFileSync(sshd.sshConfigPath, "utf8").replace(/IdentityFile .*/, `IdentityFile ${stranger}`),
+    );
     const transport = sshTransport("/tmp", sshd, `ssh -F ${config}`);
     const error = await caught(transport.readText("etc/hostname"));
     expect(error).toMatchObject({ attempts: 1, permanent: true });
@@ -140,7 +163,10 @@ describe("connection failures", () => {
 
 describe("a transfer killed midway", () => {
   const kinds: { name: string; make: (root: string) => Transport }[] = [
-    { name: "local", make: (root) => new LocalTransport({ root, rsync: "rsync", rsyncOptions: "-rl", killGraceMs: 2_000 }) },
+    {
+      name: "local",
+      make: (root) => new LocalTransport({ root, rsync: "rsync", rsyncOptions: "-rl", killGraceMs: 2_000 }),
+    },
     { name: "rsync over ssh", make: (root) => sshTransport(root) },
   ];
 
@@ -180,7 +206,9 @@ describe("a transfer killed midway", () => {
 
     it("on abort: cancelled, old file intact, no process left", async () => {
       const controller = new AbortController();
-      const put = caught(transport.put(bigFile, finalName, { bandwidthLimit: 256, signal: controller.signal, retry: { attempts: 3 } }));
+      const put = caught(
+        transport.put(bigFile, finalName, { bandwidthLimit: 256, signal: controller.signal, retry: { attempts: 3 } }),
+      );
       await temporaryFileGrowing();
       const during = processesMentioning(marker);
       expect(during.some((line) => / rsync /.test(` ${line}`))).toBe(true);
@@ -193,7 +221,10 @@ describe("a transfer killed midway", () => {
 
     it("on timeout: process group killed, old file intact, no process left", async () => {
       const error = await caught(
-        transport.put(bigFile, finalName, { bandwidthLimit: 256, retry: { attempts: 1, timeoutMs: 3_000, bytesPerSecond: 1e12 } }),
+        transport.put(bigFile, finalName, {
+          bandwidthLimit: 256,
+          retry: { attempts: 1, timeoutMs: 3_000, bytesPerSecond: 1e12 },
+        }),
       );
       expect(error.message).toMatch(/failed: timed out after 3 s \(process group killed\)/);
       expect(error.permanent).toBe(false);
@@ -211,7 +242,10 @@ describe("a transfer killed midway", () => {
     writeFileSync(local, "old\n");
     const controller = new AbortController();
     const get = caught(sshTransport(root).get("big.tar.gz", local, { bandwidthLimit: 256, signal: controller.signal }));
-    await vi.waitFor(() => expect(readdirSync(join(base, "got")).some((entry) => entry.includes("bbs-get"))).toBe(true), { timeout: 60_000 });
+    await vi.waitFor(
+      () => expect(readdirSync(join(base, "got")).some((entry) => entry.includes("bbs-get"))).toBe(true),
+      { timeout: 60_000 },
+    );
     controller.abort();
     expect((await get).reason).toBe("cancelled");
     expect(readFileSync(local, "utf8")).toBe("old\n");

@@ -16,8 +16,18 @@ import { BbsError } from "../../src/util/errors.js";
 describe("shell words", () => {
   it("splits config command lines with POSIX quoting", () => {
     expect(splitShellWords("ssh -F /a/b", "tools.ssh")).toEqual(["ssh", "-F", "/a/b"]);
-    expect(splitShellWords(`ssh -F "/x y/config" -o 'IdentityFile /k k'`, "tools.ssh")).toEqual(["ssh", "-F", "/x y/config", "-o", "IdentityFile /k k"]);
-    expect(splitShellWords(`-rl --exclude='.git' --exclude='.git_*'`, "tools.rsyncOptions")).toEqual(["-rl", "--exclude=.git", "--exclude=.git_*"]);
+    expect(splitShellWords(`ssh -F "/x y/config" -o 'IdentityFile /k k'`, "tools.ssh")).toEqual([
+      "ssh",
+      "-F",
+      "/x y/config",
+      "-o",
+      "IdentityFile /k k",
+    ]);
+    expect(splitShellWords(`-rl --exclude='.git' --exclude='.git_*'`, "tools.rsyncOptions")).toEqual([
+      "-rl",
+      "--exclude=.git",
+      "--exclude=.git_*",
+    ]);
     expect(splitShellWords(`a\\ b "c\\"d" ''`, "k")).toEqual(["a b", 'c"d', ""]);
   });
 
@@ -93,10 +103,17 @@ describe("paths", () => {
       user: "webadmin",
       path: "/extra/www/bioc/",
     });
-    expect(parseDestination("central:/srv/x", "k")).toEqual({ kind: "remote", host: "central", user: undefined, path: "/srv/x" });
+    expect(parseDestination("central:/srv/x", "k")).toEqual({
+      kind: "remote",
+      host: "central",
+      user: undefined,
+      path: "/srv/x",
+    });
     expect(parseDestination("/srv/a:b", "k")).toEqual({ kind: "local", path: "/srv/a:b" });
     expect(parseDestination("F:/published", "k")).toEqual({ kind: "local", path: "F:/published" });
-    expect(() => parseDestination("host:relative/dir", "propagation.destination")).toThrow(/propagation\.destination: the remote path .* must be absolute/);
+    expect(() => parseDestination("host:relative/dir", "propagation.destination")).toThrow(
+      /propagation\.destination: the remote path .* must be absolute/,
+    );
     expect(() => parseDestination("host::module/x", "k")).toThrow(/daemon/);
     expect(isLocalHost("localhost")).toBe(true);
     expect(isLocalHost("")).toBe(true);
@@ -107,7 +124,9 @@ describe("paths", () => {
 describe("configuration checks", () => {
   it("refuses rsync options that would write files in place", () => {
     for (const option of ["--inplace", "--partial", "-avP", "--append-verify", "--partial-dir=.x"]) {
-      expect(() => new LocalTransport({ root: "/tmp", rsync: "rsync", rsyncOptions: `-rl ${option}` })).toThrow(/tools\.rsyncOptions: .* half-written/);
+      expect(() => new LocalTransport({ root: "/tmp", rsync: "rsync", rsyncOptions: `-rl ${option}` })).toThrow(
+        /tools\.rsyncOptions: .* half-written/,
+      );
     }
     expect(() => new LocalTransport({ root: "/tmp", rsync: "", rsyncOptions: "" })).toThrow(/tools\.rsync is empty/);
   });
@@ -121,7 +140,12 @@ describe("retry policies", () => {
   });
 
   it("merges overrides and refuses zero attempts", () => {
-    expect(resolvePolicy(RETRY_POLICIES.put, { delayMs: 0 })).toEqual({ attempts: 5, delayMs: 0, timeoutMs: 120_000, bytesPerSecond: 100_000 });
+    expect(resolvePolicy(RETRY_POLICIES.put, { delayMs: 0 })).toEqual({
+      attempts: 5,
+      delayMs: 0,
+      timeoutMs: 120_000,
+      bytesPerSecond: 100_000,
+    });
     expect(() => resolvePolicy(RETRY_POLICIES.put, { attempts: 0 })).toThrow(/positive integer/);
   });
 });

@@ -47,7 +47,13 @@ describe("cadence", () => {
       },
     };
     const seen: PushRecord[] = [];
-    const pusher = new BatchedPusher({ transport: gated, localDir: outbox, remoteDir: "products-in/n1/install", logFile, onPush: (record) => void seen.push(record) });
+    const pusher = new BatchedPusher({
+      transport: gated,
+      localDir: outbox,
+      remoteDir: "products-in/n1/install",
+      logFile,
+      onPush: (record) => void seen.push(record),
+    });
 
     for (let n = 1; n <= 9; n += 1) finishJob(pusher, outbox, n);
     expect(pusher.pushing).toBe(false);
@@ -89,7 +95,9 @@ describe("cadence", () => {
     expect(report.pushes[0]?.result?.transferred.length).toBeGreaterThanOrEqual(10);
     expect(report.pushes.reduce((sum, record) => sum + (record.result?.transferred.length ?? 0), 0)).toBe(28);
     for (let n = 1; n <= 28; n += 1) {
-      expect(readFileSync(join(central, "products-in/n1/install", `pkg${n}.install-summary.dcf`), "utf8")).toBe(`Package: pkg${n}\nStatus: OK\n`);
+      expect(readFileSync(join(central, "products-in/n1/install", `pkg${n}.install-summary.dcf`), "utf8")).toBe(
+        `Package: pkg${n}\nStatus: OK\n`,
+      );
     }
     const log = readFileSync(logFile, "utf8");
     expect(log.match(/^PUSH #\d+/gm)).toEqual(["PUSH #1", "PUSH #2", "PUSH #3"]);
@@ -104,7 +112,11 @@ describe("cadence", () => {
   it("makes the final push even when no batch was ever due", async () => {
     const central = join(base, "central small");
     const outbox = join(base, "work small", "products-out", "buildsrc");
-    const pusher = new BatchedPusher({ transport: new LocalTransport({ root: central, rsync: "rsync", rsyncOptions: "-rl" }), localDir: outbox, remoteDir: "products-in/n1/buildsrc" });
+    const pusher = new BatchedPusher({
+      transport: new LocalTransport({ root: central, rsync: "rsync", rsyncOptions: "-rl" }),
+      localDir: outbox,
+      remoteDir: "products-in/n1/buildsrc",
+    });
     finishJob(pusher, outbox, 1);
     expect(pusher.pushing).toBe(false);
     const report = await pusher.finish();
@@ -125,7 +137,14 @@ describe("over ssh", () => {
   });
 
   function transport(root: string): RsyncSshTransport {
-    return new RsyncSshTransport({ root, rsync: "rsync", rsyncOptions: "-rl", host: sshd.host, user: sshd.user, ssh: sshd.sshCommand });
+    return new RsyncSshTransport({
+      root,
+      rsync: "rsync",
+      rsyncOptions: "-rl",
+      host: sshd.host,
+      user: sshd.user,
+      ssh: sshd.sshCommand,
+    });
   }
 
   it("reports a failed push instead of ignoring it, and the next push sends everything", async () => {
@@ -150,7 +169,9 @@ describe("over ssh", () => {
     expect(seen[0]).toMatchObject({ number: 1, ok: false, final: false });
     expect(seen[0]?.error?.code).toBe("BBS_TRANSPORT_FAILED");
     expect(seen[0]?.error?.message).toMatch(/Connection refused/);
-    expect(readFileSync(logFile, "utf8")).toMatch(/^FAILED: put .* -> .*products-in\/n 1\/checksrc failed: rsync exited with code \d+/m);
+    expect(readFileSync(logFile, "utf8")).toMatch(
+      /^FAILED: put .* -> .*products-in\/n 1\/checksrc failed: rsync exited with code \d+/m,
+    );
     expect(readFileSync(logFile, "utf8")).toMatch(/^Hint: is .* up, and its sshd running\?/m);
 
     await sshd.start();
@@ -164,13 +185,20 @@ describe("over ssh", () => {
       "pkg2.install-summary.dcf",
       "pkg3.install-summary.dcf",
     ]);
-    expect(readFileSync(join(central, "products-in/n 1/checksrc/pkg1.Rcheck/00check.log"), "utf8")).toBe("Status: OK\n");
+    expect(readFileSync(join(central, "products-in/n 1/checksrc/pkg1.Rcheck/00check.log"), "utf8")).toBe(
+      "Status: OK\n",
+    );
   });
 
   it("says the run is incomplete when the final push fails", async () => {
     await sshd.stop();
     const outbox = join(base, "work ssh down", "products-out", "install");
-    const pusher = new BatchedPusher({ transport: transport(join(base, "central down")), localDir: outbox, remoteDir: "products-in/n1/install", finalRetry: { attempts: 2, delayMs: 0 } });
+    const pusher = new BatchedPusher({
+      transport: transport(join(base, "central down")),
+      localDir: outbox,
+      remoteDir: "products-in/n1/install",
+      finalRetry: { attempts: 2, delayMs: 0 },
+    });
     finishJob(pusher, outbox, 1);
     const report = await pusher.finish();
     expect(report.complete).toBe(false);

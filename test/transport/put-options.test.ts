@@ -30,7 +30,15 @@ describe.each([
   { name: "local", make: (root: string): Transport => new LocalTransport({ root, rsync: "rsync", rsyncOptions }) },
   {
     name: "ssh",
-    make: (root: string): Transport => new RsyncSshTransport({ root, rsync: "rsync", rsyncOptions, host: sshd.host, user: sshd.user, ssh: sshd.sshCommand }),
+    make: (root: string): Transport =>
+      new RsyncSshTransport({
+        root,
+        rsync: "rsync",
+        rsyncOptions,
+        host: sshd.host,
+        user: sshd.user,
+        ssh: sshd.sshCommand,
+      }),
   },
 ])("$name put", ({ name, make }) => {
   let root: string;
@@ -59,7 +67,9 @@ describe.each([
     utimesSync(join(source, "sub dir", "changed.txt"), new Date(), new Date(Date.now() + 5_000));
     const result = await transport.put(source, "releases/2", { linkDest: "releases/1" });
     expect(result.transferred).toEqual(["sub dir/changed.txt"]);
-    expect(statSync(join(root, "releases", "2", "same.tar.gz")).ino).toBe(statSync(join(root, "releases", "1", "same.tar.gz")).ino);
+    expect(statSync(join(root, "releases", "2", "same.tar.gz")).ino).toBe(
+      statSync(join(root, "releases", "1", "same.tar.gz")).ino,
+    );
     expect(readFileSync(join(root, "releases", "2", "sub dir", "changed.txt"), "utf8")).toBe("second version\n");
     expect(readFileSync(join(root, "releases", "1", "sub dir", "changed.txt"), "utf8")).toBe("first\n");
   });

@@ -58,13 +58,17 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolvePort(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address !== null ? resolvePort(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
 
 function keygen(path: string): void {
-  const result = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "bbs-test", "-f", path], { encoding: "utf8" });
+  const result = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "bbs-test", "-f", path], {
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`ssh-keygen failed: ${result.stderr}`);
 }
 

@@ -2,7 +2,18 @@
 // the local one, and rsync over ssh to a real sshd on 127.0.0.1 (test/transport/sshd.ts).
 // Every path has spaces; names have quotes and non-ASCII characters.
 
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,7 +43,15 @@ const kinds: { name: string; make: (root: string) => Transport }[] = [
   { name: "local", make: (root) => new LocalTransport({ root, rsync: "rsync", rsyncOptions }) },
   {
     name: "rsync over ssh",
-    make: (root) => new RsyncSshTransport({ root, rsync: "rsync", rsyncOptions, host: sshd.host, user: sshd.user, ssh: sshd.sshCommand }),
+    make: (root) =>
+      new RsyncSshTransport({
+        root,
+        rsync: "rsync",
+        rsyncOptions,
+        host: sshd.host,
+        user: sshd.user,
+        ssh: sshd.sshCommand,
+      }),
   },
 ];
 
@@ -180,7 +199,9 @@ describe.each(kinds)("$name transport", ({ name, make }) => {
     expect(put.hint).toMatch(/did not run or failed/);
 
     // BBS's Get policy allows 5 attempts 20 s apart; a missing file is not worth retrying.
-    const get = (await transport.get("no such dir/file.tar.gz", join(work, "x.tar.gz")).catch((e: unknown) => e)) as TransportError;
+    const get = (await transport
+      .get("no such dir/file.tar.gz", join(work, "x.tar.gz"))
+      .catch((e: unknown) => e)) as TransportError;
     expect(get).toBeInstanceOf(TransportError);
     expect(get).toMatchObject({ operation: "get", attempts: 1, permanent: true });
     expect(get.message).toContain("No such file or directory");

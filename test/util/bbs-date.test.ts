@@ -14,25 +14,39 @@ const instant = new Date("2024-10-24T19:03:12.750Z");
 
 describe("formatBbsDate", () => {
   it("prints BBS's format with a correct offset in many zones", () => {
-    expect(formatBbsDate(instant, { timeZone: "America/New_York" })).toBe("2024-10-24 15:03:12 -0400 (Thu, 24 Oct 2024)");
+    expect(formatBbsDate(instant, { timeZone: "America/New_York" })).toBe(
+      "2024-10-24 15:03:12 -0400 (Thu, 24 Oct 2024)",
+    );
     expect(formatBbsDate(instant, { timeZone: "Europe/Paris" })).toBe("2024-10-24 21:03:12 +0200 (Thu, 24 Oct 2024)");
     expect(formatBbsDate(instant, { timeZone: "UTC" })).toBe("2024-10-24 19:03:12 +0000 (Thu, 24 Oct 2024)");
-    expect(formatBbsDate(instant, { timeZone: "Australia/Sydney" })).toBe("2024-10-25 06:03:12 +1100 (Fri, 25 Oct 2024)");
+    expect(formatBbsDate(instant, { timeZone: "Australia/Sydney" })).toBe(
+      "2024-10-25 06:03:12 +1100 (Fri, 25 Oct 2024)",
+    );
     expect(formatBbsDate(instant, { timeZone: "Asia/Kolkata" })).toBe("2024-10-25 00:33:12 +0530 (Fri, 25 Oct 2024)");
-    expect(formatBbsDate(instant, { timeZone: "America/St_Johns" })).toBe("2024-10-24 16:33:12 -0230 (Thu, 24 Oct 2024)");
-    expect(formatBbsDate(instant, { timeZone: "Pacific/Honolulu" })).toBe("2024-10-24 09:03:12 -1000 (Thu, 24 Oct 2024)");
-    expect(formatBbsDate(instant, { timeZone: "Pacific/Kiritimati" })).toBe("2024-10-25 09:03:12 +1400 (Fri, 25 Oct 2024)");
+    expect(formatBbsDate(instant, { timeZone: "America/St_Johns" })).toBe(
+      "2024-10-24 16:33:12 -0230 (Thu, 24 Oct 2024)",
+    );
+    expect(formatBbsDate(instant, { timeZone: "Pacific/Honolulu" })).toBe(
+      "2024-10-24 09:03:12 -1000 (Thu, 24 Oct 2024)",
+    );
+    expect(formatBbsDate(instant, { timeZone: "Pacific/Kiritimati" })).toBe(
+      "2024-10-25 09:03:12 +1400 (Fri, 25 Oct 2024)",
+    );
   });
 
   it("follows daylight saving time", () => {
     const winter = new Date("2024-01-15T12:00:00Z");
-    expect(formatBbsDate(winter, { timeZone: "America/New_York" })).toBe("2024-01-15 07:00:00 -0500 (Mon, 15 Jan 2024)");
+    expect(formatBbsDate(winter, { timeZone: "America/New_York" })).toBe(
+      "2024-01-15 07:00:00 -0500 (Mon, 15 Jan 2024)",
+    );
     expect(formatBbsDate(winter, { timeZone: "Europe/London" })).toBe("2024-01-15 12:00:00 +0000 (Mon, 15 Jan 2024)");
     expect(formatBbsDate(new Date("2024-07-15T12:00:00Z"), { timeZone: "Europe/London" })).toBe(
       "2024-07-15 13:00:00 +0100 (Mon, 15 Jul 2024)",
     );
     // Lord Howe Island shifts by 30 minutes.
-    expect(formatBbsDate(winter, { timeZone: "Australia/Lord_Howe" })).toBe("2024-01-15 23:00:00 +1100 (Mon, 15 Jan 2024)");
+    expect(formatBbsDate(winter, { timeZone: "Australia/Lord_Howe" })).toBe(
+      "2024-01-15 23:00:00 +1100 (Mon, 15 Jan 2024)",
+    );
   });
 
   it("omits the seconds on request (snapshot date)", () => {
@@ -99,8 +113,12 @@ describe("parseBbsDate", () => {
 
   it("reads the offsets BBS's naive formatting wrote", () => {
     expect(parseBbsDate("2024-10-24 15:03:12 -0400 (Thu, 24 Oct 2024)").offsetMinutes).toBe(-240);
-    expect(parseBbsDate("2024-10-24 21:03:12 -0-200 (Thu, 24 Oct 2024)").date.toISOString()).toBe("2024-10-24T19:03:12.000Z");
-    expect(parseBbsDate("2024-10-24 09:03:12 -01000 (Thu, 24 Oct 2024)").date.toISOString()).toBe("2024-10-24T19:03:12.000Z");
+    expect(parseBbsDate("2024-10-24 21:03:12 -0-200 (Thu, 24 Oct 2024)").date.toISOString()).toBe(
+      "2024-10-24T19:03:12.000Z",
+    );
+    expect(parseBbsDate("2024-10-24 09:03:12 -01000 (Thu, 24 Oct 2024)").date.toISOString()).toBe(
+      "2024-10-24T19:03:12.000Z",
+    );
   });
 
   it("rejects malformed or inconsistent dates, naming where they came from", () => {

@@ -31,7 +31,13 @@ export function alertSubject(config: ResolvedConfig, what: string): string {
   return `[bbs] Postrun alert for ${v.biocVersion} ${v.buildType} builds on ${config.nodeId}: ${what}`;
 }
 
-export function createAlerter(options: { config: ResolvedConfig; runDir: string; run: RunMeta; log: PostrunLog; now: () => Date }): Alerter {
+export function createAlerter(options: {
+  config: ResolvedConfig;
+  runDir: string;
+  run: RunMeta;
+  log: PostrunLog;
+  now: () => Date;
+}): Alerter {
   const { config, runDir, run, log, now } = options;
   const raised: AlertRecord[] = [];
   let counter = 0;
@@ -63,14 +69,29 @@ export function createAlerter(options: { config: ResolvedConfig; runDir: string;
   };
 }
 
-async function mailAlert(config: ResolvedConfig, subject: string, text: string, log: PostrunLog, step: string | undefined): Promise<boolean> {
+async function mailAlert(
+  config: ResolvedConfig,
+  subject: string,
+  text: string,
+  log: PostrunLog,
+  step: string | undefined,
+): Promise<boolean> {
   const settings = smtpSettings(config);
   if (settings === undefined) return false;
   const mailer = new Mailer(settings);
   try {
-    const outcome = await mailer.send({ from: config.values["notify.from"], to: [config.values["notify.opsEmail"]], subject, text });
+    const outcome = await mailer.send({
+      from: config.values["notify.from"],
+      to: [config.values["notify.opsEmail"]],
+      subject,
+      text,
+    });
     if (outcome.ok) log.info(`alert mailed to ${config.values["notify.opsEmail"]}`, step);
-    else log.warn(`could not mail the alert to ${config.values["notify.opsEmail"]}: ${outcome.error ?? "unknown error"}`, step);
+    else
+      log.warn(
+        `could not mail the alert to ${config.values["notify.opsEmail"]}: ${outcome.error ?? "unknown error"}`,
+        step,
+      );
     return outcome.ok;
   } finally {
     mailer.close();

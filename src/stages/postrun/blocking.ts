@@ -11,7 +11,12 @@ import type { Stage } from "../../results/status.js";
 /** The Status of a stage's summary on the node, or undefined when there is no (readable) summary. */
 export type StatusReader = (stage: Stage) => string | undefined;
 
-const LABELS: Readonly<Record<Stage, string>> = { install: "INSTALL", buildsrc: "BUILD", checksrc: "CHECK", buildbin: "BUILD BIN" };
+const LABELS: Readonly<Record<Stage, string>> = {
+  install: "INSTALL",
+  buildsrc: "BUILD",
+  checksrc: "CHECK",
+  buildbin: "BUILD BIN",
+};
 
 /** Why the package is blocked, or undefined when it may go to OUTGOING. */
 export function blockReason(status: StatusReader, buildType: BuildType, nodePkgType: string): string | undefined {

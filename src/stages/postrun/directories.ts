@@ -20,7 +20,8 @@ export function removeStaleStaging(dir: string): void {
   } catch {
     return;
   }
-  for (const name of names) if (name.startsWith(prefix)) rmSync(join(dirname(dir), name), { recursive: true, force: true });
+  for (const name of names)
+    if (name.startsWith(prefix)) rmSync(join(dirname(dir), name), { recursive: true, force: true });
 }
 
 /** Hard-links `source` to `target` (BBS: OUTGOING shares the products' inodes); copies across filesystems. Returns how. */

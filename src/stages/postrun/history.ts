@@ -18,7 +18,11 @@ export interface HistoryImport {
   jobs: number;
 }
 
-const RUN_STATES: Readonly<Record<NodeState, RunState>> = { finished: "finished", running: "unfinished", absent: "absent" };
+const RUN_STATES: Readonly<Record<NodeState, RunState>> = {
+  finished: "finished",
+  running: "unfinished",
+  absent: "absent",
+};
 
 /** The job rows of one node's cells: every cell with a summary, and derived `skipped` cells; NA cells have none. */
 export function nodeJobs(results: RunResults, nodeId: string, run: RunMeta): RecordedJob[] {
@@ -47,7 +51,12 @@ export function nodeJobs(results: RunResults, nodeId: string, run: RunMeta): Rec
   return jobs;
 }
 
-export function importRunHistory(store: HistoryStore, results: RunResults, run: RunMeta, config: ResolvedConfig): HistoryImport {
+export function importRunHistory(
+  store: HistoryStore,
+  results: RunResults,
+  run: RunMeta,
+  config: ResolvedConfig,
+): HistoryImport {
   const outcome: HistoryImport = { runs: 0, jobs: 0 };
   for (const node of results.nodes) {
     const presence = results.presence.get(node.id);

@@ -78,9 +78,13 @@ export async function makeOutgoing(input: OutgoingInput): Promise<OutgoingReport
   const final = join(input.runDir, OUTGOING_DIR);
   const existing = lstatSync(final, { throwIfNoEntry: false });
   if (existing !== undefined && !existing.isDirectory()) {
-    throw new BbsError("BBS_PRECONDITION", `${final} exists and is not a directory${existing.isSymbolicLink() ? " (a symlink)" : ""}`, {
-      hint: "move it away; postrun recreates OUTGOING as a directory of the run",
-    });
+    throw new BbsError(
+      "BBS_PRECONDITION",
+      `${final} exists and is not a directory${existing.isSymbolicLink() ? " (a symlink)" : ""}`,
+      {
+        hint: "move it away; postrun recreates OUTGOING as a directory of the run",
+      },
+    );
   }
   removeStaleStaging(final);
   const staging = stagingPathFor(final);
@@ -107,7 +111,14 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
     mkdirSync(typeDir);
     const isSource = element.pkgType === "source";
     if (isSource && manualsWanted) mkdirSync(join(staging, MANUALS_DIR), { recursive: true });
-    const typeReport: OutgoingTypeReport = { ...element, nodeState: "present", files: [], blocked: [], missing: [], copied: 0 };
+    const typeReport: OutgoingTypeReport = {
+      ...element,
+      nodeState: "present",
+      files: [],
+      blocked: [],
+      missing: [],
+      copied: 0,
+    };
     report.types.push(typeReport);
     const host = input.hosts.get(element.nodeId);
     const productsDir = join(runDir, "products-in", element.nodeId, element.stage);
@@ -118,7 +129,9 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
     }
     if (!existsSync(productsDir)) {
       typeReport.nodeState = "absent";
-      log(`${element.pkgType}: ${productsDir} does not exist (${element.nodeId} is late or stopped building?); OUTGOING/${element.pkgType} stays empty`);
+      log(
+        `${element.pkgType}: ${productsDir} does not exist (${element.nodeId} is late or stopped building?); OUTGOING/${element.pkgType} stays empty`,
+      );
       continue;
     }
     const nodePkgType = host.values.pkgType;
@@ -176,7 +189,12 @@ function summaryStatus(runDir: string, nodeId: string, stage: Stage, pkg: string
  * taken out of OUTGOING (and reported as blocked): a file without a
  * propagation status would stop `bbs propagate update`.
  */
-async function indexOutgoingDir(dir: string, pkgType: PkgType, typeReport: OutgoingTypeReport, log: (message: string) => void): Promise<void> {
+async function indexOutgoingDir(
+  dir: string,
+  pkgType: PkgType,
+  typeReport: OutgoingTypeReport,
+  log: (message: string) => void,
+): Promise<void> {
   const { problems } = await writePackagesIndex(dir, { type: indexTypeOf(pkgType) });
   for (const problem of problems) {
     rmSync(join(dir, problem.file), { force: true });

@@ -23,7 +23,14 @@ import { HistoryStore } from "../../history/store.js";
 import { generateReport } from "../../report/index.js";
 import { collectRunResults, resultNodes, type RunResults } from "../../results/collect.js";
 import { MEAT_INDEX_FILE } from "../../rpkg/meat-index.js";
-import { readPostrunState, writePostrunState, type AlertRecord, type NodeRecord, type PostrunState, type StepRecord } from "../../results/postrun-state.js";
+import {
+  readPostrunState,
+  writePostrunState,
+  type AlertRecord,
+  type NodeRecord,
+  type PostrunState,
+  type StepRecord,
+} from "../../results/postrun-state.js";
 import { BbsError, errorMessage } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
 import { alertSubject, createAlerter, type Alerter } from "./alerts.js";
@@ -79,7 +86,10 @@ interface StepOutcome {
 }
 
 /** Steps whose output another step needs: it is skipped when they failed in the same invocation. */
-const NEEDS: Partial<Record<PostrunStep, readonly PostrunStep[]>> = { "propagation-db": ["outgoing"], publish: ["report"] };
+const NEEDS: Partial<Record<PostrunStep, readonly PostrunStep[]>> = {
+  "propagation-db": ["outgoing"],
+  publish: ["report"],
+};
 
 function dependencyFailed(step: PostrunStep, failed: readonly PostrunStep[]): PostrunStep | undefined {
   return NEEDS[step]?.find((needed) => failed.includes(needed));
@@ -101,29 +111,45 @@ export function reportDirOf(config: ResolvedConfig, runDir: string): string {
 export async function runPostrun(config: ResolvedConfig, options: PostrunOptions = {}): Promise<PostrunResult> {
   assertCentralNode(config, "postrun");
   const v = config.values;
-  const lock = acquireLock(postrunLockPath(config), { description: `the postrun of build ${v.buildType} ${v.biocVersion} (${v["central.dir"]})` });
+  const lock = acquireLock(postrunLockPath(config), {
+    description: `the postrun of build ${v.buildType} ${v.biocVersion} (${v["central.dir"]})`,
+  });
   let history: HistoryStore | undefined;
   try {
     const now = options.now ?? (() => new Date());
     const runDir = resolveRunDir(config, options.runId);
     if (!existsSync(join(runDir, MEAT_INDEX_FILE))) {
-      throw new BbsError("BBS_PRECONDITION", `the run ${runDir} has no ${MEAT_INDEX_FILE}: prerun did not finish its index step`, {
-        hint: "run `bbs prerun` (or `bbs prerun --only index` on this run) first; postrun reports on the packages of the meat index",
-      });
+      throw new BbsError(
+        "BBS_PRECONDITION",
+        `the run ${runDir} has no ${MEAT_INDEX_FILE}: prerun did not finish its index step`,
+        {
+          hint: "run `bbs prerun` (or `bbs prerun --only index` on this run) first; postrun reports on the packages of the meat index",
+        },
+      );
     }
     const run = readRunMeta(runDir);
     const log = new PostrunLog(join(runDir, POSTRUN_LOG_FILE), options.onEvent, now);
-    log.info(`postrun of run ${run.runId} (${runDir})${options.only === undefined ? "" : `, step ${options.only} only`}`);
-    if (lock.tookOverFrom !== undefined) log.warn(`took over the lock of a postrun that is gone (pid ${lock.tookOverFrom.pid})`);
+    log.info(
+      `postrun of run ${run.runId} (${runDir})${options.only === undefined ? "" : `, step ${options.only} only`}`,
+    );
+    if (lock.tookOverFrom !== undefined)
+      log.warn(`took over the lock of a postrun that is gone (pid ${lock.tookOverFrom.pid})`);
     const hosts = loadHosts(config, log, options.env ?? process.env);
     const results = collectRunResults(runDir, v.buildType, resultNodes(config, hosts));
     history = openHistory(config, log);
-    const state: PostrunState = readPostrunState(runDir) ?? { runId: run.runId, checkedAt: now().toISOString(), nodes: [], steps: {}, alerts: [] };
+    const state: PostrunState = readPostrunState(runDir) ?? {
+      runId: run.runId,
+      checkedAt: now().toISOString(),
+      nodes: [],
+      steps: {},
+      alerts: [],
+    };
     state.checkedAt = now().toISOString();
     state.nodes = nodeRecords(results, run, history);
     const alerter = createAlerter({ config, runDir, run, log, now });
     const earlierAlerts = state.alerts;
-    const saveState = (): void => writePostrunState(runDir, { ...state, alerts: [...earlierAlerts, ...alerter.raised] });
+    const saveState = (): void =>
+      writePostrunState(runDir, { ...state, alerts: [...earlierAlerts, ...alerter.raised] });
 
     const missing = state.nodes.filter((node) => node.state !== "finished");
     for (const node of missing) log.warn(describeMissingNode(node));
@@ -142,7 +168,12 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
       const blocker = dependencyFailed(step, failed);
       let record: StepRecord;
       if (blocker !== undefined) {
-        record = { status: "skipped", startedAt: startedAt.toISOString(), endedAt: now().toISOString(), summary: `skipped: the ${blocker} step failed` };
+        record = {
+          status: "skipped",
+          startedAt: startedAt.toISOString(),
+          endedAt: now().toISOString(),
+          summary: `skipped: the ${blocker} step failed`,
+        };
         log.warn(record.summary, step);
       } else {
         log.info("started", step);
@@ -153,18 +184,34 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
         } catch (error) {
           failed.push(step);
           const message = errorMessage(error);
-          record = { status: "failed", startedAt: startedAt.toISOString(), endedAt: now().toISOString(), summary: `failed: ${message}`, error: message };
+          record = {
+            status: "failed",
+            startedAt: startedAt.toISOString(),
+            endedAt: now().toISOString(),
+            summary: `failed: ${message}`,
+            error: message,
+          };
           log.error(message, step);
           const hint = error instanceof BbsError && error.hint !== undefined ? `\n\nHint: ${error.hint}` : "";
           const rerun = `bbs postrun --only ${step}${options.runId === undefined ? "" : ` --run ${run.runId}`}`;
-          await alerter.raise(alertSubject(config, `step ${step} failed`), `The postrun step ${step} failed:\n\n${message}${hint}\n\nRe-run it with: ${rerun}`, step);
+          await alerter.raise(
+            alertSubject(config, `step ${step} failed`),
+            `The postrun step ${step} failed:\n\n${message}${hint}\n\nRe-run it with: ${rerun}`,
+            step,
+          );
         }
       }
       state.steps[step] = record;
       saveState();
     }
     log.info(failed.length === 0 ? "postrun done" : `postrun done; failed step(s): ${failed.join(", ")}`);
-    return { runId: run.runId, runDir, state: { ...state, alerts: [...earlierAlerts, ...alerter.raised] }, failed, alerts: [...alerter.raised] };
+    return {
+      runId: run.runId,
+      runDir,
+      state: { ...state, alerts: [...earlierAlerts, ...alerter.raised] },
+      failed,
+      alerts: [...alerter.raised],
+    };
   } finally {
     history?.close();
     lock.release();
@@ -189,7 +236,11 @@ function openHistory(config: ResolvedConfig, log: PostrunLog): HistoryStore | un
   }
 }
 
-async function alertMissingNodes(config: ResolvedConfig, alerter: Alerter, missing: readonly NodeRecord[]): Promise<void> {
+async function alertMissingNodes(
+  config: ResolvedConfig,
+  alerter: Alerter,
+  missing: readonly NodeRecord[],
+): Promise<void> {
   const outgoingNodes = new Map(outgoingElements(config).map((element) => [element.nodeId, element.pkgType] as const));
   const lines = missing.map((node) => {
     const outgoing = outgoingNodes.get(node.id);
@@ -201,7 +252,10 @@ async function alertMissingNodes(config: ResolvedConfig, alerter: Alerter, missi
           : `\n  Its packages without results are kept out of OUTGOING/${outgoing}.`;
     return `- ${describeMissingNode(node)}.${consequence}`;
   });
-  const subject = alertSubject(config, `${missing.map((node) => `${node.id} ${node.state === "absent" ? "absent" : "unfinished"}`).join(", ")}`);
+  const subject = alertSubject(
+    config,
+    `${missing.map((node) => `${node.id} ${node.state === "absent" ? "absent" : "unfinished"}`).join(", ")}`,
+  );
   const body = [
     "Postrun went on without the results of these nodes (their cells are NA):",
     "",
@@ -215,39 +269,60 @@ async function alertMissingNodes(config: ResolvedConfig, alerter: Alerter, missi
 const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<StepOutcome>>> = {
   "status-db": async ({ runDir, results, log }) => {
     const outcome = writeBuildStatusDb(runDir, results);
-    for (const problem of outcome.problems) log.warn(`${problem.package} on ${problem.node} (${problem.stage}): ${problem.problem}`, "status-db");
+    for (const problem of outcome.problems)
+      log.warn(`${problem.package} on ${problem.node} (${problem.stage}): ${problem.problem}`, "status-db");
     const na = outcome.lines.filter((line) => line.status === "NA").length;
     return { status: "ok", summary: `BUILD_STATUS_DB.txt: ${outcome.lines.length} line(s), ${na} NA` };
   },
 
   outgoing: async ({ config, hosts, runDir, results, log, alerter, alertedNodes }) => {
-    if (outgoingElements(config).length === 0) return { status: "skipped", summary: "the outgoing map is empty: no OUTGOING, no propagation DB" };
+    if (outgoingElements(config).length === 0)
+      return { status: "skipped", summary: "the outgoing map is empty: no OUTGOING, no propagation DB" };
     const records = results.packages.flatMap((entry) => (entry.record === undefined ? [] : [entry.record]));
-    const report = await makeOutgoing({ runDir, config, hosts, records, log: (message) => log.info(message, "outgoing") });
+    const report = await makeOutgoing({
+      runDir,
+      config,
+      hosts,
+      records,
+      log: (message) => log.info(message, "outgoing"),
+    });
     for (const type of report.types) {
       if (type.nodeState === "present" || alertedNodes.has(type.nodeId)) continue;
       const why =
         type.nodeState === "absent"
           ? `products-in/${type.nodeId}/${type.stage} does not exist: ${type.nodeId} is late or stopped building?`
           : `node ${type.nodeId} of the outgoing map has no host file hosts/${type.nodeId}.yaml`;
-      await alerter.raise(alertSubject(config, `OUTGOING/${type.pkgType} is empty`), `OUTGOING/${type.pkgType} stays empty: ${why}`, "outgoing");
+      await alerter.raise(
+        alertSubject(config, `OUTGOING/${type.pkgType} is empty`),
+        `OUTGOING/${type.pkgType} stays empty: ${why}`,
+        "outgoing",
+      );
     }
     const counts = report.types.map((type) => `${type.pkgType} ${type.files.length}`).join(", ");
     return { status: "ok", summary: `OUTGOING: ${counts}; ${report.manuals.length} manual(s)` };
   },
 
   "propagation-db": async ({ config, runDir, log }) => {
-    if (outgoingElements(config).length === 0) return { status: "skipped", summary: "the outgoing map is empty: no propagation DB" };
+    if (outgoingElements(config).length === 0)
+      return { status: "skipped", summary: "the outgoing map is empty: no propagation DB" };
     const report = await makePropagationDb({ runDir, config, log: (message) => log.info(message, "propagation-db") });
-    const totals = report.types.map((type) => `${type.pkgType} ${type.yes} YES/${type.no} NO/${type.unneeded} UNNEEDED`).join(", ");
-    return { status: "ok", summary: `PROPAGATION_STATUS_DB.txt: ${report.lines.length} line(s)${totals === "" ? "" : ` (${totals})`}` };
+    const totals = report.types
+      .map((type) => `${type.pkgType} ${type.yes} YES/${type.no} NO/${type.unneeded} UNNEEDED`)
+      .join(", ");
+    return {
+      status: "ok",
+      summary: `PROPAGATION_STATUS_DB.txt: ${report.lines.length} line(s)${totals === "" ? "" : ` (${totals})`}`,
+    };
   },
 
   history: async ({ config, results, run }) => {
     const store = HistoryStore.open(config.values.historyDb);
     try {
       const imported = importRunHistory(store, results, run, config);
-      return { status: "ok", summary: `central history ${config.values.historyDb}: ${imported.runs} node run(s), ${imported.jobs} result(s)` };
+      return {
+        status: "ok",
+        summary: `central history ${config.values.historyDb}: ${imported.runs} node run(s), ${imported.jobs} result(s)`,
+      };
     } finally {
       store.close();
     }
@@ -263,16 +338,23 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
       ...(existsSync(historyDb) ? { historyDb } : {}),
     });
     for (const warning of summary.warnings) log.warn(warning, "report");
-    return { status: "ok", summary: `report ${summary.reportDir}: ${summary.packages} package(s), ${summary.pages} page(s), ${summary.files} file(s)` };
+    return {
+      status: "ok",
+      summary: `report ${summary.reportDir}: ${summary.packages} package(s), ${summary.pages} page(s), ${summary.files} file(s)`,
+    };
   },
 
   publish: async ({ config, runDir }) => {
     const destination = config.values["report.publishDest"];
-    if (destination === undefined || destination.trim() === "") return { status: "skipped", summary: "report.publishDest is not set: nothing to publish" };
+    if (destination === undefined || destination.trim() === "")
+      return { status: "skipped", summary: "report.publishDest is not set: nothing to publish" };
     const reportDir = reportDirOf(config, runDir);
     if (!existsSync(reportDir)) return { status: "skipped", summary: `no report at ${reportDir} to publish` };
     await archiveReport(reportDir);
     const outcome = await publishReport(reportDir, config, destination);
-    return { status: "ok", summary: `report published to ${outcome.destination}: ${outcome.transferred} file(s) written, ${outcome.deleted} deleted` };
+    return {
+      status: "ok",
+      summary: `report published to ${outcome.destination}: ${outcome.transferred} file(s) written, ${outcome.deleted} deleted`,
+    };
   },
 };

@@ -20,14 +20,20 @@ export function nodeRecords(results: RunResults, run: RunMeta, history: HistoryS
   return records;
 }
 
-function nodeRecord(nodeId: string, presence: NodePresence, run: RunMeta, history: HistoryStore | undefined): NodeRecord {
+function nodeRecord(
+  nodeId: string,
+  presence: NodePresence,
+  run: RunMeta,
+  history: HistoryStore | undefined,
+): NodeRecord {
   const record: NodeRecord = {
     id: nodeId,
     state: presence.state,
     ...(presence.lastActivity === undefined ? {} : { lastActivity: presence.lastActivity.toISOString() }),
     ...(presence.finishedAt === undefined ? {} : { finishedAt: presence.finishedAt.toISOString() }),
   };
-  let since: RunRef | undefined = presence.state === "finished" ? undefined : { runId: run.runId, at: run.snapshotTime.toISOString() };
+  let since: RunRef | undefined =
+    presence.state === "finished" ? undefined : { runId: run.runId, at: run.snapshotTime.toISOString() };
   const current = resultsRunId(run.runId, nodeId);
   // Earlier runs of this node, newest first.
   const earlier = (history?.runs({ node: nodeId, kind: RESULTS_RUN_KIND }) ?? []).filter(

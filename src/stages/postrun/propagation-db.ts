@@ -23,7 +23,14 @@ import { BbsError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { OUTGOING_DIR } from "./outgoing.js";
 import { computePropagationStatuses, type AvailablePackage, type OutgoingPackage } from "./propagation-status.js";
-import { finalRepoUrl, mergeAvailable, nonTargetRepoUrls, readContribIndex, type ContribIndex, type ContribSource } from "./repo-index.js";
+import {
+  finalRepoUrl,
+  mergeAvailable,
+  nonTargetRepoUrls,
+  readContribIndex,
+  type ContribIndex,
+  type ContribSource,
+} from "./repo-index.js";
 
 export interface PropagationTypeReport {
   pkgType: PkgType;
@@ -47,7 +54,11 @@ export interface PropagationDbInput {
 
 /** The OUTGOING type subdirectories present, in BBS's order. */
 export function outgoingTypes(outgoingDir: string): PkgType[] {
-  return sortPkgTypes(readdirSync(outgoingDir).filter((name): name is PkgType => isPkgType(name) && statSync(join(outgoingDir, name)).isDirectory()));
+  return sortPkgTypes(
+    readdirSync(outgoingDir).filter(
+      (name): name is PkgType => isPkgType(name) && statSync(join(outgoingDir, name)).isDirectory(),
+    ),
+  );
 }
 
 /** Reads OUTGOING/<type>/PACKAGES, writing it first when absent (as BBS's stage6c runs write_PACKAGES). */
@@ -61,9 +72,20 @@ export async function readOutgoingPackages(dir: string, pkgType: PkgType): Promi
     if (name === undefined || version === undefined) return [];
     const pick = (field: string): Record<string, string> => {
       const value = fields.get(field);
-      return value === undefined ? {} : { [field === "LinkingTo" ? "linkingTo" : field.charAt(0).toLowerCase() + field.slice(1)]: value };
+      return value === undefined
+        ? {}
+        : { [field === "LinkingTo" ? "linkingTo" : field.charAt(0).toLowerCase() + field.slice(1)]: value };
     };
-    return [{ package: name, version, ...pick("Depends"), ...pick("Imports"), ...pick("LinkingTo"), ...(pkgType === "source" ? pick("NeedsCompilation") : {}) }];
+    return [
+      {
+        package: name,
+        version,
+        ...pick("Depends"),
+        ...pick("Imports"),
+        ...pick("LinkingTo"),
+        ...(pkgType === "source" ? pick("NeedsCompilation") : {}),
+      },
+    ];
   });
 }
 
@@ -72,13 +94,19 @@ export async function makePropagationDb(input: PropagationDbInput): Promise<Prop
   const log = input.log ?? (() => undefined);
   const outgoingDir = join(runDir, OUTGOING_DIR);
   if (!existsSync(outgoingDir)) {
-    throw new BbsError("BBS_PRECONDITION", `${outgoingDir} does not exist`, { hint: "run `bbs postrun --only outgoing` first" });
+    throw new BbsError("BBS_PRECONDITION", `${outgoingDir} does not exist`, {
+      hint: "run `bbs postrun --only outgoing` first",
+    });
   }
   const configured = config.values["propagation.finalRepo"];
   if (configured === undefined || configured.trim() === "") {
-    throw new BbsError("BBS_CONFIG_INVALID", "propagation.finalRepo is not set, so the propagation DB cannot compare versions", {
-      hint: "set propagation.finalRepo in global.yaml to the published repository (file:///... or https://...)",
-    });
+    throw new BbsError(
+      "BBS_CONFIG_INVALID",
+      "propagation.finalRepo is not set, so the propagation DB cannot compare versions",
+      {
+        hint: "set propagation.finalRepo in global.yaml to the published repository (file:///... or https://...)",
+      },
+    );
   }
   const finalRepo = finalRepoUrl(configured.trim());
   const nonTarget = nonTargetRepoUrls(config.values.nonTargetRepos, config.values.biocVersion);
@@ -94,10 +122,19 @@ export async function makePropagationDb(input: PropagationDbInput): Promise<Prop
     }
     return indexes;
   };
-  const nonTargetSources: ContribSource[] = nonTarget.map((repoUrl) => ({ repoUrl, contribPath: "src/contrib", key: "nonTargetRepos" }));
+  const nonTargetSources: ContribSource[] = nonTarget.map((repoUrl) => ({
+    repoUrl,
+    contribPath: "src/contrib",
+    key: "nonTargetRepos",
+  }));
   let publishedSources: AvailablePackage[] | undefined;
   const publishedSourcePackages = async (): Promise<AvailablePackage[]> => {
-    publishedSources ??= mergeAvailable(await read([{ repoUrl: finalRepo, contribPath: "src/contrib", key: "propagation.finalRepo" }, ...nonTargetSources]));
+    publishedSources ??= mergeAvailable(
+      await read([
+        { repoUrl: finalRepo, contribPath: "src/contrib", key: "propagation.finalRepo" },
+        ...nonTargetSources,
+      ]),
+    );
     return publishedSources;
   };
   // Source packages binaries may fall back on (set after the source type, fetched lazily without one).
@@ -108,14 +145,29 @@ export async function makePropagationDb(input: PropagationDbInput): Promise<Prop
     const published =
       pkgType === "source"
         ? await publishedSourcePackages()
-        : mergeAvailable(await read([{ repoUrl: finalRepo, contribPath: contribPath(pkgType, rVersion), key: "propagation.finalRepo" }, ...nonTargetSources]));
+        : mergeAvailable(
+            await read([
+              { repoUrl: finalRepo, contribPath: contribPath(pkgType, rVersion), key: "propagation.finalRepo" },
+              ...nonTargetSources,
+            ]),
+          );
     if (pkgType !== "source") sourceFallback ??= await publishedSourcePackages();
-    const statuses = computePropagationStatuses(outgoing, published, pkgType === "source" ? {} : { sourcePackages: sourceFallback ?? [] });
+    const statuses = computePropagationStatuses(
+      outgoing,
+      published,
+      pkgType === "source" ? {} : { sourcePackages: sourceFallback ?? [] },
+    );
     if (pkgType === "source") {
-      const approved = new Map(outgoing.filter((_, index) => statuses[index]!.approved).map((pkg) => [pkg.package, pkg] as const));
+      const approved = new Map(
+        outgoing.filter((_, index) => statuses[index]!.approved).map((pkg) => [pkg.package, pkg] as const),
+      );
       sourceFallback = [
         ...published.filter((pkg) => !approved.has(pkg.package)),
-        ...[...approved.values()].map((pkg) => ({ package: pkg.package, version: pkg.version, ...(pkg.needsCompilation === undefined ? {} : { needsCompilation: pkg.needsCompilation }) })),
+        ...[...approved.values()].map((pkg) => ({
+          package: pkg.package,
+          version: pkg.version,
+          ...(pkg.needsCompilation === undefined ? {} : { needsCompilation: pkg.needsCompilation }),
+        })),
       ];
     }
     const typeReport: PropagationTypeReport = { pkgType, yes: 0, no: 0, unneeded: 0 };
@@ -126,7 +178,9 @@ export async function makePropagationDb(input: PropagationDbInput): Promise<Prop
       else typeReport.unneeded += 1;
     }
     report.types.push(typeReport);
-    log(`${pkgType}: ${outgoing.length} package(s): ${typeReport.yes} YES, ${typeReport.no} NO, ${typeReport.unneeded} UNNEEDED`);
+    log(
+      `${pkgType}: ${outgoing.length} package(s): ${typeReport.yes} YES, ${typeReport.no} NO, ${typeReport.unneeded} UNNEEDED`,
+    );
   }
   writeFileAtomic(join(runDir, PROPAGATION_STATUS_DB_FILE), formatPropagationDb(report.lines));
   return report;

@@ -68,7 +68,9 @@ interface ParsedDependency {
 }
 
 /** BBS's dependency extraction: whitespace removed, trailing commas dropped, Depends + Imports + LinkingTo split on commas. */
-export function extractDependencies(pkg: Pick<OutgoingPackage, "depends" | "imports" | "linkingTo">): ParsedDependency[] {
+export function extractDependencies(
+  pkg: Pick<OutgoingPackage, "depends" | "imports" | "linkingTo">,
+): ParsedDependency[] {
   const clean = (value: string | undefined): string => (value ?? "").replace(/[ \n\t]/g, "").replace(/,*$/, "");
   const fields = [clean(pkg.depends), clean(pkg.imports), clean(pkg.linkingTo)].filter((field) => field !== "");
   const dependencies: ParsedDependency[] = [];
@@ -100,7 +102,11 @@ export function computePropagationStatuses(
   options: PropagationOptions = {},
 ): PropagationStatus[] {
   const publishedByName = firstByName(published);
-  const statuses: PropagationStatus[] = outgoing.map((pkg) => ({ package: pkg.package, explanation: UNNEEDED, approved: false }));
+  const statuses: PropagationStatus[] = outgoing.map((pkg) => ({
+    package: pkg.package,
+    explanation: UNNEEDED,
+    approved: false,
+  }));
   const candidates: number[] = [];
   outgoing.forEach((pkg, index) => {
     const status = statuses[index]!;
@@ -122,7 +128,11 @@ export function computePropagationStatuses(
     }
   });
   approveCandidates(
-    candidates.map((index) => ({ pkg: outgoing[index]!, status: statuses[index]!, dependencies: extractDependencies(outgoing[index]!) })),
+    candidates.map((index) => ({
+      pkg: outgoing[index]!,
+      status: statuses[index]!,
+      dependencies: extractDependencies(outgoing[index]!),
+    })),
     published,
     options.sourcePackages,
   );
@@ -141,7 +151,11 @@ function firstByName(packages: readonly AvailablePackage[]): Map<string, Availab
   return byName;
 }
 
-function approveCandidates(candidates: readonly Candidate[], published: readonly AvailablePackage[], sourcePackages: readonly AvailablePackage[] | undefined): void {
+function approveCandidates(
+  candidates: readonly Candidate[],
+  published: readonly AvailablePackage[],
+  sourcePackages: readonly AvailablePackage[] | undefined,
+): void {
   const available = firstByName(published);
   const sources = sourcePackages === undefined ? undefined : firstByName(sourcePackages);
   const approvedNames = new Set<string>();
@@ -162,7 +176,8 @@ function approveCandidates(candidates: readonly Candidate[], published: readonly
     if (newlyApproved === 0) return;
     // Simulated propagation: approved candidates replace what was available under their name.
     for (const candidate of candidates) {
-      if (candidate.status.approved) available.set(candidate.pkg.package, { package: candidate.pkg.package, version: candidate.pkg.version });
+      if (candidate.status.approved)
+        available.set(candidate.pkg.package, { package: candidate.pkg.package, version: candidate.pkg.version });
     }
   }
 }
@@ -194,7 +209,11 @@ function impossibleDependency(
 const ENFORCED_CONSTRAINT = /^([>=]+)([0-9.-]+)$/;
 
 /** BBS enforces only `>=` and `>` constraints; any other (or unparsable) one passes. */
-function unsatisfiedVersion(dependency: ParsedDependency, availableText: string, approvedNames: ReadonlySet<string>): string | undefined {
+function unsatisfiedVersion(
+  dependency: ParsedDependency,
+  availableText: string,
+  approvedNames: ReadonlySet<string>,
+): string | undefined {
   if (dependency.constraint === undefined) return undefined;
   const match = ENFORCED_CONSTRAINT.exec(dependency.constraint);
   if (match === null) return undefined;

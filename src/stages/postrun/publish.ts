@@ -53,11 +53,19 @@ export async function archiveReport(reportDir: string): Promise<void> {
   const temporary = temporaryPathFor(`${reportDir}.${REPORT_ARCHIVE}`);
   const name = basename(reportDir);
   try {
-    const result = await runTool("tar", ["czf", temporary, `--exclude=${name}/${REPORT_ARCHIVE}`, "-C", dirname(reportDir), name], { timeoutMs: 3_600_000 });
+    const result = await runTool(
+      "tar",
+      ["czf", temporary, `--exclude=${name}/${REPORT_ARCHIVE}`, "-C", dirname(reportDir), name],
+      { timeoutMs: 3_600_000 },
+    );
     if (result.exitCode !== 0) {
-      throw new BbsError("BBS_COMMAND_FAILED", `tar could not archive ${reportDir}: ${result.spawnError ?? result.stderr.trim()}`, {
-        hint: "check the free space and the permissions of the report directory",
-      });
+      throw new BbsError(
+        "BBS_COMMAND_FAILED",
+        `tar could not archive ${reportDir}: ${result.spawnError ?? result.stderr.trim()}`,
+        {
+          hint: "check the free space and the permissions of the report directory",
+        },
+      );
     }
     renameSync(temporary, join(reportDir, REPORT_ARCHIVE));
   } finally {
@@ -65,7 +73,11 @@ export async function archiveReport(reportDir: string): Promise<void> {
   }
 }
 
-export async function publishReport(reportDir: string, config: ResolvedConfig, destinationText: string): Promise<PublishOutcome> {
+export async function publishReport(
+  reportDir: string,
+  config: ResolvedConfig,
+  destinationText: string,
+): Promise<PublishOutcome> {
   const destination = parseDestination(destinationText, KEY);
   const { parent, name } = split(destination);
   if (destination.kind === "local") {
@@ -76,7 +88,13 @@ export async function publishReport(reportDir: string, config: ResolvedConfig, d
     const transport = destinationTransport(parent, KEY, config);
     const result = await transport.put(reportDir, basename(staging));
     swapDirectory(staging, finalDir);
-    return { destination: finalDir, kind: "local", passes: [result.transferred], transferred: result.transferred.length, deleted: 0 };
+    return {
+      destination: finalDir,
+      kind: "local",
+      passes: [result.transferred],
+      transferred: result.transferred.length,
+      deleted: 0,
+    };
   }
   const login = destination.user === undefined ? destination.host : `${destination.user}@${destination.host}`;
   const transport = destinationTransport(`${login}:${parent}`, KEY, config);

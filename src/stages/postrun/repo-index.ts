@@ -37,7 +37,11 @@ function readerFor(source: ContribSource): HttpReader {
     });
   }
   if (!["file:", "http:", "https:"].includes(url.protocol)) {
-    throw new BbsError("BBS_CONFIG_INVALID", `${source.key}: ${source.repoUrl} has unsupported scheme ${url.protocol}`, { hint: "use file://, http:// or https://" });
+    throw new BbsError(
+      "BBS_CONFIG_INVALID",
+      `${source.key}: ${source.repoUrl} has unsupported scheme ${url.protocol}`,
+      { hint: "use file://, http:// or https://" },
+    );
   }
   return new HttpReader(source.repoUrl);
 }

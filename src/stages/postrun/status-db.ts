@@ -26,7 +26,8 @@ export function buildStatusLines(results: RunResults): StatusDbOutcome {
       if (node.foreign || !results.isSupported(entry.name, node.id)) continue;
       for (const stage of node.stages) {
         const cell = results.cell(entry.name, node.id, stage);
-        if (cell?.problem !== undefined) problems.push({ package: entry.name, node: node.id, stage, problem: cell.problem });
+        if (cell?.problem !== undefined)
+          problems.push({ package: entry.name, node: node.id, stage, problem: cell.problem });
         lines.push({ package: entry.name, node: node.id, stage, status: cell?.status ?? "NA" });
       }
     }

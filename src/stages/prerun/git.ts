@@ -48,7 +48,10 @@ export interface GitRunner {
   /** The git command (config `tools.git`). */
   readonly command: string;
   /** Runs a network operation (clone, fetch) with the timeout, appending its output to `logFile`. */
-  network(args: readonly string[], options: { cwd?: string; logFile: string; signal?: AbortSignal }): Promise<NetworkResult>;
+  network(
+    args: readonly string[],
+    options: { cwd?: string; logFile: string; signal?: AbortSignal },
+  ): Promise<NetworkResult>;
   /** Runs a local query and returns its trimmed stdout; throws GitCommandError when git fails. */
   query(args: readonly string[], cwd: string): Promise<string>;
 }
@@ -201,7 +204,13 @@ export async function cloneOrUpdate(git: GitRunner, options: SyncOptions): Promi
   return { status: "failed", reason, attempts: attempt, logFile };
 }
 
-async function network(git: GitRunner, args: readonly string[], cwd: string | undefined, logFile: string, signal: AbortSignal | undefined): Promise<void> {
+async function network(
+  git: GitRunner,
+  args: readonly string[],
+  cwd: string | undefined,
+  logFile: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const result = await git.network(args, { cwd, logFile, signal });
   if (!result.ok) throw new GitCommandError(args, result.reason ?? "failed", result.cancelled);
 }
@@ -210,25 +219,48 @@ function remoteRef(branch: string): string {
   return `refs/remotes/origin/${branch}`;
 }
 
-async function update(git: GitRunner, options: SyncOptions, logFile: string): Promise<{ status: "updated" | "unchanged"; commit: CommitInfo }> {
+async function update(
+  git: GitRunner,
+  options: SyncOptions,
+  logFile: string,
+): Promise<{ status: "updated" | "unchanged"; commit: CommitInfo }> {
   const { dir, branch } = options;
   // Fetched from the configured URL, not `origin`: a changed packageGitUrl takes effect at once.
-  await network(git, ["fetch", "--depth", "1", "--no-tags", options.url, `+refs/heads/${branch}:${remoteRef(branch)}`], dir, logFile, options.signal);
+  await network(
+    git,
+    ["fetch", "--depth", "1", "--no-tags", options.url, `+refs/heads/${branch}:${remoteRef(branch)}`],
+    dir,
+    logFile,
+    options.signal,
+  );
   const target = await snapshotCommit(git, dir, options, logFile);
   // HEAD and the target in one git call: one line when they are the same commit.
-  const [current, wanted = current] = parseCommits(await git.query(["log", "--no-walk=unsorted", `--format=${COMMIT_FORMAT}`, "HEAD", target], dir));
+  const [current, wanted = current] = parseCommits(
+    await git.query(["log", "--no-walk=unsorted", `--format=${COMMIT_FORMAT}`, "HEAD", target], dir),
+  );
   if (wanted === undefined) throw new GitCommandError(["log", target], `no commit ${target}`);
   await checkout(git, dir, branch, wanted.sha);
   return { status: current?.sha === wanted.sha ? "unchanged" : "updated", commit: wanted };
 }
 
-async function freshClone(git: GitRunner, options: SyncOptions, logFile: string): Promise<{ status: "cloned"; commit: CommitInfo }> {
+async function freshClone(
+  git: GitRunner,
+  options: SyncOptions,
+  logFile: string,
+): Promise<{ status: "cloned"; commit: CommitInfo }> {
   const { dir, branch } = options;
   mkdirSync(dirname(dir), { recursive: true });
   const temporary = temporaryPathFor(dir);
   try {
-    await network(git, ["clone", "--quiet", "--depth", "1", "--no-tags", "--branch", branch, options.url, temporary], undefined, logFile, options.signal);
-    if (options.cutoff !== undefined) await checkout(git, temporary, branch, await snapshotCommit(git, temporary, options, logFile));
+    await network(
+      git,
+      ["clone", "--quiet", "--depth", "1", "--no-tags", "--branch", branch, options.url, temporary],
+      undefined,
+      logFile,
+      options.signal,
+    );
+    if (options.cutoff !== undefined)
+      await checkout(git, temporary, branch, await snapshotCommit(git, temporary, options, logFile));
     const commit = await commitInfo(git, temporary);
     swapDirectory(temporary, dir);
     return { status: "cloned", commit };
@@ -255,9 +287,19 @@ async function snapshotCommit(git: GitRunner, dir: string, options: SyncOptions,
     }
     const shallow = (await git.query(["rev-parse", "--is-shallow-repository"], dir)) === "true";
     if (!shallow) {
-      throw new GitCommandError(["log", ref], `branch ${options.branch} has no commit before ${options.cutoff.toISOString()}`, true);
+      throw new GitCommandError(
+        ["log", ref],
+        `branch ${options.branch} has no commit before ${options.cutoff.toISOString()}`,
+        true,
+      );
     }
-    await network(git, ["fetch", "--no-tags", `--deepen=${deepen}`, options.url, `+refs/heads/${options.branch}:${ref}`], dir, logFile, options.signal);
+    await network(
+      git,
+      ["fetch", "--no-tags", `--deepen=${deepen}`, options.url, `+refs/heads/${options.branch}:${ref}`],
+      dir,
+      logFile,
+      options.signal,
+    );
     deepen *= 2;
   }
 }

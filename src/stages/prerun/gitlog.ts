@@ -46,9 +46,13 @@ export function formatGitLog(entry: GitLogEntry): string {
 }
 
 /** The gitlog entry of a commit: `commitDate` is an ISO 8601 instant, printed in `timeZone` (default: local). */
-export function gitLogEntry(source: { url: string; branch: string; shortCommit: string; commitDate: string }, timeZone?: string): GitLogEntry {
+export function gitLogEntry(
+  source: { url: string; branch: string; shortCommit: string; commitDate: string },
+  timeZone?: string,
+): GitLogEntry {
   const date = new Date(source.commitDate);
-  if (Number.isNaN(date.getTime())) throw new BbsError("BBS_INTERNAL", `invalid commit date ${JSON.stringify(source.commitDate)}`);
+  if (Number.isNaN(date.getTime()))
+    throw new BbsError("BBS_INTERNAL", `invalid commit date ${JSON.stringify(source.commitDate)}`);
   return {
     gitUrl: source.url,
     gitBranch: source.branch,
@@ -62,7 +66,11 @@ export function gitLogEntry(source: { url: string; branch: string; shortCommit: 
  * files of packages no longer indexed do not linger and readers never see a
  * half-written directory.
  */
-export function writeGitLogDir(runDir: string, snapshotDate: string, entries: ReadonlyMap<string, GitLogEntry>): string {
+export function writeGitLogDir(
+  runDir: string,
+  snapshotDate: string,
+  entries: ReadonlyMap<string, GitLogEntry>,
+): string {
   const dir = join(runDir, GITLOG_DIR);
   const staging = temporaryPathFor(dir);
   mkdirSync(staging, { recursive: true });
@@ -79,11 +87,15 @@ export function writeGitLogDir(runDir: string, snapshotDate: string, entries: Re
 
 /** Reads a package's gitlog file (whole values: BBS kept only the first word of each). */
 export function readGitLog(path: string): GitLogEntry {
-  const [record] = parseDcf(readInputFile(path, "run `bbs prerun --only index` to write the gitlog files"), { source: path });
+  const [record] = parseDcf(readInputFile(path, "run `bbs prerun --only index` to write the gitlog files"), {
+    source: path,
+  });
   const value = (field: string): string => {
     const found = record?.fields.get(field);
     if (found === undefined || found === "") {
-      throw new BbsError("BBS_INPUT_INVALID", `${path} has no ${field} field`, { hint: "run `bbs prerun --only index` to rewrite the gitlog files" });
+      throw new BbsError("BBS_INPUT_INVALID", `${path} has no ${field} field`, {
+        hint: "run `bbs prerun --only index` to rewrite the gitlog files",
+      });
     }
     return found;
   };

@@ -41,7 +41,12 @@ export function repositoryField(config: ResolvedConfig): string | undefined {
  * there), with `tools.rsync` and `tools.rsyncOptions`; rsync's output goes to
  * `logFile`. Throws BBS_COMMAND_FAILED when rsync fails.
  */
-export async function syncMeat(config: ResolvedConfig, packages: readonly string[], logFile: string, signal?: AbortSignal): Promise<void> {
+export async function syncMeat(
+  config: ResolvedConfig,
+  packages: readonly string[],
+  logFile: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const v = config.values;
   mkdirSync(v.meatDir, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), "bbs-meat-filter-"));
@@ -62,9 +67,13 @@ export async function syncMeat(config: ResolvedConfig, packages: readonly string
     if (result.cancelled) throw interruptedError("inject");
     if (result.exitCode !== 0) {
       const last = readFileSync(logFile, "utf8").trim().split("\n").pop() ?? "";
-      throw new BbsError("BBS_COMMAND_FAILED", `rsync of ${v.meat0Dir} into ${v.meatDir} failed (${result.spawnError ?? `exit ${result.exitCode ?? result.signal ?? "none"}`}): ${last}`, {
-        hint: `check tools.rsync and tools.rsyncOptions; rsync's output is in ${logFile}`,
-      });
+      throw new BbsError(
+        "BBS_COMMAND_FAILED",
+        `rsync of ${v.meat0Dir} into ${v.meatDir} failed (${result.spawnError ?? `exit ${result.exitCode ?? result.signal ?? "none"}`}): ${last}`,
+        {
+          hint: `check tools.rsync and tools.rsyncOptions; rsync's output is in ${logFile}`,
+        },
+      );
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -72,8 +81,16 @@ export async function syncMeat(config: ResolvedConfig, packages: readonly string
 }
 
 /** Injects the git fields and Repository into each package's DESCRIPTION in meat. */
-export function injectFields(meatDir: string, gitlogDir: string, packages: readonly string[], repository: string | undefined): void {
+export function injectFields(
+  meatDir: string,
+  gitlogDir: string,
+  packages: readonly string[],
+  repository: string | undefined,
+): void {
   for (const name of packages) {
-    injectDescriptionFields(join(meatDir, name, "DESCRIPTION"), injectedFields(join(gitlogDir, gitLogFileName(name)), repository));
+    injectDescriptionFields(
+      join(meatDir, name, "DESCRIPTION"),
+      injectedFields(join(gitlogDir, gitLogFileName(name)), repository),
+    );
   }
 }

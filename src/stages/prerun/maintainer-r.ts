@@ -51,7 +51,10 @@ export interface EvaluateMaintainersOptions {
  * process; returns the results by path. Throws BBS_COMMAND_FAILED when R
  * cannot run at all.
  */
-export async function evaluateMaintainers(paths: readonly string[], options: EvaluateMaintainersOptions): Promise<Map<string, MaintainerResult>> {
+export async function evaluateMaintainers(
+  paths: readonly string[],
+  options: EvaluateMaintainersOptions,
+): Promise<Map<string, MaintainerResult>> {
   const results = new Map<string, MaintainerResult>();
   if (paths.length === 0) return results;
   const work = mkdtempSync(join(tmpdir(), "bbs-maintainers-"));
@@ -82,11 +85,17 @@ export async function evaluateMaintainers(paths: readonly string[], options: Eva
       const lastLine = readFileSync(log, "utf8").trim().split("\n").pop() ?? "";
       if (run.spawnError !== undefined || run.exitCode === 126 || run.exitCode === 127) {
         // R could not start: R itself is missing or broken, not a package.
-        throw new BbsError("BBS_COMMAND_FAILED", `${options.rscript} could not run to evaluate Authors@R fields: ${run.spawnError ?? lastLine}`, {
-          hint: "check r.rscriptCmd (rHome) in the configuration: prerun needs R to derive maintainers from Authors@R",
-        });
+        throw new BbsError(
+          "BBS_COMMAND_FAILED",
+          `${options.rscript} could not run to evaluate Authors@R fields: ${run.spawnError ?? lastLine}`,
+          {
+            hint: "check r.rscriptCmd (rHome) in the configuration: prerun needs R to derive maintainers from Authors@R",
+          },
+        );
       }
-      const why = run.timedOut ? "R did not finish evaluating Authors@R (timed out)" : `R exited while evaluating Authors@R (${lastLine || `exit ${run.exitCode ?? run.signal ?? "none"}`})`;
+      const why = run.timedOut
+        ? "R did not finish evaluating Authors@R (timed out)"
+        : `R exited while evaluating Authors@R (${lastLine || `exit ${run.exitCode ?? run.signal ?? "none"}`})`;
       results.set(paths[next]!, { ok: false, reason: why });
       first = next + 2;
     }
@@ -102,7 +111,10 @@ function parseOutput(text: string): Array<[number, MaintainerResult]> {
     const [index, status, ...rest] = line.split("\t");
     if (index === undefined || status === undefined || !/^\d+$/.test(index)) continue;
     const value = rest.join("\t");
-    parsed.push([Number(index), status === "OK" ? { ok: true, maintainer: value.trim() } : { ok: false, reason: value }]);
+    parsed.push([
+      Number(index),
+      status === "OK" ? { ok: true, maintainer: value.trim() } : { ok: false, reason: value },
+    ]);
   }
   return parsed;
 }

@@ -48,7 +48,9 @@ export function parseManifest(text: string, source: string): string[] {
     let name: string;
     if (raw.startsWith("Package:")) name = raw.slice("Package:".length).trim();
     else if (raw.includes(":")) {
-      problems.push(`${source}:${line}: ${JSON.stringify(raw)} is not a package line (only "Package: <name>" lines may contain ":")`);
+      problems.push(
+        `${source}:${line}: ${JSON.stringify(raw)} is not a package line (only "Package: <name>" lines may contain ":")`,
+      );
       return;
     } else name = raw.trim();
     if (!isValidPackageName(name)) {
@@ -64,10 +66,14 @@ export function parseManifest(text: string, source: string): string[] {
     packages.push(name);
   });
   if (problems.length > 0) {
-    throw new BbsError("BBS_INPUT_INVALID", problems.length === 1 ? problems[0]! : `${source} has ${problems.length} invalid lines`, {
-      details: problems.length === 1 ? [] : problems,
-      hint: "write one package per line, as `Package: <name>` or `<name>`; blank lines and lines starting with # are ignored",
-    });
+    throw new BbsError(
+      "BBS_INPUT_INVALID",
+      problems.length === 1 ? problems[0]! : `${source} has ${problems.length} invalid lines`,
+      {
+        details: problems.length === 1 ? [] : problems,
+        hint: "write one package per line, as `Package: <name>` or `<name>`; blank lines and lines starting with # are ignored",
+      },
+    );
   }
   return packages;
 }
@@ -83,25 +89,45 @@ export function plainManifestPath(config: ResolvedConfig): string {
  * repository first when there is one (shallow; a clone that cannot be
  * updated is made again, as BBS does). Errors name the repository or file.
  */
-export async function fetchManifest(config: ResolvedConfig, git: GitRunner, logFile: string, signal?: AbortSignal): Promise<Manifest> {
+export async function fetchManifest(
+  config: ResolvedConfig,
+  git: GitRunner,
+  logFile: string,
+  signal?: AbortSignal,
+): Promise<Manifest> {
   const v = config.values;
   const url = v["manifest.gitUrl"];
   if (url === undefined) {
     const path = plainManifestPath(config);
-    const text = readInputFile(path, "set manifest.file to the manifest's path (relative paths are relative to the config directory), or set manifest.gitUrl").toString("utf8");
+    const text = readInputFile(
+      path,
+      "set manifest.file to the manifest's path (relative paths are relative to the config directory), or set manifest.gitUrl",
+    ).toString("utf8");
     return { packages: parseManifest(text, path), source: { kind: "file", path } };
   }
   const branch = v["manifest.gitBranch"];
   const file = v["manifest.file"];
   const dir = v.manifestCloneDir;
-  const result = await cloneOrUpdate(git, { url, branch, dir, attempts: v["prerun.gitAttempts"], retryDelayMs: v["prerun.gitRetryDelay"] * 1000, logFile, ...(signal === undefined ? {} : { signal }) });
+  const result = await cloneOrUpdate(git, {
+    url,
+    branch,
+    dir,
+    attempts: v["prerun.gitAttempts"],
+    retryDelayMs: v["prerun.gitRetryDelay"] * 1000,
+    logFile,
+    ...(signal === undefined ? {} : { signal }),
+  });
   if (result.status === "failed" && signal?.aborted === true) {
     throw interruptedError("manifest");
   }
   if (result.status === "failed") {
-    throw new BbsError("BBS_COMMAND_FAILED", `cannot clone or update the manifest repository ${url} (branch ${branch}): ${result.reason}`, {
-      hint: `check manifest.gitUrl and manifest.gitBranch, and that this node can reach the git server; git's output is in ${result.logFile}`,
-    });
+    throw new BbsError(
+      "BBS_COMMAND_FAILED",
+      `cannot clone or update the manifest repository ${url} (branch ${branch}): ${result.reason}`,
+      {
+        hint: `check manifest.gitUrl and manifest.gitBranch, and that this node can reach the git server; git's output is in ${result.logFile}`,
+      },
+    );
   }
   const path = join(dir, file);
   if (!existsSync(path)) {
@@ -110,5 +136,8 @@ export async function fetchManifest(config: ResolvedConfig, git: GitRunner, logF
     });
   }
   const text = readInputFile(path).toString("utf8");
-  return { packages: parseManifest(text, `${url} (branch ${branch}): ${file}`), source: { kind: "git", url, branch, file, commit: result.commit.sha, path } };
+  return {
+    packages: parseManifest(text, `${url} (branch ${branch}): ${file}`),
+    source: { kind: "git", url, branch, file, commit: result.commit.sha, path },
+  };
 }

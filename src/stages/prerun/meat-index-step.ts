@@ -49,12 +49,19 @@ export interface BuildMeatIndexOptions {
 type Classified =
   | { kind: "skipped"; entry: SkippedPackage }
   | { kind: "ignored" }
-  | { kind: "added"; base: Omit<MeatIndexRecord, "maintainer" | "maintainerEmail">; maintainer: string | undefined; descriptionPath: string };
+  | {
+      kind: "added";
+      base: Omit<MeatIndexRecord, "maintainer" | "maintainerEmail">;
+      maintainer: string | undefined;
+      descriptionPath: string;
+    };
 
 /** Classifies every package; maintainers that need R are evaluated in one batch. */
 export async function buildMeatIndex(options: BuildMeatIndexOptions): Promise<MeatIndex> {
   const classified = options.packages.map((name) => classify(name, options));
-  const needR = classified.flatMap((c) => (c.kind === "added" && c.maintainer === undefined ? [c.descriptionPath] : []));
+  const needR = classified.flatMap((c) =>
+    c.kind === "added" && c.maintainer === undefined ? [c.descriptionPath] : [],
+  );
   const evaluated = await evaluateMaintainers(needR, { rscript: options.rscript });
   const index: MeatIndex = { records: [], skipped: [], ignored: [] };
   classified.forEach((c, position) => {
@@ -63,7 +70,9 @@ export async function buildMeatIndex(options: BuildMeatIndexOptions): Promise<Me
     else if (c.kind === "skipped") index.skipped.push(c.entry);
     else {
       const maintainer: MaintainerResult =
-        c.maintainer !== undefined ? { ok: true, maintainer: c.maintainer } : (evaluated.get(c.descriptionPath) ?? { ok: false, reason: "R gave no result" });
+        c.maintainer !== undefined
+          ? { ok: true, maintainer: c.maintainer }
+          : (evaluated.get(c.descriptionPath) ?? { ok: false, reason: "R gave no result" });
       const outcome = withMaintainer(name, c.base, maintainer, options.buildType);
       if ("reason" in outcome) index.skipped.push(outcome);
       else index.records.push(outcome);
@@ -79,7 +88,11 @@ function skip(name: string, reason: SkipReason, message: string): Classified {
 function classify(name: string, options: BuildMeatIndexOptions): Classified {
   const source = options.sources.get(name);
   if (source === undefined || source.status === "failed") {
-    return skip(name, "git-failed", `git clone or update failed: ${source?.reason ?? "the package is not in the sources step's snapshot"}`);
+    return skip(
+      name,
+      "git-failed",
+      `git clone or update failed: ${source?.reason ?? "the package is not in the sources step's snapshot"}`,
+    );
   }
   const dir = join(options.meat0Dir, name);
   if (options.buildType === "bioc-longtests" && !runsLongTests(readBbsOptions(dir))) return { kind: "ignored" };
@@ -88,16 +101,21 @@ function classify(name: string, options: BuildMeatIndexOptions): Classified {
   let fields: ReadonlyMap<string, string>;
   try {
     // BBS's own parser: comment lines, continuation joined with a space, records merged.
-    fields = mergeDcfRecords(parseDcf(readFileSync(descriptionPath), { source: `${name}/DESCRIPTION`, comments: true, continuation: "space" })).fields;
+    fields = mergeDcfRecords(
+      parseDcf(readFileSync(descriptionPath), { source: `${name}/DESCRIPTION`, comments: true, continuation: "space" }),
+    ).fields;
   } catch (error) {
     return skip(name, "bad-description", `Invalid DESCRIPTION file: ${errorMessage(error)}`);
   }
   const packageField = fields.get("Package");
-  if (packageField === undefined) return skip(name, "no-package-field", `Field 'Package' not found in '${name}/DESCRIPTION'`);
-  if (packageField !== name) return skip(name, "package-mismatch", `Unexpected 'Package: ${packageField}' in '${name}/DESCRIPTION'`);
+  if (packageField === undefined)
+    return skip(name, "no-package-field", `Field 'Package' not found in '${name}/DESCRIPTION'`);
+  if (packageField !== name)
+    return skip(name, "package-mismatch", `Unexpected 'Package: ${packageField}' in '${name}/DESCRIPTION'`);
   const version = fields.get("Version");
   if (version === undefined) return skip(name, "no-version", `Field 'Version' not found in '${name}/DESCRIPTION'`);
-  if (!isBbsValidVersion(version)) return skip(name, "invalid-version", `Invalid 'Version: ${version}' in '${name}/DESCRIPTION'`);
+  if (!isBbsValidVersion(version))
+    return skip(name, "invalid-version", `Invalid 'Version: ${version}' in '${name}/DESCRIPTION'`);
   const bbsOptions = readBbsOptions(dir);
   const base: Omit<MeatIndexRecord, "maintainer" | "maintainerEmail"> = { package: name, version };
   const packageStatus = fields.get("PackageStatus");
@@ -107,7 +125,11 @@ function classify(name: string, options: BuildMeatIndexOptions): Classified {
   // getMaintainer.R returns the Maintainer field when there is one; only Authors@R needs R.
   const maintainer = fields.get("Maintainer");
   if (maintainer === undefined && !fields.has("Authors@R")) {
-    return skip(name, "no-maintainer", `Failed to extract Maintainer information from '${name}/DESCRIPTION': no Maintainer and no Authors@R field`);
+    return skip(
+      name,
+      "no-maintainer",
+      `Failed to extract Maintainer information from '${name}/DESCRIPTION': no Maintainer and no Authors@R field`,
+    );
   }
   return { kind: "added", base, maintainer, descriptionPath };
 }
@@ -121,12 +143,20 @@ function withMaintainer(
   const where = `'${name}/DESCRIPTION'`;
   if (!result.ok || result.maintainer.trim() === "") {
     const why = result.ok ? "the Maintainer field is empty" : result.reason;
-    return { package: name, reason: "no-maintainer", message: `Failed to extract Maintainer information from ${where}: ${why}` };
+    return {
+      package: name,
+      reason: "no-maintainer",
+      message: `Failed to extract Maintainer information from ${where}: ${why}`,
+    };
   }
   if (buildType === "cran") return { ...base, maintainer: result.maintainer.replace(/\s+/g, " ").trim() };
   const { name: maintainerName, email } = splitMaintainer(result.maintainer);
   if (email === undefined) {
-    return { package: name, reason: "no-maintainer-email", message: `Failed to extract Maintainer email from ${where}: "${maintainerName}" has no <email> part` };
+    return {
+      package: name,
+      reason: "no-maintainer-email",
+      message: `Failed to extract Maintainer email from ${where}: "${maintainerName}" has no <email> part`,
+    };
   }
   return { ...base, maintainer: maintainerName, maintainerEmail: email };
 }

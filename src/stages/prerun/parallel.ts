@@ -26,10 +26,22 @@ export interface ParallelOptions<R extends JobOutcome> {
 }
 
 /** Runs every task, at most `slots` at once, in the given order; resolves to their results by id. */
-export async function runParallel<R extends JobOutcome>(tasks: readonly ParallelTask<R>[], options: ParallelOptions<R>): Promise<Map<string, R>> {
+export async function runParallel<R extends JobOutcome>(
+  tasks: readonly ParallelTask<R>[],
+  options: ParallelOptions<R>,
+): Promise<Map<string, R>> {
   const engine = new JobEngine<R>(
-    tasks.map((task) => ({ id: task.id, pool: options.pool, label: task.id, run: (context) => task.run(context.signal) })),
-    { pools: [{ name: options.pool, slots: options.slots }], order: "given", ...(options.signal === undefined ? {} : { signal: options.signal }) },
+    tasks.map((task) => ({
+      id: task.id,
+      pool: options.pool,
+      label: task.id,
+      run: (context) => task.run(context.signal),
+    })),
+    {
+      pools: [{ name: options.pool, slots: options.slots }],
+      order: "given",
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    },
   );
   let done = 0;
   engine.subscribe((event) => {
@@ -42,9 +54,13 @@ export async function runParallel<R extends JobOutcome>(tasks: readonly Parallel
   for (const task of tasks) {
     const record = report.records.get(task.id);
     if (record?.state === "failed") {
-      throw new BbsError("BBS_STEP_FAILED", `${options.pool} of ${task.id} failed: ${record.error ?? "unknown error"}`, {
-        hint: "this is an environment problem (disk, permissions) rather than a package problem; fix it and re-run the step with `bbs prerun --only`",
-      });
+      throw new BbsError(
+        "BBS_STEP_FAILED",
+        `${options.pool} of ${task.id} failed: ${record.error ?? "unknown error"}`,
+        {
+          hint: "this is an environment problem (disk, permissions) rather than a package problem; fix it and re-run the step with `bbs prerun --only`",
+        },
+      );
     }
     results.set(task.id, record?.outcome ?? options.notRun(task.id));
   }

@@ -18,7 +18,16 @@ import { BbsError } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
 import { createGitRunner, type GitRunner } from "./git.js";
 import { interruptedError, PRERUN_STEPS, type PrerunListener, type PrerunStep } from "./progress.js";
-import { createRunDir, currentRunDir, isRunId, pruneRuns, readRunInfo, switchCurrentRun, writeRunInfo, type RunInfo } from "./run-dir.js";
+import {
+  createRunDir,
+  currentRunDir,
+  isRunId,
+  pruneRuns,
+  readRunInfo,
+  switchCurrentRun,
+  writeRunInfo,
+  type RunInfo,
+} from "./run-dir.js";
 import { formatSnapshotDate } from "./snapshot.js";
 import { manifestStep, readManifest, sourcesStep, STEP_FUNCTIONS, type StepContext } from "./steps.js";
 import { assertCentralNode } from "../../config/nodes.js";
@@ -69,20 +78,36 @@ export async function runPrerun(config: ResolvedConfig, options: PrerunOptions =
     });
   }
   const v = config.values;
-  const lock = acquireLock(prerunLockPath(config), { description: `the prerun of build ${v.buildType} ${v.biocVersion} (${v["central.dir"]})` });
+  const lock = acquireLock(prerunLockPath(config), {
+    description: `the prerun of build ${v.buildType} ${v.biocVersion} (${v["central.dir"]})`,
+  });
   const emit: PrerunListener = options.onEvent ?? (() => undefined);
   if (lock.tookOverFrom !== undefined) {
     const holder = lock.tookOverFrom;
-    emit({ type: "note", at: new Date(), level: "warning", message: `took over the lock of a prerun that is gone (pid ${holder.pid}, started ${holder.startedAt})` });
+    emit({
+      type: "note",
+      at: new Date(),
+      level: "warning",
+      message: `took over the lock of a prerun that is gone (pid ${holder.pid}, started ${holder.startedAt})`,
+    });
   }
   try {
-    return options.only === undefined ? await fullRun(config, options, emit) : await oneStep(config, options.only, options, emit);
+    return options.only === undefined
+      ? await fullRun(config, options, emit)
+      : await oneStep(config, options.only, options, emit);
   } finally {
     lock.release();
   }
 }
 
-function makeContext(config: ResolvedConfig, git: GitRunner, runDir: string, info: RunInfo, emit: PrerunListener, signal: AbortSignal | undefined): StepContext {
+function makeContext(
+  config: ResolvedConfig,
+  git: GitRunner,
+  runDir: string,
+  info: RunInfo,
+  emit: PrerunListener,
+  signal: AbortSignal | undefined,
+): StepContext {
   const logDir = join(config.values.logDir, `prerun-${info.runId}`);
   mkdirSync(logDir, { recursive: true });
   return { config, runDir, info, git, logDir, emit, ...(signal === undefined ? {} : { signal }) };
@@ -90,11 +115,20 @@ function makeContext(config: ResolvedConfig, git: GitRunner, runDir: string, inf
 
 function gitRunnerFor(config: ResolvedConfig): GitRunner {
   const v = config.values;
-  return createGitRunner({ command: v["tools.git"], timeoutMs: v["timeouts.git"] * 1000, killGraceMs: v["timeouts.killGrace"] * 1000 });
+  return createGitRunner({
+    command: v["tools.git"],
+    timeoutMs: v["timeouts.git"] * 1000,
+    killGraceMs: v["timeouts.killGrace"] * 1000,
+  });
 }
 
 /** Runs one step: events, then run.json updated. `started` when the step began before its context existed. */
-async function runStep(context: StepContext, step: PrerunStep, run: (context: StepContext) => Promise<string>, started?: number): Promise<void> {
+async function runStep(
+  context: StepContext,
+  step: PrerunStep,
+  run: (context: StepContext) => Promise<string>,
+  started?: number,
+): Promise<void> {
   if (context.signal?.aborted) throw interruptedError(step);
   if (started === undefined) context.emit({ type: "step-started", at: new Date(), step });
   const startedAt = started ?? performance.now();
@@ -102,7 +136,13 @@ async function runStep(context: StepContext, step: PrerunStep, run: (context: St
   if (context.signal?.aborted) throw interruptedError(step);
   context.info.prerun.steps[step] = new Date().toISOString();
   writeRunInfo(context.runDir, context.info);
-  context.emit({ type: "step-finished", at: new Date(), step, seconds: (performance.now() - startedAt) / 1000, summary });
+  context.emit({
+    type: "step-finished",
+    at: new Date(),
+    step,
+    seconds: (performance.now() - startedAt) / 1000,
+    summary,
+  });
 }
 
 async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: PrerunListener): Promise<PrerunResult> {
@@ -129,11 +169,25 @@ async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: Pre
   };
   writeRunInfo(runDir, info);
   const { movedLegacyDir } = switchCurrentRun(v["central.dir"], runDir, v["central.runsDir"]);
-  emit({ type: "run-started", at: new Date(), runId, runDir, snapshotDate: info.snapshotDate, ...(options.snapshotDate === undefined ? {} : { cutoff: options.snapshotDate }) });
-  if (movedLegacyDir !== undefined) emit({ type: "note", at: new Date(), level: "info", message: `the previous central directory (not a run) was moved to ${movedLegacyDir}` });
+  emit({
+    type: "run-started",
+    at: new Date(),
+    runId,
+    runDir,
+    snapshotDate: info.snapshotDate,
+    ...(options.snapshotDate === undefined ? {} : { cutoff: options.snapshotDate }),
+  });
+  if (movedLegacyDir !== undefined)
+    emit({
+      type: "note",
+      at: new Date(),
+      level: "info",
+      message: `the previous central directory (not a run) was moved to ${movedLegacyDir}`,
+    });
   const context = makeContext(config, git, runDir, info, emit, options.signal);
   await runStep(context, "manifest", (c) => manifestStep(c, manifest), manifestStarted);
-  for (const step of PRERUN_STEPS.filter((name) => name !== "manifest")) await runStep(context, step, STEP_FUNCTIONS[step]);
+  for (const step of PRERUN_STEPS.filter((name) => name !== "manifest"))
+    await runStep(context, step, STEP_FUNCTIONS[step]);
   const pruned = finishRun(config, context);
   emit({
     type: "run-finished",
@@ -145,14 +199,31 @@ async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: Pre
   return { runId, runDir, steps: [...PRERUN_STEPS], info, pruned };
 }
 
-async function oneStep(config: ResolvedConfig, step: PrerunStep, options: PrerunOptions, emit: PrerunListener): Promise<PrerunResult> {
+async function oneStep(
+  config: ResolvedConfig,
+  step: PrerunStep,
+  options: PrerunOptions,
+  emit: PrerunListener,
+): Promise<PrerunResult> {
   const runDir = currentRunDir(config.values["central.dir"]);
   const info = readRunInfo(runDir);
   // Anything but the target repo leaves the run to be finished by the steps after it.
   if (step !== "target-repo") info.status = "preparing";
   const context = makeContext(config, gitRunnerFor(config), runDir, info, emit, options.signal);
-  emit({ type: "note", at: new Date(), level: "info", message: `re-running the ${step} step of run ${info.runId} (${runDir})` });
-  const run = step === "sources" ? (c: StepContext) => sourcesStep(c, { rerun: true, ...(options.snapshotDate === undefined ? {} : { cutoff: options.snapshotDate }) }) : STEP_FUNCTIONS[step];
+  emit({
+    type: "note",
+    at: new Date(),
+    level: "info",
+    message: `re-running the ${step} step of run ${info.runId} (${runDir})`,
+  });
+  const run =
+    step === "sources"
+      ? (c: StepContext) =>
+          sourcesStep(c, {
+            rerun: true,
+            ...(options.snapshotDate === undefined ? {} : { cutoff: options.snapshotDate }),
+          })
+      : STEP_FUNCTIONS[step];
   await runStep(context, step, run);
   const pruned = step === "target-repo" ? finishRun(config, context) : [];
   return { runId: info.runId, runDir, steps: [step], info, pruned };

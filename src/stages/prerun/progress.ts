@@ -13,7 +13,16 @@ export type PrerunEvent =
   | { type: "step-started"; at: Date; step: PrerunStep }
   | { type: "step-finished"; at: Date; step: PrerunStep; seconds: number; summary: string }
   /** One package done within a step (sources: cloned/updated/unchanged/failed; target-repo: OK/ERROR/TIMEOUT). */
-  | { type: "package"; at: Date; step: PrerunStep; package: string; status: string; detail: string; done: number; total: number }
+  | {
+      type: "package";
+      at: Date;
+      step: PrerunStep;
+      package: string;
+      status: string;
+      detail: string;
+      done: number;
+      total: number;
+    }
   | { type: "note"; at: Date; step?: PrerunStep; level: "info" | "warning"; message: string }
   | { type: "run-finished"; at: Date; runId: string; seconds: number; summary: string };
 

@@ -11,7 +11,18 @@
 // stay, and only the oldest beyond `central.keepRuns` are deleted, at the end
 // of a prerun that succeeded.
 
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { BbsError } from "../../util/errors.js";
@@ -71,7 +82,12 @@ export function writeRunInfo(runDir: string, info: RunInfo): void {
 }
 
 export function readRunInfo(runDir: string): RunInfo {
-  return readJsonFile(join(runDir, RUN_INFO_FILE), runInfoSchema, "run `bbs prerun` to start a new run", "does not exist: the directory was not made by `bbs prerun`");
+  return readJsonFile(
+    join(runDir, RUN_INFO_FILE),
+    runInfoSchema,
+    "run `bbs prerun` to start a new run",
+    "does not exist: the directory was not made by `bbs prerun`",
+  );
 }
 
 /** Creates `<runsDir>/<run id>/` for a snapshot time; the id gets `-2`, `-3`... if taken. */
@@ -103,9 +119,13 @@ export function switchCurrentRun(centralDir: string, runDir: string, runsDir: st
   const stat = lstatSync(centralDir, { throwIfNoEntry: false });
   if (stat !== undefined && !stat.isSymbolicLink()) {
     if (!stat.isDirectory()) {
-      throw new BbsError("BBS_PRECONDITION", `central.dir ${centralDir} exists and is neither a directory nor a symlink`, {
-        hint: "move the file away; bbs makes central.dir a symlink to the current run directory",
-      });
+      throw new BbsError(
+        "BBS_PRECONDITION",
+        `central.dir ${centralDir} exists and is neither a directory nor a symlink`,
+        {
+          hint: "move the file away; bbs makes central.dir a symlink to the current run directory",
+        },
+      );
     }
     movedLegacyDir = join(runsDir, `legacy-${runIdFor(stat.mtime)}`);
     renameSync(centralDir, movedLegacyDir);
@@ -127,8 +147,12 @@ export function currentRunDir(centralDir: string): string {
   if (stat === undefined || !stat.isSymbolicLink()) {
     throw new BbsError(
       "BBS_PRECONDITION",
-      stat === undefined ? `there is no current run: central.dir ${centralDir} does not exist` : `central.dir ${centralDir} is not a run (a symlink to a run directory)`,
-      { hint: "run `bbs prerun` (all steps) first: it starts a run; `--only <step>` re-runs one step of the current run" },
+      stat === undefined
+        ? `there is no current run: central.dir ${centralDir} does not exist`
+        : `central.dir ${centralDir} is not a run (a symlink to a run directory)`,
+      {
+        hint: "run `bbs prerun` (all steps) first: it starts a run; `--only <step>` re-runs one step of the current run",
+      },
     );
   }
   const target = resolve(dirname(centralDir), readlinkSync(centralDir));

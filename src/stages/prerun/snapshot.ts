@@ -32,7 +32,8 @@ export function parseSnapshotDate(text: string): Date {
   if (local !== null) {
     const [, y, mo, d, h = "0", mi = "0", s = "0"] = local;
     const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-    if (date.getFullYear() === Number(y) && date.getMonth() === Number(mo) - 1 && date.getDate() === Number(d)) return date;
+    if (date.getFullYear() === Number(y) && date.getMonth() === Number(mo) - 1 && date.getDate() === Number(d))
+      return date;
   } else if (ZONED_ISO.test(value)) {
     const date = new Date(value.replace(" ", "T"));
     if (!Number.isNaN(date.getTime())) return date;

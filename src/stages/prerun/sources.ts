@@ -62,10 +62,27 @@ export async function syncSources(options: SyncSourcesOptions): Promise<PackageS
   const results = await runParallel(tasks, {
     pool: "sources",
     slots: v["slots.prerun"],
-    notRun: (name): PackageSource => ({ package: name, status: "failed", url: packageGitUrl(v.packageGitUrl, name), branch, reason: "cancelled before it started", attempts: 0, seconds: 0 }),
+    notRun: (name): PackageSource => ({
+      package: name,
+      status: "failed",
+      url: packageGitUrl(v.packageGitUrl, name),
+      branch,
+      reason: "cancelled before it started",
+      attempts: 0,
+      seconds: 0,
+    }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onFinished: (name, source, done, total) =>
-      options.emit?.({ type: "package", at: new Date(), step: "sources", package: name, status: source.status, detail: describeSource(source), done, total }),
+      options.emit?.({
+        type: "package",
+        at: new Date(),
+        step: "sources",
+        package: name,
+        status: source.status,
+        detail: describeSource(source),
+        done,
+        total,
+      }),
   });
   return options.packages.map((name) => results.get(name)!);
 }
@@ -81,8 +98,21 @@ function removeLeftovers(meat0Dir: string): void {
   }
 }
 
-function toPackageSource(name: string, url: string, branch: string, result: SyncResult, seconds: number): PackageSource {
-  const common = { package: name, status: result.status, url, branch, attempts: result.attempts, seconds: Math.round(seconds * 10) / 10 };
+function toPackageSource(
+  name: string,
+  url: string,
+  branch: string,
+  result: SyncResult,
+  seconds: number,
+): PackageSource {
+  const common = {
+    package: name,
+    status: result.status,
+    url,
+    branch,
+    attempts: result.attempts,
+    seconds: Math.round(seconds * 10) / 10,
+  };
   if (result.status === "failed") return { ...common, reason: result.reason };
   const { sha, shortSha, authorDate, committerDate } = result.commit;
   return { ...common, commit: sha, shortCommit: shortSha, commitDate: authorDate, committerDate };

@@ -22,7 +22,14 @@ export const SNAPSHOT_FILE = "snapshot.json";
 export const SKIPPED_REASONS_FILE = "skipped-reasons.json";
 
 const manifestSourceSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("git"), url: z.string(), branch: z.string(), file: z.string(), commit: z.string(), path: z.string() }),
+  z.object({
+    kind: z.literal("git"),
+    url: z.string(),
+    branch: z.string(),
+    file: z.string(),
+    commit: z.string(),
+    path: z.string(),
+  }),
   z.object({ kind: z.literal("file"), path: z.string() }),
 ]);
 
@@ -98,19 +105,27 @@ export function readJsonFile<T>(path: string, schema: z.ZodType<T>, hint: string
   try {
     value = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new BbsError("BBS_PRECONDITION", `${path} ${missing}`, { hint, cause: error });
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new BbsError("BBS_PRECONDITION", `${path} ${missing}`, { hint, cause: error });
     throw new BbsError("BBS_INPUT_INVALID", `${path} is not valid JSON`, { hint, cause: error });
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new BbsError("BBS_INPUT_INVALID", `${path} does not have the expected content: ${problems.join("; ")}`, { hint });
+    throw new BbsError("BBS_INPUT_INVALID", `${path} does not have the expected content: ${problems.join("; ")}`, {
+      hint,
+    });
   }
   return parsed.data;
 }
 
 function readStepState<T>(path: string, schema: z.ZodType<T>, producedBy: string): T {
-  return readJsonFile(path, schema, `run \`bbs prerun --only ${producedBy}\` first (or \`bbs prerun\` for a new run)`, `does not exist: the ${producedBy} step has not run in this run`);
+  return readJsonFile(
+    path,
+    schema,
+    `run \`bbs prerun --only ${producedBy}\` first (or \`bbs prerun\` for a new run)`,
+    `does not exist: the ${producedBy} step has not run in this run`,
+  );
 }
 
 export function writeManifestState(runDir: string, state: ManifestState): void {

@@ -4,7 +4,13 @@
 
 import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
-import { MEAT_INDEX_FILE, readMeatIndex, SKIPPED_INDEX_FILE, writeMeatIndex, writeSkippedIndex } from "../../rpkg/meat-index.js";
+import {
+  MEAT_INDEX_FILE,
+  readMeatIndex,
+  SKIPPED_INDEX_FILE,
+  writeMeatIndex,
+  writeSkippedIndex,
+} from "../../rpkg/meat-index.js";
 import type { GitRunner } from "./git.js";
 import { gitLogEntry, GITLOG_DIR, writeGitLogDir, type GitLogEntry } from "./gitlog.js";
 import { injectFields, repositoryField, syncMeat } from "./inject.js";
@@ -14,7 +20,14 @@ import type { PrerunListener, PrerunStep } from "./progress.js";
 import type { RunInfo } from "./run-dir.js";
 import { formatSnapshotDate } from "./snapshot.js";
 import { syncSources } from "./sources.js";
-import { readManifestState, readSnapshotState, writeManifestState, writeSkippedReasons, writeSnapshotState, type PackageSource } from "./state.js";
+import {
+  readManifestState,
+  readSnapshotState,
+  writeManifestState,
+  writeSkippedReasons,
+  writeSnapshotState,
+  type PackageSource,
+} from "./state.js";
 import { makeTargetRepo } from "./target-repo.js";
 
 /** What every step works with. */
@@ -45,8 +58,15 @@ export function readManifest(config: ResolvedConfig, git: GitRunner, signal?: Ab
 /** The manifest step; a full prerun reads the manifest before it starts the run (`manifest`), so a bad one changes nothing. */
 export async function manifestStep(context: StepContext, manifest?: Manifest): Promise<StepSummary> {
   manifest ??= await readManifest(context.config, context.git, context.signal);
-  writeManifestState(context.runDir, { source: manifest.source, packages: manifest.packages, readAt: new Date().toISOString() });
-  const from = manifest.source.kind === "git" ? `${manifest.source.url} (${manifest.source.branch}, ${manifest.source.commit.slice(0, 7)}): ${manifest.source.file}` : manifest.source.path;
+  writeManifestState(context.runDir, {
+    source: manifest.source,
+    packages: manifest.packages,
+    readAt: new Date().toISOString(),
+  });
+  const from =
+    manifest.source.kind === "git"
+      ? `${manifest.source.url} (${manifest.source.branch}, ${manifest.source.commit.slice(0, 7)}): ${manifest.source.file}`
+      : manifest.source.path;
   return `${manifest.packages.length} packages in ${from}`;
 }
 
@@ -76,10 +96,18 @@ export async function sourcesStep(context: StepContext, options: SourcesStepOpti
     ...(cutoff === undefined ? {} : { cutoff }),
     ...(context.signal === undefined ? {} : { signal: context.signal }),
   });
-  writeSnapshotState(context.runDir, { runId: info.runId, snapshotDate: info.snapshotDate, snapshotTime: info.snapshotTime, cutoff: info.cutoff, packages: sources });
+  writeSnapshotState(context.runDir, {
+    runId: info.runId,
+    snapshotDate: info.snapshotDate,
+    snapshotTime: info.snapshotTime,
+    cutoff: info.cutoff,
+    packages: sources,
+  });
   const counts = new Map<string, number>();
   for (const source of sources) counts.set(source.status, (counts.get(source.status) ?? 0) + 1);
-  return ["cloned", "updated", "unchanged", "failed"].map((status) => `${counts.get(status) ?? 0} ${status}`).join(", ");
+  return ["cloned", "updated", "unchanged", "failed"]
+    .map((status) => `${counts.get(status) ?? 0} ${status}`)
+    .join(", ");
 }
 
 export async function indexStep(context: StepContext): Promise<StepSummary> {
@@ -87,7 +115,8 @@ export async function indexStep(context: StepContext): Promise<StepSummary> {
   const { packages } = readManifestState(runDir);
   const snapshot = readSnapshotState(runDir);
   const sources = new Map(snapshot.packages.map((source) => [source.package, source]));
-  if (packages.length > 0) note(context, "index", `building the meat index for the ${packages.length} packages in the manifest`);
+  if (packages.length > 0)
+    note(context, "index", `building the meat index for the ${packages.length} packages in the manifest`);
   const index = await buildMeatIndex({
     packages,
     sources,
@@ -95,15 +124,22 @@ export async function indexStep(context: StepContext): Promise<StepSummary> {
     buildType: config.values.buildType,
     rscript: config.values["r.rscriptCmd"],
   });
-  for (const skipped of index.skipped) note(context, "index", `${skipped.package} skipped: ${skipped.message}`, "warning");
+  for (const skipped of index.skipped)
+    note(context, "index", `${skipped.package} skipped: ${skipped.message}`, "warning");
   const gitlog = new Map<string, GitLogEntry>();
-  for (const name of [...index.records.map((record) => record.package), ...index.skipped.map((skipped) => skipped.package)]) {
+  for (const name of [
+    ...index.records.map((record) => record.package),
+    ...index.skipped.map((skipped) => skipped.package),
+  ]) {
     const source = sources.get(name);
     if (source !== undefined && hasCommit(source)) gitlog.set(name, gitLogEntry(source));
   }
   writeGitLogDir(runDir, snapshot.snapshotDate, gitlog);
   writeSkippedReasons(runDir, { runId: info.runId, packages: index.skipped });
-  writeSkippedIndex(join(runDir, SKIPPED_INDEX_FILE), index.skipped.map((skipped) => skipped.package));
+  writeSkippedIndex(
+    join(runDir, SKIPPED_INDEX_FILE),
+    index.skipped.map((skipped) => skipped.package),
+  );
   writeMeatIndex(join(runDir, MEAT_INDEX_FILE), index.records);
   info.packages = index.records.length;
   info.skipped = index.skipped.length;

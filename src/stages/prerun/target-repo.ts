@@ -78,9 +78,20 @@ export async function makeTargetRepo(options: MakeTargetRepoOptions): Promise<Ta
       notRun: () => ({ status: "ERROR", elapsedSeconds: 0 }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onFinished: (name, result, done, total) =>
-        options.emit?.({ type: "package", at: new Date(), step: "target-repo", package: name, status: result.status, detail: `[${formatSeconds(result.elapsedSeconds)}]`, done, total }),
+        options.emit?.({
+          type: "package",
+          at: new Date(),
+          step: "target-repo",
+          package: name,
+          status: result.status,
+          detail: `[${formatSeconds(result.elapsedSeconds)}]`,
+          done,
+          total,
+        }),
     });
-    const failed = records.filter((record) => results.get(record.package)?.status !== "OK").map((record) => record.package);
+    const failed = records
+      .filter((record) => results.get(record.package)?.status !== "OK")
+      .map((record) => record.package);
     // PACKAGES (and PACKAGES.gz) last: it is what builders wait for.
     const index = await writePackagesIndex(staging, { fields: BBS_GIT_FIELDS });
     swapDirectory(staging, contribDir);

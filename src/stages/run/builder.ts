@@ -29,10 +29,26 @@ import { executePlan, statusCounts } from "./execute.js";
 import { builderLayout, DEP_GRAPH_FILE, type BuilderLayout, type StageNumber } from "./layout.js";
 import { readDeliveryJournal, readMeatMarker, writeMeatMarker, journalKey } from "./meat-state.js";
 import { planRun, jobId, type JobInfo } from "./plan.js";
-import { clearJobFiles, prepareStage2, readPlannedTargets, readTargets, refreshMeat, removeStaleLocks, tarballSizes, type MeatRefresh, type Stage2Inputs } from "./prepare.js";
+import {
+  clearJobFiles,
+  prepareStage2,
+  readPlannedTargets,
+  readTargets,
+  refreshMeat,
+  removeStaleLocks,
+  tarballSizes,
+  type MeatRefresh,
+  type Stage2Inputs,
+} from "./prepare.js";
 import { environUserFile, jobEnvironment, rLibsOf } from "./r-env.js";
 import { commandSettings, installClosure, packageScope, resolveStages, timeoutsMs } from "./settings.js";
-import { jobDelivery, outcomeFromSummary, productName, type StageJobSettings, type StageOutcome } from "./stage-jobs.js";
+import {
+  jobDelivery,
+  outcomeFromSummary,
+  productName,
+  type StageJobSettings,
+  type StageOutcome,
+} from "./stage-jobs.js";
 
 export interface RunBuilderOptions {
   /** Stages to run (default: 2-5, without 5 on nodes that build no binaries). */
@@ -52,7 +68,13 @@ export interface RunBuilderOptions {
 
 export type RunEvent =
   | { readonly type: "note"; readonly at: Date; readonly level: "info" | "warning"; readonly message: string }
-  | { readonly type: "waiting"; readonly at: Date; readonly reason: string; readonly waitedSeconds: number; readonly nextInSeconds: number }
+  | {
+      readonly type: "waiting";
+      readonly at: Date;
+      readonly reason: string;
+      readonly waitedSeconds: number;
+      readonly nextInSeconds: number;
+    }
   | {
       readonly type: "planned";
       readonly at: Date;
@@ -63,7 +85,11 @@ export type RunEvent =
       readonly targets: number;
       readonly jobs: number;
       readonly restored: number;
-      readonly installQueue: { readonly targets: number; readonly nonTargets: number; readonly alreadyInstalled: number };
+      readonly installQueue: {
+        readonly targets: number;
+        readonly nonTargets: number;
+        readonly alreadyInstalled: number;
+      };
       /** Jobs whose expected duration comes from earlier runs on this node (the others are guessed from sizes). */
       readonly recordedDurations: number;
     }
@@ -99,27 +125,45 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
   let history: HistoryStore | undefined;
   let openRunId: string | undefined;
   try {
-    if (lock.tookOverFrom !== undefined) note("warning", `took over the lock of a bbs run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.startedAt})`);
+    if (lock.tookOverFrom !== undefined)
+      note(
+        "warning",
+        `took over the lock of a bbs run that is gone (pid ${lock.tookOverFrom.pid}, started ${lock.tookOverFrom.startedAt})`,
+      );
     // A bbs killed with kill -9 leaves its jobs' process groups running (they write into meat).
     const killed = killOrphanedJobs();
-    if (killed.length > 0) note("warning", `stopped ${killed.length} process(es) left running by a bbs that is gone: ${[...new Set(killed.map((process) => process.command))].join(", ")}`);
+    if (killed.length > 0)
+      note(
+        "warning",
+        `stopped ${killed.length} process(es) left running by a bbs that is gone: ${[...new Set(killed.map((process) => process.command))].join(", ")}`,
+      );
     const previous = readMeatMarker(layout.meatMarker);
 
     const run = await locateRun(config, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onWait: (reason, waitedSeconds, nextInSeconds) => emit({ type: "waiting", at: new Date(), reason, waitedSeconds, nextInSeconds }),
+      onWait: (reason, waitedSeconds, nextInSeconds) =>
+        emit({ type: "waiting", at: new Date(), reason, waitedSeconds, nextInSeconds }),
     });
     const runId = run.info.runId;
-    if (run.legacyLayout) note("warning", `${v["central.runsDir"]}/${runId} does not exist: delivering into central.dir itself (${run.reader.where})`);
+    if (run.legacyLayout)
+      note(
+        "warning",
+        `${v["central.runsDir"]}/${runId} does not exist: delivering into central.dir itself (${run.reader.where})`,
+      );
     if (resume && previous?.runId !== runId) {
-      throw new BbsError("BBS_PRECONDITION", `nothing to resume: the meat in ${layout.meatDir} ${previous === undefined ? "belongs to no run" : `holds run ${previous.runId}`}, the current run is ${runId}`, {
-        hint: "run `bbs run` without --resume to build the current run",
-      });
+      throw new BbsError(
+        "BBS_PRECONDITION",
+        `nothing to resume: the meat in ${layout.meatDir} ${previous === undefined ? "belongs to no run" : `holds run ${previous.runId}`}, the current run is ${runId}`,
+        {
+          hint: "run `bbs run` without --resume to build the current run",
+        },
+      );
     }
 
     const targetRecords = await readTargets(config, run, options.signal);
     const targetNames = targetRecords.map((record) => record.package);
-    const named = options.packages === undefined ? undefined : packageScope(options.packages, new Set(targetNames), runId);
+    const named =
+      options.packages === undefined ? undefined : packageScope(options.packages, new Set(targetNames), runId);
     const sameRun = previous?.runId === runId;
     const refresh: MeatRefresh = resume
       ? { kind: "keep" }
@@ -145,13 +189,27 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       removeStaleLocks(firstLib, note);
       stage2 = await prepareStage2(config, run, layout, targets, note, options.signal);
       stopIfInterrupted(options.signal, "computing the dependency graph");
-      if (stage2.graph.unknown.length > 0) note("info", `${stage2.graph.unknown.length} package(s) named by the targets are found nowhere (not installed, in no repository): ${stage2.graph.unknown.join(", ")}`);
+      if (stage2.graph.unknown.length > 0)
+        note(
+          "info",
+          `${stage2.graph.unknown.length} package(s) named by the targets are found nowhere (not installed, in no repository): ${stage2.graph.unknown.join(", ")}`,
+        );
       if (named !== undefined) {
         installFor = installClosure(named, stage2, targets);
         // Sources of the targets about to be installed again start clean (R CMD INSTALL builds in the source tree).
-        const refreshed = new Set(targets.filter((target) => installFor?.has(target.name)).map((target) => target.name));
+        const refreshed = new Set(
+          targets.filter((target) => installFor?.has(target.name)).map((target) => target.name),
+        );
         if (!resume && refresh.kind !== "all") {
-          await refreshMeat(config, run, layout, targetNames, { kind: "some", packages: refreshed }, note, options.signal);
+          await refreshMeat(
+            config,
+            run,
+            layout,
+            targetNames,
+            { kind: "some", packages: refreshed },
+            note,
+            options.signal,
+          );
           stopIfInterrupted(options.signal, "preparing the sources");
           targets = readPlannedTargets(layout.meatDir, targetNames, note);
         }
@@ -160,15 +218,31 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
 
     history = HistoryStore.open(v.historyDb);
     const interrupted = history.markInterrupted(runId);
-    if (interrupted > 0) note("info", `${interrupted} job(s) of run ${runId} were left running by an interrupted bbs run`);
-    history.beginRun({ runId, node: config.nodeId, kind: "run", startedAt, buildType: v.buildType, biocVersion: v.biocVersion, schedule, host: hostname(), pid: process.pid });
+    if (interrupted > 0)
+      note("info", `${interrupted} job(s) of run ${runId} were left running by an interrupted bbs run`);
+    history.beginRun({
+      runId,
+      node: config.nodeId,
+      kind: "run",
+      startedAt,
+      buildType: v.buildType,
+      biocVersion: v.biocVersion,
+      schedule,
+      host: hostname(),
+      pid: process.pid,
+    });
     openRunId = runId;
 
     const sizes = tarballSizes(layout.targetRepoDir);
     const stageList = ["install", "buildsrc", "checksrc", "buildbin"] as const;
-    const recorded = Object.fromEntries(stageList.map((stage) => [stage, history?.durationEstimates(config.nodeId, stage) ?? new Map<string, number>()])) as Record<Stage, Map<string, number>>;
-    const estimates = Object.fromEntries(stageList.map((stage) => [stage, stageEstimates(recorded[stage], sizes, stage)])) as Record<Stage, Map<string, number>>;
-    const scope: DeliveryScope = resume || named !== undefined ? "keep" : options.stages === undefined ? "full" : "stages";
+    const recorded = Object.fromEntries(
+      stageList.map((stage) => [stage, history?.durationEstimates(config.nodeId, stage) ?? new Map<string, number>()]),
+    ) as Record<Stage, Map<string, number>>;
+    const estimates = Object.fromEntries(
+      stageList.map((stage) => [stage, stageEstimates(recorded[stage], sizes, stage)]),
+    ) as Record<Stage, Map<string, number>>;
+    const scope: DeliveryScope =
+      resume || named !== undefined ? "keep" : options.stages === undefined ? "full" : "stages";
     const delivery = new Delivery({
       mode: v.transmissionMode,
       transport: run.transport,
@@ -176,7 +250,8 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       outbox: layout.productsOutDir,
       journal: layout.deliveryJournal,
       retry: { attempts: v["run.deliveryAttempts"], delayMs: v["run.deliveryRetryDelay"] * 1000 },
-      onFailure: (failure) => note("warning", `delivery failed: ${failure.what}: ${failure.message.split("\n")[0] ?? ""}`),
+      onFailure: (failure) =>
+        note("warning", `delivery failed: ${failure.what}: ${failure.message.split("\n")[0] ?? ""}`),
     });
     const settings: StageJobSettings = {
       meatDir: layout.meatDir,
@@ -192,7 +267,9 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     const earlierBuilds = new Map<string, StageOutcome>();
     if (!stages.includes("buildsrc")) {
       for (const target of targets) {
-        const outcome = outcomeFromSummary(layout.meatDir, target.name, "buildsrc", (message) => note("warning", message));
+        const outcome = outcomeFromSummary(layout.meatDir, target.name, "buildsrc", (message) =>
+          note("warning", message),
+        );
         if (outcome !== undefined) earlierBuilds.set(target.name, outcome);
       }
     }
@@ -208,7 +285,9 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       settings,
     });
 
-    const completed: Array<readonly [string, StageOutcome]> = [...earlierBuilds].map(([pkg, outcome]) => [jobId("buildsrc", pkg), outcome] as const);
+    const completed: Array<readonly [string, StageOutcome]> = [...earlierBuilds].map(
+      ([pkg, outcome]) => [jobId("buildsrc", pkg), outcome] as const,
+    );
     const runnable = plan.jobs.filter((job) => job.run !== undefined);
     if (resume) {
       for (const job of runnable) {
@@ -247,7 +326,13 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       completed,
       history,
       delivery,
-      nodeInfo: { rCmd: v["r.cmd"], rscriptCmd: v["r.rscriptCmd"], env: settings.env, killGraceMs: settings.killGraceMs, windows: settings.commands.platform === "win" },
+      nodeInfo: {
+        rCmd: v["r.cmd"],
+        rscriptCmd: v["r.rscriptCmd"],
+        env: settings.env,
+        killGraceMs: settings.killGraceMs,
+        windows: settings.commands.platform === "win",
+      },
       dates: settings.dates,
       freshJobsLog: scope === "full",
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -259,21 +344,35 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     history.endRun(runId, report.cancelled ? "cancelled" : "finished");
     openRunId = undefined;
     if (report.cancelled) {
-      throw new BbsError("BBS_INTERRUPTED", `run ${runId} was interrupted: running jobs were stopped, finished ones are kept`, {
-        hint: "`bbs run --resume` runs the jobs that have no summary yet",
-      });
+      throw new BbsError(
+        "BBS_INTERRUPTED",
+        `run ${runId} was interrupted: running jobs were stopped, finished ones are kept`,
+        {
+          hint: "`bbs run --resume` runs the jobs that have no summary yet",
+        },
+      );
     }
     // A job whose run threw is bbs's failure (no summary could be written), not the package's.
     const broken = [...report.records.values()].filter((record) => record.state === "failed");
     if (broken.length > 0) {
-      throw new BbsError("BBS_STEP_FAILED", `run ${runId}: ${broken.length} job(s) could not be carried out by bbs (no summary written)`, {
-        details: broken.map((record) => `${record.id}: ${record.error ?? "unknown error"}`),
-        hint: "fix the cause above (disk space, permissions...), then `bbs run --resume` runs these jobs again",
-      });
+      throw new BbsError(
+        "BBS_STEP_FAILED",
+        `run ${runId}: ${broken.length} job(s) could not be carried out by bbs (no summary written)`,
+        {
+          details: broken.map((record) => `${record.id}: ${record.error ?? "unknown error"}`),
+          hint: "fix the cause above (disk space, permissions...), then `bbs run --resume` runs these jobs again",
+        },
+      );
     }
     const statuses = new Map<string, string>();
     for (const [id, record] of report.records) {
-      if (plan.info.has(id)) statuses.set(id, record.state === "done" || record.state === "restored" ? (record.outcome?.status ?? record.state) : record.state);
+      if (plan.info.has(id))
+        statuses.set(
+          id,
+          record.state === "done" || record.state === "restored"
+            ? (record.outcome?.status ?? record.state)
+            : record.state,
+        );
     }
     const result: RunResult = {
       runId,
@@ -289,10 +388,14 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     };
     if (failures.length > 0) {
       throw Object.assign(
-        new BbsError("BBS_TRANSPORT_FAILED", `run ${runId} finished, but ${failures.length} deliver${failures.length === 1 ? "y" : "ies"} to the central node failed after retries`, {
-          details: failures.map((failure) => `${failure.what}: ${failure.message}`),
-          hint: "fix the connection to the central node, then `bbs run --resume` delivers what did not arrive (nothing is rebuilt)",
-        }),
+        new BbsError(
+          "BBS_TRANSPORT_FAILED",
+          `run ${runId} finished, but ${failures.length} deliver${failures.length === 1 ? "y" : "ies"} to the central node failed after retries`,
+          {
+            details: failures.map((failure) => `${failure.what}: ${failure.message}`),
+            hint: "fix the connection to the central node, then `bbs run --resume` delivers what did not arrive (nothing is rebuilt)",
+          },
+        ),
         { result },
       );
     }
@@ -308,7 +411,9 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
 
 function stopIfInterrupted(signal: AbortSignal | undefined, step: string): void {
   if (signal?.aborted !== true) return;
-  throw new BbsError("BBS_INTERRUPTED", `bbs run was interrupted while ${step}`, { hint: "no job ran; run `bbs run` again" });
+  throw new BbsError("BBS_INTERRUPTED", `bbs run was interrupted while ${step}`, {
+    hint: "no job ran; run `bbs run` again",
+  });
 }
 
 /** Resume: finished jobs whose files never reached the central node (not in the journal) are delivered now. */
@@ -324,7 +429,12 @@ async function redeliver(
   for (const [id] of completed) {
     const info = plan.info.get(id);
     if (info === undefined || journal.has(journalKey(info.stage, info.pkg))) continue;
-    const target = { name: info.pkg, version: info.version ?? "", commit: null, options: { fields: new Map<string, string>() } };
+    const target = {
+      name: info.pkg,
+      version: info.version ?? "",
+      commit: null,
+      options: { fields: new Map<string, string>() },
+    };
     work.push(delivery.job(jobDelivery(info.stage, info.pkg, productName(info.stage, target, settings), settings)));
   }
   await Promise.all(work);

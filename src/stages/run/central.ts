@@ -34,12 +34,17 @@ export function parseRunInfo(text: string, source: string): RunInfo {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new BbsError("BBS_INPUT_INVALID", `${source} is not JSON: ${errorMessage(error)}`, { hint: "run.json is written by `bbs prerun`; re-run prerun" });
+    throw new BbsError("BBS_INPUT_INVALID", `${source} is not JSON: ${errorMessage(error)}`, {
+      hint: "run.json is written by `bbs prerun`; re-run prerun",
+    });
   }
   const parsed = runInfoSchema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-    throw new BbsError("BBS_INPUT_INVALID", `${source} is not a run description`, { details: problems, hint: "run.json is written by `bbs prerun`; re-run prerun" });
+    throw new BbsError("BBS_INPUT_INVALID", `${source} is not a run description`, {
+      details: problems,
+      hint: "run.json is written by `bbs prerun`; re-run prerun",
+    });
   }
   return parsed.data;
 }
@@ -51,11 +56,17 @@ export interface CentralReader {
 }
 
 function transportReader(transport: Transport): CentralReader {
-  return { where: transport.describe(), readTextIfExists: (path, signal) => transport.readTextIfExists(path, signal === undefined ? {} : { signal }) };
+  return {
+    where: transport.describe(),
+    readTextIfExists: (path, signal) => transport.readTextIfExists(path, signal === undefined ? {} : { signal }),
+  };
 }
 
 function httpReader(reader: HttpReader): CentralReader {
-  return { where: reader.baseUrl, readTextIfExists: (path, signal) => reader.readTextIfExists(path, signal === undefined ? {} : { signal }) };
+  return {
+    where: reader.baseUrl,
+    readTextIfExists: (path, signal) => reader.readTextIfExists(path, signal === undefined ? {} : { signal }),
+  };
 }
 
 /** A builder's view of its run on the central node. */
@@ -80,7 +91,10 @@ export interface WaitEvents {
  * Waits (bounded by run.targetRepoTimeout, looking every run.targetRepoPoll)
  * until the current run has published its target repo, then returns the run.
  */
-export async function locateRun(config: ResolvedConfig, options: WaitEvents & { signal?: AbortSignal } = {}): Promise<CentralRun> {
+export async function locateRun(
+  config: ResolvedConfig,
+  options: WaitEvents & { signal?: AbortSignal } = {},
+): Promise<CentralRun> {
   const v = config.values;
   const none = v.transmissionMode === "none";
   const current: CentralReader = none ? httpReader(centralReader(config)) : transportReader(centralTransport(config));
@@ -95,21 +109,30 @@ export async function locateRun(config: ResolvedConfig, options: WaitEvents & { 
     }
     const waited = Date.now() - started;
     if (waited >= timeoutMs) {
-      throw new BbsError("BBS_PRECONDITION", `the target repo of the current run was not ready after ${Math.round(waited / 1000)} s: ${ready.reason}`, {
-        hint: `check that \`bbs prerun\` ran on ${v["central.nodeId"]} and finished (it publishes ${current.where}/${central.packagesFile} last); run.targetRepoTimeout sets how long builders wait`,
-      });
+      throw new BbsError(
+        "BBS_PRECONDITION",
+        `the target repo of the current run was not ready after ${Math.round(waited / 1000)} s: ${ready.reason}`,
+        {
+          hint: `check that \`bbs prerun\` ran on ${v["central.nodeId"]} and finished (it publishes ${current.where}/${central.packagesFile} last); run.targetRepoTimeout sets how long builders wait`,
+        },
+      );
     }
     const next = Math.min(pollMs, timeoutMs - waited);
     options.onWait?.(ready.reason, waited / 1000, next / 1000);
     try {
       await sleep(next, undefined, options.signal === undefined ? {} : { signal: options.signal });
     } catch {
-      throw new BbsError("BBS_INTERRUPTED", "interrupted while waiting for the target repo", { hint: "nothing was built; run `bbs run` again" });
+      throw new BbsError("BBS_INTERRUPTED", "interrupted while waiting for the target repo", {
+        hint: "nothing was built; run `bbs run` again",
+      });
     }
   }
 }
 
-async function currentRunIfReady(current: CentralReader, signal: AbortSignal | undefined): Promise<{ info?: RunInfo; reason: string }> {
+async function currentRunIfReady(
+  current: CentralReader,
+  signal: AbortSignal | undefined,
+): Promise<{ info?: RunInfo; reason: string }> {
   let runText: string | undefined;
   let packages: string | undefined;
   try {
@@ -118,10 +141,17 @@ async function currentRunIfReady(current: CentralReader, signal: AbortSignal | u
   } catch (error) {
     return { reason: `cannot read ${current.where}: ${errorMessage(error)}` };
   }
-  if (runText === undefined) return { reason: `${current.where}/${central.runInfo} does not exist (no run started yet, or not a bbs central directory)` };
+  if (runText === undefined)
+    return {
+      reason: `${current.where}/${central.runInfo} does not exist (no run started yet, or not a bbs central directory)`,
+    };
   const info = parseRunInfo(runText, `${current.where}/${central.runInfo}`);
-  if (packages === undefined) return { reason: `run ${info.runId}: ${current.where}/${central.packagesFile} does not exist yet (prerun is still working)` };
-  if (info.status !== undefined && info.status !== "prepared") return { reason: `run ${info.runId} is ${info.status} (prerun is still working)` };
+  if (packages === undefined)
+    return {
+      reason: `run ${info.runId}: ${current.where}/${central.packagesFile} does not exist yet (prerun is still working)`,
+    };
+  if (info.status !== undefined && info.status !== "prepared")
+    return { reason: `run ${info.runId} is ${info.status} (prerun is still working)` };
   return { info, reason: "" };
 }
 
@@ -146,7 +176,13 @@ async function openRun(config: ResolvedConfig, info: RunInfo, current: CentralRe
   const runTransport = centralTransport(config, join(v["central.runsDir"], info.runId));
   const own = await runTransport.readTextIfExists(central.runInfo).catch(() => undefined);
   if (own !== undefined && parseRunInfo(own, runTransport.location(central.runInfo)).runId === info.runId) {
-    return { info, reader: transportReader(runTransport), transport: runTransport, http: undefined, legacyLayout: false };
+    return {
+      info,
+      reader: transportReader(runTransport),
+      transport: runTransport,
+      http: undefined,
+      legacyLayout: false,
+    };
   }
   // central.dir is a plain directory (not a symlink into central.runsDir): use it as it is.
   const legacy = centralTransport(config);

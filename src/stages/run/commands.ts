@@ -5,7 +5,13 @@
 // r.checkOptions) go where BBS put BBS_EXTRA_CHECK_OPTIONS.
 
 import type { BuildType, PkgType } from "../../config/schema.js";
-import { noExamplesOn, prependFor, type BbsOptions, type BbsPlatform, type PrependStage } from "../../rpkg/bbsoptions.js";
+import {
+  noExamplesOn,
+  prependFor,
+  type BbsOptions,
+  type BbsPlatform,
+  type PrependStage,
+} from "../../rpkg/bbsoptions.js";
 
 /** What the command lines depend on, from the node's configuration. */
 export interface CommandSettings {
@@ -28,7 +34,10 @@ export interface CommandSettings {
 }
 
 function words(...parts: ReadonlyArray<string | undefined>): string {
-  return parts.filter((part): part is string => part !== undefined && part.trim() !== "").map((part) => part.trim()).join(" ");
+  return parts
+    .filter((part): part is string => part !== undefined && part.trim() !== "")
+    .map((part) => part.trim())
+    .join(" ");
 }
 
 function withPrepend(options: BbsOptions, stage: PrependStage, platform: BbsPlatform, command: string): string {
@@ -37,7 +46,12 @@ function withPrepend(options: BbsOptions, stage: PrependStage, platform: BbsPlat
 
 /** STAGE2, a target package: `R CMD INSTALL <pkg>` on its source directory. */
 export function installCommand(settings: CommandSettings, pkg: string, options: BbsOptions): string {
-  return withPrepend(options, "INSTALL", settings.platform, words(`${settings.rCmd} CMD INSTALL`, settings.installOptions, pkg));
+  return withPrepend(
+    options,
+    "INSTALL",
+    settings.platform,
+    words(`${settings.rCmd} CMD INSTALL`, settings.installOptions, pkg),
+  );
 }
 
 function rString(text: string): string {
@@ -54,11 +68,18 @@ function rString(text: string): string {
 export function nonTargetInstallCommand(settings: CommandSettings, pkg: string): string {
   const repos = `c(${settings.nonTargetRepos.map(rString).join(",")})`;
   const installed = `(${rString(pkg)} %in% rownames(installed.packages(.libPaths()[1L])))`;
-  const opts = settings.platform === "mac" && settings.arch === "x86_64" ? `,INSTALL_opts=c('--no-multiarch','--no-test-load')` : "";
+  const opts =
+    settings.platform === "mac" && settings.arch === "x86_64"
+      ? `,INSTALL_opts=c('--no-multiarch','--no-test-load')`
+      : "";
   const steps: string[] = [];
   if (settings.pkgType !== "source") {
-    steps.push(`install.packages(${rString(pkg)},repos=${repos},type=${rString(settings.pkgType)},dependencies=FALSE${opts})`);
-    steps.push(`if(!${installed})install.packages(${rString(pkg)},repos=${repos},type='source',dependencies=FALSE${opts})`);
+    steps.push(
+      `install.packages(${rString(pkg)},repos=${repos},type=${rString(settings.pkgType)},dependencies=FALSE${opts})`,
+    );
+    steps.push(
+      `if(!${installed})install.packages(${rString(pkg)},repos=${repos},type='source',dependencies=FALSE${opts})`,
+    );
   } else {
     steps.push(`install.packages(${rString(pkg)},repos=${repos},dependencies=FALSE${opts})`);
   }
@@ -69,7 +90,12 @@ export function nonTargetInstallCommand(settings: CommandSettings, pkg: string):
 /** STAGE3: `R CMD build --keep-empty-dirs --no-resave-data <pkg>` (Windows: `chmod a+r <pkg> -R && ` first). */
 export function buildCommand(settings: CommandSettings, pkg: string, options: BbsOptions): string {
   const longtests = settings.buildType === "bioc-longtests" ? "--no-build-vignettes --no-manual" : undefined;
-  const build = words(`${settings.rCmd} CMD build --keep-empty-dirs --no-resave-data`, longtests, settings.buildOptions, pkg);
+  const build = words(
+    `${settings.rCmd} CMD build --keep-empty-dirs --no-resave-data`,
+    longtests,
+    settings.buildOptions,
+    pkg,
+  );
   const command = withPrepend(options, "BUILD", settings.platform, build);
   return settings.platform === "win" ? `chmod a+r ${pkg} -R && ${command}` : command;
 }
@@ -105,7 +131,9 @@ export function checkCommand(settings: CommandSettings, input: CheckCommandInput
   if (settings.platform === "win") parts.push("--no-multiarch");
   if (input.reuseInstall) parts.push(`--install=check:${pkg}.install-out.txt --library=${settings.checkLibrary}`);
   if (settings.buildType === "bioc-longtests") {
-    parts.push("--test-dir=longtests --no-stop-on-test-error --no-codoc --no-examples --no-manual --ignore-vignettes --check-subdirs=no");
+    parts.push(
+      "--test-dir=longtests --no-stop-on-test-error --no-codoc --no-examples --no-manual --ignore-vignettes --check-subdirs=no",
+    );
   } else {
     parts.push(settings.checkOptions, "--timings");
     if (noExamplesOn(input.options, settings.platform)) parts.push("--no-examples");

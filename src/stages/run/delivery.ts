@@ -83,7 +83,11 @@ export class Delivery {
 
   /** Records a failed delivery (the latest failure of the same thing replaces an earlier one). */
   private fail(what: string, error: unknown): void {
-    const failure: DeliveryFailure = { what, message: errorMessage(error), ...(isBbsError(error) && error.hint !== undefined ? { hint: error.hint } : {}) };
+    const failure: DeliveryFailure = {
+      what,
+      message: errorMessage(error),
+      ...(isBbsError(error) && error.hint !== undefined ? { hint: error.hint } : {}),
+    };
     this.succeeded(what);
     this.failuresList.push(failure);
     this.options.onFailure?.(failure);
@@ -132,7 +136,10 @@ export class Delivery {
 
   /** Hands over a finished job's files; returns when they are delivered (or the failure recorded). */
   job(delivery: JobDelivery): Promise<void> {
-    const work = this.options.mode === "synchronous" ? this.limit(() => this.put(delivery)) : Promise.resolve().then(() => this.toOutbox(delivery));
+    const work =
+      this.options.mode === "synchronous"
+        ? this.limit(() => this.put(delivery))
+        : Promise.resolve().then(() => this.toOutbox(delivery));
     const list = this.pending.get(delivery.stage) ?? [];
     list.push(work);
     this.pending.set(delivery.stage, list);
@@ -144,7 +151,8 @@ export class Delivery {
     if (transport === undefined) return;
     const dir = central.stageDir(this.options.node, delivery.stage);
     try {
-      if (this.scope === "keep") for (const name of delivery.stale) await transport.remove(`${dir}/${name}`, this.retry());
+      if (this.scope === "keep")
+        for (const name of delivery.stale) await transport.remove(`${dir}/${name}`, this.retry());
       for (const file of delivery.files) await transport.put(file, `${dir}/${basename(file)}`, this.retry());
       appendDeliveryJournal(this.options.journal, delivery.stage, delivery.pkg);
     } catch (error) {
@@ -165,7 +173,8 @@ export class Delivery {
       // Pushes never delete on the central node: stale files of a re-run package are removed there.
       const transport = this.transport;
       if (transport !== undefined && this.scope === "keep") {
-        for (const name of delivery.stale) await transport.remove(`${central.stageDir(this.options.node, delivery.stage)}/${name}`, this.retry());
+        for (const name of delivery.stale)
+          await transport.remove(`${central.stageDir(this.options.node, delivery.stage)}/${name}`, this.retry());
       }
       appendDeliveryJournal(this.options.journal, delivery.stage, delivery.pkg);
       this.pushers.get(delivery.stage)?.jobFinished();
@@ -188,7 +197,10 @@ export class Delivery {
     const report = await pusher.finish();
     if (!report.complete) {
       const last = report.pushes[report.pushes.length - 1];
-      this.fail(`${stage} (final push of ${join(this.options.outbox, stage)})`, last?.error ?? new Error("the final push failed"));
+      this.fail(
+        `${stage} (final push of ${join(this.options.outbox, stage)})`,
+        last?.error ?? new Error("the final push failed"),
+      );
     }
   }
 

@@ -42,7 +42,10 @@ export interface AvailablePackage {
  * without Package or Version, or whose dependency fields do not parse, are
  * reported in `problems` and left out.
  */
-export function parsePackagesIndex(text: string, repository: string): { packages: AvailablePackage[]; problems: string[] } {
+export function parsePackagesIndex(
+  text: string,
+  repository: string,
+): { packages: AvailablePackage[]; problems: string[] } {
   const packages: AvailablePackage[] = [];
   const problems: string[] = [];
   for (const record of parseDcf(text, { source: `${repository}/src/contrib/PACKAGES` })) {
@@ -55,7 +58,9 @@ export function parsePackagesIndex(text: string, repository: string): { packages
     try {
       const deps = ["Depends", "Imports", "LinkingTo"].flatMap((field) => {
         const value = record.fields.get(field);
-        return value === undefined ? [] : parseDependencies(value, `${repository}: ${name}, field ${field}`).map((dependency) => dependency.name);
+        return value === undefined
+          ? []
+          : parseDependencies(value, `${repository}: ${name}, field ${field}`).map((dependency) => dependency.name);
       });
       packages.push({ name, version, deps: [...new Set(deps.filter((dep) => dep !== "R"))], repository });
     } catch (error) {
@@ -66,7 +71,9 @@ export function parsePackagesIndex(text: string, repository: string): { packages
 }
 
 /** available.packages() over several repositories: the highest version of each package, the first repository among equals. */
-export function mergeAvailable(repositories: ReadonlyArray<readonly AvailablePackage[]>): Map<string, AvailablePackage> {
+export function mergeAvailable(
+  repositories: ReadonlyArray<readonly AvailablePackage[]>,
+): Map<string, AvailablePackage> {
   const merged = new Map<string, AvailablePackage>();
   for (const packages of repositories) {
     for (const pkg of packages) {
@@ -75,7 +82,11 @@ export function mergeAvailable(repositories: ReadonlyArray<readonly AvailablePac
         merged.set(pkg.name, pkg);
         continue;
       }
-      if (tryParseVersion(pkg.version) !== undefined && tryParseVersion(current.version) !== undefined && compareVersions(pkg.version, current.version) > 0) {
+      if (
+        tryParseVersion(pkg.version) !== undefined &&
+        tryParseVersion(current.version) !== undefined &&
+        compareVersions(pkg.version, current.version) > 0
+      ) {
         merged.set(pkg.name, pkg);
       }
     }
@@ -125,11 +136,18 @@ export function computeDependencyGraph(inputs: GraphInputs): DependencyGraph {
 
 function lookUp(name: string, targets: ReadonlyMap<string, Description>, inputs: GraphInputs): GraphNode | undefined {
   const description = targets.get(name);
-  if (description !== undefined) return { name, deps: hardDependencies(description), source: "target", version: description.version };
+  if (description !== undefined)
+    return { name, deps: hardDependencies(description), source: "target", version: description.version };
   const available = inputs.available.get(name);
   if (available !== undefined) return { name, deps: available.deps, source: "repository", version: available.version };
   const installed = inputs.installed.get(name);
-  if (installed !== undefined) return { name, deps: installed.deps, source: "installed", ...(installed.version === undefined ? {} : { version: installed.version }) };
+  if (installed !== undefined)
+    return {
+      name,
+      deps: installed.deps,
+      source: "installed",
+      ...(installed.version === undefined ? {} : { version: installed.version }),
+    };
   return undefined;
 }
 
@@ -144,7 +162,14 @@ export function parseDependencyGraph(text: string): Map<string, string[]> {
   for (const line of text.split("\n")) {
     const colon = line.indexOf(":");
     if (colon < 0) continue;
-    graph.set(line.slice(0, colon).trim(), line.slice(colon + 1).split(" ").filter((dep) => dep.trim() !== "").map((dep) => dep.trim()));
+    graph.set(
+      line.slice(0, colon).trim(),
+      line
+        .slice(colon + 1)
+        .split(" ")
+        .filter((dep) => dep.trim() !== "")
+        .map((dep) => dep.trim()),
+    );
   }
   return graph;
 }

@@ -8,13 +8,20 @@
 import type { Stage } from "../../results/status.js";
 
 /** Seconds per MiB of source tarball when a node has no history at all (rough, only the order matters). */
-const DEFAULT_SECONDS_PER_MIB: Readonly<Record<Stage, number>> = { install: 30, buildsrc: 20, checksrc: 90, buildbin: 30 };
+const DEFAULT_SECONDS_PER_MIB: Readonly<Record<Stage, number>> = {
+  install: 30,
+  buildsrc: 20,
+  checksrc: 90,
+  buildbin: 30,
+};
 
 function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /**
@@ -22,7 +29,11 @@ function median(values: readonly number[]): number | undefined {
  * it (HistoryStore.durationEstimates). Packages with neither history nor a known
  * size get no estimate (the engine uses the pool's median).
  */
-export function stageEstimates(recorded: ReadonlyMap<string, number>, sizes: ReadonlyMap<string, number>, stage: Stage): Map<string, number> {
+export function stageEstimates(
+  recorded: ReadonlyMap<string, number>,
+  sizes: ReadonlyMap<string, number>,
+  stage: Stage,
+): Map<string, number> {
   const rates: number[] = [];
   for (const [pkg, seconds] of recorded) {
     const size = sizes.get(pkg);

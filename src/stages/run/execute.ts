@@ -67,8 +67,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     unsubscribers.push(
       logEventsTo(engine, writer, {
         runId: options.runId,
-        jobFields: (job) => ({ package: infoOf(job.id)?.pkg ?? job.label ?? job.id, stage: job.pool, node: options.node, version: infoOf(job.id)?.version ?? null }),
-        details: (_job, record) => ({ startedAt: record.startedAt?.toISOString() ?? null, endedAt: record.endedAt?.toISOString() ?? null }),
+        jobFields: (job) => ({
+          package: infoOf(job.id)?.pkg ?? job.label ?? job.id,
+          stage: job.pool,
+          node: options.node,
+          version: infoOf(job.id)?.version ?? null,
+        }),
+        details: (_job, record) => ({
+          startedAt: record.startedAt?.toISOString() ?? null,
+          endedAt: record.endedAt?.toISOString() ?? null,
+        }),
       }),
       recordJobsTo(engine, options.history, {
         runId: options.runId,
@@ -118,14 +126,28 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     if (nodeInfoWork !== undefined) await nodeInfoWork;
     if (report.unknownDeps.size > 0) {
       const sample = [...report.unknownDeps].slice(0, 10).map(([job, deps]) => `${job} (${deps.join(", ")})`);
-      note("info", `${report.unknownDeps.size} job(s) depend on packages found nowhere (not installed, in no repository), started without waiting for them: ${sample.join("; ")}${report.unknownDeps.size > 10 ? "; ..." : ""}`);
+      note(
+        "info",
+        `${report.unknownDeps.size} job(s) depend on packages found nowhere (not installed, in no repository), started without waiting for them: ${sample.join("; ")}${report.unknownDeps.size > 10 ? "; ..." : ""}`,
+      );
     }
-    for (const [job, dep] of report.ignoredCycleEdges) note("warning", `dependency cycle: ${job} did not wait for ${dep}`);
-    if (report.escapedKilled > 0) note("info", `${report.escapedKilled} process(es) that escaped their job's process group were killed after their job ended`);
+    for (const [job, dep] of report.ignoredCycleEdges)
+      note("warning", `dependency cycle: ${job} did not wait for ${dep}`);
+    if (report.escapedKilled > 0)
+      note(
+        "info",
+        `${report.escapedKilled} process(es) that escaped their job's process group were killed after their job ended`,
+      );
     const tickets: StageTicket[] = stages.map((stage) => {
       const startedAt = firstStart.get(stage) ?? runStarted;
       const endedAt = done.get(stage) ?? report.endedAt;
-      return { stage: stageName(stage), nbCpu: slotsOf(config, stage), startedAt, endedAt, elapsedSeconds: Math.max(0, (endedAt.getTime() - startedAt.getTime()) / 1000) };
+      return {
+        stage: stageName(stage),
+        nbCpu: slotsOf(config, stage),
+        startedAt,
+        endedAt,
+        elapsedSeconds: Math.max(0, (endedAt.getTime() - startedAt.getTime()) / 1000),
+      };
     });
     if (!report.cancelled) {
       writeEndOfRun(layout.endOfRunFile, tickets, options.dates);

@@ -37,7 +37,11 @@ export function writeMeatMarker(path: string, marker: MeatMarker): void {
 /** `<stage>/<pkg>` keys in the delivery journal. */
 export function readDeliveryJournal(path: string): Set<string> {
   try {
-    return new Set(readFileSync(path, "utf8").split("\n").filter((line) => line !== ""));
+    return new Set(
+      readFileSync(path, "utf8")
+        .split("\n")
+        .filter((line) => line !== ""),
+    );
   } catch {
     return new Set();
   }

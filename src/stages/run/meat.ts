@@ -47,7 +47,12 @@ export interface FetchedTargetRepo {
  * push (PACKAGES, then each wanted tarball, skipped when the local copy has
  * the index's MD5, checked after download).
  */
-export async function fetchTargetRepo(run: CentralRun, localDir: string, wanted: ReadonlySet<string>, signal?: AbortSignal): Promise<FetchedTargetRepo> {
+export async function fetchTargetRepo(
+  run: CentralRun,
+  localDir: string,
+  wanted: ReadonlySet<string>,
+  signal?: AbortSignal,
+): Promise<FetchedTargetRepo> {
   const callOptions = signal === undefined ? {} : { signal };
   if (run.transport !== undefined) {
     await run.transport.sync(central.targetRepo, localDir, callOptions);
@@ -63,14 +68,25 @@ export async function fetchTargetRepo(run: CentralRun, localDir: string, wanted:
   await Promise.all(
     [...entries.values()]
       .filter((entry) => wanted.has(entry.name))
-      .map((entry) => limit(() => http.download(`${central.targetRepo}/${entry.file}`, join(localDir, entry.file), { ...callOptions, ...(entry.md5 === undefined ? {} : { md5: entry.md5 }) }))),
+      .map((entry) =>
+        limit(() =>
+          http.download(`${central.targetRepo}/${entry.file}`, join(localDir, entry.file), {
+            ...callOptions,
+            ...(entry.md5 === undefined ? {} : { md5: entry.md5 }),
+          }),
+        ),
+      ),
   );
   // The current run may have changed during the downloads (HTTP sees only central.dir).
   const after = await http.readTextIfExists(central.runInfo, callOptions);
   if (after === undefined || parseRunInfo(after, http.url(central.runInfo)).runId !== run.info.runId) {
-    throw new BbsError("BBS_PRECONDITION", `the current run changed from ${run.info.runId} while its target repo was being downloaded from ${http.baseUrl}`, {
-      hint: "a new prerun started meanwhile; run `bbs run` again to build the new run",
-    });
+    throw new BbsError(
+      "BBS_PRECONDITION",
+      `the current run changed from ${run.info.runId} while its target repo was being downloaded from ${http.baseUrl}`,
+      {
+        hint: "a new prerun started meanwhile; run `bbs run` again to build the new run",
+      },
+    );
   }
   writeFileSync(join(localDir, "PACKAGES.new"), text);
   renameSync(join(localDir, "PACKAGES.new"), join(localDir, "PACKAGES"));
@@ -105,7 +121,10 @@ export async function extractSources(
       limit(async () => {
         const entry = repo.entries.get(pkg);
         if (entry === undefined) {
-          problems.push({ pkg, reason: `not in the target repo's PACKAGES (its prerun tarball failed: see src/contrib/${pkg}.buildnovig-out.txt on the central node)` });
+          problems.push({
+            pkg,
+            reason: `not in the target repo's PACKAGES (its prerun tarball failed: see src/contrib/${pkg}.buildnovig-out.txt on the central node)`,
+          });
           return;
         }
         const tarball = resolve(repo.dir, entry.file);
@@ -118,7 +137,10 @@ export async function extractSources(
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         });
         if (result.exitCode !== 0 || !existsSync(join(meatDir, pkg, "DESCRIPTION"))) {
-          problems.push({ pkg, reason: `${tarball} did not unpack into ${join(meatDir, pkg)} (tar ${result.timedOut ? "timed out" : `exit ${result.exitCode ?? result.signal ?? result.spawnError}`})` });
+          problems.push({
+            pkg,
+            reason: `${tarball} did not unpack into ${join(meatDir, pkg)} (tar ${result.timedOut ? "timed out" : `exit ${result.exitCode ?? result.signal ?? result.spawnError}`})`,
+          });
           return;
         }
         extracted.push(pkg);
@@ -138,7 +160,12 @@ export function localIsoDate(date: Date = new Date()): string {
 }
 
 /** Injects `Date/Publication: <today>` into each package's DESCRIPTION (not for CRAN builds); returns failures. */
-export function injectPublicationDate(meatDir: string, packages: readonly string[], buildType: BuildType, today: Date = new Date()): string[] {
+export function injectPublicationDate(
+  meatDir: string,
+  packages: readonly string[],
+  buildType: BuildType,
+  today: Date = new Date(),
+): string[] {
   if (buildType === "cran") return [];
   const problems: string[] = [];
   for (const pkg of packages) {

@@ -72,22 +72,45 @@ export async function writeNodeInfo(dir: string, settings: NodeInfoSettings): Pr
   await run(".R-config-all.txt", `${settings.rCmd} CMD config --all`);
   const config = parseRConfigAll(readFileSync(configFile, "utf8"));
   rmSync(configFile, { force: true });
-  writeFileSync(join(dir, "R-config.txt"), R_CONFIG_VARIABLES.map((name) => `${name}: ${config.get(name) ?? ""}\n`).join(""));
+  writeFileSync(
+    join(dir, "R-config.txt"),
+    R_CONFIG_VARIABLES.map((name) => `${name}: ${config.get(name) ?? ""}\n`).join(""),
+  );
   const jobs: Array<Promise<unknown>> = [
     run("R-version.txt", `${settings.rCmd} --version`),
     run("pandoc-version.txt", "pandoc --version"),
     run("R-sessionInfo.txt", `${settings.rscriptCmd} -e "sessionInfo()"`),
-    run("R-instpkgs.txt", `${settings.rscriptCmd} -e "options(width=500);print(installed.packages()[,c('LibPath','Version','Built')])"`, 120_000),
+    run(
+      "R-instpkgs.txt",
+      `${settings.rscriptCmd} -e "options(width=500);print(installed.packages()[,c('LibPath','Version','Built')])"`,
+      120_000,
+    ),
   ];
   for (const [variable, file] of COMPILERS) {
     const compiler = config.get(variable) ?? "";
-    jobs.push(compiler === "" ? Promise.resolve(writeFileSync(join(dir, file), `R CMD config ${variable} is empty\n`)) : run(file, `${compiler} --version`));
+    jobs.push(
+      compiler === ""
+        ? Promise.resolve(writeFileSync(join(dir, file), `R CMD config ${variable} is empty\n`))
+        : run(file, `${compiler} --version`),
+    );
   }
   if (settings.windows) jobs.push(run("java-version.txt", "java -version"));
   else {
     const java = config.get("JAVA") ?? "";
-    jobs.push(java === "" ? Promise.resolve(writeFileSync(join(dir, "JAVA-version.txt"), "R CMD config JAVA is empty\n")) : run("JAVA-version.txt", `${shellQuote(java)} -version`));
+    jobs.push(
+      java === ""
+        ? Promise.resolve(writeFileSync(join(dir, "JAVA-version.txt"), "R CMD config JAVA is empty\n"))
+        : run("JAVA-version.txt", `${shellQuote(java)} -version`),
+    );
   }
   await Promise.all(jobs);
-  return ["R-version.txt", "R-config.txt", ...COMPILERS.map(([, file]) => file), settings.windows ? "java-version.txt" : "JAVA-version.txt", "pandoc-version.txt", "R-sessionInfo.txt", "R-instpkgs.txt"];
+  return [
+    "R-version.txt",
+    "R-config.txt",
+    ...COMPILERS.map(([, file]) => file),
+    settings.windows ? "java-version.txt" : "JAVA-version.txt",
+    "pandoc-version.txt",
+    "R-sessionInfo.txt",
+    "R-instpkgs.txt",
+  ];
 }

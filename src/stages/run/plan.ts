@@ -107,13 +107,19 @@ export function planRun(inputs: PlanInputs): RunPlan {
       const withEstimate = (value: number | undefined) => (value === undefined ? {} : { estimate: value });
       if (target !== undefined) {
         installQueue.targets += 1;
-        add({ ...base, ...withEstimate(estimate("install", node.name)), run: installTargetJob(target, settings) }, { pkg: node.name, stage: "install", version: target.version });
+        add(
+          { ...base, ...withEstimate(estimate("install", node.name)), run: installTargetJob(target, settings) },
+          { pkg: node.name, stage: "install", version: target.version },
+        );
       } else if (inputs.installed.has(node.name)) {
         installQueue.alreadyInstalled += 1;
         add(base, { pkg: node.name, stage: "install", version: null });
       } else {
         installQueue.nonTargets += 1;
-        add({ ...base, ...withEstimate(estimate("install", node.name)), run: installNonTargetJob(node.name, settings) }, { pkg: node.name, stage: "install", version: null });
+        add(
+          { ...base, ...withEstimate(estimate("install", node.name)), run: installNonTargetJob(node.name, settings) },
+          { pkg: node.name, stage: "install", version: null },
+        );
       }
     }
   }

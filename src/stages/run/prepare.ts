@@ -14,7 +14,14 @@ import { parseMeatIndex, targetPackages, type MeatIndexRecord } from "../../rpkg
 import { HttpReader } from "../../transport/index.js";
 import { BbsError, errorMessage } from "../../util/errors.js";
 import type { CentralRun } from "./central.js";
-import { computeDependencyGraph, formatDependencyGraph, mergeAvailable, parsePackagesIndex, type AvailablePackage, type DependencyGraph } from "./dep-graph.js";
+import {
+  computeDependencyGraph,
+  formatDependencyGraph,
+  mergeAvailable,
+  parsePackagesIndex,
+  type AvailablePackage,
+  type DependencyGraph,
+} from "./dep-graph.js";
 import { central, DEP_GRAPH_FILE, type BuilderLayout } from "./layout.js";
 import { extractSources, fetchTargetRepo, injectPublicationDate } from "./meat.js";
 import type { PlannedTarget } from "./plan.js";
@@ -23,7 +30,11 @@ import { installedPackages, libraryPaths, rLibsOf, type InstalledPackage } from 
 export type Note = (level: "info" | "warning", message: string) => void;
 
 /** The node's target packages: the run's meat index filtered by the support rule, sorted case-insensitively. */
-export async function readTargets(config: ResolvedConfig, run: CentralRun, signal?: AbortSignal): Promise<MeatIndexRecord[]> {
+export async function readTargets(
+  config: ResolvedConfig,
+  run: CentralRun,
+  signal?: AbortSignal,
+): Promise<MeatIndexRecord[]> {
   const text = await run.reader.readTextIfExists(central.meatIndex, signal);
   if (text === undefined) {
     throw new BbsError("BBS_PRECONDITION", `run ${run.info.runId} has no ${central.meatIndex} in ${run.reader.where}`, {
@@ -55,9 +66,15 @@ export async function refreshMeat(
   mkdirSync(layout.meatDir, { recursive: true });
   const repo = await fetchTargetRepo(run, layout.targetRepoDir, new Set(wanted), signal);
   const v = config.values;
-  const result = await extractSources(repo, layout.meatDir, wanted, { tar: v["tools.tar"], killGraceMs: v["timeouts.killGrace"] * 1000, ...(signal === undefined ? {} : { signal }) });
-  for (const problem of result.problems) note("warning", `${problem.pkg}: ${problem.reason}; it gets no jobs (NA on the report)`);
-  for (const problem of injectPublicationDate(layout.meatDir, result.extracted, v.buildType)) note("warning", `Date/Publication not injected: ${problem}`);
+  const result = await extractSources(repo, layout.meatDir, wanted, {
+    tar: v["tools.tar"],
+    killGraceMs: v["timeouts.killGrace"] * 1000,
+    ...(signal === undefined ? {} : { signal }),
+  });
+  for (const problem of result.problems)
+    note("warning", `${problem.pkg}: ${problem.reason}; it gets no jobs (NA on the report)`);
+  for (const problem of injectPublicationDate(layout.meatDir, result.extracted, v.buildType))
+    note("warning", `Date/Publication not injected: ${problem}`);
 }
 
 /** Each target with a readable DESCRIPTION in meat; the others are reported and get no jobs (BBS: NA). */
@@ -69,7 +86,10 @@ export function readPlannedTargets(meatDir: string, targets: readonly string[], 
     try {
       description = Description.read(dir);
     } catch (error) {
-      note("warning", `${name}: no readable DESCRIPTION in ${dir} (${errorMessage(error)}); it gets no jobs (NA on the report)`);
+      note(
+        "warning",
+        `${name}: no readable DESCRIPTION in ${dir} (${errorMessage(error)}); it gets no jobs (NA on the report)`,
+      );
       continue;
     }
     const version = description.version;
@@ -107,21 +127,32 @@ export function tarballSizes(targetRepoDir: string): Map<string, number> {
 
 /** The non-target repositories of the build, `BBS_BIOC_VERSION` replaced (spec 6.10). */
 export function nonTargetRepositories(config: ResolvedConfig): string[] {
-  return config.values.nonTargetRepos.map((url) => url.replaceAll("BBS_BIOC_VERSION", config.values.biocVersion).replace(/\/+$/, ""));
+  return config.values.nonTargetRepos.map((url) =>
+    url.replaceAll("BBS_BIOC_VERSION", config.values.biocVersion).replace(/\/+$/, ""),
+  );
 }
 
 async function repositoryPackages(url: string, note: Note, signal?: AbortSignal): Promise<AvailablePackage[]> {
   try {
-    const text = await new HttpReader(url).readTextIfExists("src/contrib/PACKAGES", signal === undefined ? {} : { signal });
+    const text = await new HttpReader(url).readTextIfExists(
+      "src/contrib/PACKAGES",
+      signal === undefined ? {} : { signal },
+    );
     if (text === undefined) {
-      note("warning", `non-target repository ${url} has no src/contrib/PACKAGES: its packages are unknown to the dependency graph`);
+      note(
+        "warning",
+        `non-target repository ${url} has no src/contrib/PACKAGES: its packages are unknown to the dependency graph`,
+      );
       return [];
     }
     const parsed = parsePackagesIndex(text, url);
     for (const problem of parsed.problems) note("warning", problem);
     return parsed.packages;
   } catch (error) {
-    note("warning", `cannot read non-target repository ${url}: ${errorMessage(error)}; its packages are unknown to the dependency graph`);
+    note(
+      "warning",
+      `cannot read non-target repository ${url}: ${errorMessage(error)}; its packages are unknown to the dependency graph`,
+    );
     return [];
   }
 }
@@ -150,9 +181,13 @@ export async function prepareStage2(
   const installed = installedPackages(libPaths);
   for (const problem of installed.problems) note("warning", `installed packages: ${problem}`);
   const targetIndexText = await run.reader.readTextIfExists(central.packagesFile, signal);
-  const fromTargetRepo = targetIndexText === undefined ? [] : parsePackagesIndex(targetIndexText, run.reader.where).packages;
-  if (fromTargetRepo.length === 0) note("warning", `the target repo's PACKAGES of run ${run.info.runId} lists no package`);
-  const repositories = await Promise.all(nonTargetRepositories(config).map((url) => repositoryPackages(url, note, signal)));
+  const fromTargetRepo =
+    targetIndexText === undefined ? [] : parsePackagesIndex(targetIndexText, run.reader.where).packages;
+  if (fromTargetRepo.length === 0)
+    note("warning", `the target repo's PACKAGES of run ${run.info.runId} lists no package`);
+  const repositories = await Promise.all(
+    nonTargetRepositories(config).map((url) => repositoryPackages(url, note, signal)),
+  );
   const graph = computeDependencyGraph({
     targets: targets.map((target) => ({ name: target.name, description: target.description })),
     available: mergeAvailable([fromTargetRepo, ...repositories]),
@@ -162,7 +197,10 @@ export async function prepareStage2(
   mkdirSync(layout.stage2TmpDir, { recursive: true });
   writeFileSync(join(layout.stage2TmpDir, "target_pkgs.txt"), targets.map((target) => `${target.name}\n`).join(""));
   writeFileSync(join(layout.stage2TmpDir, DEP_GRAPH_FILE), formatDependencyGraph(graph.nodes));
-  writeFileSync(join(layout.stage2TmpDir, "installed_pkgs.txt"), [...installed.packages.keys()].map((name) => `${name}\n`).join(""));
+  writeFileSync(
+    join(layout.stage2TmpDir, "installed_pkgs.txt"),
+    [...installed.packages.keys()].map((name) => `${name}\n`).join(""),
+  );
   return { graph, installed: installed.packages, libPaths };
 }
 
@@ -185,7 +223,8 @@ export function removeStaleLocks(libPath: string | undefined, note: Note): void 
 export function clearJobFiles(meatDir: string, stages: readonly Stage[], packages: Iterable<string>): void {
   for (const pkg of packages) {
     for (const stage of stages) {
-      for (const suffix of ["out.txt", "summary.dcf", "MISSING"]) rmSync(join(meatDir, `${pkg}.${stage}-${suffix}`), { force: true });
+      for (const suffix of ["out.txt", "summary.dcf", "MISSING"])
+        rmSync(join(meatDir, `${pkg}.${stage}-${suffix}`), { force: true });
     }
   }
 }

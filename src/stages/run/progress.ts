@@ -43,13 +43,22 @@ export function stageLines(progress: EngineProgress): string[] {
     const statuses = Object.entries(pool.statuses)
       .map(([status, count]) => `${status} ${count}`)
       .join(", ");
-    const open = [pool.running > 0 ? `${pool.running} running` : "", pool.queued > 0 ? `${pool.queued} ready` : "", pool.waiting > 0 ? `${pool.waiting} waiting` : ""].filter((part) => part !== "");
+    const open = [
+      pool.running > 0 ? `${pool.running} running` : "",
+      pool.queued > 0 ? `${pool.queued} ready` : "",
+      pool.waiting > 0 ? `${pool.waiting} waiting` : "",
+    ].filter((part) => part !== "");
     return `${label(pool.name).padEnd(9)} ${`${pool.processed}/${pool.total}`.padStart(9)}  ${statuses || "-"}${open.length > 0 ? ` | ${open.join(", ")}` : ""}`;
   });
 }
 
 /** What a finished job prints: `[CHECK] IRanges 2.32.0: WARNINGS (148.2 s)`. */
-export function finishedJobLine(info: JobInfo | undefined, fallback: string, status: string, elapsedSeconds: number | undefined): string {
+export function finishedJobLine(
+  info: JobInfo | undefined,
+  fallback: string,
+  status: string,
+  elapsedSeconds: number | undefined,
+): string {
   const name = info === undefined ? fallback : `${info.pkg}${info.version === null ? "" : ` ${info.version}`}`;
   const stage = info === undefined ? "" : `[${label(info.stage)}] `;
   return `${stage}${name}: ${status}${elapsedSeconds === undefined ? "" : ` (${elapsedSeconds.toFixed(1)} s)`}`;
@@ -66,7 +75,9 @@ export function eventLine(event: Exclude<RunEvent, { type: "engine" }>): string 
       return (
         `run ${event.runId} (${event.where}): ${event.targets} target packages; stages ${event.stages.map(label).join(", ")}; ` +
         `schedule ${event.schedule}; ${event.jobs} jobs${event.restored > 0 ? ` (${event.restored} already done)` : ""}` +
-        (event.stages.includes("install") ? `; STAGE2 queue: ${q.targets} targets, ${q.nonTargets} non-targets to install, ${q.alreadyInstalled} already installed` : "")
+        (event.stages.includes("install")
+          ? `; STAGE2 queue: ${q.targets} targets, ${q.nonTargets} non-targets to install, ${q.alreadyInstalled} already installed`
+          : "")
       );
     }
     case "stage-done":
@@ -75,10 +86,18 @@ export function eventLine(event: Exclude<RunEvent, { type: "engine" }>): string 
 }
 
 export function resultLines(result: RunResult): string[] {
-  const lines = [`run ${result.runId} on ${result.node} finished in ${formatDuration((result.endedAt.getTime() - result.startedAt.getTime()) / 1000)}`];
+  const lines = [
+    `run ${result.runId} on ${result.node} finished in ${formatDuration((result.endedAt.getTime() - result.startedAt.getTime()) / 1000)}`,
+  ];
   for (const stage of result.stages) {
     const counts = result.counts[stage] ?? {};
-    lines.push(`  ${label(stage).padEnd(9)} ${Object.entries(counts).map(([status, count]) => `${status} ${count}`).join(", ") || "no jobs"}`);
+    lines.push(
+      `  ${label(stage).padEnd(9)} ${
+        Object.entries(counts)
+          .map(([status, count]) => `${status} ${count}`)
+          .join(", ") || "no jobs"
+      }`,
+    );
   }
   return lines;
 }
@@ -96,8 +115,14 @@ type Write = (text: string) => void;
  * Without recorded durations there is no honest figure (package sizes order the
  * jobs, but say little about minutes), so none is given.
  */
-export function expectationLine(engine: EngineProgress, schedule: Schedule, recordedDurations: number, jobs: number): string {
-  if (recordedDurations === 0) return "no time estimate yet: no earlier run on this node (the next run uses this one's durations)";
+export function expectationLine(
+  engine: EngineProgress,
+  schedule: Schedule,
+  recordedDurations: number,
+  jobs: number,
+): string {
+  if (recordedDurations === 0)
+    return "no time estimate yet: no earlier run on this node (the next run uses this one's durations)";
   return `expected to take about ${formatDuration(estimateRemaining(engine, schedule))} (durations of ${recordedDurations}/${jobs} jobs from earlier runs)`;
 }
 
@@ -118,16 +143,23 @@ export class LineProgress implements ProgressView {
       return;
     }
     const { engine, info } = event;
-    if (this.planned !== undefined) this.line(expectationLine(engine.progress(), this.planned.schedule, this.planned.recordedDurations, this.planned.jobs));
+    if (this.planned !== undefined)
+      this.line(
+        expectationLine(engine.progress(), this.planned.schedule, this.planned.recordedDurations, this.planned.jobs),
+      );
     engine.subscribe((engineEvent) => {
       if (engineEvent.type !== "job-finished") return;
       const record = engineEvent.record;
       // Non-target packages already installed are no jobs for BBS either.
       if (record.state === "skipped" && engineEvent.job.pool === "install") return;
-      const elapsed = record.outcome?.elapsedSeconds ?? (record.elapsedMs === undefined ? undefined : record.elapsedMs / 1000);
+      const elapsed =
+        record.outcome?.elapsedSeconds ?? (record.elapsedMs === undefined ? undefined : record.elapsedMs / 1000);
       const pool = engine.progress().pools.find((candidate) => candidate.name === engineEvent.job.pool);
       const count = pool === undefined ? "" : `  [${label(pool.name)} ${pool.processed}/${pool.total}]`;
-      this.line(`${finishedJobLine(info.get(engineEvent.job.id), engineEvent.job.id, statusOf(record), elapsed)}${count}`, engineEvent.at);
+      this.line(
+        `${finishedJobLine(info.get(engineEvent.job.id), engineEvent.job.id, statusOf(record), elapsed)}${count}`,
+        engineEvent.at,
+      );
     });
   }
 
@@ -171,13 +203,28 @@ export class LiveProgress implements ProgressView {
     }
     this.engine = event.engine;
     this.info = event.info;
-    if (this.planned !== undefined) this.scroll(expectationLine(event.engine.progress(), this.planned.schedule, this.planned.recordedDurations, this.planned.jobs));
+    if (this.planned !== undefined)
+      this.scroll(
+        expectationLine(
+          event.engine.progress(),
+          this.planned.schedule,
+          this.planned.recordedDurations,
+          this.planned.jobs,
+        ),
+      );
     event.engine.subscribe((engineEvent) => {
       if (engineEvent.type !== "job-finished") return;
       const status = statusOf(engineEvent.record);
       // Failures scroll by (the live block shows counts only).
       if (status === "ERROR" || status === "TIMEOUT" || status === "failed") {
-        this.scroll(finishedJobLine(this.info.get(engineEvent.job.id), engineEvent.job.id, status, engineEvent.record.outcome?.elapsedSeconds));
+        this.scroll(
+          finishedJobLine(
+            this.info.get(engineEvent.job.id),
+            engineEvent.job.id,
+            status,
+            engineEvent.record.outcome?.elapsedSeconds,
+          ),
+        );
       }
     });
     this.timer = setInterval(() => {
@@ -202,7 +249,9 @@ export class LiveProgress implements ProgressView {
     for (const job of running.slice(0, room)) {
       const info = this.info.get(job.id);
       const elapsed = (now.getTime() - job.startedAt.getTime()) / 1000;
-      lines.push(`  ${label(job.pool).padEnd(9)} #${job.slot} ${(info?.pkg ?? job.id).padEnd(24)} ${formatDuration(elapsed).padStart(7)} / ~${formatDuration(job.estimate)}`);
+      lines.push(
+        `  ${label(job.pool).padEnd(9)} #${job.slot} ${(info?.pkg ?? job.id).padEnd(24)} ${formatDuration(elapsed).padStart(7)} / ~${formatDuration(job.estimate)}`,
+      );
     }
     if (running.length > room) lines.push(`  ... and ${running.length - room} more running`);
     const text = lines.map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));

@@ -69,7 +69,11 @@ export function rMajorMinor(rHome: string): string | undefined {
 /** A value of R's Renviron: `${NAME:-'default'}`, `${NAME-default}` or a literal. */
 function renvironValue(value: string, env: NodeJS.ProcessEnv): string {
   const reference = /^\$\{(\w+)(:?-)(.*)\}$/.exec(value.trim());
-  const unquote = (text: string): string => text.trim().replace(/^'(.*)'$/, "$1").replace(/^"(.*)"$/, "$1");
+  const unquote = (text: string): string =>
+    text
+      .trim()
+      .replace(/^'(.*)'$/, "$1")
+      .replace(/^"(.*)"$/, "$1");
   if (!reference) return unquote(value);
   const current = env[reference[1] as string];
   const set = reference[2] === ":-" ? current !== undefined && current !== "" : current !== undefined;
@@ -93,7 +97,12 @@ function readRenviron(rHome: string, env: NodeJS.ProcessEnv): Map<string, string
 }
 
 /** R's library paths for the jobs' environment, in R's order, existing directories only. */
-export function libraryPaths(rHome: string, rLibs: string | undefined, rPlatform: string, env: NodeJS.ProcessEnv = process.env): string[] {
+export function libraryPaths(
+  rHome: string,
+  rLibs: string | undefined,
+  rPlatform: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
   const renviron = readRenviron(rHome, env);
   const version = rMajorMinor(rHome);
   const expand = (entry: string): string | undefined => {
@@ -151,7 +160,10 @@ export interface InstalledPackage {
 
 /** Hard dependencies of a DESCRIPTION, in field order, each once, without `R`. */
 export function hardDependencies(description: Description): string[] {
-  const names = description.dependenciesOf(HARD_DEPENDENCY_FIELDS).map((dependency) => dependency.name).filter((name) => !isRDependency(name));
+  const names = description
+    .dependenciesOf(HARD_DEPENDENCY_FIELDS)
+    .map((dependency) => dependency.name)
+    .filter((name) => !isRDependency(name));
   return [...new Set(names)];
 }
 
@@ -159,7 +171,10 @@ export function hardDependencies(description: Description): string[] {
  * The packages installed in `libPaths` (the first library holding a package
  * wins, as in R). Unreadable DESCRIPTION files are reported in `problems`.
  */
-export function installedPackages(libPaths: readonly string[]): { packages: Map<string, InstalledPackage>; problems: string[] } {
+export function installedPackages(libPaths: readonly string[]): {
+  packages: Map<string, InstalledPackage>;
+  problems: string[];
+} {
   const packages = new Map<string, InstalledPackage>();
   const problems: string[] = [];
   for (const libPath of libPaths) {

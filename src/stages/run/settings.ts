@@ -14,19 +14,30 @@ import { nonTargetRepositories, type Stage2Inputs } from "./prepare.js";
 import { checkLibrary } from "./r-env.js";
 
 /** The stages an invocation runs, validated against the node. */
-export function resolveStages(config: ResolvedConfig, options: { readonly stages?: readonly StageNumber[]; readonly noBin?: boolean }, note: (message: string) => void): Stage[] {
+export function resolveStages(
+  config: ResolvedConfig,
+  options: { readonly stages?: readonly StageNumber[]; readonly noBin?: boolean },
+  note: (message: string) => void,
+): Stage[] {
   const buildsBinaries = config.values.pkgType !== "source";
   if (options.stages !== undefined) {
     if (options.stages.includes(5) && !buildsBinaries) {
-      throw new BbsError("BBS_USAGE", `node ${config.nodeId} builds no binary packages (pkgType: source): STAGE5 does not apply`, {
-        hint: "run --stages 2,3,4 (or --no-bin) on this node",
-      });
+      throw new BbsError(
+        "BBS_USAGE",
+        `node ${config.nodeId} builds no binary packages (pkgType: source): STAGE5 does not apply`,
+        {
+          hint: "run --stages 2,3,4 (or --no-bin) on this node",
+        },
+      );
     }
     const stages = options.noBin === true ? options.stages.filter((number) => number !== 5) : options.stages;
     return stages.map(stageOfNumber);
   }
-  const numbers = RUN_STAGES.map((entry) => entry.number).filter((number) => number !== 5 || (options.noBin !== true && buildsBinaries));
-  if (options.noBin !== true && !buildsBinaries) note(`node ${config.nodeId} builds no binary packages (pkgType: source): STAGE5 is left out`);
+  const numbers = RUN_STAGES.map((entry) => entry.number).filter(
+    (number) => number !== 5 || (options.noBin !== true && buildsBinaries),
+  );
+  if (options.noBin !== true && !buildsBinaries)
+    note(`node ${config.nodeId} builds no binary packages (pkgType: source): STAGE5 is left out`);
   return numbers.map(stageOfNumber);
 }
 
@@ -36,7 +47,12 @@ function platformOf(config: ResolvedConfig): BbsPlatform {
 
 export function timeoutsMs(config: ResolvedConfig): Record<Stage, number> {
   const v = config.values;
-  return { install: v["timeouts.install"] * 1000, buildsrc: v["timeouts.build"] * 1000, checksrc: v["timeouts.check"] * 1000, buildbin: v["timeouts.buildbin"] * 1000 };
+  return {
+    install: v["timeouts.install"] * 1000,
+    buildsrc: v["timeouts.build"] * 1000,
+    checksrc: v["timeouts.check"] * 1000,
+    buildbin: v["timeouts.buildbin"] * 1000,
+  };
 }
 
 export function commandSettings(config: ResolvedConfig): CommandSettings {
@@ -60,19 +76,28 @@ export function commandSettings(config: ResolvedConfig): CommandSettings {
 export function packageScope(names: readonly string[], targets: ReadonlySet<string>, runId: string): Set<string> {
   const unknown = names.filter((name) => !targets.has(name));
   if (unknown.length > 0) {
-    throw new BbsError("BBS_USAGE", `--packages: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a target package" : "are not target packages"} of run ${runId} on this node`, {
-      hint: "name packages of the run's meat-index.dcf that this node supports (UnsupportedPlatforms)",
-    });
+    throw new BbsError(
+      "BBS_USAGE",
+      `--packages: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a target package" : "are not target packages"} of run ${runId} on this node`,
+      {
+        hint: "name packages of the run's meat-index.dcf that this node supports (UnsupportedPlatforms)",
+      },
+    );
   }
   return new Set(names);
 }
 
 /** Named packages, their Suggests, and everything those need (Depends/Imports/LinkingTo), within the graph. */
-export function installClosure(named: ReadonlySet<string>, stage2: Stage2Inputs, targets: readonly PlannedTarget[]): Set<string> {
+export function installClosure(
+  named: ReadonlySet<string>,
+  stage2: Stage2Inputs,
+  targets: readonly PlannedTarget[],
+): Set<string> {
   const deps = new Map(stage2.graph.nodes.map((node) => [node.name, node.deps] as const));
   const byName = new Map(targets.map((target) => [target.name, target] as const));
   const queue = [...named];
-  for (const name of named) for (const dependency of byName.get(name)?.description.dependencies("Suggests") ?? []) queue.push(dependency.name);
+  for (const name of named)
+    for (const dependency of byName.get(name)?.description.dependencies("Suggests") ?? []) queue.push(dependency.name);
   const closure = new Set<string>();
   while (queue.length > 0) {
     const name = queue.pop() as string;

@@ -14,10 +14,25 @@ import type { JobContext } from "../../jobs/types.js";
 import type { Stage } from "../../results/status.js";
 import type { BbsOptions } from "../../rpkg/bbsoptions.js";
 import { errorMessage } from "../../util/errors.js";
-import { binaryFileName, buildbinCommand, buildCommand, checkCommand, installCommand, nonTargetInstallCommand, type CommandSettings } from "./commands.js";
+import {
+  binaryFileName,
+  buildbinCommand,
+  buildCommand,
+  checkCommand,
+  installCommand,
+  nonTargetInstallCommand,
+  type CommandSettings,
+} from "./commands.js";
 import type { Delivery, JobDelivery } from "./delivery.js";
 import { pruneCheckDir } from "./rcheck.js";
-import { CHECK_TAIL_LINES, checkStatus, INSTALL_TAIL_LINES, installStatus, lockedBy, productStatus } from "./status-rules.js";
+import {
+  CHECK_TAIL_LINES,
+  checkStatus,
+  INSTALL_TAIL_LINES,
+  installStatus,
+  lockedBy,
+  productStatus,
+} from "./status-rules.js";
 
 /** A job's result, as the engine, the history and the NDJSON log see it. */
 export interface StageOutcome extends RecordableOutcome {
@@ -72,7 +87,12 @@ export function productName(stage: Stage, target: TargetPackage, settings: Stage
  * file, summary) and the names they make stale. A product that is not
  * delivered on purpose (dontPushSrcPkgs) gets no marker either.
  */
-export function jobDelivery(stage: Stage, pkg: string, product: string | null, settings: StageJobSettings): JobDelivery {
+export function jobDelivery(
+  stage: Stage,
+  pkg: string,
+  product: string | null,
+  settings: StageJobSettings,
+): JobDelivery {
   const files = jobFiles(settings.meatDir, pkg, stage);
   const withheld = stage === "buildsrc" && settings.dontPushSrcPkgs;
   const productPath = product === null || withheld ? null : join(settings.meatDir, product);
@@ -93,15 +113,29 @@ interface CommandSpec {
   /** Asked after each in-time run: re-run (00LOCK)? */
   readonly rerun?: (files: JobFiles) => boolean;
   /** Status and summary extras from the finished command. */
-  readonly judge: (result: CommandJobResult, files: JobFiles) => { status: string; extras: ReadonlyArray<readonly [string, string]> };
+  readonly judge: (
+    result: CommandJobResult,
+    files: JobFiles,
+  ) => { status: string; extras: ReadonlyArray<readonly [string, string]> };
 }
 
 function cancelledOutcome(result: CommandJobResult, spec: CommandSpec): StageOutcome {
-  return { status: "cancelled", retCode: null, elapsedSeconds: result.elapsedSeconds, command: spec.command, version: spec.version, commit: spec.commit };
+  return {
+    status: "cancelled",
+    retCode: null,
+    elapsedSeconds: result.elapsedSeconds,
+    command: spec.command,
+    version: spec.version,
+    commit: spec.commit,
+  };
 }
 
 /** Runs one job's command and records it the way BBS does. */
-async function runCommandSpec(spec: CommandSpec, settings: StageJobSettings, context: JobContext<StageOutcome>): Promise<StageOutcome> {
+async function runCommandSpec(
+  spec: CommandSpec,
+  settings: StageJobSettings,
+  context: JobContext<StageOutcome>,
+): Promise<StageOutcome> {
   const files = jobFiles(settings.meatDir, spec.pkg, spec.stage);
   // A product of an earlier run must not pass for this one's (BUILD is OK only if the tarball exists).
   if (spec.product !== null) rmSync(join(settings.meatDir, spec.product), { recursive: true, force: true });
@@ -172,7 +206,10 @@ export function installTargetJob(target: TargetPackage, settings: StageJobSettin
     command: installCommand(settings.commands, target.name, target.options),
     product: null,
     rerun: (files) => lockedBy(lastLines(files.outFile, INSTALL_TAIL_LINES), target.name) !== undefined,
-    judge: (result, files) => ({ status: installStatus(commandEnd(result), lastLines(files.outFile, INSTALL_TAIL_LINES), target.name), extras: [] }),
+    judge: (result, files) => ({
+      status: installStatus(commandEnd(result), lastLines(files.outFile, INSTALL_TAIL_LINES), target.name),
+      extras: [],
+    }),
   };
   return (context: JobContext<StageOutcome>) => runCommandSpec(spec, settings, context);
 }
@@ -187,7 +224,10 @@ export function installNonTargetJob(pkg: string, settings: StageJobSettings) {
     command: nonTargetInstallCommand(settings.commands, pkg),
     product: null,
     rerun: (files) => lockedBy(lastLines(files.outFile, INSTALL_TAIL_LINES), pkg) !== undefined,
-    judge: (result, files) => ({ status: installStatus(commandEnd(result), lastLines(files.outFile, INSTALL_TAIL_LINES), pkg), extras: [] }),
+    judge: (result, files) => ({
+      status: installStatus(commandEnd(result), lastLines(files.outFile, INSTALL_TAIL_LINES), pkg),
+      extras: [],
+    }),
   };
   return (context: JobContext<StageOutcome>) => runCommandSpec(spec, settings, context);
 }
@@ -234,7 +274,10 @@ export function checkJob(target: TargetPackage, settings: StageJobSettings) {
         const dir = join(settings.meatDir, product);
         const present = existsSync(dir);
         if (present && !books) pruneCheckDir(dir, target.name);
-        return { status, extras: checkExtras(present ? product : null, warnings, books ? "DeployDestDir" : "CheckDir") };
+        return {
+          status,
+          extras: checkExtras(present ? product : null, warnings, books ? "DeployDestDir" : "CheckDir"),
+        };
       },
     };
     return runCommandSpec(spec, settings, context);
@@ -254,7 +297,10 @@ export function buildbinJob(target: TargetPackage, settings: StageJobSettings) {
       product,
       judge: (result) => {
         const path = join(settings.meatDir, product);
-        return { status: productStatus(commandEnd(result), existsSync(path)), extras: packageFileExtras(path, product) };
+        return {
+          status: productStatus(commandEnd(result), existsSync(path)),
+          extras: packageFileExtras(path, product),
+        };
       },
     };
     return runCommandSpec(spec, settings, context);
@@ -262,7 +308,12 @@ export function buildbinJob(target: TargetPackage, settings: StageJobSettings) {
 }
 
 /** A job's outcome read back from its summary in meat (resume, earlier stages); undefined when absent or unreadable. */
-export function outcomeFromSummary(meatDir: string, pkg: string, stage: Stage, onProblem?: (message: string) => void): StageOutcome | undefined {
+export function outcomeFromSummary(
+  meatDir: string,
+  pkg: string,
+  stage: Stage,
+  onProblem?: (message: string) => void,
+): StageOutcome | undefined {
   const path = jobFiles(meatDir, pkg, stage).summaryFile;
   try {
     const summary = readSummary(path);

@@ -75,7 +75,10 @@ export function checkWarnings(lastLines: readonly string[]): string {
 }
 
 /** CHECK: ERROR on a non-zero return code, else OK or WARNINGS by the warning count; TIMEOUT on timeout. */
-export function checkStatus(end: CommandEnd, lastLines: readonly string[]): { status: "OK" | "WARNINGS" | "ERROR" | "TIMEOUT"; warnings: string | null } {
+export function checkStatus(
+  end: CommandEnd,
+  lastLines: readonly string[],
+): { status: "OK" | "WARNINGS" | "ERROR" | "TIMEOUT"; warnings: string | null } {
   if (end.timedOut) return { status: "TIMEOUT", warnings: null };
   if (end.retCode !== 0) return { status: "ERROR", warnings: null };
   const warnings = checkWarnings(lastLines);

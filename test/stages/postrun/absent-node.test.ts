@@ -19,8 +19,6 @@ import { builtProducts } from "./products.js";
 
 const temp = useTempDirs();
 
-
-
 describe("postrun with one of three nodes absent", () => {
   let smtp: SmtpdFixture;
   let runDir: string;
@@ -42,8 +40,26 @@ describe("postrun with one of three nodes absent", () => {
     // The central history knows mac1 finished two runs ago and was absent the run before this one.
     const store = HistoryStore.open(historyDb);
     const day = 24 * 3600_000;
-    store.recordRun({ runId: resultsRunId("20261119-135500", "mac1"), node: "mac1", kind: RESULTS_RUN_KIND, startedAt: new Date(SNAPSHOT.getTime() - 2 * day), state: "finished" }, []);
-    store.recordRun({ runId: resultsRunId("20261120-135500", "mac1"), node: "mac1", kind: RESULTS_RUN_KIND, startedAt: new Date(SNAPSHOT.getTime() - day), state: "absent" }, []);
+    store.recordRun(
+      {
+        runId: resultsRunId("20261119-135500", "mac1"),
+        node: "mac1",
+        kind: RESULTS_RUN_KIND,
+        startedAt: new Date(SNAPSHOT.getTime() - 2 * day),
+        state: "finished",
+      },
+      [],
+    );
+    store.recordRun(
+      {
+        runId: resultsRunId("20261120-135500", "mac1"),
+        node: "mac1",
+        kind: RESULTS_RUN_KIND,
+        startedAt: new Date(SNAPSHOT.getTime() - day),
+        state: "absent",
+      },
+      [],
+    );
     store.close();
     runDir = startRun(config, MEAT, SKIPPED);
     deliverScenario(runDir, products, ["linux1", "win1"]);
@@ -59,7 +75,9 @@ describe("postrun with one of three nodes absent", () => {
   it("exits 0 and prints its progress", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/WARNING: node mac1 is absent: nothing under products-in\/mac1\/; not finished since run 20261120-135500, last finished run 20261119-135500/);
+    expect(result.stdout).toMatch(
+      /WARNING: node mac1 is absent: nothing under products-in\/mac1\/; not finished since run 20261120-135500, last finished run 20261119-135500/,
+    );
     expect(result.stdout).toContain("[outgoing] mac.binary.big-sur-arm64: ");
     expect(result.stdout).toContain("postrun done");
   });
@@ -70,7 +88,16 @@ describe("postrun with one of three nodes absent", () => {
   });
 
   it("fills OUTGOING and the propagation DB for the other nodes", () => {
-    expect(readdirSync(join(runDir, "OUTGOING/source")).sort()).toEqual(["Alpha_1.0.0.tar.gz", "checkWarn_1.0.0.tar.gz", "installErr_1.0.0.tar.gz", "noWin_1.0.0.tar.gz", "PACKAGES", "PACKAGES.gz"].sort());
+    expect(readdirSync(join(runDir, "OUTGOING/source")).sort()).toEqual(
+      [
+        "Alpha_1.0.0.tar.gz",
+        "checkWarn_1.0.0.tar.gz",
+        "installErr_1.0.0.tar.gz",
+        "noWin_1.0.0.tar.gz",
+        "PACKAGES",
+        "PACKAGES.gz",
+      ].sort(),
+    );
     expect(readdirSync(join(runDir, "OUTGOING/win.binary")).filter((name) => name.endsWith(".zip"))).toHaveLength(4);
     expect(readdirSync(join(runDir, "OUTGOING/mac.binary.big-sur-arm64")).sort()).toEqual(["PACKAGES", "PACKAGES.gz"]);
     const db = readFileSync(join(runDir, "PROPAGATION_STATUS_DB.txt"), "utf8");
@@ -80,9 +107,13 @@ describe("postrun with one of three nodes absent", () => {
 
   it("generates and publishes a report that marks the absent node", () => {
     const published = join(configDir, "..", "published-report");
-    const report = JSON.parse(readFileSync(join(published, "report.json"), "utf8")) as { nodes: Array<{ id: string; state: string }> };
+    const report = JSON.parse(readFileSync(join(published, "report.json"), "utf8")) as {
+      nodes: Array<{ id: string; state: string }>;
+    };
     expect(report.nodes.find((node) => node.id === "mac1")?.state).toBe("absent");
-    expect(readFileSync(join(published, "index.html"), "utf8")).toContain("Node mac1 delivered no results for this run");
+    expect(readFileSync(join(published, "index.html"), "utf8")).toContain(
+      "Node mac1 delivered no results for this run",
+    );
   });
 
   it("records the absent node and since when in postrun.json and the history", () => {
@@ -103,7 +134,9 @@ describe("postrun with one of three nodes absent", () => {
     expect(alerts).toHaveLength(1);
     const text = readFileSync(join(runDir, "alerts", alerts[0]!), "utf8");
     expect(text).toContain("- node mac1 is absent: nothing under products-in/mac1/");
-    expect(text).toContain("OUTGOING/mac.binary.big-sur-arm64 stays empty: no mac.binary.big-sur-arm64 package propagates from this run.");
+    expect(text).toContain(
+      "OUTGOING/mac.binary.big-sur-arm64 stays empty: no mac.binary.big-sur-arm64 package propagates from this run.",
+    );
     const mails = smtp.messages();
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatchObject({

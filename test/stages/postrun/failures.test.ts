@@ -16,7 +16,6 @@ import { deliverCells, finishNode, MEAT, startRun, threeNodeConfig } from "./fix
 
 const temp = useTempDirs();
 
-
 describe("a failing step", () => {
   it("is alerted and recorded, later independent steps run, the command exits 1", async () => {
     const root = await temp.make("failing-step");
@@ -31,9 +30,13 @@ describe("a failing step", () => {
     for (const node of ["linux1", "win1", "mac1"]) finishNode(runDir, node);
     const result = await bbsInProcess(["--config", config.dir, "--host", "linux1", "postrun"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("error[BBS_STEP_FAILED]: postrun of run 20261121-135500: step(s) propagation-db failed");
+    expect(result.stderr).toContain(
+      "error[BBS_STEP_FAILED]: postrun of run 20261121-135500: step(s) propagation-db failed",
+    );
     const state = readPostrunState(runDir);
-    expect(Object.fromEntries(Object.entries(state?.steps ?? {}).map(([step, record]) => [step, record.status]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(state?.steps ?? {}).map(([step, record]) => [step, record.status])),
+    ).toEqual({
       "status-db": "ok",
       outgoing: "ok",
       "propagation-db": "failed",
@@ -41,7 +44,9 @@ describe("a failing step", () => {
       report: "ok",
       publish: "ok",
     });
-    expect(state?.steps["propagation-db"]?.error).toContain("propagation.finalRepo: ftp://repo.example.org/bioc has unsupported scheme ftp:");
+    expect(state?.steps["propagation-db"]?.error).toContain(
+      "propagation.finalRepo: ftp://repo.example.org/bioc has unsupported scheme ftp:",
+    );
     expect(state?.alerts).toHaveLength(1);
     const alert = readFileSync(join(runDir, state?.alerts[0]?.file ?? ""), "utf8");
     expect(alert).toContain("Subject: [bbs] Postrun alert for 3.16 bioc builds on linux1: step propagation-db failed");
@@ -57,8 +62,12 @@ describe("a failing step", () => {
     const runDir = startRun(testConfig, MEAT);
     rmSync(join(runDir, "meat-index.dcf"));
     const config = testConfig.load();
-    await expect(runPostrun(config, { env: {} })).rejects.toThrow(/has no meat-index.dcf: prerun did not finish its index step/);
-    await expect(runPostrun(config, { env: {}, runId: "20200101-000000" })).rejects.toThrow(/run 20200101-000000 does not exist/);
+    await expect(runPostrun(config, { env: {} })).rejects.toThrow(
+      /has no meat-index.dcf: prerun did not finish its index step/,
+    );
+    await expect(runPostrun(config, { env: {}, runId: "20200101-000000" })).rejects.toThrow(
+      /run 20200101-000000 does not exist/,
+    );
     await expect(runPostrun(config, { env: {}, runId: "../x" })).rejects.toThrow(/is not a run id/);
   });
 });
@@ -69,8 +78,12 @@ describe("blocking rules", () => {
     expect(blockReason(statuses({ buildsrc: "OK" }), "workflows", "source")).toBeUndefined();
     expect(blockReason(statuses({ buildsrc: "OK" }), "books", "source")).toBe("CHECK result missing");
     expect(blockReason(statuses({ buildsrc: "OK", checksrc: "WARNINGS" }), "bioc", "source")).toBeUndefined();
-    expect(blockReason(statuses({ buildsrc: "OK", checksrc: "OK" }), "bioc", "win.binary")).toBe("BUILD BIN result missing");
-    expect(blockReason(statuses({ install: "ERROR", buildsrc: "OK", checksrc: "OK", buildbin: "OK" }), "bioc", "win.binary")).toBeUndefined();
+    expect(blockReason(statuses({ buildsrc: "OK", checksrc: "OK" }), "bioc", "win.binary")).toBe(
+      "BUILD BIN result missing",
+    );
+    expect(
+      blockReason(statuses({ install: "ERROR", buildsrc: "OK", checksrc: "OK", buildbin: "OK" }), "bioc", "win.binary"),
+    ).toBeUndefined();
     expect(blockReason(statuses({ buildsrc: "TIMEOUT" }), "workflows", "source")).toBe("BUILD TIMEOUT");
   });
 });

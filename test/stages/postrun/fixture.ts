@@ -20,8 +20,14 @@ export const RUN_ID = "20261121-135500";
 export const SNAPSHOT = new Date("2026-11-21T18:55:00Z");
 
 const PLATFORMS: Record<Exclude<NodeId, "linux1">, { platform: string; values: YamlMap }> = {
-  win1: { platform: "windows", values: { os: "Windows Server 2022", arch: "x64", rPlatform: "x86_64-w64-mingw32", pkgType: "win.binary" } },
-  mac1: { platform: "macos-arm64", values: { os: "macOS 13", arch: "arm64", rPlatform: "aarch64-apple-darwin20", pkgType: "mac.binary.big-sur-arm64" } },
+  win1: {
+    platform: "windows",
+    values: { os: "Windows Server 2022", arch: "x64", rPlatform: "x86_64-w64-mingw32", pkgType: "win.binary" },
+  },
+  mac1: {
+    platform: "macos-arm64",
+    values: { os: "macOS 13", arch: "arm64", rPlatform: "aarch64-apple-darwin20", pkgType: "mac.binary.big-sur-arm64" },
+  },
 };
 
 /** The central node's configuration (linux1), with host files for win1 and mac1. */
@@ -31,20 +37,37 @@ export function threeNodeConfig(workDir: string, global: YamlMap = {}): TestConf
     nodeId: "linux1",
     global: {
       reportNodes: ["linux1", "win1:bin", "mac1:bin", "macold:foreign"],
-      outgoing: { source: "linux1/buildsrc", "win.binary": "win1/buildbin", "mac.binary.big-sur-arm64": "mac1/buildbin" },
+      outgoing: {
+        source: "linux1/buildsrc",
+        "win.binary": "win1/buildbin",
+        "mac.binary.big-sur-arm64": "mac1/buildbin",
+      },
       notify: { nodes: ["linux1"] },
       ...global,
     },
   });
   for (const [node, { platform, values }] of Object.entries(PLATFORMS)) {
     writeFileSync(join(config.dir, "platforms", `${platform}.yaml`), stringify(values));
-    writeFileSync(join(config.dir, "hosts", `${node}.yaml`), stringify({ nodeId: node, platform, workDir: join(workDir, node), rHome: "/usr/lib/R", centralHost: "central.example.org" }));
+    writeFileSync(
+      join(config.dir, "hosts", `${node}.yaml`),
+      stringify({
+        nodeId: node,
+        platform,
+        workDir: join(workDir, node),
+        rHome: "/usr/lib/R",
+        centralHost: "central.example.org",
+      }),
+    );
   }
   return config;
 }
 
 /** A run directory under central.runsDir as prerun leaves it: central.dir switched to it, run.json and the indexes. */
-export function startRun(config: TestConfig, records: readonly MeatIndexRecord[], skipped: readonly string[] = []): string {
+export function startRun(
+  config: TestConfig,
+  records: readonly MeatIndexRecord[],
+  skipped: readonly string[] = [],
+): string {
   const values = config.load().values;
   const runDir = join(values["central.runsDir"], RUN_ID);
   mkdirSync(runDir, { recursive: true });
@@ -67,7 +90,14 @@ export function startRun(config: TestConfig, records: readonly MeatIndexRecord[]
 }
 
 /** What a builder delivers for one job: summary and output. */
-export function writeCell(runDir: string, node: string, stage: Stage, pkg: string, status: string, version = "1.0.0"): void {
+export function writeCell(
+  runDir: string,
+  node: string,
+  stage: Stage,
+  pkg: string,
+  status: string,
+  version = "1.0.0",
+): void {
   const dir = join(runDir, "products-in", node, stage);
   mkdirSync(dir, { recursive: true });
   const startedAt = new Date(SNAPSHOT.getTime() + 3600_000);
@@ -103,7 +133,9 @@ export function writeManual(runDir: string, node: string, pkg: string, products:
 
 export function finishNode(runDir: string, node: string): void {
   const at = new Date(SNAPSHOT.getTime() + 7200_000);
-  writeEndOfRun(join(runDir, "products-in", node, "BBS_EndOfRun.txt"), [{ stage: "STAGE2", nbCpu: 2, startedAt: at, endedAt: at, elapsedSeconds: 1 }]);
+  writeEndOfRun(join(runDir, "products-in", node, "BBS_EndOfRun.txt"), [
+    { stage: "STAGE2", nbCpu: 2, startedAt: at, endedAt: at, elapsedSeconds: 1 },
+  ]);
 }
 
 // ---- the scenario of the golden tests ------------------------------------------------
@@ -117,7 +149,12 @@ export const MEAT: readonly MeatIndexRecord[] = [
   { package: "checkErr", version: "1.0.0", maintainer: "Ada Alpha", maintainerEmail: "ada@bbs-fixtures.example.org" },
   { package: "checkWarn", version: "1.0.0", ...MAINTAINER },
   { package: "deprecatedPkg", version: "1.0.0", ...MAINTAINER, packageStatus: "Deprecated" },
-  { package: "installErr", version: "1.0.0", maintainer: "List Maintained", maintainerEmail: "bioconductor@stat.math.ethz.ch" },
+  {
+    package: "installErr",
+    version: "1.0.0",
+    maintainer: "List Maintained",
+    maintainerEmail: "bioconductor@stat.math.ethz.ch",
+  },
   { package: "naPkg", version: "1.0.0", ...MAINTAINER },
   { package: "versionSkew", version: "1.0.0", ...MAINTAINER },
 ];
@@ -128,8 +165,16 @@ type Row = readonly (string | undefined)[];
 export const CELLS: Readonly<Record<string, Partial<Record<NodeId, Row>>>> = {
   Alpha: { linux1: ["OK", "OK", "OK"], win1: ["OK", "OK", "OK", "OK"], mac1: ["OK", "OK", "OK", "OK"] },
   buildErr: { linux1: ["OK", "ERROR", "OK"], win1: ["OK", "OK", "OK", "OK"], mac1: ["OK", "TIMEOUT"] },
-  checkErr: { linux1: ["OK", "OK", "ERROR"], win1: ["OK", "OK", "TIMEOUT", "OK"], mac1: ["OK", "OK", "WARNINGS", "OK"] },
-  checkWarn: { linux1: ["OK", "OK", "WARNINGS"], win1: ["OK", "OK", "WARNINGS", "ERROR"], mac1: ["OK", "OK", "OK", "TIMEOUT"] },
+  checkErr: {
+    linux1: ["OK", "OK", "ERROR"],
+    win1: ["OK", "OK", "TIMEOUT", "OK"],
+    mac1: ["OK", "OK", "WARNINGS", "OK"],
+  },
+  checkWarn: {
+    linux1: ["OK", "OK", "WARNINGS"],
+    win1: ["OK", "OK", "WARNINGS", "ERROR"],
+    mac1: ["OK", "OK", "OK", "TIMEOUT"],
+  },
   deprecatedPkg: { linux1: ["OK", "OK", "ERROR"], win1: ["OK", "OK", "OK", "OK"], mac1: ["OK", "OK", "OK", "OK"] },
   installErr: { linux1: ["ERROR", "OK", "OK"], win1: ["NotNeeded", "OK", "OK", "OK"], mac1: ["OK", "OK", "OK", "OK"] },
   naPkg: { win1: ["OK", "OK"], mac1: ["ERROR"] },
@@ -150,7 +195,8 @@ export function deliverCells(runDir: string, nodes: readonly NodeId[] = NODES): 
   for (const [pkg, byNode] of Object.entries(CELLS)) {
     for (const node of nodes) {
       (byNode[node] ?? []).forEach((status, index) => {
-        if (status !== undefined) writeCell(runDir, node, STAGE_ORDER[index]!, pkg, status, pkg === "versionSkew" ? "0.9.0" : "1.0.0");
+        if (status !== undefined)
+          writeCell(runDir, node, STAGE_ORDER[index]!, pkg, status, pkg === "versionSkew" ? "0.9.0" : "1.0.0");
       });
     }
   }
@@ -160,16 +206,30 @@ export function deliverCells(runDir: string, nodes: readonly NodeId[] = NODES): 
 export function deliverProducts(runDir: string, products: Products, nodes: readonly NodeId[] = NODES): void {
   const sourcePkgs = ["Alpha", "checkErr", "checkWarn", "deprecatedPkg", "installErr", "noWin", "versionSkew"];
   if (nodes.includes("linux1")) {
-    for (const pkg of sourcePkgs) writeProduct(runDir, "linux1", "buildsrc", products.path("source", pkg), `${pkg}_${pkg === "versionSkew" ? "0.9.0" : "1.0.0"}.tar.gz`);
+    for (const pkg of sourcePkgs)
+      writeProduct(
+        runDir,
+        "linux1",
+        "buildsrc",
+        products.path("source", pkg),
+        `${pkg}_${pkg === "versionSkew" ? "0.9.0" : "1.0.0"}.tar.gz`,
+      );
     for (const pkg of ["Alpha", "checkWarn", "checkErr"]) writeManual(runDir, "linux1", pkg, products);
   }
   if (nodes.includes("win1")) {
     for (const pkg of ["Alpha", "buildErr", "checkErr", "checkWarn", "deprecatedPkg", "installErr", "versionSkew"]) {
-      writeProduct(runDir, "win1", "buildbin", products.path("win", pkg), `${pkg}_${pkg === "versionSkew" ? "0.9.0" : "1.0.0"}.zip`);
+      writeProduct(
+        runDir,
+        "win1",
+        "buildbin",
+        products.path("win", pkg),
+        `${pkg}_${pkg === "versionSkew" ? "0.9.0" : "1.0.0"}.zip`,
+      );
     }
   }
   if (nodes.includes("mac1")) {
-    for (const pkg of ["Alpha", "checkErr", "checkWarn", "deprecatedPkg", "installErr", "noWin"]) writeProduct(runDir, "mac1", "buildbin", products.path("mac", pkg), `${pkg}_1.0.0.tgz`);
+    for (const pkg of ["Alpha", "checkErr", "checkWarn", "deprecatedPkg", "installErr", "noWin"])
+      writeProduct(runDir, "mac1", "buildbin", products.path("mac", pkg), `${pkg}_1.0.0.tgz`);
     writeFileSync(join(runDir, "products-in", "mac1", "buildbin", "versionSkew.buildbin-MISSING"), "");
   }
 }

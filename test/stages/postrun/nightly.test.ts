@@ -24,12 +24,19 @@ describe("prerun, run, postrun and notify of a one-node build", () => {
   beforeAll(async () => {
     const root = await dirs.make("nightly");
     const scenario = runScenario();
-    const subset = { ...scenario, packages: scenario.packages.filter((pkg) => PACKAGES.includes(pkg.name)), manifest: PACKAGES };
+    const subset = {
+      ...scenario,
+      packages: scenario.packages.filter((pkg) => PACKAGES.includes(pkg.name)),
+      manifest: PACKAGES,
+    };
     const { server } = await materializeScenario(subset, join(root, "fixture"));
     config = writeTestConfig({
       workDir: join(root, "work"),
       gitServer: server,
-      global: { timeouts: { check: 120 }, report: { publishedUrl: "https://bioc.example.org/checkResults/3.16/bioc-LATEST/" } },
+      global: {
+        timeouts: { check: 120 },
+        report: { publishedUrl: "https://bioc.example.org/checkResults/3.16/bioc-LATEST/" },
+      },
       host: { slots: { install: 2, build: 2, check: 2 }, run: { targetRepoPoll: 1, targetRepoTimeout: 10 } },
     });
     central = await prerun(config);
@@ -62,18 +69,34 @@ describe("prerun, run, postrun and notify of a one-node build", () => {
 
   it("puts the passing packages' tarballs into OUTGOING and marks them YES", () => {
     const source = join(central.runDir, "OUTGOING", "source");
-    expect(readdirSync(source).sort()).toEqual(["PACKAGES", "PACKAGES.gz", "runOk_1.0.0.tar.gz", "runWarning_1.0.0.tar.gz"]);
-    expect(statSync(join(source, "runOk_1.0.0.tar.gz")).ino).toBe(statSync(join(central.runDir, "products-in/local/buildsrc/runOk_1.0.0.tar.gz")).ino);
-    expect(readFileSync(join(central.runDir, "PROPAGATION_STATUS_DB.txt"), "utf8")).toBe("runOk#source#propagate: YES\nrunWarning#source#propagate: YES\n");
+    expect(readdirSync(source).sort()).toEqual([
+      "PACKAGES",
+      "PACKAGES.gz",
+      "runOk_1.0.0.tar.gz",
+      "runWarning_1.0.0.tar.gz",
+    ]);
+    expect(statSync(join(source, "runOk_1.0.0.tar.gz")).ino).toBe(
+      statSync(join(central.runDir, "products-in/local/buildsrc/runOk_1.0.0.tar.gz")).ino,
+    );
+    expect(readFileSync(join(central.runDir, "PROPAGATION_STATUS_DB.txt"), "utf8")).toBe(
+      "runOk#source#propagate: YES\nrunWarning#source#propagate: YES\n",
+    );
     expect(postrun.all).toContain("no PACKAGES index at file://");
   });
 
   it("imports the run into the central history next to the builder's own run", () => {
     const store = HistoryStore.open(config.load().values.historyDb, { readonly: true });
     try {
-      expect(store.run(resultsRunId(central.runId, "local"))).toMatchObject({ kind: RESULTS_RUN_KIND, state: "finished" });
+      expect(store.run(resultsRunId(central.runId, "local"))).toMatchObject({
+        kind: RESULTS_RUN_KIND,
+        state: "finished",
+      });
       expect(store.runs({ kind: "run" }).length).toBeGreaterThan(0); // bbs run's own rows are untouched
-      expect(store.packageStatuses("runCheckError", { kind: RESULTS_RUN_KIND, stage: "checksrc" }).map((entry) => entry.status)).toEqual(["ERROR"]);
+      expect(
+        store
+          .packageStatuses("runCheckError", { kind: RESULTS_RUN_KIND, stage: "checksrc" })
+          .map((entry) => entry.status),
+      ).toEqual(["ERROR"]);
     } finally {
       store.close();
     }
@@ -84,7 +107,11 @@ describe("prerun, run, postrun and notify of a one-node build", () => {
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).toContain("run " + central.runId + ": 2 package(s) with problems on local, 2 email(s)");
     expect(result.all).toContain("Subject: runBuildError problems reported in the Build/check report for BioC 3.16");
-    expect(result.all).toContain("  o ERROR for 'R CMD build' on local. See the details here:\n      https://bioc.example.org/checkResults/3.16/bioc-LATEST/runBuildError/local-buildsrc.html");
-    expect(result.all).toContain("  o ERROR for 'R CMD check' on local. See the details here:\n      https://bioc.example.org/checkResults/3.16/bioc-LATEST/runCheckError/local-checksrc.html");
+    expect(result.all).toContain(
+      "  o ERROR for 'R CMD build' on local. See the details here:\n      https://bioc.example.org/checkResults/3.16/bioc-LATEST/runBuildError/local-buildsrc.html",
+    );
+    expect(result.all).toContain(
+      "  o ERROR for 'R CMD check' on local. See the details here:\n      https://bioc.example.org/checkResults/3.16/bioc-LATEST/runCheckError/local-checksrc.html",
+    );
   });
 });

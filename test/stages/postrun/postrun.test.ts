@@ -26,7 +26,6 @@ import { builtProducts, type Products } from "./products.js";
 
 const temp = useTempDirs();
 
-
 function writeIndex(dir: string, text: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "PACKAGES"), text);
@@ -35,7 +34,10 @@ function writeIndex(dir: string, text: string): void {
 /** The published repository the propagation DB compares with. */
 function finalRepo(root: string): string {
   const repo = join(root, "final-repo");
-  writeIndex(join(repo, "src/contrib"), "Package: Alpha\nVersion: 1.0.0\nNeedsCompilation: no\n\nPackage: checkWarn\nVersion: 2.0\n");
+  writeIndex(
+    join(repo, "src/contrib"),
+    "Package: Alpha\nVersion: 1.0.0\nNeedsCompilation: no\n\nPackage: checkWarn\nVersion: 2.0\n",
+  );
   writeIndex(join(repo, "bin/macosx/big-sur-arm64/contrib/4.2"), "Package: installErr\nVersion: 1.0.0\n");
   return pathToFileURL(repo).href;
 }
@@ -46,11 +48,17 @@ function listFiles(dir: string, base: string): string[] {
   );
 }
 
-const byLowercase = (a: string, b: string): number => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0);
+const byLowercase = (a: string, b: string): number =>
+  a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0;
 
 /** OUTGOING as the golden file shows it: its files, then per type what went in and why the rest did not. */
 function renderOutgoing(runDir: string): string {
-  const lines = ["files:", ...listFiles(join(runDir, "OUTGOING"), runDir).sort(byLowercase).map((file) => `  ${file}`)];
+  const lines = [
+    "files:",
+    ...listFiles(join(runDir, "OUTGOING"), runDir)
+      .sort(byLowercase)
+      .map((file) => `  ${file}`),
+  ];
   const report = JSON.parse(readFileSync(join(runDir, OUTGOING_REPORT_FILE), "utf8")) as OutgoingReport;
   for (const type of report.types) {
     lines.push(`${type.pkgType} <- ${type.nodeId}/${type.stage} (${type.nodeState})`);
@@ -74,7 +82,9 @@ describe("postrun of a three-node run (mac1 still running)", () => {
   beforeAll(async () => {
     products = await builtProducts();
     root = await temp.make("postrun");
-    const testConfig = threeNodeConfig(join(root, "work"), { propagation: { finalRepo: finalRepo(root), rVersion: "4.2" } });
+    const testConfig = threeNodeConfig(join(root, "work"), {
+      propagation: { finalRepo: finalRepo(root), rVersion: "4.2" },
+    });
     config = testConfig.load();
     runDir = startRun(testConfig, MEAT, SKIPPED);
     deliverScenario(runDir, products);
@@ -91,16 +101,24 @@ describe("postrun of a three-node run (mac1 still running)", () => {
     expect(renderOutgoing(runDir)).toBe(golden("OUTGOING.txt"));
     const linked = statSync(join(runDir, "OUTGOING/source/Alpha_1.0.0.tar.gz"));
     expect(linked.ino).toBe(statSync(join(runDir, "products-in/linux1/buildsrc/Alpha_1.0.0.tar.gz")).ino);
-    expect(statSync(join(runDir, "OUTGOING/manuals/Alpha.pdf")).ino).toBe(statSync(join(runDir, "products-in/linux1/checksrc/Alpha.Rcheck/Alpha-manual.pdf")).ino);
+    expect(statSync(join(runDir, "OUTGOING/manuals/Alpha.pdf")).ino).toBe(
+      statSync(join(runDir, "products-in/linux1/checksrc/Alpha.Rcheck/Alpha-manual.pdf")).ino,
+    );
     expect(readdirSync(runDir).filter((name) => name.startsWith(".OUTGOING"))).toEqual([]);
   });
 
   it("indexes every subdirectory as R's write_PACKAGES does", async () => {
-    for (const [dir, type] of [["source", "source"], ["win.binary", "win.binary"], ["mac.binary.big-sur-arm64", "mac.binary"]] as const) {
+    for (const [dir, type] of [
+      ["source", "source"],
+      ["win.binary", "win.binary"],
+      ["mac.binary.big-sur-arm64", "mac.binary"],
+    ] as const) {
       const copy = join(root, `r-index-${dir}`);
       cpSync(join(runDir, "OUTGOING", dir), copy, { recursive: true });
       await execa("Rscript", ["-e", `invisible(tools::write_PACKAGES("${copy}", type = "${type}"))`]);
-      expect(readFileSync(join(runDir, "OUTGOING", dir, "PACKAGES"), "utf8"), dir).toBe(readFileSync(join(copy, "PACKAGES"), "utf8"));
+      expect(readFileSync(join(runDir, "OUTGOING", dir, "PACKAGES"), "utf8"), dir).toBe(
+        readFileSync(join(copy, "PACKAGES"), "utf8"),
+      );
     }
   });
 
@@ -110,11 +128,26 @@ describe("postrun of a three-node run (mac1 still running)", () => {
 
   it("hands bbs propagate update an OUTGOING and a DB it accepts", () => {
     mkdirSync(config.values["propagation.stagingDir"] ?? "", { recursive: true });
-    const plan = prepareUpdatePlan(repositoryLayout(config), config.values["central.dir"], { archive: false, manuals: true });
+    const plan = prepareUpdatePlan(repositoryLayout(config), config.values["central.dir"], {
+      archive: false,
+      manuals: true,
+    });
     expect(plan.warnings).toEqual([]);
-    const copies = plan.operations.flatMap((operation) => (operation.op === "copy" ? [operation.to.split("/").pop() ?? ""] : [])).sort();
+    const copies = plan.operations
+      .flatMap((operation) => (operation.op === "copy" ? [operation.to.split("/").pop() ?? ""] : []))
+      .sort();
     expect(copies).toEqual(
-      ["Alpha_1.0.0.tgz", "Alpha_1.0.0.zip", "buildErr_1.0.0.zip", "deprecatedPkg_1.0.0.tgz", "deprecatedPkg_1.0.0.zip", "installErr_1.0.0.tar.gz", "installErr_1.0.0.zip", "noWin_1.0.0.tar.gz", "noWin_1.0.0.tgz"].sort(),
+      [
+        "Alpha_1.0.0.tgz",
+        "Alpha_1.0.0.zip",
+        "buildErr_1.0.0.zip",
+        "deprecatedPkg_1.0.0.tgz",
+        "deprecatedPkg_1.0.0.zip",
+        "installErr_1.0.0.tar.gz",
+        "installErr_1.0.0.zip",
+        "noWin_1.0.0.tar.gz",
+        "noWin_1.0.0.tgz",
+      ].sort(),
     );
   });
 
@@ -127,7 +160,9 @@ describe("postrun of a three-node run (mac1 still running)", () => {
       ["mac1", "running"],
     ]);
     expect(state?.nodes[2]?.notFinishedSince).toEqual({ runId: RUN_ID, at: "2026-11-21T18:55:00.000Z" });
-    expect(Object.fromEntries(Object.entries(state?.steps ?? {}).map(([step, record]) => [step, record.status]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(state?.steps ?? {}).map(([step, record]) => [step, record.status])),
+    ).toEqual({
       "status-db": "ok",
       outgoing: "ok",
       "propagation-db": "ok",
@@ -146,7 +181,9 @@ describe("postrun of a three-node run (mac1 still running)", () => {
 
   it("generates the report from the run and publishes it", () => {
     const published = config.values["report.publishDest"] ?? "";
-    const report = JSON.parse(readFileSync(join(published, "report.json"), "utf8")) as { nodes: Array<{ id: string; state: string }> };
+    const report = JSON.parse(readFileSync(join(published, "report.json"), "utf8")) as {
+      nodes: Array<{ id: string; state: string }>;
+    };
     expect(report.nodes.map((node) => [node.id, node.state])).toEqual([
       ["linux1", "finished"],
       ["win1", "finished"],
@@ -154,7 +191,9 @@ describe("postrun of a three-node run (mac1 still running)", () => {
       ["macold", expect.stringMatching(/^foreign/)],
     ]);
     expect(readFileSync(join(published, "BUILD_STATUS_DB.txt"), "utf8")).toBe(golden("BUILD_STATUS_DB.txt"));
-    expect(readFileSync(join(published, "PROPAGATION_STATUS_DB.txt"), "utf8")).toBe(golden("PROPAGATION_STATUS_DB.txt"));
+    expect(readFileSync(join(published, "PROPAGATION_STATUS_DB.txt"), "utf8")).toBe(
+      golden("PROPAGATION_STATUS_DB.txt"),
+    );
     expect(existsSync(join(published, "checkErr", "linux1-checksrc.html"))).toBe(true);
     expect(existsSync(join(published, "report.tgz"))).toBe(true);
   });
@@ -162,20 +201,36 @@ describe("postrun of a three-node run (mac1 still running)", () => {
   it("imports every node's cells into the central history", () => {
     const store = HistoryStore.open(config.values.historyDb, { readonly: true });
     try {
-      expect(store.runs({ kind: RESULTS_RUN_KIND }).map((run) => [run.runId, run.state]).sort()).toEqual([
+      expect(
+        store
+          .runs({ kind: RESULTS_RUN_KIND })
+          .map((run) => [run.runId, run.state])
+          .sort(),
+      ).toEqual([
         [resultsRunId(RUN_ID, "linux1"), "finished"],
         [resultsRunId(RUN_ID, "mac1"), "unfinished"],
         [resultsRunId(RUN_ID, "win1"), "finished"],
       ]);
       const jobs = store.jobs(resultsRunId(RUN_ID, "linux1"));
-      expect(jobs.filter((job) => job.package === "buildErr").map((job) => [job.stage, job.status]).sort()).toEqual([
+      expect(
+        jobs
+          .filter((job) => job.package === "buildErr")
+          .map((job) => [job.stage, job.status])
+          .sort(),
+      ).toEqual([
         ["buildsrc", "ERROR"],
         ["checksrc", "skipped"],
         ["install", "OK"],
       ]);
       expect(jobs.some((job) => job.package === "naPkg")).toBe(false); // NA cells have no result
-      expect(store.failingSince("checkErr", "linux1", "checksrc", { kind: RESULTS_RUN_KIND })?.runId).toBe(resultsRunId(RUN_ID, "linux1"));
-      expect(jobs.find((job) => job.package === "Alpha" && job.stage === "checksrc")).toMatchObject({ elapsedSeconds: 42, retCode: 0, version: "1.0.0" });
+      expect(store.failingSince("checkErr", "linux1", "checksrc", { kind: RESULTS_RUN_KIND })?.runId).toBe(
+        resultsRunId(RUN_ID, "linux1"),
+      );
+      expect(jobs.find((job) => job.package === "Alpha" && job.stage === "checksrc")).toMatchObject({
+        elapsedSeconds: 42,
+        retCode: 0,
+        version: "1.0.0",
+      });
     } finally {
       store.close();
     }
@@ -196,7 +251,9 @@ describe("postrun of a three-node run (mac1 still running)", () => {
 
   it("refuses to run elsewhere than on the central node", async () => {
     const other = { ...config, nodeId: "win1" };
-    await expect(runPostrun(other, { env: {} })).rejects.toThrow(/postrun runs on the central node linux1, not on win1/);
+    await expect(runPostrun(other, { env: {} })).rejects.toThrow(
+      /postrun runs on the central node linux1, not on win1/,
+    );
     expect(existsSync(join(runDir, "OUTGOING"))).toBe(true);
   });
 });

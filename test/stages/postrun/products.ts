@@ -45,12 +45,19 @@ function versionOf(pkg: string): string {
 
 function productsAt(dir: string): Products {
   const ext = { source: "tar.gz", mac: "tgz", win: "zip" } as const;
-  return { dir, path: (kind, pkg) => join(dir, kind, `${pkg}_${versionOf(pkg)}.${ext[kind]}`), manual: join(dir, "manual.pdf") };
+  return {
+    dir,
+    path: (kind, pkg) => join(dir, kind, `${pkg}_${versionOf(pkg)}.${ext[kind]}`),
+    manual: join(dir, "manual.pdf"),
+  };
 }
 
 export async function builtProducts(): Promise<Products> {
   const rVersion = (await execa("R", ["--version"])).stdout.split("\n")[0] ?? "";
-  const key = createHash("sha256").update(JSON.stringify({ FORMAT, rVersion, PRODUCT_SPECS })).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(JSON.stringify({ FORMAT, rVersion, PRODUCT_SPECS }))
+    .digest("hex")
+    .slice(0, 16);
   const cacheRoot = process.env.BBS_FIXTURE_CACHE ?? join(tmpdir(), "bbs-fixture-cache");
   const final = join(cacheRoot, `postrun-products-${key}`);
   if (existsSync(join(final, "done"))) return productsAt(final);
@@ -76,7 +83,10 @@ async function build(work: string): Promise<void> {
   await writePackages(sources, PRODUCT_SPECS);
   const env = { R_LIBS: library, R_LIBS_USER: library, LANG: "C.UTF-8" };
   for (const spec of PRODUCT_SPECS) {
-    await execa("R", ["CMD", "build", "--no-build-vignettes", "--no-manual", join(sources, spec.name)], { cwd: join(work, "source"), env });
+    await execa("R", ["CMD", "build", "--no-build-vignettes", "--no-manual", join(sources, spec.name)], {
+      cwd: join(work, "source"),
+      env,
+    });
   }
   const tarballs = PRODUCT_SPECS.map((spec) => join(work, "source", `${spec.name}_${spec.version}.tar.gz`));
   await execa("R", ["CMD", "INSTALL", `--library=${library}`, ...tarballs], { env });
@@ -86,7 +96,8 @@ async function build(work: string): Promise<void> {
     await execa("zip", ["-qr", join(work, "win", `${file}.zip`), spec.name], { cwd: library });
   }
   await writeFile(join(work, "manual.pdf"), "%PDF-1.4\n% reference manual stand-in (no TeX on this machine)\n%%EOF\n");
-  if ((await readdir(join(work, "source"))).length !== PRODUCT_SPECS.length) throw new Error("R CMD build did not produce every tarball");
+  if ((await readdir(join(work, "source"))).length !== PRODUCT_SPECS.length)
+    throw new Error("R CMD build did not produce every tarball");
   await rm(sources, { recursive: true, force: true });
   await writeFile(join(work, "done"), "");
 }

@@ -20,7 +20,16 @@ type Fields = Record<string, string>;
 
 function writeIndex(dir: string, records: readonly Fields[]): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "PACKAGES"), records.map((fields) => Object.entries(fields).map(([k, v]) => `${k}: ${v}\n`).join("")).join("\n"));
+  writeFileSync(
+    join(dir, "PACKAGES"),
+    records
+      .map((fields) =>
+        Object.entries(fields)
+          .map(([k, v]) => `${k}: ${v}\n`)
+          .join(""),
+      )
+      .join("\n"),
+  );
 }
 
 async function runDb(root: string, global: YamlMap): Promise<string> {
@@ -43,7 +52,8 @@ describe("the worked example of bbs-propagation 2.6", () => {
     ];
     const binary = outgoing.map(({ NeedsCompilation: _dropped, ...fields }) => fields);
     writeIndex(join(root, "run/OUTGOING/source"), outgoing);
-    for (const type of ["win.binary", "mac.binary.big-sur-x86_64", "mac.binary.big-sur-arm64"]) writeIndex(join(root, "run/OUTGOING", type), binary);
+    for (const type of ["win.binary", "mac.binary.big-sur-x86_64", "mac.binary.big-sur-arm64"])
+      writeIndex(join(root, "run/OUTGOING", type), binary);
     mkdirSync(join(root, "run/OUTGOING/manuals"));
     const repo = join(root, "staging");
     writeIndex(join(repo, "src/contrib"), [
@@ -54,7 +64,10 @@ describe("the worked example of bbs-propagation 2.6", () => {
     writeIndex(join(repo, "bin/macosx/big-sur-x86_64/contrib/4.2"), [{ Package: "b", Version: "3" }]);
     writeIndex(join(repo, "bin/macosx/big-sur-arm64/contrib/4.2"), [{ Package: "b", Version: "2" }]);
     // No bin/windows index: an empty repository, as for R.
-    const db = await runDb(root, { propagation: { finalRepo: pathToFileURL(repo).href, rVersion: "4.2" }, nonTargetRepos: [] });
+    const db = await runDb(root, {
+      propagation: { finalRepo: pathToFileURL(repo).href, rVersion: "4.2" },
+      nonTargetRepos: [],
+    });
     expect(db).toBe(golden("propagation-worked-example.txt"));
   });
 });
@@ -86,7 +99,10 @@ describe("explanation strings", () => {
       { Package: "cranPkg", Version: "1.5" },
       { Package: "cranPkg", Version: "2.0" },
     ]);
-    const db = await runDb(root, { propagation: { finalRepo: pathToFileURL(repo).href }, nonTargetRepos: [pathToFileURL(cran).href] });
+    const db = await runDb(root, {
+      propagation: { finalRepo: pathToFileURL(repo).href },
+      nonTargetRepos: [pathToFileURL(cran).href],
+    });
     expect(db.split("\n")).toEqual([
       "lower#source#propagate: NO, version to propagate (1.0.1) is lower than published version (1.0.2)",
       "same#source#propagate: UNNEEDED, same version is already published",
@@ -109,13 +125,17 @@ describe("explanation strings", () => {
     await expect(runDb(root, { propagation: { finalRepo: null } })).rejects.toThrow(/propagation.finalRepo is not set/);
     mkdirSync(join(root, "run/OUTGOING/win.binary"));
     writeFileSync(join(root, "run/OUTGOING/win.binary/PACKAGES"), "Package: x\nVersion: 1\n");
-    await expect(runDb(root, { propagation: { finalRepo: pathToFileURL(root).href } })).rejects.toThrow(/propagation.rVersion is not set/);
+    await expect(runDb(root, { propagation: { finalRepo: pathToFileURL(root).href } })).rejects.toThrow(
+      /propagation.rVersion is not set/,
+    );
   });
 });
 
 describe("the decision rules", () => {
   it("parses dependencies as BBS does and evaluates the first failing one", () => {
-    expect(extractDependencies({ depends: "R (>= 4.1),\n  b (>= 3) ,", imports: "x,,y", linkingTo: "z(>=1.0-2)" })).toEqual([
+    expect(
+      extractDependencies({ depends: "R (>= 4.1),\n  b (>= 3) ,", imports: "x,,y", linkingTo: "z(>=1.0-2)" }),
+    ).toEqual([
       { name: "R", constraint: ">=4.1" },
       { name: "b", constraint: ">=3" },
       { name: "x" },
@@ -126,7 +146,9 @@ describe("the decision rules", () => {
       [{ package: "p", version: "1.0", depends: "q (>= 1.0-2), r" }],
       [{ package: "q", version: "1.0.1" }],
     );
-    expect(statuses[0]?.explanation).toBe("NO, package requires version >= 1.0.2 of 'q' but only version 1.0.1 is available");
+    expect(statuses[0]?.explanation).toBe(
+      "NO, package requires version >= 1.0.2 of 'q' but only version 1.0.1 is available",
+    );
   });
 
   it("approves by fixed point: a chain approves one link per pass", () => {

@@ -43,8 +43,24 @@ function readTree(dir: string): Record<string, string> {
   return files;
 }
 
-const FIRST = { "index.html": "v1 index", "long-report.html": "v1 long", "linux1-index.html": "v1 node", "report.json": "{}", "pkgA/index.html": "A", "pkgA/linux1-checksrc.html": "A check", "pkgB/index.html": "B" };
-const SECOND = { "index.html": "v2 index", "long-report.html": "v2 long", "linux1-index.html": "v2 node", "report.json": "{\"v\":2}", "pkgA/index.html": "A2", "pkgA/linux1-checksrc.html": "A check 2", "pkgC/index.html": "C" };
+const FIRST = {
+  "index.html": "v1 index",
+  "long-report.html": "v1 long",
+  "linux1-index.html": "v1 node",
+  "report.json": "{}",
+  "pkgA/index.html": "A",
+  "pkgA/linux1-checksrc.html": "A check",
+  "pkgB/index.html": "B",
+};
+const SECOND = {
+  "index.html": "v2 index",
+  "long-report.html": "v2 long",
+  "linux1-index.html": "v2 node",
+  "report.json": '{"v":2}',
+  "pkgA/index.html": "A2",
+  "pkgA/linux1-checksrc.html": "A check 2",
+  "pkgC/index.html": "C",
+};
 
 describe("publishing to a local directory", () => {
   it("replaces the published directory whole, leaving no staging directory", async () => {
@@ -82,7 +98,14 @@ describe("publishing to an rsync target over ssh", () => {
     const first = await publishReport(report, config, destination);
     expect(readTree(remote)).toEqual(FIRST);
     expect(first.kind).toBe("remote");
-    const pages = ["index.html", "long-report.html", "linux1-index.html", "report.json", "pkgA/index.html", "pkgB/index.html"];
+    const pages = [
+      "index.html",
+      "long-report.html",
+      "linux1-index.html",
+      "report.json",
+      "pkgA/index.html",
+      "pkgB/index.html",
+    ];
     expect(first.passes[0]?.filter((file) => pages.includes(file))).toEqual([]);
     expect(first.passes[1]?.sort()).toEqual([...pages].sort());
 
@@ -104,7 +127,10 @@ describe("the publish step of bbs postrun", () => {
     const runDir = startRun(testConfig, MEAT);
     const runId = runDir.split("/").pop() ?? "";
     const skipped = await runPostrun(config, { env: {}, only: "publish", runId });
-    expect(skipped.state.steps.publish).toMatchObject({ status: "skipped", summary: `no report at ${join(runDir, "report")} to publish` });
+    expect(skipped.state.steps.publish).toMatchObject({
+      status: "skipped",
+      summary: `no report at ${join(runDir, "report")} to publish`,
+    });
     expect(reportDirOf(config, runDir)).toBe(join(runDir, "report"));
     writeTree(join(runDir, "report"), FIRST, LAST_NIGHT);
     const done = await runPostrun(config, { env: {}, only: "publish", runId });
@@ -116,7 +142,9 @@ describe("the publish step of bbs postrun", () => {
     const listing = (await execa("tar", ["tzf", join(published, REPORT_ARCHIVE)])).stdout.split("\n").sort();
     expect(listing).toEqual(expect.arrayContaining(["report/index.html", "report/pkgA/linux1-checksrc.html"]));
     expect(listing.some((entry) => entry.endsWith(REPORT_ARCHIVE))).toBe(false);
-    expect(readPostrunState(runDir)?.steps.publish?.summary).toMatch(/^report published to .*published: 8 file\(s\) written, 0 deleted$/);
+    expect(readPostrunState(runDir)?.steps.publish?.summary).toMatch(
+      /^report published to .*published: 8 file\(s\) written, 0 deleted$/,
+    );
     // Publishing again archives the report anew, without the previous archive inside.
     await runPostrun(config, { env: {}, only: "publish", runId });
     expect((await execa("tar", ["tzf", join(published, REPORT_ARCHIVE)])).stdout).not.toContain(REPORT_ARCHIVE);

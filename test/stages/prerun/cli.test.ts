@@ -33,7 +33,9 @@ describe("bbs prerun, user errors", () => {
     writeFileSync(join(config.dir, "packages.txt"), "Package: synth0001\nsynth0002\nVersion: 1.0\n");
     const result = await cli.run(["prerun"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`error[BBS_INPUT_INVALID]: ${join(config.dir, "packages.txt")}:3: "Version: 1.0" is not a package line`);
+    expect(result.stderr).toContain(
+      `error[BBS_INPUT_INVALID]: ${join(config.dir, "packages.txt")}:3: "Version: 1.0" is not a package line`,
+    );
     expect(result.stderr).toContain("hint:");
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(centralDir)).toBe(false);
@@ -42,7 +44,9 @@ describe("bbs prerun, user errors", () => {
   it("refuses --only before any run, an unknown step, and a bad --snapshot-date", async () => {
     const noRun = await cli.run(["prerun", "--only", "index"]);
     expect(noRun.exitCode).toBe(2);
-    expect(noRun.stderr).toMatch(/^error\[BBS_PRECONDITION\]: there is no current run: central\.dir .* does not exist/m);
+    expect(noRun.stderr).toMatch(
+      /^error\[BBS_PRECONDITION\]: there is no current run: central\.dir .* does not exist/m,
+    );
     const unknown = await cli.run(["prerun", "--only", "everything"]);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/Allowed choices are manifest, sources, index, inject, target-repo/);
@@ -61,7 +65,10 @@ describe("bbs prerun, user errors", () => {
       message: "prerun runs on the central node local, not on builder1",
     });
     const inside = { ...resolved, values: { ...resolved.values, "central.runsDir": join(centralDir, "runs") } };
-    await expect(runPrerun(inside)).rejects.toMatchObject({ code: "BBS_CONFIG_INVALID", message: expect.stringContaining("is inside central.dir") });
+    await expect(runPrerun(inside)).rejects.toMatchObject({
+      code: "BBS_CONFIG_INVALID",
+      message: expect.stringContaining("is inside central.dir"),
+    });
   });
 });
 
@@ -71,7 +78,10 @@ describe("bbs prerun with a plain manifest file, then --only sources", () => {
     const first = await cli.run(["prerun"]);
     expect(first.exitCode, first.all).toBe(0);
     const runDir = realpathSync(centralDir);
-    const manifest = JSON.parse(readFileSync(join(runDir, "manifest.json"), "utf8")) as { source: { kind: string; path: string }; packages: string[] };
+    const manifest = JSON.parse(readFileSync(join(runDir, "manifest.json"), "utf8")) as {
+      source: { kind: string; path: string };
+      packages: string[];
+    };
     expect(manifest.source).toEqual({ kind: "file", path: join(config.dir, "packages.txt") });
     expect(manifest.packages).toEqual(["synth0001", "synth0002", "synth0003"]);
     const firstInfo = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8")) as { snapshotTime: string };
@@ -85,13 +95,19 @@ describe("bbs prerun with a plain manifest file, then --only sources", () => {
     const info = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8")) as { status: string; snapshotTime: string };
     expect(info.status).toBe("preparing");
     expect(new Date(info.snapshotTime).getTime()).toBeGreaterThan(new Date(firstInfo.snapshotTime).getTime());
-    const snapshot = JSON.parse(readFileSync(join(runDir, "snapshot.json"), "utf8")) as { snapshotTime: string; packages: { package: string; commit: string }[] };
+    const snapshot = JSON.parse(readFileSync(join(runDir, "snapshot.json"), "utf8")) as {
+      snapshotTime: string;
+      packages: { package: string; commit: string }[];
+    };
     expect(snapshot.snapshotTime).toBe(info.snapshotTime);
     expect(snapshot.packages.find((p) => p.package === "synth0002")?.commit).toBe(changed);
 
-    for (const step of ["index", "inject", "target-repo"]) expect((await cli.run(["prerun", "--only", step])).exitCode).toBe(0);
+    for (const step of ["index", "inject", "target-repo"])
+      expect((await cli.run(["prerun", "--only", step])).exitCode).toBe(0);
     expect(readFileSync(join(runDir, "meat-index.dcf"), "utf8")).toContain("Package: synth0002\nVersion: 1.0.1\n");
-    expect(readFileSync(join(runDir, "src", "contrib", "PACKAGES"), "utf8")).toContain("Package: synth0002\nVersion: 1.0.1\n");
+    expect(readFileSync(join(runDir, "src", "contrib", "PACKAGES"), "utf8")).toContain(
+      "Package: synth0002\nVersion: 1.0.1\n",
+    );
     expect(existsSync(join(runDir, "src", "contrib", "synth0002_1.0.1.tar.gz"))).toBe(true);
     expect(existsSync(join(runDir, "src", "contrib", "synth0002_1.0.0.tar.gz"))).toBe(false);
     expect(JSON.parse(readFileSync(join(runDir, "run.json"), "utf8"))).toMatchObject({ status: "prepared" });

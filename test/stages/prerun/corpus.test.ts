@@ -29,8 +29,13 @@ async function describedByR(): Promise<string[][]> {
       }
       cat(d[1, "Package"], d[1, "Version"], gsub("[[:space:]]+", " ", m), sep = "\\t"); cat("\\n")
     }`;
-  const { stdout } = await execa("Rscript", ["--vanilla", "-e", script, ...corpus.packages.map((p) => p.tarball)], { env: { LC_ALL: "C.UTF-8" } });
-  return stdout.split("\n").filter(Boolean).map((line) => line.split("\t"));
+  const { stdout } = await execa("Rscript", ["--vanilla", "-e", script, ...corpus.packages.map((p) => p.tarball)], {
+    env: { LC_ALL: "C.UTF-8" },
+  });
+  return stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.split("\t"));
 }
 
 beforeAll(async () => {
@@ -59,7 +64,9 @@ describe("prerun of the real corpus", () => {
     const script = `ap <- available.packages(repos = "file://${centralDir}", type = "source", fields = "git_last_commit"); cat(paste(ap[, "Package"], ap[, "Version"], ap[, "git_last_commit"]), sep = "\\n")`;
     const { stdout } = await execa("Rscript", ["--vanilla", "-e", script]);
     const listed = stdout.split("\n").sort();
-    const expected = await Promise.all(corpus.packages.map(async (p) => `${p.name} ${p.version} ${(await corpus.server.headCommit(p.name)).shortSha}`));
+    const expected = await Promise.all(
+      corpus.packages.map(async (p) => `${p.name} ${p.version} ${(await corpus.server.headCommit(p.name)).shortSha}`),
+    );
     expect(listed).toEqual(expected.sort());
   });
 
@@ -70,9 +77,20 @@ describe("prerun of the real corpus", () => {
       cpSync(join(centralDir, "src", "contrib", file), join(copy, file));
     }
     const fields = 'c("git_url", "git_branch", "git_last_commit", "git_last_commit_date")';
-    await execa("Rscript", ["--vanilla", "-e", `suppressMessages(tools::write_PACKAGES(commandArgs(TRUE)[1], type = "source", fields = ${fields}))`, copy], {
-      env: { LC_ALL: "C.UTF-8" },
-    });
-    expect(readFileSync(join(centralDir, "src", "contrib", "PACKAGES"), "utf8")).toBe(readFileSync(join(copy, "PACKAGES"), "utf8"));
+    await execa(
+      "Rscript",
+      [
+        "--vanilla",
+        "-e",
+        `suppressMessages(tools::write_PACKAGES(commandArgs(TRUE)[1], type = "source", fields = ${fields}))`,
+        copy,
+      ],
+      {
+        env: { LC_ALL: "C.UTF-8" },
+      },
+    );
+    expect(readFileSync(join(centralDir, "src", "contrib", "PACKAGES"), "utf8")).toBe(
+      readFileSync(join(copy, "PACKAGES"), "utf8"),
+    );
   });
 });

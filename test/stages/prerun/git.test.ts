@@ -6,7 +6,13 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cloneOrUpdate, createGitRunner, gitFailureReason, retryDelay, type SyncOptions } from "../../../src/stages/prerun/git.js";
+import {
+  cloneOrUpdate,
+  createGitRunner,
+  gitFailureReason,
+  retryDelay,
+  type SyncOptions,
+} from "../../../src/stages/prerun/git.js";
 import { GitServer } from "../../fixtures/git-server.js";
 import { git } from "../../fixtures/git.js";
 import { writePackage } from "../../fixtures/rpkg-generator.js";
@@ -18,7 +24,15 @@ let server: GitServer;
 const runner = createGitRunner({ timeoutMs: 60_000 });
 
 function options(name: string, dir: string, extra: Partial<SyncOptions> = {}): SyncOptions {
-  return { url: server.url(name), branch: server.branch, dir, attempts: 3, retryDelayMs: 0, logFile: `${dir}.log`, ...extra };
+  return {
+    url: server.url(name),
+    branch: server.branch,
+    dir,
+    attempts: 3,
+    retryDelayMs: 0,
+    logFile: `${dir}.log`,
+    ...extra,
+  };
 }
 
 beforeAll(async () => {
@@ -36,20 +50,33 @@ describe("cloneOrUpdate", () => {
     const head = await server.headCommit("pkgA");
     expect(first).toMatchObject({ status: "cloned", attempts: 1, commit: { sha: head.sha, shortSha: head.shortSha } });
     expect(await git(["rev-parse", "--is-shallow-repository"], { cwd: dir })).toBe("true");
-    expect(await cloneOrUpdate(runner, options("pkgA", dir))).toMatchObject({ status: "unchanged", commit: { sha: head.sha } });
+    expect(await cloneOrUpdate(runner, options("pkgA", dir))).toMatchObject({
+      status: "unchanged",
+      commit: { sha: head.sha },
+    });
     writeFileSync(join(dir, "stray-file"), "left by someone\n");
     const changed = await server.commitChange("pkgA", { version: "bump" });
     const updated = await cloneOrUpdate(runner, options("pkgA", dir));
     expect(updated).toMatchObject({ status: "updated", commit: { sha: changed } });
-    if (updated.status !== "failed") expect(new Date(updated.commit.authorDate).getTime()).toBe((await server.headCommit("pkgA")).timestamp * 1000);
+    if (updated.status !== "failed")
+      expect(new Date(updated.commit.authorDate).getTime()).toBe((await server.headCommit("pkgA")).timestamp * 1000);
     expect(existsSync(join(dir, "stray-file"))).toBe(false);
   });
 
   it("retries with doubling delays, then reports the failure with git's reason", async () => {
     const dir = join(root, "meat0", "nothere");
     const retries: Array<[number, number]> = [];
-    const result = await cloneOrUpdate(runner, options("nothere", dir, { retryDelayMs: 20, onRetry: (attempt, _reason, delay) => retries.push([attempt, delay]) }));
-    expect(retries).toEqual([[2, 20], [3, 40]]);
+    const result = await cloneOrUpdate(
+      runner,
+      options("nothere", dir, {
+        retryDelayMs: 20,
+        onRetry: (attempt, _reason, delay) => retries.push([attempt, delay]),
+      }),
+    );
+    expect(retries).toEqual([
+      [2, 20],
+      [3, 40],
+    ]);
     expect(result.status).toBe("failed");
     if (result.status === "failed") {
       expect(result.attempts).toBe(3);
@@ -73,7 +100,8 @@ describe("cloneOrUpdate", () => {
   it("checks out the last commit before a cutoff, deepening the shallow history", async () => {
     const base = (await server.headCommit("pkgC")).timestamp;
     const shas: string[] = [];
-    for (let hour = 1; hour <= 20; hour += 1) shas.push(await server.commitChange("pkgC", { touch: "NEWS" }, { date: new Date((base + hour * 3600) * 1000) }));
+    for (let hour = 1; hour <= 20; hour += 1)
+      shas.push(await server.commitChange("pkgC", { touch: "NEWS" }, { date: new Date((base + hour * 3600) * 1000) }));
     const dir = join(root, "meat0", "pkgC");
     const cutoff = new Date((base + 2.5 * 3600) * 1000);
     const cloned = await cloneOrUpdate(runner, options("pkgC", join(root, "meat0-cut", "pkgC"), { cutoff }));
@@ -85,9 +113,13 @@ describe("cloneOrUpdate", () => {
   });
 
   it("fails at once, without retrying, when the branch has no commit before the cutoff", async () => {
-    const result = await cloneOrUpdate(runner, options("pkgA", join(root, "meat0-early", "pkgA"), { cutoff: new Date("2000-01-01T00:00:00Z") }));
+    const result = await cloneOrUpdate(
+      runner,
+      options("pkgA", join(root, "meat0-early", "pkgA"), { cutoff: new Date("2000-01-01T00:00:00Z") }),
+    );
     expect(result).toMatchObject({ status: "failed", attempts: 1 });
-    if (result.status === "failed") expect(result.reason).toBe("branch devel has no commit before 2000-01-01T00:00:00.000Z");
+    if (result.status === "failed")
+      expect(result.reason).toBe("branch devel has no commit before 2000-01-01T00:00:00.000Z");
   });
 
   it("stops a git that hangs at the timeout and says so", async () => {
@@ -106,7 +138,11 @@ describe("helpers", () => {
   });
 
   it("take git's first fatal line as the reason", () => {
-    expect(gitFailureReason("Cloning into 'x'...\nfatal: repository 'y' not found\nfatal: Could not read from remote repository.\n")).toBe("fatal: repository 'y' not found");
+    expect(
+      gitFailureReason(
+        "Cloning into 'x'...\nfatal: repository 'y' not found\nfatal: Could not read from remote repository.\n",
+      ),
+    ).toBe("fatal: repository 'y' not found");
     expect(gitFailureReason("$ git fetch\nsomething odd\n")).toBe("something odd");
   });
 });

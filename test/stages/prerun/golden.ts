@@ -3,7 +3,12 @@
 // as plain text (not with bbs's own formatters), so the comparison checks
 // bbs against the specification rather than against itself.
 
-import { defaultMaintainer, descriptionPackageName, descriptionVersion, type PackageSpec } from "../../fixtures/rpkg-generator.js";
+import {
+  defaultMaintainer,
+  descriptionPackageName,
+  descriptionVersion,
+  type PackageSpec,
+} from "../../fixtures/rpkg-generator.js";
 import type { Scenario } from "../../fixtures/scenarios.js";
 
 /** What the test knows about each package's repo: its URL and head commit (null: no repo). */
@@ -40,7 +45,8 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
  */
 export function newYorkWinterDate(date: Date, seconds = true): string {
   const month = date.getUTCMonth();
-  if (month > 1 && month < 11) throw new Error(`newYorkWinterDate: ${date.toISOString()} is not in New York's winter time`);
+  if (month > 1 && month < 11)
+    throw new Error(`newYorkWinterDate: ${date.toISOString()} is not in New York's winter time`);
   const local = new Date(date.getTime() - 5 * 3600_000);
   const p = (n: number): string => String(n).padStart(2, "0");
   const day = `${local.getUTCFullYear()}-${p(local.getUTCMonth() + 1)}-${p(local.getUTCDate())}`;
@@ -54,7 +60,12 @@ function unsupportedPlatforms(spec: PackageSpec): string | undefined {
   const unix = spec.osType?.toLowerCase().includes("unix") === true;
   if (!unix) return option === "" ? undefined : option;
   if (option === "") return "win";
-  return option.split(",").map((entry) => entry.trim()).includes("win") ? option : `${option}, win`;
+  return option
+    .split(",")
+    .map((entry) => entry.trim())
+    .includes("win")
+    ? option
+    : `${option}, win`;
 }
 
 /**
@@ -90,7 +101,10 @@ export function goldenFiles(
       skip();
       continue;
     }
-    const maintainer = spec.authorsR !== undefined ? options.authorsRMaintainer(spec) : (spec.maintainer ?? defaultMaintainer(spec.name));
+    const maintainer =
+      spec.authorsR !== undefined
+        ? options.authorsRMaintainer(spec)
+        : (spec.maintainer ?? defaultMaintainer(spec.name));
     const split = MAINTAINER.exec(maintainer);
     if (split === null) {
       skip();
@@ -103,7 +117,9 @@ export function goldenFiles(
     meatIndex += "\n";
     indexed.push(pkg.name);
   }
-  const gitlog = new Map<string, string>([["git-log.dcf", `Snapshot Date: ${newYorkWinterDate(options.snapshot, false)}\n`]]);
+  const gitlog = new Map<string, string>([
+    ["git-log.dcf", `Snapshot Date: ${newYorkWinterDate(options.snapshot, false)}\n`],
+  ]);
   for (const name of [...indexed, ...skipped]) {
     const repo = repos.get(name);
     if (repo === undefined) continue;

@@ -13,7 +13,11 @@ import { transpileCli } from "../../util/helpers/transpile.js";
 export const TEST_TIME_ZONE = "America/New_York";
 
 /** A config for prerun tests: the server's repos, quick retries, a work dir of its own. */
-export function prerunConfig(workDir: string, server: GitServer, overrides: { global?: YamlMap; host?: YamlMap } = {}): TestConfig {
+export function prerunConfig(
+  workDir: string,
+  server: GitServer,
+  overrides: { global?: YamlMap; host?: YamlMap } = {},
+): TestConfig {
   return writeTestConfig({
     workDir,
     gitServer: server,
@@ -24,7 +28,10 @@ export function prerunConfig(workDir: string, server: GitServer, overrides: { gl
 
 export interface Cli {
   /** Runs `bbs <args>` on the config; never rejects (look at exitCode). */
-  run(args: readonly string[], options?: { env?: Record<string, string>; detached?: boolean }): ResultPromise<{ reject: false; all: true }>;
+  run(
+    args: readonly string[],
+    options?: { env?: Record<string, string>; detached?: boolean },
+  ): ResultPromise<{ reject: false; all: true }>;
 }
 
 /** The CLI transpiled from the sources into `dir`. */

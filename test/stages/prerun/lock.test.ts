@@ -24,12 +24,19 @@ beforeAll(async () => {
 function setup(name: string): { config: TestConfig; cli: Cli; centralDir: string; runsDir: string } {
   const config = prerunConfig(join(root, name), server);
   const values = config.load().values;
-  return { config, cli: makeCli(join(root, name), config), centralDir: values["central.dir"], runsDir: values["central.runsDir"] };
+  return {
+    config,
+    cli: makeCli(join(root, name), config),
+    centralDir: values["central.dir"],
+    runsDir: values["central.runsDir"],
+  };
 }
 
 /** Files a writer left half-done (writeFileAtomic's temporary names) under `dir`. */
 function temporaryFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((path) => path.split("/").some((part) => part.includes(".tmp-")));
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((path) =>
+    path.split("/").some((part) => part.includes(".tmp-")),
+  );
 }
 
 describe("the prerun lock", () => {
@@ -40,7 +47,12 @@ describe("the prerun lock", () => {
     await gate.reached();
     const second = await cli.run(["prerun"]);
     expect(second.exitCode).toBe(2);
-    expect(second.stderr).toMatch(new RegExp(`^error\\[BBS_LOCKED\\]: the prerun of build bioc 3\\.16 \\(.*\\) is locked by pid ${first.pid} on \\S+, running since \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4} \\(`, "m"));
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `^error\\[BBS_LOCKED\\]: the prerun of build bioc 3\\.16 \\(.*\\) is locked by pid ${first.pid} on \\S+, running since \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4} \\(`,
+        "m",
+      ),
+    );
     expect(second.stderr).toContain("hint:");
     gate.open();
     const done = await first;
@@ -96,13 +108,21 @@ describe("the prerun lock", () => {
     const meat0 = config.load().values.meat0Dir;
     // With a snapshot date, a fresh clone is checked out in its temporary directory before it is moved in.
     const gate = gateTool(join(root, "killed-clone", "gate"), "git", ["checkout"]);
-    const killed = cli.run(["prerun", "--snapshot-date", "2100-01-01"], { env: { BBS_GIT_CMD: gate.command }, detached: true });
+    const killed = cli.run(["prerun", "--snapshot-date", "2100-01-01"], {
+      env: { BBS_GIT_CMD: gate.command },
+      detached: true,
+    });
     await gate.reached();
     process.kill(-(killed.pid ?? 0), "SIGKILL");
     await killed;
     expect(readdirSync(meat0).filter((name) => name.includes(".tmp-")).length).toBeGreaterThan(0);
     const next = await cli.run(["prerun"]);
     expect(next.exitCode, next.all).toBe(0);
-    expect(readdirSync(meat0).sort()).toEqual(prerunScenario().packages.filter((pkg) => pkg.spec !== undefined).map((pkg) => pkg.name).sort());
+    expect(readdirSync(meat0).sort()).toEqual(
+      prerunScenario()
+        .packages.filter((pkg) => pkg.spec !== undefined)
+        .map((pkg) => pkg.name)
+        .sort(),
+    );
   });
 });

@@ -18,14 +18,17 @@ function errorOf(run: () => unknown): BbsError {
 
 describe("parseManifest", () => {
   it("reads names with or without the Package: prefix, skipping blank and # lines", () => {
-    const text = "# software\nPackage: a4\n\nPackage:   ABarray  \nbiocViews\n\t\n#Package: hidden\nPackage: S4Vectors\r\nzlibbioc\n";
+    const text =
+      "# software\nPackage: a4\n\nPackage:   ABarray  \nbiocViews\n\t\n#Package: hidden\nPackage: S4Vectors\r\nzlibbioc\n";
     expect(parseManifest(text, "software.txt")).toEqual(["a4", "ABarray", "biocViews", "S4Vectors", "zlibbioc"]);
   });
 
   it("rejects a line with another field, naming the file and the line", () => {
     const error = errorOf(() => parseManifest("Package: a4\nVersion: 1.0\n", "software.txt"));
     expect(error.code).toBe("BBS_INPUT_INVALID");
-    expect(error.message).toBe('software.txt:2: "Version: 1.0" is not a package line (only "Package: <name>" lines may contain ":")');
+    expect(error.message).toBe(
+      'software.txt:2: "Version: 1.0" is not a package line (only "Package: <name>" lines may contain ":")',
+    );
     expect(error.hint).toContain("one package per line");
   });
 
@@ -55,7 +58,9 @@ describe("parseSnapshotDate", () => {
   it("honours an explicit offset, and reads BBS dates", () => {
     expect(parseSnapshotDate("2024-10-24T13:55:00-04:00").toISOString()).toBe("2024-10-24T17:55:00.000Z");
     expect(parseSnapshotDate("2024-10-24 17:55Z").toISOString()).toBe("2024-10-24T17:55:00.000Z");
-    expect(parseSnapshotDate("2024-10-24 13:55 -0400 (Thu, 24 Oct 2024)").toISOString()).toBe("2024-10-24T17:55:00.000Z");
+    expect(parseSnapshotDate("2024-10-24 13:55 -0400 (Thu, 24 Oct 2024)").toISOString()).toBe(
+      "2024-10-24T17:55:00.000Z",
+    );
   });
 
   it("rejects anything else as a usage error", () => {

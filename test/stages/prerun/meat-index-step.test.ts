@@ -15,12 +15,21 @@ const dirs = useTempDirs();
 let meat0: string;
 
 const PACKAGES: Record<string, { description?: string | Buffer; bbsOptions?: string }> = {
-  commented: { description: "# a comment BBS skips\nPackage: commented\nVersion: 1.0\n\nMaintainer: Jane Doe\n  <jane@example.org>\n" },
-  authorsR: { description: 'Package: authorsR\nVersion: 2.1-3\nAuthors@R: person("Ada", "Lovelace", email = "ada@example.org", role = c("aut", "cre"))\n' },
+  commented: {
+    description:
+      "# a comment BBS skips\nPackage: commented\nVersion: 1.0\n\nMaintainer: Jane Doe\n  <jane@example.org>\n",
+  },
+  authorsR: {
+    description:
+      'Package: authorsR\nVersion: 2.1-3\nAuthors@R: person("Ada", "Lovelace", email = "ada@example.org", role = c("aut", "cre"))\n',
+  },
   noCre: { description: 'Package: noCre\nVersion: 1.0\nAuthors@R: person("Ada", "Lovelace", role = "aut")\n' },
   stops: { description: 'Package: stops\nVersion: 1.0\nAuthors@R: stop("no authors today")\n' },
-  quits: { description: 'Package: quits\nVersion: 1.0\nAuthors@R: quit(status = 3)\n' },
-  afterQuit: { description: 'Package: afterQuit\nVersion: 1.0\nAuthors@R: c(person("Bo", "Li", email = "bo@example.org", role = "cre"))\n' },
+  quits: { description: "Package: quits\nVersion: 1.0\nAuthors@R: quit(status = 3)\n" },
+  afterQuit: {
+    description:
+      'Package: afterQuit\nVersion: 1.0\nAuthors@R: c(person("Bo", "Li", email = "bo@example.org", role = "cre"))\n',
+  },
   latin1: {
     description: Buffer.concat([
       Buffer.from('Package: latin1\nVersion: 1.0\nEncoding: latin1\nAuthors@R: person("Ren', "latin1"),
@@ -32,11 +41,16 @@ const PACKAGES: Record<string, { description?: string | Buffer; bbsOptions?: str
   noVersion: { description: "Package: noVersion\nMaintainer: A <a@example.org>\n" },
   noPackage: { description: "Version: 1.0\nMaintainer: A <a@example.org>\n" },
   noDescription: {},
-  longtests: { description: "Package: longtests\nVersion: 1.0\nMaintainer: A <a@example.org>\n", bbsOptions: "RunLongTests: TRUE\n" },
+  longtests: {
+    description: "Package: longtests\nVersion: 1.0\nMaintainer: A <a@example.org>\n",
+    bbsOptions: "RunLongTests: TRUE\n",
+  },
 };
 
 function sources(names: readonly string[]): Map<string, PackageSource> {
-  return new Map(names.map((name) => [name, { package: name, status: "cloned", url: "", branch: "devel", attempts: 1, seconds: 0 }]));
+  return new Map(
+    names.map((name) => [name, { package: name, status: "cloned", url: "", branch: "devel", attempts: 1, seconds: 0 }]),
+  );
 }
 
 async function index(buildType: "bioc" | "cran" | "bioc-longtests"): Promise<MeatIndex> {
@@ -78,7 +92,11 @@ describe("buildMeatIndex", () => {
 
   it("writes the whole maintainer and needs no email in cran builds", async () => {
     const result = await index("cran");
-    expect(result.records.find((record) => record.package === "commented")).toEqual({ package: "commented", version: "1.0", maintainer: "Jane Doe <jane@example.org>" });
+    expect(result.records.find((record) => record.package === "commented")).toEqual({
+      package: "commented",
+      version: "1.0",
+      maintainer: "Jane Doe <jane@example.org>",
+    });
   });
 
   it("ignores packages without RunLongTests in bioc-longtests builds", async () => {
@@ -91,18 +109,35 @@ describe("buildMeatIndex", () => {
   it("skips a package whose clone failed, with git's reason", async () => {
     const result = await buildMeatIndex({
       packages: ["commented"],
-      sources: new Map([["commented", { package: "commented", status: "failed", url: "", branch: "devel", reason: "fatal: nope", attempts: 5, seconds: 1 }]]),
+      sources: new Map([
+        [
+          "commented",
+          {
+            package: "commented",
+            status: "failed",
+            url: "",
+            branch: "devel",
+            reason: "fatal: nope",
+            attempts: 5,
+            seconds: 1,
+          },
+        ],
+      ]),
       meat0Dir: meat0,
       buildType: "bioc",
       rscript: "Rscript",
     });
-    expect(result.skipped).toEqual([{ package: "commented", reason: "git-failed", message: "git clone or update failed: fatal: nope" }]);
+    expect(result.skipped).toEqual([
+      { package: "commented", reason: "git-failed", message: "git clone or update failed: fatal: nope" },
+    ]);
   });
 });
 
 describe("evaluateMaintainers", () => {
   it("starts no R for no package, and reports R that cannot run", async () => {
     expect((await evaluateMaintainers([], { rscript: "/nonexistent/Rscript" })).size).toBe(0);
-    await expect(evaluateMaintainers([join(meat0, "authorsR", "DESCRIPTION")], { rscript: "/nonexistent/Rscript" })).rejects.toMatchObject({ code: "BBS_COMMAND_FAILED" });
+    await expect(
+      evaluateMaintainers([join(meat0, "authorsR", "DESCRIPTION")], { rscript: "/nonexistent/Rscript" }),
+    ).rejects.toMatchObject({ code: "BBS_COMMAND_FAILED" });
   });
 });

@@ -44,10 +44,18 @@ async function repoFacts(): Promise<Map<string, RepoFacts>> {
 async function authorsRMaintainers(): Promise<Map<string, string>> {
   const specs = scenario.packages.flatMap((pkg) => (pkg.spec?.authorsR === undefined ? [] : [pkg.spec]));
   const script = specs
-    .map((spec) => `p <- ${spec.authorsR}; cat(${JSON.stringify(spec.name)}, format(p[vapply(p, function(x) "cre" %in% x$role, NA)], include = c("given", "family", "email")), sep = "\\t"); cat("\\n")`)
+    .map(
+      (spec) =>
+        `p <- ${spec.authorsR}; cat(${JSON.stringify(spec.name)}, format(p[vapply(p, function(x) "cre" %in% x$role, NA)], include = c("given", "family", "email")), sep = "\\t"); cat("\\n")`,
+    )
     .join("\n");
   const { stdout } = await execa("Rscript", ["--vanilla", "-e", script], { env: { LC_ALL: "C.UTF-8" } });
-  return new Map(stdout.split("\n").filter(Boolean).map((line) => line.split("\t") as [string, string]));
+  return new Map(
+    stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split("\t") as [string, string]),
+  );
 }
 
 function centralFile(...path: string[]): string {
@@ -78,7 +86,11 @@ describe("a first prerun of the scenario", () => {
     const lines = firstRun.output.split("\n");
     for (const line of lines.filter(Boolean)) expect(line).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \[/);
     expect(lines.some((line) => /\[sources\] \(\s*\d+\/15\) preBase: cloned [0-9a-f]{7}/.test(line))).toBe(true);
-    expect(lines.some((line) => /\[sources\] \(\s*\d+\/15\) preMissingRepo: failed \(fatal: .*preMissingRepo\.git/.test(line))).toBe(true);
+    expect(
+      lines.some((line) =>
+        /\[sources\] \(\s*\d+\/15\) preMissingRepo: failed \(fatal: .*preMissingRepo\.git/.test(line),
+      ),
+    ).toBe(true);
   });
 
   it("writes meat-index.dcf and skipped-index.dcf byte for byte as the spec's rules give", () => {
@@ -94,7 +106,9 @@ describe("a first prerun of the scenario", () => {
   });
 
   it("says why each package was skipped, machine-readably", () => {
-    const reasons = JSON.parse(centralFile("skipped-reasons.json")) as { packages: { package: string; reason: string; message: string }[] };
+    const reasons = JSON.parse(centralFile("skipped-reasons.json")) as {
+      packages: { package: string; reason: string; message: string }[];
+    };
     expect(Object.fromEntries(reasons.packages.map((entry) => [entry.package, entry.reason]))).toEqual({
       preBadDescription: "bad-description",
       preDirMismatch: "package-mismatch",
@@ -161,16 +175,25 @@ describe("a first prerun of the scenario", () => {
       ap <- available.packages(repos = "file://${centralDir}", type = "source", fields = c(${fields.map((f) => JSON.stringify(f)).join(", ")}))
       write.table(ap[, c("Package", "Version", ${fields.map((f) => JSON.stringify(f)).join(", ")})], sep = "\\t", quote = FALSE, row.names = FALSE, col.names = FALSE)`;
     const { stdout } = await execa("Rscript", ["--vanilla", "-e", script], { env: { LC_ALL: "C.UTF-8" } });
-    const listed = new Map(stdout.split("\n").filter(Boolean).map((line) => {
-      const [pkg = "", ...rest] = line.split("\t");
-      return [pkg, rest] as const;
-    }));
+    const listed = new Map(
+      stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const [pkg = "", ...rest] = line.split("\t");
+          return [pkg, rest] as const;
+        }),
+    );
     expect([...listed.keys()].sort()).toEqual([...golden.indexed].sort());
-    const versions = new Map([...golden.meatIndex.matchAll(/^Package: (\S+)\nVersion: (\S+)$/gm)].map((match) => [match[1], match[2]]));
+    const versions = new Map(
+      [...golden.meatIndex.matchAll(/^Package: (\S+)\nVersion: (\S+)$/gm)].map((match) => [match[1], match[2]]),
+    );
     for (const [pkg, [version, url, branch, commit, date]] of listed) {
       const gitlog = golden.gitlog.get(`git-log-${pkg}.dcf`) ?? "";
       expect(version).toBe(versions.get(pkg));
-      expect(`git_url: ${url}\ngit_branch: ${branch}\ngit_last_commit: ${commit}\ngit_last_commit_date: ${date}\n`).toBe(gitlog);
+      expect(
+        `git_url: ${url}\ngit_branch: ${branch}\ngit_last_commit: ${commit}\ngit_last_commit_date: ${date}\n`,
+      ).toBe(gitlog);
     }
     const contrib = readdirSync(join(centralDir, "src", "contrib"));
     for (const pkg of golden.indexed) {
@@ -182,7 +205,12 @@ describe("a first prerun of the scenario", () => {
 
 describe("the next runs", () => {
   it("update exactly the package changed upstream, in a new run, the previous one kept", async () => {
-    const before = new Map(readdirSync(join(firstRun.runDir, "gitlog")).map((file) => [file, readFileSync(join(firstRun.runDir, "gitlog", file), "utf8")]));
+    const before = new Map(
+      readdirSync(join(firstRun.runDir, "gitlog")).map((file) => [
+        file,
+        readFileSync(join(firstRun.runDir, "gitlog", file), "utf8"),
+      ]),
+    );
     const changed = await server.commitChange("preChainMid", { touch: "NEWS" });
     const result = await cli.run(["prerun"]);
     expect(result.exitCode, result.all).toBe(0);
@@ -192,19 +220,29 @@ describe("the next runs", () => {
     expect(result.all.match(/: updated /g)).toHaveLength(1);
     expect(result.all.match(/: unchanged /g)).toHaveLength(13);
 
-    const snapshot = JSON.parse(readFileSync(join(runDir, "snapshot.json"), "utf8")) as { packages: { package: string; commit?: string }[] };
-    const first = JSON.parse(readFileSync(join(firstRun.runDir, "snapshot.json"), "utf8")) as { packages: { package: string; commit?: string }[] };
-    const differing = snapshot.packages.filter((entry, index) => entry.commit !== first.packages[index]?.commit).map((entry) => entry.package);
+    const snapshot = JSON.parse(readFileSync(join(runDir, "snapshot.json"), "utf8")) as {
+      packages: { package: string; commit?: string }[];
+    };
+    const first = JSON.parse(readFileSync(join(firstRun.runDir, "snapshot.json"), "utf8")) as {
+      packages: { package: string; commit?: string }[];
+    };
+    const differing = snapshot.packages
+      .filter((entry, index) => entry.commit !== first.packages[index]?.commit)
+      .map((entry) => entry.package);
     expect(differing).toEqual(["preChainMid"]);
     expect(snapshot.packages.find((entry) => entry.package === "preChainMid")?.commit).toBe(changed);
 
     const after = readdirSync(join(runDir, "gitlog")).filter((file) => file !== "git-log.dcf");
-    const changedFiles = after.filter((file) => readFileSync(join(runDir, "gitlog", file), "utf8") !== before.get(file));
+    const changedFiles = after.filter(
+      (file) => readFileSync(join(runDir, "gitlog", file), "utf8") !== before.get(file),
+    );
     expect(changedFiles).toEqual(["git-log-preChainMid.dcf"]);
     expect(readFileSync(join(runDir, "meat-index.dcf"), "utf8")).toBe(golden.meatIndex);
     // The first run is untouched.
     expect(readFileSync(join(firstRun.runDir, "meat-index.dcf"), "utf8")).toBe(golden.meatIndex);
-    expect(readFileSync(join(firstRun.runDir, "gitlog", "git-log-preChainMid.dcf"), "utf8")).toBe(before.get("git-log-preChainMid.dcf"));
+    expect(readFileSync(join(firstRun.runDir, "gitlog", "git-log-preChainMid.dcf"), "utf8")).toBe(
+      before.get("git-log-preChainMid.dcf"),
+    );
     expect(readlinkSync(centralDir)).not.toMatch(/^\//);
   });
 
@@ -216,7 +254,9 @@ describe("the next runs", () => {
     const between = new Date(((older?.timestamp ?? 0) + 60) * 1000).toISOString();
     const result = await cli.run(["prerun", "--snapshot-date", between]);
     expect(result.exitCode, result.all).toBe(0);
-    const snapshot = JSON.parse(centralFile("snapshot.json")) as { packages: { package: string; commit?: string; status: string }[] };
+    const snapshot = JSON.parse(centralFile("snapshot.json")) as {
+      packages: { package: string; commit?: string; status: string }[];
+    };
     const entry = snapshot.packages.find((p) => p.package === "preChainMid");
     expect(entry?.commit).toBe(older?.sha);
     expect(entry?.commit).not.toBe(newest?.sha);

@@ -2,7 +2,16 @@
 // central.dir symlink switched atomically (a BBS-era directory moved aside,
 // never deleted), the current run found, old runs pruned, run.json checked.
 
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -41,12 +50,9 @@ describe("run ids", () => {
     expect(isRunId("20241004-070509")).toBe(true);
     expect(isRunId("20241004-070509-2")).toBe(true);
     expect(isRunId("legacy-20241004-070509")).toBe(false);
-    expect(["20241004-070509-10", "20241004-070509-2", "20241003-235959", "20241004-070509"].sort(compareRunIds)).toEqual([
-      "20241003-235959",
-      "20241004-070509",
-      "20241004-070509-2",
-      "20241004-070509-10",
-    ]);
+    expect(
+      ["20241004-070509-10", "20241004-070509-2", "20241003-235959", "20241004-070509"].sort(compareRunIds),
+    ).toEqual(["20241003-235959", "20241004-070509", "20241004-070509-2", "20241004-070509-10"]);
   });
 
   it("get a suffix when a run of the same second exists", async () => {
@@ -116,7 +122,13 @@ describe("pruneRuns", () => {
     writeFileSync(join(runs, "prerun.lock"), "{}");
     // The current run is the oldest here (a --snapshot-date run): it stays too.
     expect(pruneRuns(runs, 2, "20240101-000000")).toEqual(["20240102-000000", "20240103-000000"]);
-    expect(readdirSync(runs).sort()).toEqual(["20240101-000000", "20240103-000000-2", "20240104-000000", "legacy-20231231-000000", "prerun.lock"]);
+    expect(readdirSync(runs).sort()).toEqual([
+      "20240101-000000",
+      "20240103-000000-2",
+      "20240104-000000",
+      "legacy-20231231-000000",
+      "prerun.lock",
+    ]);
   });
 });
 

@@ -41,21 +41,29 @@ describe("makeTargetRepo", () => {
     expect(repo).toMatchObject({ tarballs: 1, failed: ["gonePkg"], problems: [] });
     expect(events.sort()).toEqual(["gonePkg: ERROR", "goodPkg: OK"]);
     const contrib = join(runDir, "src", "contrib");
-    expect(readdirSync(contrib).sort()).toEqual([
-      "PACKAGES",
-      "PACKAGES.gz",
-      "goodPkg.buildnovig-out.txt",
-      "goodPkg.buildnovig-summary.dcf",
-      "goodPkg_1.2.3.tar.gz",
-      "gonePkg.buildnovig-MISSING",
-      "gonePkg.buildnovig-out.txt",
-      "gonePkg.buildnovig-summary.dcf",
-    ].sort());
+    expect(readdirSync(contrib).sort()).toEqual(
+      [
+        "PACKAGES",
+        "PACKAGES.gz",
+        "goodPkg.buildnovig-out.txt",
+        "goodPkg.buildnovig-summary.dcf",
+        "goodPkg_1.2.3.tar.gz",
+        "gonePkg.buildnovig-MISSING",
+        "gonePkg.buildnovig-out.txt",
+        "gonePkg.buildnovig-summary.dcf",
+      ].sort(),
+    );
     const failed = readFileSync(join(contrib, "gonePkg.buildnovig-summary.dcf"), "utf8");
-    expect(failed).toMatch(/^Package: gonePkg\nVersion: 0\.1\.0\nCommand: tar zcf gonePkg_0\.1\.0\.tar\.gz gonePkg\nStartedAt: .*\nEndedAt: .*\nEllapsedTime: \d+\.\d seconds\nRetCode: [1-9]\d*\nStatus: ERROR\nPackageFile: None\nPackageFileSize: NA\n$/);
+    expect(failed).toMatch(
+      /^Package: gonePkg\nVersion: 0\.1\.0\nCommand: tar zcf gonePkg_0\.1\.0\.tar\.gz gonePkg\nStartedAt: .*\nEndedAt: .*\nEllapsedTime: \d+\.\d seconds\nRetCode: [1-9]\d*\nStatus: ERROR\nPackageFile: None\nPackageFileSize: NA\n$/,
+    );
     const ok = readFileSync(join(contrib, "goodPkg.buildnovig-summary.dcf"), "utf8");
-    expect(ok).toMatch(/^RetCode: 0\nStatus: OK\nPackageFile: goodPkg_1\.2\.3\.tar\.gz\nPackageFileSize: \d+ bytes\n$/m);
-    expect(readFileSync(join(contrib, "goodPkg.buildnovig-out.txt"), "utf8")).toContain("###   tar zcf goodPkg_1.2.3.tar.gz goodPkg");
+    expect(ok).toMatch(
+      /^RetCode: 0\nStatus: OK\nPackageFile: goodPkg_1\.2\.3\.tar\.gz\nPackageFileSize: \d+ bytes\n$/m,
+    );
+    expect(readFileSync(join(contrib, "goodPkg.buildnovig-out.txt"), "utf8")).toContain(
+      "###   tar zcf goodPkg_1.2.3.tar.gz goodPkg",
+    );
     expect(readFileSync(join(contrib, "PACKAGES"), "utf8")).toMatch(/^Package: goodPkg\nVersion: 1\.2\.3\n/);
     expect(existsSync(join(config.values.meatDir, "goodPkg_1.2.3.tar.gz"))).toBe(false);
   });
@@ -64,7 +72,13 @@ describe("makeTargetRepo", () => {
     writeFileSync(join(runDir, "src", "contrib", "stale_0.0.1.tar.gz"), "");
     const repo = await makeTargetRepo({ config, runDir, records: [{ package: "goodPkg", version: "1.2.3" }] });
     expect(repo.failed).toEqual([]);
-    expect(readdirSync(join(runDir, "src", "contrib")).sort()).toEqual(["PACKAGES", "PACKAGES.gz", "goodPkg.buildnovig-out.txt", "goodPkg.buildnovig-summary.dcf", "goodPkg_1.2.3.tar.gz"]);
+    expect(readdirSync(join(runDir, "src", "contrib")).sort()).toEqual([
+      "PACKAGES",
+      "PACKAGES.gz",
+      "goodPkg.buildnovig-out.txt",
+      "goodPkg.buildnovig-summary.dcf",
+      "goodPkg_1.2.3.tar.gz",
+    ]);
     expect(readdirSync(join(runDir, "src"))).toEqual(["contrib"]);
   });
 });
@@ -72,7 +86,15 @@ describe("makeTargetRepo", () => {
 describe("gitlog files", () => {
   it("read back with their whole values, and a missing field is named", async () => {
     const dir = await dirs.make("gitlog");
-    const entry = gitLogEntry({ url: "https://git.bioconductor.org/packages/a4", branch: "devel", shortCommit: "1a2b3c4", commitDate: "2024-10-23T10:12:33-04:00" }, "America/New_York");
+    const entry = gitLogEntry(
+      {
+        url: "https://git.bioconductor.org/packages/a4",
+        branch: "devel",
+        shortCommit: "1a2b3c4",
+        commitDate: "2024-10-23T10:12:33-04:00",
+      },
+      "America/New_York",
+    );
     expect(formatGitLog(entry)).toBe(
       "git_url: https://git.bioconductor.org/packages/a4\ngit_branch: devel\ngit_last_commit: 1a2b3c4\ngit_last_commit_date: 2024-10-23 10:12:33 -0400 (Wed, 23 Oct 2024)\n",
     );

@@ -18,18 +18,27 @@ beforeAll(async () => {
   const scenario = runScenario();
   const one = { ...scenario, packages: scenario.packages.filter((pkg) => pkg.name === "runOk"), manifest: ["runOk"] };
   const { server } = await materializeScenario(one, join(root, "fixture"));
-  published = writeTestConfig({ workDir: join(root, "work"), gitServer: server, host: { run: { targetRepoPoll: 1, targetRepoTimeout: 2 } } });
+  published = writeTestConfig({
+    workDir: join(root, "work"),
+    gitServer: server,
+    host: { run: { targetRepoPoll: 1, targetRepoTimeout: 2 } },
+  });
   runId = (await prerun(published)).runId;
 });
 
 describe("bbs run fails for bbs's own reasons, with a code and a hint", () => {
   it("waits a bounded time for a target repo that never comes, saying what it waits for", async () => {
     const root = await dirs.make("run-cli-empty");
-    const config = writeTestConfig({ workDir: join(root, "work"), host: { run: { targetRepoPoll: 1, targetRepoTimeout: 2 } } });
+    const config = writeTestConfig({
+      workDir: join(root, "work"),
+      host: { run: { targetRepoPoll: 1, targetRepoTimeout: 2 } },
+    });
     const result = await makeCli(config).run(["run"]);
     expect(result.exitCode).toBe(2);
     expect(result.all).toMatch(/waiting for the target repo: .*run\.json does not exist/);
-    expect(result.all).toMatch(/error\[BBS_PRECONDITION\]: the target repo of the current run was not ready after \d+ s/);
+    expect(result.all).toMatch(
+      /error\[BBS_PRECONDITION\]: the target repo of the current run was not ready after \d+ s/,
+    );
     expect(result.all).toMatch(/hint: check that `bbs prerun` ran on local and finished/);
   });
 
@@ -47,13 +56,17 @@ describe("bbs run fails for bbs's own reasons, with a code and a hint", () => {
   it("names --packages that are not targets of the run", async () => {
     const result = await makeCli(published).run(["run", "--packages", "runOk,nope"]);
     expect(result.exitCode).toBe(2);
-    expect(result.all).toContain(`error[BBS_USAGE]: --packages: nope is not a target package of run ${runId} on this node`);
+    expect(result.all).toContain(
+      `error[BBS_USAGE]: --packages: nope is not a target package of run ${runId} on this node`,
+    );
   });
 
   it("has nothing to resume on a node that never built the run", async () => {
     const result = await makeCli(published).run(["run", "--resume"]);
     expect(result.exitCode).toBe(2);
-    expect(result.all).toMatch(/error\[BBS_PRECONDITION\]: nothing to resume: the meat in .* belongs to no run, the current run is \d{8}-\d{6}/);
+    expect(result.all).toMatch(
+      /error\[BBS_PRECONDITION\]: nothing to resume: the meat in .* belongs to no run, the current run is \d{8}-\d{6}/,
+    );
     expect(result.all).toMatch(/hint: run `bbs run` without --resume/);
   });
 });

@@ -6,7 +6,13 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Description } from "../../../src/rpkg/description.js";
-import { computeDependencyGraph, formatDependencyGraph, mergeAvailable, parseDependencyGraph, parsePackagesIndex } from "../../../src/stages/run/dep-graph.js";
+import {
+  computeDependencyGraph,
+  formatDependencyGraph,
+  mergeAvailable,
+  parseDependencyGraph,
+  parsePackagesIndex,
+} from "../../../src/stages/run/dep-graph.js";
 import { pruneCheckDir } from "../../../src/stages/run/rcheck.js";
 import { installedPackages, libraryPaths } from "../../../src/stages/run/r-env.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
@@ -17,11 +23,27 @@ const description = (text: string) => Description.parse(text);
 
 describe("dependency graph", () => {
   const targets = [
-    { name: "IRanges", description: description("Package: IRanges\nVersion: 2.41.0\nDepends: R (>= 4.0.0), methods, BiocGenerics (>= 0.39.2), S4Vectors\nImports: stats\nLinkingTo: S4Vectors\nSuggests: RUnit, GO.db, BiocStyle\n") },
-    { name: "S4Vectors", description: description("Package: S4Vectors\nVersion: 0.44.0\nDepends: methods, BiocGenerics\nSuggests: IRanges\n") },
+    {
+      name: "IRanges",
+      description: description(
+        "Package: IRanges\nVersion: 2.41.0\nDepends: R (>= 4.0.0), methods, BiocGenerics (>= 0.39.2), S4Vectors\nImports: stats\nLinkingTo: S4Vectors\nSuggests: RUnit, GO.db, BiocStyle\n",
+      ),
+    },
+    {
+      name: "S4Vectors",
+      description: description(
+        "Package: S4Vectors\nVersion: 0.44.0\nDepends: methods, BiocGenerics\nSuggests: IRanges\n",
+      ),
+    },
   ];
-  const cran = parsePackagesIndex("Package: RUnit\nVersion: 0.4.32\n\nPackage: BiocStyle\nVersion: 2.30.0\nImports: knitr, yaml\n\nPackage: BiocStyle\nVersion: 2.28.0\n", "https://cran.example.org");
-  const bioc = parsePackagesIndex("Package: BiocGenerics\nVersion: 0.49.1\nDepends: R (>= 4.0.0), methods, utils, graphics, stats\n\nPackage: RUnit\nVersion: 0.4.30\n", "https://bioc.example.org");
+  const cran = parsePackagesIndex(
+    "Package: RUnit\nVersion: 0.4.32\n\nPackage: BiocStyle\nVersion: 2.30.0\nImports: knitr, yaml\n\nPackage: BiocStyle\nVersion: 2.28.0\n",
+    "https://cran.example.org",
+  );
+  const bioc = parsePackagesIndex(
+    "Package: BiocGenerics\nVersion: 0.49.1\nDepends: R (>= 4.0.0), methods, utils, graphics, stats\n\nPackage: RUnit\nVersion: 0.4.30\n",
+    "https://bioc.example.org",
+  );
   const installed = new Map([
     ["methods", { version: "4.2.2", deps: ["utils", "stats"] }],
     ["utils", { version: "4.2.2", deps: [] }],
@@ -31,11 +53,20 @@ describe("dependency graph", () => {
     ["knitr", { version: "1.41", deps: ["evaluate"] }],
     ["RUnit", { version: "0.4.0", deps: ["utils"] }],
   ]);
-  const graph = computeDependencyGraph({ targets, available: mergeAvailable([bioc.packages, cran.packages]), installed });
-  const lines = formatDependencyGraph(graph.nodes).split("\n").filter((line) => line !== "");
+  const graph = computeDependencyGraph({
+    targets,
+    available: mergeAvailable([bioc.packages, cran.packages]),
+    installed,
+  });
+  const lines = formatDependencyGraph(graph.nodes)
+    .split("\n")
+    .filter((line) => line !== "");
 
   it("seeds targets and their Suggests, closes over Depends/Imports/LinkingTo, drops R and version specs", () => {
-    expect(lines.slice(0, 2)).toEqual(["IRanges: methods BiocGenerics S4Vectors stats", "S4Vectors: methods BiocGenerics"]);
+    expect(lines.slice(0, 2)).toEqual([
+      "IRanges: methods BiocGenerics S4Vectors stats",
+      "S4Vectors: methods BiocGenerics",
+    ]);
     expect(lines).toContain("BiocGenerics: methods utils graphics stats");
     expect(lines).toContain("BiocStyle: knitr yaml");
     expect(lines).toContain("stats: utils grDevices graphics");
@@ -43,7 +74,10 @@ describe("dependency graph", () => {
   });
 
   it("takes the highest version among repositories, repositories before installed packages", () => {
-    expect(graph.nodes.find((node) => node.name === "RUnit")).toMatchObject({ source: "repository", version: "0.4.32" });
+    expect(graph.nodes.find((node) => node.name === "RUnit")).toMatchObject({
+      source: "repository",
+      version: "0.4.32",
+    });
     expect(graph.nodes.find((node) => node.name === "BiocStyle")).toMatchObject({ version: "2.30.0" });
     expect(graph.nodes.find((node) => node.name === "knitr")).toMatchObject({ source: "installed" });
     expect(graph.nodes.find((node) => node.name === "IRanges")).toMatchObject({ source: "target" });
@@ -63,7 +97,10 @@ describe("dependency graph", () => {
   });
 
   it("reports index records it cannot use", () => {
-    const parsed = parsePackagesIndex("Package: a\n\nPackage: b\nVersion: 1\nImports: (>= 1)\n\nPackage: c\nVersion: 1\n", "https://x.example.org");
+    const parsed = parsePackagesIndex(
+      "Package: a\n\nPackage: b\nVersion: 1\nImports: (>= 1)\n\nPackage: c\nVersion: 1\n",
+      "https://x.example.org",
+    );
     expect(parsed.packages.map((pkg) => pkg.name)).toEqual(["c"]);
     expect(parsed.problems).toHaveLength(2);
   });
@@ -73,8 +110,12 @@ describe("library paths and installed packages, without R", () => {
   it("follow R's order (R_LIBS, R_LIBS_USER, R_LIBS_SITE from Renviron with %S, R's library), existing directories only", async () => {
     const root = await dirs.make("rhome");
     const rHome = join(root, "R");
-    for (const dir of ["etc", "library/base", "site-library", "local-site", "libs"]) mkdirSync(join(rHome, dir), { recursive: true });
-    writeFileSync(join(rHome, "library", "base", "DESCRIPTION"), "Package: base\nVersion: 4.2.2\nPriority: base\nBuilt: R 4.2.2; ; 2022-11-10; unix\n");
+    for (const dir of ["etc", "library/base", "site-library", "local-site", "libs"])
+      mkdirSync(join(rHome, dir), { recursive: true });
+    writeFileSync(
+      join(rHome, "library", "base", "DESCRIPTION"),
+      "Package: base\nVersion: 4.2.2\nPriority: base\nBuilt: R 4.2.2; ; 2022-11-10; unix\n",
+    );
     writeFileSync(
       join(rHome, "etc", "Renviron"),
       `R_PAPERSIZE_USER=\${R_PAPERSIZE}\nR_LIBS_USER=\${R_LIBS_USER:-'${join(root, "nowhere")}'}\nR_LIBS_SITE=\${R_LIBS_SITE:-'${join(rHome, "local-site")}:%S'}\n`,
@@ -86,7 +127,9 @@ describe("library paths and installed packages, without R", () => {
       join(rHome, "site-library"),
       join(rHome, "library"),
     ]);
-    expect(libraryPaths(rHome, undefined, "x86_64-pc-linux-gnu", { ...env, R_LIBS_SITE: join(rHome, "libs") })).toEqual([join(rHome, "libs"), join(rHome, "library")]);
+    expect(libraryPaths(rHome, undefined, "x86_64-pc-linux-gnu", { ...env, R_LIBS_SITE: join(rHome, "libs") })).toEqual(
+      [join(rHome, "libs"), join(rHome, "library")],
+    );
   });
 
   it("lists installed packages (first library wins), skipping locks and non-installations", async () => {
@@ -95,7 +138,11 @@ describe("library paths and installed packages, without R", () => {
       mkdirSync(join(root, lib, name), { recursive: true });
       writeFileSync(join(root, lib, name, "DESCRIPTION"), text);
     };
-    write("a", "pkg", "Package: pkg\nVersion: 2.0\nImports: other (>= 1), R (>= 4)\nBuilt: R 4.2.2; ; 2024-01-01; unix\n");
+    write(
+      "a",
+      "pkg",
+      "Package: pkg\nVersion: 2.0\nImports: other (>= 1), R (>= 4)\nBuilt: R 4.2.2; ; 2024-01-01; unix\n",
+    );
     write("b", "pkg", "Package: pkg\nVersion: 1.0\nBuilt: R 4.2.2; ; 2024-01-01; unix\n");
     write("b", "source", "Package: source\nVersion: 1.0\n");
     write("b", "00LOCK-pkg", "Package: pkg\nVersion: 3.0\nBuilt: R 4.2.2; ; 2024-01-01; unix\n");
@@ -133,7 +180,15 @@ describe(".Rcheck pruning", () => {
       writeFileSync(join(dir, file), "x");
     }
     pruneCheckDir(dir, "pkg");
-    expect(readdirSync(dir).sort()).toEqual(["00check.log", "00install.out", "examples_x64", "pkg-Ex.Rout", "pkg-Ex.timings", "pkg-manual.pdf", "tests"]);
+    expect(readdirSync(dir).sort()).toEqual([
+      "00check.log",
+      "00install.out",
+      "examples_x64",
+      "pkg-Ex.Rout",
+      "pkg-Ex.timings",
+      "pkg-manual.pdf",
+      "tests",
+    ]);
     expect(readdirSync(join(dir, "examples_x64"))).toEqual(["pkg-Ex.timings"]);
     expect(readdirSync(join(dir, "tests"))).toEqual(["testthat.Rout"]);
   });

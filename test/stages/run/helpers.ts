@@ -43,7 +43,14 @@ export interface BuiltRun {
 export async function prerunThenRun(config: TestConfig, args: readonly string[]): Promise<BuiltRun> {
   const central = await prerun(config);
   const result = await makeCli(config).run(["run", ...args]);
-  return { config, central, products: join(central.runDir, "products-in", config.nodeId), workDir: config.workDir, exitCode: result.exitCode, output: result.all ?? "" };
+  return {
+    config,
+    central,
+    products: join(central.runDir, "products-in", config.nodeId),
+    workDir: config.workDir,
+    exitCode: result.exitCode,
+    output: result.all ?? "",
+  };
 }
 
 export interface Cli {
@@ -59,7 +66,11 @@ export function makeCli(config: TestConfig): Cli {
   const script = launcher;
   return {
     run: (args, options = {}) =>
-      execa("node", [script, ...args], { reject: false, all: true, env: { ...config.cliEnv(), TZ: TEST_TIME_ZONE, ...options.env } }),
+      execa("node", [script, ...args], {
+        reject: false,
+        all: true,
+        env: { ...config.cliEnv(), TZ: TEST_TIME_ZONE, ...options.env },
+      }),
   };
 }
 
@@ -96,8 +107,11 @@ export interface JobLine {
 /** Job lines of a jobs.ndjson file. */
 export function jobLines(path: string): JobLine[] {
   const { records, problems } = readNdjson(path);
-  if (problems.length > 0) throw new Error(`${path}: unreadable lines ${problems.map((problem) => problem.line).join(", ")}`);
-  return (records as Array<{ event: string }>).filter((record) => record.event === "job-started" || record.event === "job-finished") as unknown as JobLine[];
+  if (problems.length > 0)
+    throw new Error(`${path}: unreadable lines ${problems.map((problem) => problem.line).join(", ")}`);
+  return (records as Array<{ event: string }>).filter(
+    (record) => record.event === "job-started" || record.event === "job-finished",
+  ) as unknown as JobLine[];
 }
 
 /** Live processes (not zombies) whose working directory is under `dir`: what a run left behind. */
@@ -110,7 +124,11 @@ export function processesUnder(dir: string): Array<{ pid: number; cmdline: strin
       const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
       if (state === "Z" || state === "X") continue;
       const cwd = readlinkSync(`/proc/${entry}/cwd`);
-      if (cwd === dir || cwd.startsWith(`${dir}/`)) found.push({ pid: Number(entry), cmdline: readFileSync(`/proc/${entry}/cmdline`, "latin1").replace(/\0/g, " ").trim() });
+      if (cwd === dir || cwd.startsWith(`${dir}/`))
+        found.push({
+          pid: Number(entry),
+          cmdline: readFileSync(`/proc/${entry}/cmdline`, "latin1").replace(/\0/g, " ").trim(),
+        });
     } catch {
       // gone, or not ours to read
     }

@@ -19,14 +19,23 @@ import { linuxCommandSettings, readJobSummary } from "./helpers.js";
 const dirs = useTempDirs();
 const FAKE_R = fileURLToPath(new URL("./fake-r-lock", import.meta.url));
 
-async function install(locks: number, timeoutMs: number): Promise<{ meat: string; outbox: string; outcome: StageOutcome | undefined }> {
+async function install(
+  locks: number,
+  timeoutMs: number,
+): Promise<{ meat: string; outbox: string; outcome: StageOutcome | undefined }> {
   const root = await dirs.make("run-lock");
   const meat = join(root, "meat");
   const outbox = join(root, "products-out");
   mkdirSync(join(meat, "pkgA"), { recursive: true });
   const counter = join(root, "locks");
   writeFileSync(counter, String(locks));
-  const delivery = new Delivery({ mode: "none", transport: undefined, node: "n1", outbox, journal: join(meat, ".bbs-delivered") });
+  const delivery = new Delivery({
+    mode: "none",
+    transport: undefined,
+    node: "n1",
+    outbox,
+    journal: join(meat, ".bbs-delivered"),
+  });
   await delivery.begin(["install"], "full");
   const settings: StageJobSettings = {
     meatDir: meat,
@@ -40,7 +49,10 @@ async function install(locks: number, timeoutMs: number): Promise<{ meat: string
     delivery,
   };
   const target = { name: "pkgA", version: "1.0.0", commit: "abc1234", options: parseBbsOptions("") };
-  const engine = new JobEngine<StageOutcome>([{ id: "install:pkgA", pool: "install", run: installTargetJob(target, settings) }], { pools: [{ name: "install", slots: 1 }] });
+  const engine = new JobEngine<StageOutcome>(
+    [{ id: "install:pkgA", pool: "install", run: installTargetJob(target, settings) }],
+    { pools: [{ name: "install", slots: 1 }] },
+  );
   const report = await engine.run();
   await delivery.close();
   return { meat, outbox, outcome: report.records.get("install:pkgA")?.outcome };

@@ -9,7 +9,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BBS_GIT_FIELDS, buildPackagesIndex, formatPackagesIndex, writePackagesFiles } from "../../../src/rpkg/packages-index.js";
+import {
+  BBS_GIT_FIELDS,
+  buildPackagesIndex,
+  formatPackagesIndex,
+  writePackagesFiles,
+} from "../../../src/rpkg/packages-index.js";
 import { writePackage } from "../../fixtures/rpkg-generator.js";
 import { writeTestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
@@ -28,15 +33,26 @@ beforeAll(async () => {
   await execa("mkdir", ["-p", contrib]);
   await execa("tar", ["czf", join(contrib, "ntDep_0.5.0.tar.gz"), "ntDep"], { cwd: nonTargetSources });
   const index = await buildPackagesIndex(contrib, { fields: BBS_GIT_FIELDS });
-  writePackagesFiles(contrib, `${formatPackagesIndex(index.entries)}\nPackage: ghostPkg\nVersion: 1.0\nNeedsCompilation: no\n`);
+  writePackagesFiles(
+    contrib,
+    `${formatPackagesIndex(index.entries)}\nPackage: ghostPkg\nVersion: 1.0\nNeedsCompilation: no\n`,
+  );
   const repository = `file://${join(root, "cran")}`;
 
   const { server } = await materializeScenario(
     {
       name: "non-target",
       packages: [
-        { name: "ntUser", purpose: "Imports a non-target package, Suggests an installed one and an unknown one", spec: { name: "ntUser", version: "1.0.0", imports: ["ntDep"], suggests: ["RUnit", "notAnywhere"] } },
-        { name: "ntBroken", purpose: "Imports a non-target package that cannot be installed", spec: { name: "ntBroken", version: "1.0.0", imports: ["ghostPkg"] } },
+        {
+          name: "ntUser",
+          purpose: "Imports a non-target package, Suggests an installed one and an unknown one",
+          spec: { name: "ntUser", version: "1.0.0", imports: ["ntDep"], suggests: ["RUnit", "notAnywhere"] },
+        },
+        {
+          name: "ntBroken",
+          purpose: "Imports a non-target package that cannot be installed",
+          spec: { name: "ntBroken", version: "1.0.0", imports: ["ghostPkg"] },
+        },
       ],
       manifest: ["ntUser", "ntBroken"],
     },
@@ -69,11 +85,14 @@ describe("STAGE2 with non-target packages", () => {
     const summary = readJobSummary(join(run.products, "install"), "ntDep", "install");
     expect(summary).toMatchObject({ package: "ntDep", version: null, status: "OK", retCode: 0 });
     expect(summary?.fields.get("Version")).toBe("None");
-    expect(summary?.command).toMatch(/^\/usr\/lib\/R\/bin\/Rscript -e "install\.packages\('ntDep',repos=c\('file:\/\/.*\/cran'\),dependencies=FALSE\);/);
+    expect(summary?.command).toMatch(
+      /^\/usr\/lib\/R\/bin\/Rscript -e "install\.packages\('ntDep',repos=c\('file:\/\/.*\/cran'\),dependencies=FALSE\);/,
+    );
     expect(existsSync(join(run.workDir, "R-library", "ntDep", "DESCRIPTION"))).toBe(true);
     expect(readJobSummary(join(run.products, "install"), "ntUser", "install")?.status).toBe("OK");
     const lines = jobLines(join(run.products, "jobs.ndjson"));
-    const at = (event: string, job: string) => Date.parse(lines.find((line) => line.event === event && line.job === job)?.at ?? "");
+    const at = (event: string, job: string) =>
+      Date.parse(lines.find((line) => line.event === event && line.job === job)?.at ?? "");
     expect(at("job-finished", "install:ntDep")).toBeLessThanOrEqual(at("job-started", "install:ntUser"));
     expect(lines.find((line) => line.job === "install:ntDep" && line.event === "job-started")?.version).toBeNull();
   });
@@ -83,10 +102,14 @@ describe("STAGE2 with non-target packages", () => {
     expect(lines("install:RUnit")).toEqual([{ event: "job-finished", state: "skipped" }]);
     const ghost = readJobSummary(join(run.products, "install"), "ghostPkg", "install");
     expect(ghost?.status).toBe("ERROR");
-    expect(readFileSync(join(run.products, "install", "ghostPkg.install-out.txt"), "utf8")).toMatch(/^Error: package ghostPkg was not installed into .*R-library$/m);
+    expect(readFileSync(join(run.products, "install", "ghostPkg.install-out.txt"), "utf8")).toMatch(
+      /^Error: package ghostPkg was not installed into .*R-library$/m,
+    );
     // No dependency-failure skipping (BBS): ntBroken's INSTALL ran, and failed for its own reason.
     expect(readJobSummary(join(run.products, "install"), "ntBroken", "install")?.status).toBe("ERROR");
-    expect(readFileSync(join(run.products, "install", "ntBroken.install-out.txt"), "utf8")).toMatch(/^ERROR: dependency ‘ghostPkg’ is not available for package ‘ntBroken’$/m);
+    expect(readFileSync(join(run.products, "install", "ntBroken.install-out.txt"), "utf8")).toMatch(
+      /^ERROR: dependency ‘ghostPkg’ is not available for package ‘ntBroken’$/m,
+    );
   });
 });
 

@@ -12,10 +12,30 @@ import { formatDuration } from "../../../src/util/log-format.js";
 
 const now = new Date("2024-11-21T20:00:00Z");
 
-function progress(pools: Array<{ name: string; slots: number; remaining: number }>, running: Array<{ pool: string; estimate: number; startedSecondsAgo: number }>): EngineProgress {
+function progress(
+  pools: Array<{ name: string; slots: number; remaining: number }>,
+  running: Array<{ pool: string; estimate: number; startedSecondsAgo: number }>,
+): EngineProgress {
   return {
-    pools: pools.map((pool) => ({ name: pool.name, slots: pool.slots, total: 10, waiting: 0, queued: 0, running: 0, processed: 0, remainingEstimate: pool.remaining, statuses: {} })),
-    running: running.map((job, index) => ({ id: `${job.pool}:p${index}`, pool: job.pool, label: `p${index}`, startedAt: new Date(now.getTime() - job.startedSecondsAgo * 1000), estimate: job.estimate, slot: index + 1 })),
+    pools: pools.map((pool) => ({
+      name: pool.name,
+      slots: pool.slots,
+      total: 10,
+      waiting: 0,
+      queued: 0,
+      running: 0,
+      processed: 0,
+      remainingEstimate: pool.remaining,
+      statuses: {},
+    })),
+    running: running.map((job, index) => ({
+      id: `${job.pool}:p${index}`,
+      pool: job.pool,
+      label: `p${index}`,
+      startedAt: new Date(now.getTime() - job.startedSecondsAgo * 1000),
+      estimate: job.estimate,
+      slot: index + 1,
+    })),
   };
 }
 
@@ -30,16 +50,27 @@ describe("ETA", () => {
     );
     expect(estimateRemaining(state, "pipeline", now)).toBe(95); // (400 - 20) / 4
     expect(estimateRemaining(state, "barrier", now)).toBe(145); // 50 + 95
-    const late = progress([{ name: "install", slots: 1, remaining: 30 }], [{ pool: "install", estimate: 30, startedSecondsAgo: 90 }]);
+    const late = progress(
+      [{ name: "install", slots: 1, remaining: 30 }],
+      [{ pool: "install", estimate: 30, startedSecondsAgo: 90 }],
+    );
     expect(estimateRemaining(late, "pipeline", now)).toBe(0);
   });
 
   it("prints durations as people read them", () => {
-    expect([formatDuration(42), formatDuration(185), formatDuration(7620), formatDuration(-3)]).toEqual(["42s", "3m05s", "2h07m", "0s"]);
+    expect([formatDuration(42), formatDuration(185), formatDuration(7620), formatDuration(-3)]).toEqual([
+      "42s",
+      "3m05s",
+      "2h07m",
+      "0s",
+    ]);
   });
 });
 
-function engineWith(releases: Map<string, () => void>): { engine: JobEngine<StageOutcome>; info: Map<string, JobInfo> } {
+function engineWith(releases: Map<string, () => void>): {
+  engine: JobEngine<StageOutcome>;
+  info: Map<string, JobInfo>;
+} {
   const job = (stage: string, pkg: string, status: string, after?: string): JobSpec<StageOutcome> => ({
     id: `${stage}:${pkg}`,
     pool: stage,
@@ -48,21 +79,37 @@ function engineWith(releases: Map<string, () => void>): { engine: JobEngine<Stag
     ...(after === undefined ? {} : { after }),
     run: () =>
       new Promise((resolve) => {
-        releases.set(`${stage}:${pkg}`, () => resolve({ status, retCode: status === "OK" ? 0 : 1, elapsedSeconds: 1.5 }));
+        releases.set(`${stage}:${pkg}`, () =>
+          resolve({ status, retCode: status === "OK" ? 0 : 1, elapsedSeconds: 1.5 }),
+        );
       }),
   });
-  const jobs = [job("install", "a", "OK"), job("install", "b", "ERROR"), job("buildsrc", "a", "OK", "install:a"), { id: "install:base", pool: "install", label: "base" }];
+  const jobs = [
+    job("install", "a", "OK"),
+    job("install", "b", "ERROR"),
+    job("buildsrc", "a", "OK", "install:a"),
+    { id: "install:base", pool: "install", label: "base" },
+  ];
   const info = new Map<string, JobInfo>([
     ["install:a", { pkg: "a", stage: "install", version: "1.0" }],
     ["install:b", { pkg: "b", stage: "install", version: "2.0" }],
     ["buildsrc:a", { pkg: "a", stage: "buildsrc", version: "1.0" }],
     ["install:base", { pkg: "base", stage: "install", version: null }],
   ]);
-  return { engine: new JobEngine(jobs, { pools: [{ name: "install", slots: 2 }, { name: "buildsrc", slots: 1 }] }), info };
+  return {
+    engine: new JobEngine(jobs, {
+      pools: [
+        { name: "install", slots: 2 },
+        { name: "buildsrc", slots: 1 },
+      ],
+    }),
+    info,
+  };
 }
 
 async function until(condition: () => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 200 && !condition(); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let attempt = 0; attempt < 200 && !condition(); attempt += 1)
+    await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe("views", () => {
@@ -72,7 +119,19 @@ describe("views", () => {
     const releases = new Map<string, () => void>();
     const { engine, info } = engineWith(releases);
     view.onEvent({ type: "note", at: now, level: "warning", message: "something odd" });
-    view.onEvent({ type: "planned", at: now, runId: "r", where: "/c", stages: ["install", "buildsrc"], schedule: "pipeline", targets: 2, jobs: 4, restored: 0, installQueue: { targets: 2, nonTargets: 0, alreadyInstalled: 1 }, recordedDurations: 3 });
+    view.onEvent({
+      type: "planned",
+      at: now,
+      runId: "r",
+      where: "/c",
+      stages: ["install", "buildsrc"],
+      schedule: "pipeline",
+      targets: 2,
+      jobs: 4,
+      restored: 0,
+      installQueue: { targets: 2, nonTargets: 0, alreadyInstalled: 1 },
+      recordedDurations: 3,
+    });
     view.onEvent({ type: "engine", engine, info });
     const done = engine.run();
     await until(() => releases.has("install:b"));
@@ -88,17 +147,41 @@ describe("views", () => {
     expect(text[1]).toMatch(/^run r \(\/c\): 2 target packages; stages INSTALL, BUILD; schedule pipeline; 4 jobs/);
     // the history's durations are what the run expects, and it says so
     expect(text[2]).toMatch(/^expected to take about \d+s \(durations of 3\/4 jobs from earlier runs\)$/);
-    expect(text.filter((_, i) => i !== 1 && i !== 2)).toEqual(["warning: something odd", "[INSTALL] b 2.0: ERROR (1.5 s)  [INSTALL 2/3]", "[INSTALL] a 1.0: OK (1.5 s)  [INSTALL 3/3]", "[BUILD] a 1.0: OK (1.5 s)  [BUILD 1/1]", "run x finished"]);
+    expect(text.filter((_, i) => i !== 1 && i !== 2)).toEqual([
+      "warning: something odd",
+      "[INSTALL] b 2.0: ERROR (1.5 s)  [INSTALL 2/3]",
+      "[INSTALL] a 1.0: OK (1.5 s)  [INSTALL 3/3]",
+      "[BUILD] a 1.0: OK (1.5 s)  [BUILD 1/1]",
+      "run x finished",
+    ]);
   });
 
   it("on a terminal: stage counts, the running jobs with their slot and elapsed time, redrawn in place", async () => {
     let screen = "";
-    const view = new LiveProgress((text) => (screen += text), () => 120, () => 40);
+    const view = new LiveProgress(
+      (text) => (screen += text),
+      () => 120,
+      () => 40,
+    );
     const releases = new Map<string, () => void>();
     const { engine, info } = engineWith(releases);
-    view.onEvent({ type: "planned", at: now, runId: "r", where: "/c", stages: ["install", "buildsrc"], schedule: "pipeline", targets: 2, jobs: 4, restored: 0, installQueue: { targets: 2, nonTargets: 0, alreadyInstalled: 1 }, recordedDurations: 0 });
+    view.onEvent({
+      type: "planned",
+      at: now,
+      runId: "r",
+      where: "/c",
+      stages: ["install", "buildsrc"],
+      schedule: "pipeline",
+      targets: 2,
+      jobs: 4,
+      restored: 0,
+      installQueue: { targets: 2, nonTargets: 0, alreadyInstalled: 1 },
+      recordedDurations: 0,
+    });
     view.onEvent({ type: "engine", engine, info });
-    expect(screen).toContain("no time estimate yet: no earlier run on this node (the next run uses this one's durations)");
+    expect(screen).toContain(
+      "no time estimate yet: no earlier run on this node (the next run uses this one's durations)",
+    );
     const done = engine.run();
     await until(() => releases.has("install:a") && releases.has("install:b"));
     releases.get("install:b")?.(); // a failure scrolls above the live block

@@ -12,10 +12,25 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { HistoryStore, UNFINISHED_STATUSES } from "../../../src/history/store.js";
 import { commandHeader } from "../../../src/jobs/outfile.js";
 import { formatBbsDate, tryParseBbsDate } from "../../../src/util/bbs-date.js";
-import { materializeScenario, runScenario, type DesignedStatuses, type MaterializedScenario } from "../../fixtures/scenarios.js";
+import {
+  materializeScenario,
+  runScenario,
+  type DesignedStatuses,
+  type MaterializedScenario,
+} from "../../fixtures/scenarios.js";
 import { writeTestConfig, type TestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { jobLines, makeCli, prerun, processesUnder, readJobSummary, summaryFieldOrder, TEST_TIME_ZONE, type CentralRunFixture, type JobLine } from "./helpers.js";
+import {
+  jobLines,
+  makeCli,
+  prerun,
+  processesUnder,
+  readJobSummary,
+  summaryFieldOrder,
+  TEST_TIME_ZONE,
+  type CentralRunFixture,
+  type JobLine,
+} from "./helpers.js";
 
 const dirs = useTempDirs();
 const scenario = runScenario();
@@ -43,10 +58,20 @@ async function setUp(label: string): Promise<Omit<Run, "exitCode" | "output">> {
     workDir: join(root, "work"),
     gitServer: fixture.server,
     global: { timeouts: { check: CHECK_TIMEOUT } },
-    host: { slots: { install: 2, build: 2, check: 2 }, timeouts: { killGrace: 3 }, run: { targetRepoPoll: 1, targetRepoTimeout: 10 } },
+    host: {
+      slots: { install: 2, build: 2, check: 2 },
+      timeouts: { killGrace: 3 },
+      run: { targetRepoPoll: 1, targetRepoTimeout: 10 },
+    },
   });
   const central = await prerun(config);
-  return { config, central, products: join(central.runDir, "products-in", "local"), workDir: config.workDir, meat: join(config.workDir, "meat") };
+  return {
+    config,
+    central,
+    products: join(central.runDir, "products-in", "local"),
+    workDir: config.workDir,
+    meat: join(config.workDir, "meat"),
+  };
 }
 
 async function runWith(label: string, args: readonly string[]): Promise<Run> {
@@ -103,23 +128,41 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
     const check = lines.filter((line) => line.job === "checksrc:runBuildError");
     expect(check).toHaveLength(1);
     expect(check[0]).toMatchObject({ event: "job-finished", state: "skipped", status: "skipped", slot: null });
-    expect(readdirSync(join(run().products, "checksrc")).filter((name) => name.startsWith("runBuildError"))).toEqual([]);
+    expect(readdirSync(join(run().products, "checksrc")).filter((name) => name.startsWith("runBuildError"))).toEqual(
+      [],
+    );
     expect(existsSync(join(run().meat, "runBuildError.checksrc-out.txt"))).toBe(false);
   });
 
   it("writes summaries field by field as BBS, with a correct UTC offset", () => {
-    const extras: Record<string, string[]> = { install: [], buildsrc: ["PackageFile", "PackageFileSize"], checksrc: ["CheckDir", "Warnings"] };
+    const extras: Record<string, string[]> = {
+      install: [],
+      buildsrc: ["PackageFile", "PackageFileSize"],
+      checksrc: ["CheckDir", "Warnings"],
+    };
     for (const [key, status] of Object.entries(designedStatuses())) {
       const [stage, pkg] = key.split(":") as [string, string];
       const path = join(run().products, stage, `${pkg}.${stage}-summary.dcf`);
-      expect(summaryFieldOrder(path), path).toEqual(["Package", "Version", "Command", "StartedAt", "EndedAt", "EllapsedTime", "RetCode", "Status", ...(extras[stage] ?? [])]);
+      expect(summaryFieldOrder(path), path).toEqual([
+        "Package",
+        "Version",
+        "Command",
+        "StartedAt",
+        "EndedAt",
+        "EllapsedTime",
+        "RetCode",
+        "Status",
+        ...(extras[stage] ?? []),
+      ]);
       const summary = readJobSummary(join(run().products, stage), pkg, stage);
       const fields = summary?.fields as ReadonlyMap<string, string>;
       expect(fields.get("Package")).toBe(pkg);
       expect(fields.get("Version")).toBe("1.0.0");
       for (const field of ["StartedAt", "EndedAt"]) {
         const text = fields.get(field) as string;
-        expect(text).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4}\)$/);
+        expect(text).toMatch(
+          /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4}\)$/,
+        );
         const parsed = tryParseBbsDate(text);
         expect(parsed, text).toBeDefined();
         expect(formatBbsDate(parsed?.date as Date, { timeZone: TEST_TIME_ZONE })).toBe(text);
@@ -136,8 +179,12 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
     const lib = join(run().workDir, "R-library");
     const command = (stage: string, pkg: string) => readJobSummary(join(run().products, stage), pkg, stage)?.command;
     expect(command("install", "runOk")).toBe(`${R} CMD INSTALL runOk`);
-    expect(command("buildsrc", "runOk")).toBe(`${R} CMD build --keep-empty-dirs --no-resave-data --no-build-vignettes runOk`);
-    expect(command("checksrc", "runOk")).toBe(`${R} CMD check --install=check:runOk.install-out.txt --library=${lib} --no-manual --timings runOk_1.0.0.tar.gz`);
+    expect(command("buildsrc", "runOk")).toBe(
+      `${R} CMD build --keep-empty-dirs --no-resave-data --no-build-vignettes runOk`,
+    );
+    expect(command("checksrc", "runOk")).toBe(
+      `${R} CMD check --install=check:runOk.install-out.txt --library=${lib} --no-manual --timings runOk_1.0.0.tar.gz`,
+    );
   });
 
   it("starts each out file with BBS's command header, naming the summary's command", () => {
@@ -145,7 +192,10 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
       for (const name of readdirSync(join(run().products, stage)).filter((file) => file.endsWith("-out.txt"))) {
         const pkg = name.slice(0, name.indexOf("."));
         const command = readJobSummary(join(run().products, stage), pkg, stage)?.command as string;
-        expect(readFileSync(join(run().products, stage, name), "utf8").startsWith(commandHeader(command, false)), name).toBe(true);
+        expect(
+          readFileSync(join(run().products, stage, name), "utf8").startsWith(commandHeader(command, false)),
+          name,
+        ).toBe(true);
       }
     }
     const install = readFileSync(join(run().products, "install", "runInstallError.install-out.txt"), "utf8");
@@ -158,7 +208,9 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
     const ok = readJobSummary(build, "runOk", "buildsrc")?.fields;
     expect(ok?.get("PackageFile")).toBe("runOk_1.0.0.tar.gz");
     // BBS's human_readable_size: bytes below 1 KiB, else KiB/MiB with the unit as a link.
-    expect(ok?.get("PackageFileSize")).toMatch(/^(\d+ bytes|\d+(\.\d+)? <A href="http:\/\/en\.wikipedia\.org\/wiki\/KiB" target="_blank">KiB<\/A>)$/);
+    expect(ok?.get("PackageFileSize")).toMatch(
+      /^(\d+ bytes|\d+(\.\d+)? <A href="http:\/\/en\.wikipedia\.org\/wiki\/KiB" target="_blank">KiB<\/A>)$/,
+    );
     const runMid = readJobSummary(build, "runMid", "buildsrc")?.fields.get("PackageFileSize");
     expect(runMid).toMatch(/^\d+(\.\d+)? <A href="http:\/\/en\.wikipedia\.org\/wiki\/KiB" target="_blank">KiB<\/A>$/);
     expect(statSync(join(build, "runBuildError.buildsrc-MISSING")).size).toBe(0);
@@ -171,7 +223,8 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
     expect(readJobSummary(check, "runOk", "checksrc")?.fields.get("Warnings")).toBe("0");
     expect(readJobSummary(check, "runCheckError", "checksrc")?.fields.get("Warnings")).toBe("NA");
     expect(readJobSummary(check, "runTimeout", "checksrc")?.fields.get("CheckDir")).toBe("runTimeout.Rcheck");
-    const allowed = (pkg: string) => new Set(["00check.log", "00install.out", `${pkg}-Ex.Rout`, `${pkg}-Ex.timings`, `${pkg}-manual.pdf`, "tests"]);
+    const allowed = (pkg: string) =>
+      new Set(["00check.log", "00install.out", `${pkg}-Ex.Rout`, `${pkg}-Ex.timings`, `${pkg}-manual.pdf`, "tests"]);
     for (const pkg of ["runOk", "runWarning", "runCheckError", "runMid"]) {
       const entries = readdirSync(join(check, `${pkg}.Rcheck`));
       expect(entries).toContain("00check.log");
@@ -193,8 +246,23 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
 
   it("delivers pkg_dep_graph.txt, NodeInfo and BBS_EndOfRun.txt", () => {
     const graph = readFileSync(join(run().products, "pkg_dep_graph.txt"), "utf8");
-    expect(graph.split("\n").filter((line) => line !== "").sort()).toEqual(
-      ["runBase: ", "runBuildError: ", "runCheckError: ", "runInstallError: ", "runMid: runBase", "runOk: ", "runTimeout: ", "runTop: runMid", "runWarning: "].sort(),
+    expect(
+      graph
+        .split("\n")
+        .filter((line) => line !== "")
+        .sort(),
+    ).toEqual(
+      [
+        "runBase: ",
+        "runBuildError: ",
+        "runCheckError: ",
+        "runInstallError: ",
+        "runMid: runBase",
+        "runOk: ",
+        "runTimeout: ",
+        "runTop: runMid",
+        "runWarning: ",
+      ].sort(),
     );
     const nodeInfo = join(run().products, "NodeInfo");
     expect(readFileSync(join(nodeInfo, "R-version.txt"), "utf8")).toMatch(/^R version 4\.2\.2/);
@@ -204,11 +272,26 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
     const instpkgs = readFileSync(join(nodeInfo, "R-instpkgs.txt"), "utf8");
     expect(instpkgs).toMatch(/LibPath\s+Version\s+Built/);
     expect(instpkgs).toMatch(/^runOk\s/m);
-    for (const file of ["CXX-version.txt", "CXX11-version.txt", "CXX14-version.txt", "CXX17-version.txt", "JAVA-version.txt", "pandoc-version.txt"]) expect(existsSync(join(nodeInfo, file)), file).toBe(true);
-    const endOfRun = readFileSync(join(run().products, "BBS_EndOfRun.txt"), "utf8").split("\n").filter((line) => line !== "");
+    for (const file of [
+      "CXX-version.txt",
+      "CXX11-version.txt",
+      "CXX14-version.txt",
+      "CXX17-version.txt",
+      "JAVA-version.txt",
+      "pandoc-version.txt",
+    ])
+      expect(existsSync(join(nodeInfo, file)), file).toBe(true);
+    const endOfRun = readFileSync(join(run().products, "BBS_EndOfRun.txt"), "utf8")
+      .split("\n")
+      .filter((line) => line !== "");
     const date = String.raw`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \(\w{3}, \d{2} \w{3} \d{4}\)`;
     expect(endOfRun.map((line) => line.slice(0, 6))).toEqual(["STAGE2", "STAGE3", "STAGE4"]);
-    for (const line of endOfRun) expect(line).toMatch(new RegExp(`^STAGE\\d \\| nb_cpu=2 \\| StartedAt: ${date} \\| EndedAt: ${date} \\| EllapsedTime: \\d+\\.\\d seconds$`));
+    for (const line of endOfRun)
+      expect(line).toMatch(
+        new RegExp(
+          `^STAGE\\d \\| nb_cpu=2 \\| StartedAt: ${date} \\| EndedAt: ${date} \\| EllapsedTime: \\d+\\.\\d seconds$`,
+        ),
+      );
   });
 
   it("logs every job start and end in jobs.ndjson with package, stage, node, slot, version and times", () => {
@@ -237,8 +320,12 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
 
   it("respects dependencies: a BUILD after its package's and its Suggests' installs, a CHECK after its BUILD", () => {
     const lines = jobLines(join(run().products, "jobs.ndjson"));
-    const at = (event: string, job: string) => lines.find((line) => line.event === event && line.job === job)?.at as string;
-    const before = (first: string, then: string) => expect(Date.parse(at("job-finished", first)), `${first} before ${then}`).toBeLessThanOrEqual(Date.parse(at("job-started", then)));
+    const at = (event: string, job: string) =>
+      lines.find((line) => line.event === event && line.job === job)?.at as string;
+    const before = (first: string, then: string) =>
+      expect(Date.parse(at("job-finished", first)), `${first} before ${then}`).toBeLessThanOrEqual(
+        Date.parse(at("job-started", then)),
+      );
     before("install:runBase", "install:runMid");
     before("install:runMid", "install:runTop");
     before("install:runTop", "buildsrc:runTop");
@@ -267,10 +354,17 @@ describe.each(bothSchedules)("bbs run --schedule %s on the run scenario", (sched
 });
 
 it("the barrier schedule keeps BBS's stage order; both schedules give the same statuses", () => {
-  const barrier = jobLines(join((runs.barrier as Run).products, "jobs.ndjson")).filter((line) => line.state !== "skipped");
-  const times = (stage: string, event: string) => barrier.filter((line) => line.stage === stage && line.event === event).map((line) => Date.parse(line.at));
-  expect(Math.max(...times("install", "job-finished"))).toBeLessThanOrEqual(Math.min(...times("buildsrc", "job-started")));
-  expect(Math.max(...times("buildsrc", "job-finished"))).toBeLessThanOrEqual(Math.min(...times("checksrc", "job-started")));
+  const barrier = jobLines(join((runs.barrier as Run).products, "jobs.ndjson")).filter(
+    (line) => line.state !== "skipped",
+  );
+  const times = (stage: string, event: string) =>
+    barrier.filter((line) => line.stage === stage && line.event === event).map((line) => Date.parse(line.at));
+  expect(Math.max(...times("install", "job-finished"))).toBeLessThanOrEqual(
+    Math.min(...times("buildsrc", "job-started")),
+  );
+  expect(Math.max(...times("buildsrc", "job-finished"))).toBeLessThanOrEqual(
+    Math.min(...times("checksrc", "job-started")),
+  );
   expect(deliveredStatuses(runs.barrier as Run)).toEqual(deliveredStatuses(runs.pipeline as Run));
 });
 
@@ -283,9 +377,13 @@ describe("kill -9 during STAGE4, then bbs run --resume", () => {
     const cli = makeCli(setup.config);
     const first = cli.run(args);
     // Hold on until STAGE4 is under way: a CHECK finished, and runTimeout's CHECK (30 s at least) runs.
-    const checkSummaries = () => (existsSync(setup.meat) ? readdirSync(setup.meat).filter((name) => name.endsWith(".checksrc-summary.dcf")) : []);
-    const timeoutCheckRunning = () => existsSync(join(setup.meat, "runTimeout.checksrc-out.txt")) && !existsSync(join(setup.meat, "runTimeout.checksrc-summary.dcf"));
-    for (let attempt = 0; attempt < 1200 && !(checkSummaries().length > 0 && timeoutCheckRunning()); attempt += 1) await sleep(250);
+    const checkSummaries = () =>
+      existsSync(setup.meat) ? readdirSync(setup.meat).filter((name) => name.endsWith(".checksrc-summary.dcf")) : [];
+    const timeoutCheckRunning = () =>
+      existsSync(join(setup.meat, "runTimeout.checksrc-out.txt")) &&
+      !existsSync(join(setup.meat, "runTimeout.checksrc-summary.dcf"));
+    for (let attempt = 0; attempt < 1200 && !(checkSummaries().length > 0 && timeoutCheckRunning()); attempt += 1)
+      await sleep(250);
     expect(checkSummaries().length).toBeGreaterThan(0);
     expect(timeoutCheckRunning()).toBe(true);
 
@@ -310,7 +408,9 @@ describe("kill -9 during STAGE4, then bbs run --resume", () => {
     const resumedRun: Run = { ...setup, exitCode: resumed.exitCode, output: resumed.all ?? "" };
     const installs = ["runBase", "runMid"];
     const expected = Object.fromEntries(
-      Object.entries(deliveredStatuses(runs.pipeline as Run, [...subset, ...installs])).filter(([key]) => subset.includes(key.split(":")[1] as string) || key.startsWith("install:")),
+      Object.entries(deliveredStatuses(runs.pipeline as Run, [...subset, ...installs])).filter(
+        ([key]) => subset.includes(key.split(":")[1] as string) || key.startsWith("install:"),
+      ),
     );
     expect(deliveredStatuses(resumedRun, [...subset, ...installs])).toEqual(expected);
 
@@ -323,10 +423,20 @@ describe("kill -9 during STAGE4, then bbs run --resume", () => {
         finished.set(key, (finished.get(key) ?? 0) + 1);
       }
       expect([...finished.entries()].filter(([, count]) => count !== 1)).toEqual([]);
-      expect(Object.fromEntries(rows.filter((row) => !UNFINISHED_STATUSES.includes(row.status)).map((row) => [`${row.stage}:${row.package}`, row.status]))).toEqual(expected);
-      const interrupted = rows.filter((row) => row.status === "interrupted").map((row) => `${row.stage}:${row.package}`);
+      expect(
+        Object.fromEntries(
+          rows
+            .filter((row) => !UNFINISHED_STATUSES.includes(row.status))
+            .map((row) => [`${row.stage}:${row.package}`, row.status]),
+        ),
+      ).toEqual(expected);
+      const interrupted = rows
+        .filter((row) => row.status === "interrupted")
+        .map((row) => `${row.stage}:${row.package}`);
       expect(interrupted).toContain("checksrc:runTimeout");
-      const retried = rows.filter((row) => row.stage === "checksrc" && row.package === "runTimeout").map((row) => [row.attempt, row.status]);
+      const retried = rows
+        .filter((row) => row.stage === "checksrc" && row.package === "runTimeout")
+        .map((row) => [row.attempt, row.status]);
       expect(retried).toEqual([
         [1, "interrupted"],
         [2, "TIMEOUT"],

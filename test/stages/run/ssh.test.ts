@@ -23,7 +23,11 @@ const PACKAGES = ["runOk", "runBuildError"];
 beforeAll(async () => {
   sshd = await startSshd();
   const scenario = runScenario();
-  const subset = { ...scenario, packages: scenario.packages.filter((pkg) => PACKAGES.includes(pkg.name)), manifest: PACKAGES };
+  const subset = {
+    ...scenario,
+    packages: scenario.packages.filter((pkg) => PACKAGES.includes(pkg.name)),
+    manifest: PACKAGES,
+  };
   server = (await materializeScenario(subset, await dirs.make("run-ssh-fixture"))).server;
 });
 
@@ -31,13 +35,23 @@ afterAll(async () => {
   await sshd.dispose();
 });
 
-async function builder(label: string, mode: "synchronous" | "asynchronous", run: Record<string, number> = {}): Promise<{ config: TestConfig; central: CentralRunFixture; products: string }> {
+async function builder(
+  label: string,
+  mode: "synchronous" | "asynchronous",
+  run: Record<string, number> = {},
+): Promise<{ config: TestConfig; central: CentralRunFixture; products: string }> {
   const root = await dirs.make(`run-ssh-${label}`);
   const config = writeTestConfig({
     workDir: join(root, "work"),
     gitServer: server,
     global: { central: { user: sshd.user } },
-    host: { centralHost: sshd.host, tools: { ssh: sshd.sshCommand }, transmissionMode: mode, slots: { install: 2, build: 2, check: 2 }, run: { targetRepoPoll: 1, targetRepoTimeout: 10, ...run } },
+    host: {
+      centralHost: sshd.host,
+      tools: { ssh: sshd.sshCommand },
+      transmissionMode: mode,
+      slots: { install: 2, build: 2, check: 2 },
+      run: { targetRepoPoll: 1, targetRepoTimeout: 10, ...run },
+    },
   });
   const central = await prerun(config);
   return { config, central, products: join(central.runDir, "products-in", "local") };
@@ -51,8 +65,11 @@ function expectDelivered(products: string): void {
   expect(existsSync(join(products, "buildsrc", "runBuildError.buildsrc-MISSING"))).toBe(true);
   expect(readJobSummary(join(products, "checksrc"), "runOk", "checksrc")?.status).toBe("OK");
   expect(readdirSync(join(products, "checksrc", "runOk.Rcheck"))).toContain("00check.log");
-  for (const file of ["pkg_dep_graph.txt", "BBS_EndOfRun.txt", "jobs.ndjson", "NodeInfo/R-version.txt"]) expect(existsSync(join(products, file)), file).toBe(true);
-  expect(jobLines(join(products, "jobs.ndjson")).filter((line) => line.event === "job-finished" && line.state !== "skipped")).toHaveLength(5);
+  for (const file of ["pkg_dep_graph.txt", "BBS_EndOfRun.txt", "jobs.ndjson", "NodeInfo/R-version.txt"])
+    expect(existsSync(join(products, file)), file).toBe(true);
+  expect(
+    jobLines(join(products, "jobs.ndjson")).filter((line) => line.event === "job-finished" && line.state !== "skipped"),
+  ).toHaveLength(5);
 }
 
 describe("central directory behind ssh", () => {
@@ -68,19 +85,31 @@ describe("central directory behind ssh", () => {
   });
 
   it("synchronous: a central node that goes away makes the run fail naming the deliveries; --resume delivers them without rebuilding", async () => {
-    const { config, central, products } = await builder("sync", "synchronous", { deliveryAttempts: 2, deliveryRetryDelay: 0 });
+    const { config, central, products } = await builder("sync", "synchronous", {
+      deliveryAttempts: 2,
+      deliveryRetryDelay: 0,
+    });
     const cli = makeCli(config);
     const meat = join(config.workDir, "meat");
     const running = cli.run(["run"]);
     // The central node disappears once the first job has finished.
-    for (let attempt = 0; attempt < 2400 && !(existsSync(meat) && readdirSync(meat).some((name) => name.endsWith("-summary.dcf"))); attempt += 1) await sleep(50);
+    for (
+      let attempt = 0;
+      attempt < 2400 && !(existsSync(meat) && readdirSync(meat).some((name) => name.endsWith("-summary.dcf")));
+      attempt += 1
+    )
+      await sleep(50);
     await sshd.stop();
     const failed = await running;
     await sshd.start();
     expect(failed.exitCode, failed.all).toBe(1);
-    expect(failed.all).toMatch(/error\[BBS_TRANSPORT_FAILED\]: run \d{8}-\d{6} finished, but \d+ deliver(y|ies) to the central node failed after retries/);
+    expect(failed.all).toMatch(
+      /error\[BBS_TRANSPORT_FAILED\]: run \d{8}-\d{6} finished, but \d+ deliver(y|ies) to the central node failed after retries/,
+    );
     expect(failed.all).toMatch(/ {2}- (checksrc\/runOk|BBS_EndOfRun\.txt): /);
-    expect(failed.all).toMatch(/hint: fix the connection to the central node, then `bbs run --resume` delivers what did not arrive/);
+    expect(failed.all).toMatch(
+      /hint: fix the connection to the central node, then `bbs run --resume` delivers what did not arrive/,
+    );
     // The results were made: the statuses are in meat, and printed.
     expect(failed.all).toMatch(/CHECK\s+(OK 1, skipped 1|skipped 1, OK 1)$/m);
 
@@ -89,7 +118,13 @@ describe("central directory behind ssh", () => {
     expectDelivered(products);
     // Nothing ran again: the resumed invocation started no job.
     const starts = jobLines(join(products, "jobs.ndjson")).filter((line) => line.event === "job-started");
-    expect(starts.map((line) => line.job).sort()).toEqual(["buildsrc:runBuildError", "buildsrc:runOk", "checksrc:runOk", "install:runBuildError", "install:runOk"]);
+    expect(starts.map((line) => line.job).sort()).toEqual([
+      "buildsrc:runBuildError",
+      "buildsrc:runOk",
+      "checksrc:runOk",
+      "install:runBuildError",
+      "install:runOk",
+    ]);
     expect(central.runId).toMatch(/^\d{8}-\d{6}$/);
   });
 });

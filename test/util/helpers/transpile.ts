@@ -47,13 +47,15 @@ export function transpileCli(outRoot: string = mkdtempSync(join(tmpdir(), "bbs-c
   writeFileSync(join(outRoot, "package.json"), `${JSON.stringify({ type: "module", version })}\n`);
   symlinkSync(join(repoRoot, "node_modules"), join(outRoot, "node_modules"));
   // The package's data directories, as `npm install -g .` ships them (package.json "files").
-  for (const dataDir of ["templates", "config", "examples"]) symlinkSync(join(repoRoot, dataDir), join(outRoot, dataDir));
+  for (const dataDir of ["templates", "config", "examples"])
+    symlinkSync(join(repoRoot, dataDir), join(outRoot, dataDir));
   const walk = (relativeDir: string): void => {
     const sourceDir = join(repoRoot, "src", relativeDir);
     mkdirSync(join(outRoot, "dist", relativeDir), { recursive: true });
     for (const entry of readdirSync(sourceDir, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(join(relativeDir, entry.name));
-      else if (entry.name.endsWith(".ts")) transpileFile(join(sourceDir, entry.name), join(outRoot, "dist", relativeDir));
+      else if (entry.name.endsWith(".ts"))
+        transpileFile(join(sourceDir, entry.name), join(outRoot, "dist", relativeDir));
     }
   };
   walk("");

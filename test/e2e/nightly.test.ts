@@ -1,10 +1,10 @@
 // The whole nightly, end to end, on the `local` config (one Linux node that is
 // both central node and builder), as a site's crontab runs it: the nine real
-// Bioconductor 3.16 packages of ../shared/corpus served by a git server,
+// Bioconductor 3.16 packages of test/corpus served by a git server,
 // through `bbs prerun`, `bbs run` (STAGE2-4, 2 slots), `bbs postrun` and
 // `bbs propagate all`. One night (about 8 minutes), shared by every assertion:
 // every INSTALL OK; each BUILD and CHECK status stated with the reason found in
-// its log (../shared/corpus/README.md: missing suggested packages and no
+// its log (test/corpus/README.md: missing suggested packages and no
 // internet access are real reasons here); BUILD_STATUS_DB.txt; the report's key
 // pages in Chromium; and install.packages() from the published repository.
 

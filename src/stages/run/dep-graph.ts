@@ -15,7 +15,7 @@
 import { parseDcf } from "../../rpkg/dcf.js";
 import { parseDependencies, type Description } from "../../rpkg/description.js";
 import { compareVersions, tryParseVersion } from "../../rpkg/version.js";
-import { hardDependencies } from "./r-env.js";
+import { hardDependencies } from "../../rpkg/r-env.js";
 
 /** Where a package of the graph comes from: it decides its STAGE2 job. */
 export type GraphSource = "target" | "repository" | "installed";

@@ -25,7 +25,7 @@ import {
 import { central, DEP_GRAPH_FILE, type BuilderLayout } from "./layout.js";
 import { extractSources, fetchTargetRepo, injectPublicationDate } from "./meat.js";
 import type { PlannedTarget } from "./plan.js";
-import { installedPackages, libraryPaths, rLibsOf, type InstalledPackage } from "./r-env.js";
+import { installedPackages, libraryPaths, rLibsOf, type InstalledPackage } from "../../rpkg/r-env.js";
 
 export type Note = (level: "info" | "warning", message: string) => void;
 

@@ -11,11 +11,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { ResolvedConfig } from "../../config/load.js";
-import { Description, HARD_DEPENDENCY_FIELDS, isRDependency } from "../../rpkg/description.js";
-import { RENVIRON_BIOC, RENVIRON_BIOC_FILE } from "../../rpkg/renviron.js";
-import { errorMessage } from "../../util/errors.js";
-import { writeFileAtomic } from "../../util/fs.js";
+import type { ResolvedConfig } from "../config/load.js";
+import { Description, HARD_DEPENDENCY_FIELDS, isRDependency } from "./description.js";
+import { RENVIRON_BIOC, RENVIRON_BIOC_FILE } from "./renviron.js";
+import { errorMessage } from "../util/errors.js";
+import { writeFileAtomic } from "../util/fs.js";
 
 /** The R_ENVIRON_USER file of the node: `r.environUser`, else bbs's Renviron.bioc written into the work directory. */
 export function environUserFile(config: ResolvedConfig): string {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(
   # R, a compiler for packages with C code, and the CRAN packages the corpus
-  # imports or tests with (../shared/corpus/README.md)
+  # imports or tests with (test/corpus/README.md)
   r-base-core r-base-dev
   r-cran-rcurl r-cran-runit r-cran-knitr r-cran-rmarkdown r-cran-testthat
   pandoc qpdf

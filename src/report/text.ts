@@ -1,6 +1,6 @@
 // Reading the text files builders deliver (logs, NodeInfo, Rcheck outputs):
 // their encoding is whatever the node's tools wrote. BBS decoded them as UTF-8
-// then ISO-8859-1 (spec 12.22); a node may declare another encoding
+// then ISO-8859-1 (docs/bbs-rules.md#log-decoding); a node may declare another encoding
 // (`logEncoding`, Windows: iso8859-1). A file that cannot be read is absent
 // (undefined), never an exception: the page then says the output is not
 // available.

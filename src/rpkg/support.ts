@@ -1,6 +1,6 @@
-// Which nodes build a package: the `UnsupportedPlatforms` rule (spec 6.2) and
+// Which nodes build a package: the `UnsupportedPlatforms` rule (docs/bbs-rules.md#support-rule) and
 // how prerun derives that field from .BBSoptions and DESCRIPTION's OS_type
-// (spec 3.3).
+// (docs/bbs-rules.md#meat-index-rules).
 
 /** What the support rule looks at on a node. */
 export interface NodeIdentity {

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkBbsReaders, readerNode } from "../fixtures/bbs-readers.js";
 import { corpusGitServer } from "../fixtures/corpus.js";
 import { writeTestConfig, type TestConfig } from "../fixtures/test-config.js";
 import { useTempDirs } from "../fixtures/tmp.js";
@@ -190,6 +191,11 @@ describe("postrun of the night", () => {
       ].join("\n"),
     ).join("\n");
     expect(readFileSync(join(night.runDir, "BUILD_STATUS_DB.txt"), "utf8")).toBe(`${expected}\n`);
+  });
+
+  it("has a status line for every key BBS's own readers look up (BBS-report.py, BBS-notify.py)", () => {
+    const check = checkBbsReaders(night.runDir, [readerNode(night.config.load(), ["install", "buildsrc", "checksrc"])]);
+    expect(check).toEqual({ missing: [], unexpected: [], supportedPairs: CORPUS.length });
   });
 
   it("propagates what passed on the source node: YES for zlibbioc and GenomeInfoDbData, NO for XVector (its dependencies did not pass)", () => {

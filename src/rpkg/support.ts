@@ -39,7 +39,7 @@ export function parseUnsupportedPlatforms(value: string | undefined): string[] {
 /**
  * The entry of `UnsupportedPlatforms` that excludes the node, or undefined if
  * the package is supported there: BBS's rule exactly (`_is_supported()` in
- * BBS's bbs/parse.py; spec 6.2), because BBS's own readers
+ * BBS's bbs/parse.py; docs/bbs-rules.md#support-rule), because BBS's own readers
  * (BBS-report.py, BBS-notify.py) look up a status line for every package that
  * rule calls supported and stop with a KeyError when one is missing. An entry
  * excludes a node when it equals its hostname or its arch (exact, case

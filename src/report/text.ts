@@ -1,7 +1,7 @@
 // Reading the text files builders deliver (logs, NodeInfo, Rcheck outputs):
 // their encoding is whatever the node's tools wrote. BBS decodes each line as
-// UTF-8, then as the node's encoding (spec 12.22; `logEncoding`, Windows:
-// iso8859-1). A file that cannot be read is absent
+// UTF-8, then as the node's encoding (docs/bbs-rules.md#log-decoding;
+// `logEncoding`, Windows: iso8859-1). A file that cannot be read is absent
 // (undefined), never an exception: the page then says the output is not
 // available.
 

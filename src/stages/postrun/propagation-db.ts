@@ -1,5 +1,5 @@
-// stage6c: PROPAGATION_STATUS_DB.txt (spec 5.3 / 6.12, bbs-propagation
-// section 2), computed in TypeScript. For each OUTGOING/<type> subdirectory,
+// stage6c: PROPAGATION_STATUS_DB.txt (docs/formats.md#propagation_status_dbtxt,
+// docs/bbs-rules.md#propagation-decision), computed in TypeScript. For each OUTGOING/<type> subdirectory,
 // in BBS's type order (source, win.binary, mac.binary.big-sur-x86_64,
 // mac.binary.big-sur-arm64, then others), its PACKAGES index is compared with
 // the published set: the final repository's contrib directory for the type

@@ -187,7 +187,7 @@ export function finalRepoUrl(value: string): string {
   return value.replace("-mac-arm64", "");
 }
 
-/** The non-target repositories, with the literal BBS_BIOC_VERSION replaced (spec 6.10). */
+/** The non-target repositories, with the literal BBS_BIOC_VERSION replaced (docs/formats.md#non-target-repositories). */
 export function nonTargetRepoUrls(repos: readonly string[], biocVersion: string): string[] {
   return repos.map((repo) => repo.replaceAll("BBS_BIOC_VERSION", biocVersion)).filter((repo) => repo.trim() !== "");
 }

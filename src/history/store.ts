@@ -329,6 +329,41 @@ export class HistoryStore {
   }
 
   /**
+   * Packages whose `stage` failed (a finished status not in `okStatuses`) in
+   * every one of the node's last `lastRuns` runs (of kind "run") in which it
+   * had a finished job of that stage: at least one such run. The latest
+   * attempt of each run counts. For time forecasts (a CHECK after a BUILD that
+   * fails every night will be skipped), never for decisions about results.
+   */
+  failingEveryRecentRun(
+    node: string,
+    stage: string,
+    okStatuses: readonly string[],
+    options: { lastRuns?: number } = {},
+  ): Set<string> {
+    const rows = this.db
+      .prepare(
+        `WITH recent AS (
+           SELECT run_id FROM runs WHERE node = @node AND kind = 'run'
+           ORDER BY started_at DESC, run_id DESC LIMIT @lastRuns
+         ),
+         latest AS (
+           SELECT j.package, j.status,
+                  ROW_NUMBER() OVER (PARTITION BY j.run_id, j.package ORDER BY j.attempt DESC) AS newest
+           FROM jobs j JOIN recent r ON r.run_id = j.run_id
+           WHERE j.node = @node AND j.stage = @stage AND j.status NOT IN (${UNFINISHED_SQL})
+         )
+         SELECT package, SUM(CASE WHEN status IN (SELECT value FROM json_each(@ok)) THEN 1 ELSE 0 END) AS good
+         FROM latest WHERE newest = 1 GROUP BY package`,
+      )
+      .all({ node, stage, lastRuns: options.lastRuns ?? 3, ok: JSON.stringify(okStatuses) }) as Array<{
+      package: string;
+      good: number;
+    }>;
+    return new Set(rows.filter((row) => row.good === 0).map((row) => row.package));
+  }
+
+  /**
    * A package's statuses over the last `lastRuns` runs of each node (of
    * `kind`, default "run"), most recent first, one entry per run and stage
    * (the latest attempt). Runs where the package has no job are absent.

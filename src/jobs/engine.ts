@@ -51,6 +51,8 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
   private readonly extraResults = new Map<string, JobRecord<O>>();
   private readonly startedAt: Array<Date | undefined>;
   private readonly slotOf: Int32Array;
+  /** 1 while a job's estimate is part of its pool's remainingEstimate (likely-skipped ones join when queued). */
+  private readonly inRemaining: Uint8Array;
   private readonly runningJobs = new Set<number>();
   private readonly completedOutcomes: ReadonlyMap<string, O>;
   private readonly waiting: Int32Array;
@@ -89,6 +91,7 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     this.records = new Array<JobRecord<O> | undefined>(jobs.length);
     this.startedAt = new Array<Date | undefined>(jobs.length);
     this.slotOf = new Int32Array(jobs.length);
+    this.inRemaining = new Uint8Array(jobs.length);
     this.waiting = Int32Array.from(this.graph.waitCount);
     // Results of jobs outside this run (an earlier stage run by another invocation).
     for (const [id, outcome] of completed) {
@@ -97,7 +100,10 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     jobs.forEach((_job, index) => {
       const pool = this.poolOf(index);
       pool.total += 1;
-      if (!this.graph.restored[index]) pool.remainingEstimate += this.graph.estimate[index] as number;
+      if (!this.graph.restored[index] && !this.jobs[index]?.likelySkipped) {
+        pool.remainingEstimate += this.graph.estimate[index] as number;
+        this.inRemaining[index] = 1;
+      }
     });
     this.openPools = this.schedule === "barrier" ? 0 : this.pools.length - 1;
     this.sweeper = new ProcessSweeper({ intervalMs: options.sweepIntervalMs });
@@ -174,7 +180,30 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
         slot: this.slotOf[index] as number,
       };
     });
-    return { pools: this.pools.map(poolProgress), running };
+    return {
+      pools: this.pools.map(poolProgress),
+      running,
+      criticalPathRemaining: this.criticalPathRemaining(),
+      maxConcurrent: Number.isFinite(this.maxConcurrent) ? this.maxConcurrent : undefined,
+    };
+  }
+
+  /** See EngineProgress.criticalPathRemaining. O(jobs), called about once a second by a live view. */
+  private criticalPathRemaining(now = Date.now()): number {
+    const { forecastRank, estimate } = this.graph;
+    let longest = 0;
+    for (let index = 0; index < this.jobs.length; index += 1) {
+      if (this.records[index] !== undefined) continue;
+      const likelySkipped = this.jobs[index]?.likelySkipped === true;
+      // A likely-skipped job costs nothing until it is queued to run after all.
+      const own = likelySkipped && !this.inRemaining[index] ? 0 : (estimate[index] as number);
+      const after = (forecastRank[index] as number) - (likelySkipped ? 0 : (estimate[index] as number));
+      const startedAt = this.startedAt[index];
+      // A running job counts for what is left of its estimate (it may run over it).
+      const left = startedAt === undefined ? own : Math.max(0, own - (now - startedAt.getTime()) / 1000);
+      if (after + left > longest) longest = after + left;
+    }
+    return longest;
   }
 
   /** The critical-path rank (seconds) the scheduler gave a job. */
@@ -234,6 +263,11 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
         this.releaseDependents(next, stack);
         continue;
       }
+      if (!this.inRemaining[next]) {
+        // A likely-skipped job that will run after all.
+        pool.remainingEstimate += this.graph.estimate[next] as number;
+        this.inRemaining[next] = 1;
+      }
       pool.heap.push(next);
       pool.queued += 1;
       this.emit({ type: "job-queued", at: new Date(), job });
@@ -268,7 +302,10 @@ export class JobEngine<O extends JobOutcome = JobOutcome> {
     this.processedTotal += 1;
     const pool = this.poolOf(index);
     pool.processed += 1;
-    if (record.state !== "restored") pool.remainingEstimate -= this.graph.estimate[index] as number;
+    if (this.inRemaining[index]) {
+      pool.remainingEstimate -= this.graph.estimate[index] as number;
+      this.inRemaining[index] = 0;
+    }
     const status = statusOf(record);
     pool.statuses[status] = (pool.statuses[status] ?? 0) + 1;
   }

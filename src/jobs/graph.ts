@@ -20,6 +20,8 @@ export interface CompiledGraph {
   readonly waitCount: Int32Array;
   readonly restored: Uint8Array;
   readonly rank: Float64Array;
+  /** Like rank, with likely-skipped jobs costing nothing: what time forecasts use. */
+  readonly forecastRank: Float64Array;
   /** The jobs still to run, dependencies before dependents. */
   readonly topologicalOrder: readonly number[];
   readonly unknownDeps: Map<string, string[]>;
@@ -145,6 +147,29 @@ function markBackEdges(
   }
 }
 
+/**
+ * For each job, its cost plus the longest chain of costs of the jobs that
+ * transitively wait on it (dependents processed before their dependencies,
+ * walking the topological order backwards).
+ */
+function chainLengths(
+  order: readonly number[],
+  start: Int32Array,
+  targets: Int32Array,
+  cost: Float64Array,
+): Float64Array {
+  const length = new Float64Array(cost.length);
+  for (let position = order.length - 1; position >= 0; position -= 1) {
+    const node = order[position] as number;
+    let longest = 0;
+    for (let slot = start[node] as number; slot < (start[node + 1] as number); slot += 1) {
+      longest = Math.max(longest, length[targets[slot] as number] as number);
+    }
+    length[node] = (cost[node] as number) + longest;
+  }
+  return length;
+}
+
 export function compileGraph<O extends JobOutcome>(
   jobs: readonly JobSpec<O>[],
   poolIndex: ReadonlyMap<string, number>,
@@ -218,15 +243,9 @@ export function compileGraph<O extends JobOutcome>(
   const waitCount = new Int32Array(size);
   for (const target of adjacency.targets) waitCount[target] = (waitCount[target] as number) + 1;
   const estimate = estimatesWithFallback(jobs, poolOf, poolIndex.size);
-  const rank = new Float64Array(size);
-  for (let position = order.length - 1; position >= 0; position -= 1) {
-    const node = order[position] as number;
-    let longest = 0;
-    for (let slot = adjacency.start[node] as number; slot < (adjacency.start[node + 1] as number); slot += 1) {
-      longest = Math.max(longest, rank[adjacency.targets[slot] as number] as number);
-    }
-    rank[node] = (estimate[node] as number) + longest;
-  }
+  const rank = chainLengths(order, adjacency.start, adjacency.targets, estimate);
+  const forecastCost = estimate.map((seconds, index) => (jobs[index]?.likelySkipped ? 0 : seconds));
+  const forecastRank = chainLengths(order, adjacency.start, adjacency.targets, forecastCost);
 
   return {
     size,
@@ -238,6 +257,7 @@ export function compileGraph<O extends JobOutcome>(
     waitCount,
     restored,
     rank,
+    forecastRank,
     topologicalOrder: order,
     unknownDeps,
     ignoredCycleEdges,

@@ -45,6 +45,12 @@ export interface JobSpec<O extends JobOutcome = JobOutcome> {
    * with no run function (BBS: no CHECK after a failed BUILD).
    */
   readonly skipWhen?: (context: Pick<JobContext<O>, "previous" | "result">) => boolean;
+  /**
+   * Expected to be skipped by its skipWhen (e.g. a CHECK after a BUILD that
+   * failed on recent nights): time forecasts count it as taking no time until
+   * it is actually queued to run. Priorities still use its estimate.
+   */
+  readonly likelySkipped?: boolean;
 }
 
 export interface JobContext<O extends JobOutcome = JobOutcome> {
@@ -165,4 +171,12 @@ export interface RunningJob {
 export interface EngineProgress {
   readonly pools: readonly PoolProgress[];
   readonly running: readonly RunningJob[];
+  /**
+   * Seconds of the longest chain of estimates still ahead (running jobs
+   * counted for what is left of their estimate, likely-skipped jobs as 0):
+   * no schedule finishes sooner, whatever the slots.
+   */
+  readonly criticalPathRemaining: number;
+  /** The engine's cap on jobs running at once over all pools, if any. */
+  readonly maxConcurrent: number | undefined;
 }

@@ -46,6 +46,35 @@ function fillHistory(
 }
 
 describe("HistoryStore", () => {
+  it("failingEveryRecentRun: a stage that failed in each of the node's last runs where it ran", () => {
+    const store = HistoryStore.open(join(tempDir(), "history.sqlite"));
+    const nights: Array<Record<string, string>> = [
+      { Fixed: "ERROR", Always: "ERROR", Once: "OK", New: "" },
+      { Fixed: "ERROR", Always: "TIMEOUT", Once: "OK", New: "" },
+      { Fixed: "OK", Always: "ERROR", Once: "ERROR", New: "ERROR" },
+    ];
+    nights.forEach((statuses, index) => {
+      const runId = `n${index + 1}`;
+      store.beginRun({ runId, node: "n1", kind: "run", startedAt: day(index + 1) });
+      for (const [pkg, status] of Object.entries(statuses)) {
+        if (status === "") continue;
+        const row = store.startJob({ runId, node: "n1", stage: "buildsrc", package: pkg, startedAt: day(index + 1) });
+        store.finishJob(row, { endedAt: day(index + 1), elapsedSeconds: 5, retCode: 1, status });
+      }
+      store.endRun(runId, "finished", day(index + 1));
+    });
+    const failing = store.failingEveryRecentRun("n1", "buildsrc", ["OK", "WARNINGS"]);
+    expect([...failing].sort()).toEqual(["Always", "New"]);
+    // Only the last night: Once failed in it.
+    expect([...store.failingEveryRecentRun("n1", "buildsrc", ["OK"], { lastRuns: 1 })].sort()).toEqual([
+      "Always",
+      "New",
+      "Once",
+    ]);
+    expect(store.failingEveryRecentRun("other-node", "buildsrc", ["OK"]).size).toBe(0);
+    store.close();
+  });
+
   it("creates the schema once, refuses a newer one and read-only opens of a missing file", () => {
     const dir = tempDir();
     const path = join(dir, "sub", "history.sqlite");

@@ -241,6 +241,8 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     const estimates = Object.fromEntries(
       stageList.map((stage) => [stage, stageEstimates(recorded[stage], sizes, stage)]),
     ) as Record<Stage, Map<string, number>>;
+    // A BUILD that failed on every recent night most likely fails again: its CHECK and BUILD BIN will be skipped.
+    const failingBuilds = history?.failingEveryRecentRun(config.nodeId, "buildsrc", ["OK", "WARNINGS"]);
     const scope: DeliveryScope =
       resume || named !== undefined ? "keep" : options.stages === undefined ? "full" : "stages";
     const delivery = new Delivery({
@@ -282,6 +284,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       ...(named === undefined ? {} : { buildFor: named }),
       earlierBuilds,
       estimates,
+      ...(failingBuilds === undefined ? {} : { failingBuilds }),
       settings,
     });
 

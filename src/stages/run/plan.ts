@@ -53,6 +53,8 @@ export interface PlanInputs {
   /** Outcomes of BUILD jobs not in this run (summaries in meat), for CHECK and BUILD BIN. */
   readonly earlierBuilds: ReadonlyMap<string, StageOutcome>;
   readonly estimates: Readonly<Record<Stage, ReadonlyMap<string, number>>>;
+  /** Packages whose BUILD failed on every recent night: their CHECK and BUILD BIN are likely skipped (time forecasts). */
+  readonly failingBuilds?: ReadonlySet<string>;
   readonly settings: StageJobSettings;
 }
 
@@ -164,6 +166,7 @@ export function planRun(inputs: PlanInputs): RunPlan {
           deps: waitsFor(target),
           after: build,
           skipWhen: skipAfterFailedBuild,
+          ...(runs("buildsrc") && inputs.failingBuilds?.has(target.name) ? { likelySkipped: true } : {}),
           ...(estimate(stage, target.name) === undefined ? {} : { estimate: estimate(stage, target.name) }),
           run: stage === "checksrc" ? checkJob(target, settings) : buildbinJob(target, settings),
         },

@@ -21,8 +21,10 @@ function label(stage: string): string {
 /**
  * Seconds left, from the engine's estimates: each pool's remaining work
  * (jobs not processed, running ones counted for what is left of their
- * estimate) over its slots; pools overlap under `pipeline` (the largest one
- * counts) and follow each other under `barrier` (they add up).
+ * estimate, likely-skipped ones not at all) over its slots; pools overlap
+ * under `pipeline` (the largest one counts) and follow each other under
+ * `barrier` (they add up); and never less than the longest chain of
+ * dependent jobs still ahead (the critical path).
  */
 export function estimateRemaining(progress: EngineProgress, schedule: Schedule, now: Date = new Date()): number {
   const perPool = progress.pools.map((pool) => {
@@ -33,8 +35,14 @@ export function estimateRemaining(progress: EngineProgress, schedule: Schedule, 
     }
     return Math.max(0, remaining) / Math.max(1, pool.slots);
   });
-  if (perPool.length === 0) return 0;
-  return schedule === "barrier" ? perPool.reduce((sum, value) => sum + value, 0) : Math.max(...perPool);
+  // No schedule beats the longest chain still ahead, the busiest pool's work over
+  // its slots, nor (under a node-wide cap) all the work over the cap.
+  const work = schedule === "barrier" ? perPool.reduce((sum, value) => sum + value, 0) : Math.max(0, ...perPool);
+  const capped =
+    progress.maxConcurrent === undefined
+      ? 0
+      : progress.pools.reduce((sum, pool) => sum + pool.remainingEstimate, 0) / progress.maxConcurrent;
+  return Math.max(work, capped, progress.criticalPathRemaining);
 }
 
 /** One line per stage: `CHECK     5/9  OK 3, WARNINGS 1, ERROR 1 | 2 running, 2 waiting`. */

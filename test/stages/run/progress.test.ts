@@ -36,6 +36,8 @@ function progress(
       estimate: job.estimate,
       slot: index + 1,
     })),
+    criticalPathRemaining: 0,
+    maxConcurrent: undefined,
   };
 }
 
@@ -55,6 +57,22 @@ describe("ETA", () => {
       [{ pool: "install", estimate: 30, startedSecondsAgo: 90 }],
     );
     expect(estimateRemaining(late, "pipeline", now)).toBe(0);
+  });
+
+  it("is never less than the critical path still ahead, nor the work over a node-wide cap", () => {
+    const chain = { ...progress([{ name: "install", slots: 8, remaining: 80 }], []), criticalPathRemaining: 50 };
+    expect(estimateRemaining(chain, "pipeline", now)).toBe(50); // 80 / 8 = 10 < 50
+    const capped = {
+      ...progress(
+        [
+          { name: "install", slots: 4, remaining: 100 },
+          { name: "checksrc", slots: 4, remaining: 100 },
+        ],
+        [],
+      ),
+      maxConcurrent: 2,
+    };
+    expect(estimateRemaining(capped, "pipeline", now)).toBe(100); // 200 / 2 > 100 / 4
   });
 
   it("prints durations as people read them", () => {

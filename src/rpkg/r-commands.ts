@@ -1,4 +1,4 @@
-// The command line of every job (spec 4.1-4.4, 13.5), as BBS writes it into
+// The command line of every job (docs/bbs-rules.md#command-lines), as BBS writes it into
 // the out file header and the summary's `Command:` field: a shell command run
 // with cwd = meat. `.BBSoptions` prepends are raw shell prefixes; the
 // extra options of the platform or host (r.installOptions, r.buildOptions,

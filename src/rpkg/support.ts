@@ -1,6 +1,6 @@
-// Which nodes build a package: the `UnsupportedPlatforms` rule (spec 6.2) and
+// Which nodes build a package: the `UnsupportedPlatforms` rule (docs/bbs-rules.md#support-rule) and
 // how prerun derives that field from .BBSoptions and DESCRIPTION's OS_type
-// (spec 3.3).
+// (docs/bbs-rules.md#meat-index-rules).
 
 /** What the support rule looks at on a node. */
 export interface NodeIdentity {
@@ -39,7 +39,7 @@ export function parseUnsupportedPlatforms(value: string | undefined): string[] {
 /**
  * The entry of `UnsupportedPlatforms` that excludes the node, or undefined if
  * the package is supported there: BBS's rule exactly (`_is_supported()` in
- * BBS's bbs/parse.py; spec 6.2), because BBS's own readers
+ * BBS's bbs/parse.py; docs/bbs-rules.md#support-rule), because BBS's own readers
  * (BBS-report.py, BBS-notify.py) look up a status line for every package that
  * rule calls supported and stop with a KeyError when one is missing. An entry
  * excludes a node when it equals its hostname or its arch (exact, case

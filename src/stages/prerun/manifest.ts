@@ -1,4 +1,4 @@
-// The manifest (spec 6.1): which packages a build covers. It lives in a git
+// The manifest (docs/formats.md#manifest): which packages a build covers. It lives in a git
 // repository (`manifest.gitUrl`, branch `manifest.gitBranch`, file
 // `manifest.file`), cloned shallow into `manifestCloneDir`, or in a plain local
 // file when `manifest.gitUrl` is unset.

@@ -13,7 +13,17 @@
 // killed -9 can be found and killed later.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync, mkdirSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { jobTagFileName } from "./procfs.js";
 import type { SpawnPlan } from "../util/process-platform.js";
@@ -157,11 +167,28 @@ export function createJobCgroup(tag: string): string | undefined {
  * for the moment between the spawn and a move made from here.
  */
 export function enterCgroupPlan(plan: SpawnPlan, dir: string): SpawnPlan {
+  // A program that cannot be found must stay a spawn error (ENOENT), not the wrapper's exit 127.
+  if (!isExecutable(plan.file)) return plan;
   return {
     ...plan,
     file: "/bin/sh",
     args: ["-c", '{ echo $$ > "$0/cgroup.procs"; } 2>/dev/null; exec "$@"', dir, plan.file, ...plan.args],
   };
+}
+
+/** Would execvp() find `file` (a path, or a name looked up in PATH)? */
+function isExecutable(file: string): boolean {
+  const candidates = file.includes("/")
+    ? [file]
+    : (process.env["PATH"] ?? "").split(":").map((dir) => join(dir || ".", file));
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return statSync(candidate).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Job cgroups (directories) directly under our own cgroup, with the tag each names. */

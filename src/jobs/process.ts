@@ -25,8 +25,13 @@ import { findJobProcesses, readProcStat, signalProcess } from "./procfs.js";
 import type { ProcessSweeper } from "./sweeper.js";
 
 export interface RunProcessOptions {
-  /** A command line, run by the platform's shell. */
+  /** A command line, run by the platform's shell; with `argv`, only what logs and headers show. */
   readonly command: string;
+  /**
+   * Program and arguments, run without a shell (the SPB: nothing a submission
+   * controls is ever parsed by a shell). `command` then only describes it.
+   */
+  readonly argv?: readonly string[];
   /** stdout+stderr are appended to this file; omitted: discarded. */
   readonly outputFile?: string;
   /** Empty the output file first (instead of appending). */
@@ -138,7 +143,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     platform: options.platform,
   });
   const run = await runCommand({
-    command: { shellLine: options.command },
+    command: options.argv === undefined ? { shellLine: options.command } : { argv: options.argv },
     output:
       options.outputFile === undefined
         ? undefined

@@ -59,7 +59,7 @@ export interface CellModel {
   stage: Stage;
   status: Status;
   cell: Cell;
-  /** A leaf page exists (spec 12.15: not for skipped and NA). */
+  /** A leaf page exists (docs/bbs-rules.md#report-pages: not for skipped and NA). */
   leaf: boolean;
   history?: CellHistory;
 }
@@ -174,7 +174,7 @@ function emptyCounts(): StatusCounts {
   return { TIMEOUT: 0, ERROR: 0, WARNINGS: 0, OK: 0, NA: 0, skipped: 0, NotNeeded: 0 };
 }
 
-/** Filtering classes (spec 9.3): distinct statuses but skipped; `ok` when none of timeout/error/warnings. */
+/** Filtering classes (docs/bbs-rules.md#report-legend-and-filtering): distinct statuses but skipped; `ok` when none of timeout/error/warnings. */
 export function filterClasses(statuses: ReadonlySet<Status>, badDescription: boolean): FilterClass[] {
   if (badDescription) return ["error"];
   const classes: FilterClass[] = [];

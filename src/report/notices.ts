@@ -83,7 +83,7 @@ export function nodeSpecsView(model: ReportModel, nodes: readonly NodeModel[] = 
   };
 }
 
-/** What the report says about nodes that are absent or have not finished (spec 10: BBS crashed instead). */
+/** What the report says about nodes that are absent or have not finished (docs/bbs-rules.md#absent-nodes: BBS crashed instead). */
 export function nodeAlerts(
   model: ReportModel,
   nodes: readonly NodeModel[] = model.nodes,

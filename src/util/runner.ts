@@ -5,7 +5,8 @@
 // - The command is an argv, or a command line the user configured (run by
 //   the platform's shell, see process-platform.ts).
 // - Output goes to a file (stdout and stderr merged, appended, optionally
-//   after a header), is captured (each stream up to a cap), or is discarded.
+//   after a header), is captured (each stream up to a cap), is this
+//   process's own (inherited), or is discarded.
 // - A timeout, a deadline or an AbortSignal stops the whole tree: SIGTERM
 //   first, SIGKILL to whatever is still alive after a grace period.
 // - When the command ends, in time or not, what is left of its tree is killed.
@@ -63,10 +64,15 @@ export interface CapturedOutput {
   readonly maxBytes?: number;
 }
 
+/** stdout and stderr are this process's (a terminal: the child's live views reach it). */
+export interface InheritedOutput {
+  readonly inherit: true;
+}
+
 export interface RunCommandOptions {
   readonly command: CommandSpec;
   /** Omitted: discarded. */
-  readonly output?: OutputToFile | CapturedOutput;
+  readonly output?: OutputToFile | CapturedOutput | InheritedOutput;
   readonly cwd?: string;
   /** Variables added to (or, with `undefined`, removed from) the environment. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -128,6 +134,15 @@ function installExitHook(): void {
   });
 }
 
+/** A child in our own process group: only it is signalled (the group is ours). */
+function signalLeaderOnly(pid: number, signal: TreeSignal): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone
+  }
+}
+
 function buildEnv(options: RunCommandOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = options.extendEnv === false ? {} : { ...process.env };
   for (const [key, value] of Object.entries(options.env ?? {})) {
@@ -167,9 +182,14 @@ export function runCommand(options: RunCommandOptions): Promise<RunResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   let plan = platform.plan(options.command);
+  const treeOf = (): ProcessPlatform =>
+    plan.detached || platform.name === "windows" ? platform : { ...platform, signalTree: signalLeaderOnly };
   if (containment?.wrap) plan = containment.wrap(plan);
   const spawned = [plan.file, ...plan.args];
+  const tree = treeOf();
   const output = options.output;
+  // An inherited terminal: the child stays in our process group, where the terminal's Ctrl-C reaches it.
+  if (output !== undefined && "inherit" in output) plan = { ...plan, detached: false };
   const captured = output !== undefined && "capture" in output;
   const stdoutCapture = new Capture(captured ? (output.maxBytes ?? DEFAULT_CAPTURE_BYTES) : 0);
   const stderrCapture = new Capture(captured ? (output.maxBytes ?? DEFAULT_CAPTURE_BYTES) : 0);
@@ -217,7 +237,8 @@ export function runCommand(options: RunCommandOptions): Promise<RunResult> {
         outputFd = openSync(output.file, output.truncate ? "w" : "a");
         if (output.header) writeSync(outputFd, output.header);
       }
-      const sink = captured ? "pipe" : (outputFd ?? "ignore");
+      const inherited = output !== undefined && "inherit" in output;
+      const sink = captured ? "pipe" : inherited ? "inherit" : (outputFd ?? "ignore");
       const stdio: StdioOptions = ["ignore", sink, sink];
       for (const [index, fd] of containment?.inheritFds ?? []) {
         while (stdio.length < index) stdio.push("ignore");
@@ -264,13 +285,13 @@ export function runCommand(options: RunCommandOptions): Promise<RunResult> {
     }
     if (pid !== undefined) {
       installExitHook();
-      liveTrees.set(pid, { platform, spawner });
+      liveTrees.set(pid, { platform: tree, spawner });
     }
 
-    const alive = (): boolean => pid !== undefined && (containment?.alive(pid) ?? platform.treeAlive(pid));
+    const alive = (): boolean => pid !== undefined && (containment?.alive(pid) ?? tree.treeAlive(pid));
     const signalAll = (signal: TreeSignal): void => {
       if (pid === undefined) return;
-      platform.signalTree(pid, signal, spawner);
+      tree.signalTree(pid, signal, spawner);
       containment?.signal(signal, pid);
     };
 
@@ -282,7 +303,7 @@ export function runCommand(options: RunCommandOptions): Promise<RunResult> {
       // Count (and kill) what is left before the tree kill makes it uncountable.
       const end = containment?.end(pid);
       if (pid !== undefined) {
-        platform.signalTree(pid, "SIGKILL", spawner);
+        tree.signalTree(pid, "SIGKILL", spawner);
         liveTrees.delete(pid);
       }
       const done = (): void =>

@@ -56,6 +56,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     pools: stages.map((stage) => ({ name: stage, slots: slotsOf(config, stage) })),
     schedule: options.schedule,
     completed: options.completed,
+    ...(config.values["slots.total"] > 0 ? { maxConcurrent: config.values["slots.total"] } : {}),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const jobsLog = layout.jobsLog(options.runId);

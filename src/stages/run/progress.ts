@@ -107,6 +107,8 @@ export function resultLines(result: RunResult): string[] {
       }`,
     );
   }
+  if (result.survivors > 0)
+    lines.push(`  ${result.survivors} process(es) left alive by their job were killed when it ended`);
   return lines;
 }
 

@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Fails the run when a process the suite started outlives it (test/setup/processes.ts).
+    globalSetup: ["test/setup/processes.ts"],
     // Real R, git and rsync run inside many tests: generous per-test budgets, and
     // no timing assertions anywhere (the machines are shared and noisy).
     testTimeout: 120_000,

@@ -4,6 +4,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { demoEpilogue, runDemo } from "../demo/demo.js";
+import { DEMO_CHECK_TIMEOUT } from "../demo/setup.js";
 import { BbsError } from "../util/errors.js";
 
 interface DemoCliOptions {
@@ -22,7 +23,7 @@ export function registerDemo(program: Command): void {
     .option(
       "--check-timeout <seconds>",
       "CHECK timeout of the demo build (the never-ending example is killed after it)",
-      "150",
+      String(DEMO_CHECK_TIMEOUT),
     )
     .option("--slots <n>", "parallel jobs per stage", "2")
     .action(async (options: DemoCliOptions) => {

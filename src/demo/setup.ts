@@ -17,6 +17,13 @@ export function packageRoot(): string {
 }
 
 export const DEMO_NODE_ID = "local";
+
+/**
+ * Default CHECK timeout of the demo build, in seconds: the example that never ends (tinySlow) shows
+ * its TIMEOUT after this, so a new user does not wait minutes; a healthy tiny package checks in
+ * well under it on an ordinary machine (`--check-timeout` for a slow one).
+ */
+export const DEMO_CHECK_TIMEOUT = 45;
 const DEMO_IDENTITY: GitIdentity = { name: "bbs demo", email: "demo@bbs.example.org" };
 
 export interface DemoLayout {

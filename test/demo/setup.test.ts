@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import {
   corpusPackages,
+  DEMO_CHECK_TIMEOUT,
   DEMO_NODE_ID,
   demoLayout,
   packageRoot,
@@ -14,6 +15,7 @@ import {
 import { importDirectory } from "../../src/demo/git-import.js";
 import { runPrerun } from "../../src/stages/prerun/prerun.js";
 import { useTempDirs } from "../fixtures/tmp.js";
+import { transpileCli } from "../util/helpers/transpile.js";
 
 const temp = useTempDirs();
 const corpus = join(packageRoot(), "examples", "corpus");
@@ -37,6 +39,15 @@ describe("importDirectory", () => {
     const clone = join(root, "clone");
     await execa("git", ["clone", "--quiet", "--branch", "devel", `file://${repo}`, clone]);
     expect(readFileSync(join(clone, "a.txt"), "utf8")).toBe("two\n");
+  });
+});
+
+describe("bbs demo's CHECK timeout", () => {
+  it("is a few tens of seconds by default, so the never-ending example shows TIMEOUT without a long wait", async () => {
+    expect(DEMO_CHECK_TIMEOUT).toBeGreaterThanOrEqual(20);
+    expect(DEMO_CHECK_TIMEOUT).toBeLessThanOrEqual(60);
+    const help = await execa("node", [transpileCli(), "demo", "--help"]);
+    expect(help.stdout).toMatch(new RegExp(`--check-timeout <seconds>[\\s\\S]*\\(default: "${DEMO_CHECK_TIMEOUT}"\\)`));
   });
 });
 

@@ -1,7 +1,7 @@
 // Shared setup of the prerun tests: a scenario's git server, a test config
 // pointing at it, and the bbs CLI run from the current sources.
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type ResultPromise } from "execa";
@@ -55,6 +55,35 @@ export interface Gate {
   reached(): Promise<void>;
   /** Lets the waiting commands (and later ones) through. */
   open(): void;
+  /**
+   * Makes waiting (and later) commands exit without running the tool, and
+   * resolves once none is left: a command whose caller was killed would
+   * otherwise wait at the gate for ever (it runs in its own process group).
+   */
+  abandon(): Promise<void>;
+}
+
+const gates: Gate[] = [];
+
+/** Abandons every gate made so far (for afterEach): no gated command outlives its test. */
+export async function abandonGates(): Promise<void> {
+  for (const gate of gates.splice(0)) await gate.abandon();
+}
+
+/** Live processes whose command line contains `text`. */
+function processesRunning(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      if (state !== "Z" && readFileSync(`/proc/${entry}/cmdline`, "latin1").includes(text)) found.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
 }
 
 /**
@@ -67,6 +96,7 @@ export function gateTool(dir: string, tool: string, words: readonly string[]): G
   const gate = join(dir, `gate-${tool}.open`);
   const waiting = join(dir, `gate-${tool}.waiting`);
   const command = join(dir, `gate-${tool}`);
+  const abandoned = join(dir, `gate-${tool}.abandoned`);
   writeFileSync(
     command,
     [
@@ -74,7 +104,7 @@ export function gateTool(dir: string, tool: string, words: readonly string[]): G
       'for argument in "$@"; do',
       `  case "$argument" in ${words.join("|")})`,
       `    : > '${waiting}'`,
-      `    while [ ! -e '${gate}' ]; do sleep 0.05; done`,
+      `    while [ ! -e '${gate}' ]; do [ -e '${abandoned}' ] && exit 97; sleep 0.05; done`,
       "    break;;",
       "  esac",
       "done",
@@ -83,11 +113,17 @@ export function gateTool(dir: string, tool: string, words: readonly string[]): G
     ].join("\n"),
     { mode: 0o755 },
   );
-  return {
+  const made: Gate = {
     command,
     reached: async () => {
       while (!existsSync(waiting)) await sleep(50);
     },
     open: () => writeFileSync(gate, ""),
+    abandon: async () => {
+      writeFileSync(abandoned, "");
+      while (processesRunning(command).length > 0) await sleep(50);
+    },
   };
+  gates.push(made);
+  return made;
 }

@@ -5,12 +5,12 @@
 
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { GitServer } from "../../fixtures/git-server.js";
 import { materializeScenario, prerunScenario } from "../../fixtures/scenarios.js";
 import type { TestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { gateTool, makeCli, prerunConfig, type Cli } from "./helpers.js";
+import { abandonGates, gateTool, makeCli, prerunConfig, type Cli } from "./helpers.js";
 
 const dirs = useTempDirs();
 let root: string;
@@ -20,6 +20,9 @@ beforeAll(async () => {
   root = await dirs.make("prerun-lock");
   ({ server } = await materializeScenario(prerunScenario(), join(root, "fixture")));
 });
+
+// A gated command whose prerun was killed runs on in its own process group: end it with its test.
+afterEach(abandonGates);
 
 function setup(name: string): { config: TestConfig; cli: Cli; centralDir: string; runsDir: string } {
   const config = prerunConfig(join(root, name), server);
@@ -84,6 +87,7 @@ describe("the prerun lock", () => {
     const killedRun = realpathSync(centralDir);
     process.kill(-(killed.pid ?? 0), "SIGKILL");
     const gone = await killed;
+    await gate.abandon();
     expect(gone.signal).toBe("SIGKILL");
 
     // The killed run is incomplete, never half-written: its indexes are whole, PACKAGES never appeared.
@@ -115,6 +119,7 @@ describe("the prerun lock", () => {
     await gate.reached();
     process.kill(-(killed.pid ?? 0), "SIGKILL");
     await killed;
+    await gate.abandon();
     expect(readdirSync(meat0).filter((name) => name.includes(".tmp-")).length).toBeGreaterThan(0);
     const next = await cli.run(["prerun"]);
     expect(next.exitCode, next.all).toBe(0);

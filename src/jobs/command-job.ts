@@ -65,6 +65,8 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
     truncateOutput: true,
     outputHeader: commandHeader(options.command, false),
   });
+  // EllapsedTime ends with the last run, not after the re-run rule read the output.
+  let endedT = performance.now();
   if (last.pid === undefined && last.spawnError === undefined) startOutputFile(options.outputFile, options.command); // not started: header only
   if (last.spawnError !== undefined)
     appendFileSync(options.outputFile, `bbs: cannot start the command: ${last.spawnError}\n`);
@@ -75,16 +77,18 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
     );
     if (options.signal?.aborted || (deadline !== undefined && Date.now() >= deadline)) {
       last = await runProcess({ ...processOptions, deadline }); // returns at once, timed out or cancelled
+      endedT = performance.now();
       break;
     }
     runs += 1;
     last = await runProcess({ ...processOptions, deadline, outputHeader: commandHeader(options.command, true) });
+    endedT = performance.now();
   }
   return {
     command: options.command,
     startedAt,
     endedAt: last.endedAt,
-    elapsedSeconds: (performance.now() - t0) / 1000,
+    elapsedSeconds: (endedT - t0) / 1000,
     retCode: retCodeOf(last),
     timedOut: last.timedOut,
     cancelled: last.cancelled,

@@ -6,7 +6,7 @@
 // (`bbs report` by hand while postrun runs); leftovers of a crashed generator
 // are removed under that lock.
 
-import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { swapDirectory } from "../util/fs.js";
 import { acquireLock, type Lock } from "../util/lock.js";
@@ -84,6 +84,11 @@ export class ReportTree {
     }
     this.files += 1;
     return true;
+  }
+
+  /** Whether `relative` exists in the report being assembled. */
+  has(relative: string): boolean {
+    return existsSync(`${this.root}/${relative}`);
   }
 
   /** Switches the new report in place of the old one (which is then deleted), and releases the lock. */

@@ -1,4 +1,4 @@
-// The inject step (spec 3.4 create-local-meat-dir + 3.6 inject-fields-into-meat):
+// The inject step (create-local-meat-dir + inject-fields-into-meat, docs/bbs-rules.md#field-injection):
 // the meat-index packages' trees are synced from MEAT0 into prerun's own meat
 // (`prerunMeatDir`; BBS used the builder's meat, which a `bbs run` still
 // building on the central node was using) without their git files (rsync with `tools.rsyncOptions`, as

@@ -149,7 +149,11 @@ export function rowView(model: ReportModel, pkg: PackageModel, row: NodeRowModel
       view.span = { colspan, unsupported: true };
       return view;
     case "bad-description":
-      view.span = { colspan, badDescription: true, ...(pkg.skipReason === undefined ? {} : { reason: pkg.skipReason }) };
+      view.span = {
+        colspan,
+        badDescription: true,
+        ...(pkg.skipReason === undefined ? {} : { reason: pkg.skipReason }),
+      };
       return view;
     case "foreign":
       view.span = { colspan, foreignHref: `../bioc-mac-arm64-LATEST/${enc(pkg.name)}/` };

@@ -13,6 +13,7 @@ import { registerPropagateCommand } from "./propagate.js";
 import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
+import { registerSpb } from "./spb.js";
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerConfigCommands,
@@ -24,6 +25,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPropagateCommand,
   registerServe,
   registerDemo,
+  registerSpb,
 ];
 
 function packageVersion(): string {

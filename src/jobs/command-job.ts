@@ -41,6 +41,8 @@ export interface CommandJobResult {
   readonly cancelled: boolean;
   /** 1 + the number of re-runs. */
   readonly runs: number;
+  /** Processes left alive by the command's runs (re-runs included) when they ended, all killed then. */
+  readonly survivors: number;
   readonly last: ProcessResult;
 }
 
@@ -67,6 +69,7 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
   });
   // EllapsedTime ends with the last run, not after the re-run rule read the output.
   let endedT = performance.now();
+  let survivors = last.survivors;
   if (last.pid === undefined && last.spawnError === undefined) startOutputFile(options.outputFile, options.command); // not started: header only
   if (last.spawnError !== undefined)
     appendFileSync(options.outputFile, `bbs: cannot start the command: ${last.spawnError}\n`);
@@ -83,6 +86,7 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
     runs += 1;
     last = await runProcess({ ...processOptions, deadline, outputHeader: commandHeader(options.command, true) });
     endedT = performance.now();
+    survivors += last.survivors;
   }
   return {
     command: options.command,
@@ -93,6 +97,7 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
     timedOut: last.timedOut,
     cancelled: last.cancelled,
     runs,
+    survivors,
     last,
   };
 }

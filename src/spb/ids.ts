@@ -4,10 +4,16 @@
 // worker ids by a strict token grammar. A name that passes contains no quote,
 // `;`, `/`, white space or `..`, so it is safe as one path component.
 
-import { isValidPackageName } from "../rpkg/package-name.js";
+import { isValidPackageName as isRPackageName } from "../rpkg/package-name.js";
 import { BbsError } from "../util/errors.js";
 
-export { isValidPackageName };
+/**
+ * R's grammar, and no `..` (R allows `a..b`; the SPB refuses it so that no
+ * name it handles can ever read as a parent directory).
+ */
+export function isValidPackageName(name: string): boolean {
+  return isRPackageName(name) && !name.includes("..");
+}
 
 const JOB_ID = /^([A-Za-z][A-Za-z0-9.]*[A-Za-z0-9])-([1-9][0-9]{0,9})$/;
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -41,7 +47,7 @@ export function isToken(id: string): boolean {
 export function assertPackageName(name: string, what = "package name"): string {
   if (!isValidPackageName(name)) {
     throw new BbsError("BBS_INPUT_INVALID", `${what} ${JSON.stringify(name)} is not a valid R package name`, {
-      hint: "a package name has letters, digits and dots, starts with a letter and does not end with a dot",
+      hint: "a package name has letters, digits and single dots, starts with a letter and does not end with a dot",
     });
   }
   return name;

@@ -124,6 +124,7 @@ function cancelledOutcome(result: CommandJobResult, spec: CommandSpec): StageOut
   return {
     status: "cancelled",
     retCode: null,
+    survivors: result.survivors,
     elapsedSeconds: result.elapsedSeconds,
     command: spec.command,
     version: spec.version,
@@ -179,6 +180,7 @@ async function runCommandSpec(
   return {
     status,
     retCode: result.retCode,
+    survivors: result.survivors,
     elapsedSeconds: result.elapsedSeconds,
     command: spec.command,
     version: spec.version,

@@ -691,6 +691,13 @@ export const SCHEMA = {
     doc: "Git clones of every manifest package (central node).",
     bbs: "BBS_MEAT0_RDIR",
   }),
+  prerunMeatDir: str({
+    path: true,
+    scope: "node",
+    default: "${workDir}/prerun-meat",
+    doc: "Injected source trees that prerun packs into the target repo (central node); apart from `meatDir`, so a prerun never touches the files of a `bbs run` still building on the same node.",
+    bbs: "BBS_MEAT_PATH (BBS's prerun used the builder's meat)",
+  }),
   gitlogDir: str({
     path: true,
     scope: "node",

@@ -67,6 +67,8 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
     truncateOutput: true,
     outputHeader: commandHeader(options.command, false),
   });
+  // EllapsedTime ends with the last run, not after the re-run rule read the output.
+  let endedT = performance.now();
   let survivors = last.survivors;
   if (last.pid === undefined && last.spawnError === undefined) startOutputFile(options.outputFile, options.command); // not started: header only
   if (last.spawnError !== undefined)
@@ -78,17 +80,19 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
     );
     if (options.signal?.aborted || (deadline !== undefined && Date.now() >= deadline)) {
       last = await runProcess({ ...processOptions, deadline }); // returns at once, timed out or cancelled
+      endedT = performance.now();
       break;
     }
     runs += 1;
     last = await runProcess({ ...processOptions, deadline, outputHeader: commandHeader(options.command, true) });
+    endedT = performance.now();
     survivors += last.survivors;
   }
   return {
     command: options.command,
     startedAt,
     endedAt: last.endedAt,
-    elapsedSeconds: (performance.now() - t0) / 1000,
+    elapsedSeconds: (endedT - t0) / 1000,
     retCode: retCodeOf(last),
     timedOut: last.timedOut,
     cancelled: last.cancelled,

@@ -4,7 +4,7 @@
 // exist. Names and header bytes are exactly BBS's: the report and people's
 // scripts read them.
 
-import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const HASHES = "#".repeat(78);
@@ -65,39 +65,4 @@ export function filesToDeliver(files: JobFiles, productPath: string | null): str
   }
   deliver.push(files.outFile, files.summaryFile);
   return deliver;
-}
-
-/**
- * The last `count` lines of a (possibly huge) output file, read from its end.
- * BBS's status rules look at the last 12 (INSTALL) or 6 (CHECK) lines. A
- * trailing newline does not make an empty last line.
- */
-export function tailLines(path: string, count: number): string[] {
-  const fd = openSync(path, "r");
-  try {
-    const size = fstatSync(fd).size;
-    let position = size;
-    let text = "";
-    const chunk = Buffer.alloc(64 * 1024);
-    // Read backwards until enough newlines are seen (count + 1 covers the trailing one).
-    while (position > 0) {
-      const length = Math.min(chunk.length, position);
-      position -= length;
-      readSync(fd, chunk, 0, length, position);
-      text = chunk.toString("latin1", 0, length) + text;
-      if (countNewlines(text) > count) break;
-    }
-    const bytes = Buffer.from(text, "latin1").toString("utf8");
-    const lines = bytes.split(/\r?\n/);
-    if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-    return lines.slice(-count);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function countNewlines(text: string): number {
-  let newlines = 0;
-  for (let index = text.indexOf("\n"); index !== -1; index = text.indexOf("\n", index + 1)) newlines += 1;
-  return newlines;
 }

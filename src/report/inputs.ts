@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseDcf } from "../rpkg/dcf.js";
+import { SKIPPED_REASONS_FILE } from "../rpkg/meat-index.js";
 import { parsePropagationDb } from "../results/status-db.js";
 import { END_OF_RUN_FILE } from "../results/collect.js";
 import type { Stage } from "../results/status.js";
@@ -59,6 +60,26 @@ export function gitInfoFields(info: GitInfo | undefined): Array<[string, string]
   return GIT_FIELDS.flatMap(([field, key]) =>
     info[key] === undefined ? [] : [[field, info[key] as string] as [string, string]],
   );
+}
+
+// ---- skipped-reasons.json -----------------------------------------------------------
+
+/** Why prerun skipped each package of skipped-index.dcf (bbs's own file; absent in BBS runs: nothing known). */
+export function readSkipReasons(runDir: string, warn: Warn): Map<string, string> {
+  const path = join(runDir, SKIPPED_REASONS_FILE);
+  const text = readTextIfPresent(path);
+  const reasons = new Map<string, string>();
+  if (text === undefined) return reasons;
+  try {
+    const value = JSON.parse(text) as { packages?: unknown };
+    for (const entry of Array.isArray(value.packages) ? (value.packages as unknown[]) : []) {
+      const { package: pkg, message } = (entry ?? {}) as { package?: unknown; message?: unknown };
+      if (typeof pkg === "string" && typeof message === "string") reasons.set(pkg, message);
+    }
+  } catch (error) {
+    warn(`${path}: ${errorMessage(error)}; the report does not say why packages were skipped`);
+  }
+  return reasons;
 }
 
 // ---- PROPAGATION_STATUS_DB.txt --------------------------------------------------------

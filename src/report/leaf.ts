@@ -5,10 +5,11 @@
 // exist) and the example timings. A missing file is said to be missing.
 
 import { existsSync, readdirSync } from "node:fs";
-import type { ParsedSummary } from "../jobs/summary.js";
+import { humanReadableSize, type ParsedSummary } from "../jobs/summary.js";
 import type { BuildType } from "../config/schema.js";
 import type { Stage } from "../results/status.js";
-import { readTextIfPresent, truncateLines } from "./text.js";
+import { readLogExcerpt } from "./excerpt.js";
+import { decodeText } from "./text.js";
 
 export const ANOMALY =
   "Due to an anomaly in the Build System, this output is not available. We apologize for the inconvenience.";
@@ -41,7 +42,8 @@ export interface OutputView {
   filename?: string;
   text?: string;
   hasText?: boolean;
-  omittedLines?: number;
+  /** A large file: what is left out between `text` (its head) and `tailText`, and where the whole file is. */
+  omitted?: { what: string; href: string; tailText: string };
   missing?: string;
   timings?: Array<Array<{ text: string; number: boolean }>>;
 }
@@ -51,18 +53,51 @@ export interface SectionView {
   columns: OutputView[][];
 }
 
-function textOutput(path: string, filename: string | undefined, encoding: string): OutputView {
-  const text = readTextIfPresent(path, encoding);
+/** A file put into the report beside the pages, so that a page can link it whole. */
+export interface FullFile {
+  source: string;
+  /** Path under the package's report directory (as the page links it). */
+  relative: string;
+}
+
+/** Where a leaf page's outputs are, and where their full copies go. */
+interface OutputPlace {
+  encoding: string;
+  /** `raw-results/<node>` (under the package's directory). */
+  rawDir: string;
+  /** Files too large to show whole, collected for the report to include. */
+  fullFiles: FullFile[];
+}
+
+function omittedText(bytes: number, lines: number): string {
+  const size = humanReadableSize(bytes, false);
+  if (lines === 0) return `${size} of one long line`;
+  return `${lines.toLocaleString("en-US")} ${lines === 1 ? "line" : "lines"} (${size})`;
+}
+
+/**
+ * A file's view: its text, whole when small; else its head and tail, what was
+ * left out, and a link to the whole file (`rawName`, under the raw results).
+ */
+function textOutput(path: string, filename: string | undefined, rawName: string, place: OutputPlace): OutputView {
+  const excerpt = readLogExcerpt(path);
   const view: OutputView = {};
   if (filename !== undefined) view.filename = filename;
-  if (text === undefined) {
+  if (excerpt === undefined) {
     view.missing = ANOMALY;
     return view;
   }
-  const truncated = truncateLines(text);
-  view.text = truncated.text;
+  view.text = decodeText(excerpt.head, place.encoding);
   view.hasText = true;
-  if (truncated.omittedLines > 0) view.omittedLines = truncated.omittedLines;
+  if (excerpt.tail !== undefined) {
+    const href = `${place.rawDir}/${rawName}`;
+    place.fullFiles.push({ source: path, relative: href });
+    view.omitted = {
+      what: omittedText(excerpt.omittedBytes, excerpt.omittedLines),
+      href: href.split("/").map(encodeURIComponent).join("/"),
+      tailText: decodeText(excerpt.tail, place.encoding),
+    };
+  }
   return view;
 }
 
@@ -89,7 +124,7 @@ function testsSection(
   rcheck: string,
   entries: ReadonlyMap<string, boolean> | undefined,
   rcheckName: string,
-  encoding: string,
+  place: OutputPlace,
 ): SectionView {
   const section: SectionView = { title: "Tests output", columns: [] };
   if (entries === undefined) {
@@ -103,7 +138,7 @@ function testsSection(
       : testDirs;
   const column = (dir: string): OutputView[] =>
     sortedNames(listing(`${rcheck}/${dir}`) ?? new Map(), false, /\.Rout(\.fail)?$/).map((name) =>
-      textOutput(`${rcheck}/${dir}/${name}`, `${rcheckName}/${dir}/${name}`, encoding),
+      textOutput(`${rcheck}/${dir}/${name}`, `${rcheckName}/${dir}/${name}`, `${rcheckName}/${dir}/${name}`, place),
     );
   if (ordered.length === 2 && ordered[0] === "tests_i386")
     section.columns.push(column("tests_i386"), column("tests_x64"));
@@ -111,17 +146,19 @@ function testsSection(
   return section;
 }
 
-/** `<pkg>-Ex.timings` as table rows (tab-separated, numbers right-aligned). */
-function timingsOutput(path: string, filename: string, encoding: string): OutputView {
-  const text = readTextIfPresent(path, encoding);
-  if (text === undefined) return { filename, missing: TIMINGS_ANOMALY };
-  const rows = text
+/** `<pkg>-Ex.timings` as table rows (tab-separated, numbers right-aligned); a huge one: its first rows and a link. */
+function timingsOutput(path: string, filename: string, place: OutputPlace): OutputView {
+  const text = textOutput(path, filename, filename, place);
+  if (text.text === undefined) return { filename, missing: TIMINGS_ANOMALY };
+  const rows = text.text
     .split(/\r?\n/)
     .filter((line) => line.trim() !== "")
     .map((line) =>
       line.split("\t").map((cell, index) => ({ text: cell, number: index > 0 && /^-?[0-9.]+$/.test(cell) })),
     );
-  return { filename, timings: rows };
+  const view: OutputView = { filename, timings: rows };
+  if (text.omitted !== undefined) view.omitted = { ...text.omitted, tailText: "" };
+  return view;
 }
 
 function timingsSection(
@@ -129,7 +166,7 @@ function timingsSection(
   entries: ReadonlyMap<string, boolean> | undefined,
   rcheckName: string,
   pkg: string,
-  encoding: string,
+  place: OutputPlace,
 ): SectionView {
   const section: SectionView = { title: "Example timings", columns: [] };
   const file = `${pkg}-Ex.timings`;
@@ -138,12 +175,12 @@ function timingsSection(
   } else if (entries.get("examples_i386") === true && entries.get("examples_x64") === true) {
     for (const arch of ["examples_i386", "examples_x64"]) {
       const path = `${rcheck}/${arch}/${file}`;
-      section.columns.push(existsSync(path) ? [timingsOutput(path, `${rcheckName}/${arch}/${file}`, encoding)] : []);
+      section.columns.push(existsSync(path) ? [timingsOutput(path, `${rcheckName}/${arch}/${file}`, place)] : []);
     }
   } else {
     section.columns.push([
       entries.has(file)
-        ? timingsOutput(`${rcheck}/${file}`, `${rcheckName}/${file}`, encoding)
+        ? timingsOutput(`${rcheck}/${file}`, `${rcheckName}/${file}`, place)
         : { missing: TIMINGS_ANOMALY },
     ]);
   }
@@ -159,30 +196,44 @@ export interface LeafInput {
   encoding: string;
 }
 
-/** The output sections of a leaf page, in BBS's order for the build type; `outputPresent`: the command output exists. */
-export function leafSections(input: LeafInput): { sections: SectionView[]; outputPresent: boolean } {
+export interface LeafSections {
+  sections: SectionView[];
+  /** The command output exists. */
+  outputPresent: boolean;
+  /** Files shown in part, to be put whole into the report where the page links them. */
+  fullFiles: FullFile[];
+}
+
+/** The output sections of a leaf page, in BBS's order for the build type. */
+export function leafSections(input: LeafInput): LeafSections {
   const { runDir, pkg, nodeId, stage, encoding, buildType } = input;
   // Paths by concatenation: a report builds hundreds of thousands of them.
   const stageDir = `${runDir}/products-in/${nodeId}/${stage}`;
-  const output = textOutput(`${stageDir}/${pkg}.${stage}-out.txt`, undefined, encoding);
+  const place: OutputPlace = { encoding, rawDir: `raw-results/${nodeId}`, fullFiles: [] };
+  // The command output's full copy is BBS's raw-results/<node>/<stage>-out.txt.
+  const output = textOutput(`${stageDir}/${pkg}.${stage}-out.txt`, undefined, `${stage}-out.txt`, place);
   const command = (title: string): SectionView => ({ title, columns: [[output]] });
   const outputPresent = output.missing === undefined;
-  if (stage !== "checksrc" || buildType === "books") return { sections: [command("Command output")], outputPresent };
+  const { fullFiles } = place;
+  if (stage !== "checksrc" || buildType === "books")
+    return { sections: [command("Command output")], outputPresent, fullFiles };
   const rcheckName = `${pkg}.Rcheck`;
   const rcheck = `${stageDir}/${rcheckName}`;
   const entries = listing(rcheck);
   const install: SectionView = {
     title: "Installation output",
-    columns: [[textOutput(`${rcheck}/00install.out`, `${rcheckName}/00install.out`, encoding)]],
+    columns: [
+      [textOutput(`${rcheck}/00install.out`, `${rcheckName}/00install.out`, `${rcheckName}/00install.out`, place)],
+    ],
   };
   const sections =
     buildType === "bioc-longtests"
-      ? [testsSection(rcheck, entries, rcheckName, encoding), command("'R CMD check' output"), install]
+      ? [testsSection(rcheck, entries, rcheckName, place), command("'R CMD check' output"), install]
       : [
           command("Command output"),
           install,
-          testsSection(rcheck, entries, rcheckName, encoding),
-          timingsSection(rcheck, entries, rcheckName, pkg, encoding),
+          testsSection(rcheck, entries, rcheckName, place),
+          timingsSection(rcheck, entries, rcheckName, pkg, place),
         ];
-  return { sections, outputPresent };
+  return { sections, outputPresent, fullFiles };
 }

@@ -26,6 +26,7 @@ import {
   readGitInfo,
   readNodeInfo,
   readPropagationDb,
+  readSkipReasons,
   reverseDependencies,
   type GitInfo,
   type NodeInfo,
@@ -78,6 +79,8 @@ export interface PackageModel {
   position: number;
   record?: MeatIndexRecord;
   badDescription: boolean;
+  /** Why prerun skipped it (bad DESCRIPTION), when the run says. */
+  skipReason?: string;
   deprecated: boolean;
   git?: GitInfo;
   /** One per report node, in report order. */
@@ -218,6 +221,7 @@ export function buildModel(input: ModelInput): ReportModel {
   const results = collectRunResults(runDir, central.values.buildType, nodes);
   const nodeList = nodeModels(hosts, results, settings);
   const propagation = readPropagationDb(runDir, warn);
+  const skipReasons = readSkipReasons(runDir, warn);
 
   const history =
     input.historyDb === undefined
@@ -295,6 +299,8 @@ export function buildModel(input: ModelInput): ReportModel {
       newProblem,
     };
     if (entry.record) model.record = entry.record;
+    const skipReason = badDescription ? skipReasons.get(entry.name) : undefined;
+    if (skipReason !== undefined) model.skipReason = skipReason;
     const git = readGitInfo(runDir, entry.name, warn);
     if (git) model.git = git;
     if (!model.hasDir) warn(`package name ${JSON.stringify(entry.name)} cannot be a directory name: it has no pages`);

@@ -8,7 +8,7 @@
 // a detached process (util/background-removal.ts): the command and the next
 // night never wait for tens of thousands of files to be unlinked.
 
-import { copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { removeLeftoversInBackground, swapDirectoryInBackground } from "../util/background-removal.js";
 import { acquireLock, type Lock } from "../util/lock.js";
@@ -84,6 +84,11 @@ export class ReportTree {
     }
     this.files += 1;
     return true;
+  }
+
+  /** Whether `relative` exists in the report being assembled. */
+  has(relative: string): boolean {
+    return existsSync(`${this.root}/${relative}`);
   }
 
   /** Switches the new report in place of the old one (then deleted in the background), and releases the lock. */

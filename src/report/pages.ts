@@ -26,6 +26,8 @@ export interface Page {
   path: string;
   template: PageTemplate;
   context: object;
+  /** Files the page links, put into the report (source, path relative to the report root). */
+  includes?: Array<{ source: string; path: string }>;
 }
 
 export const RENVIRON_FILE = "Renviron.bioc";
@@ -446,7 +448,7 @@ function leafPage(
   const { model } = parts;
   const title = `${STAGE_LABELS[cell.stage]} results for ${pkg.name} on ${node.id}`;
   const rawDir = `raw-results/${enc(node.id)}/${cell.stage}`;
-  const { sections, outputPresent } = leafSections({
+  const { sections, outputPresent, fullFiles } = leafSections({
     runDir: model.runDir,
     buildType: model.settings.buildType,
     pkg: pkg.name,
@@ -456,6 +458,7 @@ function leafPage(
   });
   return {
     path: `${pkg.name}/${node.id}-${cell.stage}.html`,
+    includes: fullFiles.map((file) => ({ source: file.source, path: `${pkg.name}/${file.relative}` })),
     template: "leaf",
     context: {
       page: pageView(parts, {

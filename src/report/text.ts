@@ -63,26 +63,3 @@ export function readTextIfPresent(path: string, encoding?: string): string | und
   const bytes = readBytesIfPresent(path);
   return bytes === undefined ? undefined : decodeText(bytes, encoding);
 }
-
-export interface TruncatedText {
-  text: string;
-  /** Lines left out after the limit (0 when complete). */
-  omittedLines: number;
-}
-
-/** BBS shows at most 99,999 lines of a command's output. */
-export const MAX_OUTPUT_LINES = 99_999;
-
-/** Keeps the first `maxLines` lines of `text`. */
-export function truncateLines(text: string, maxLines = MAX_OUTPUT_LINES): TruncatedText {
-  let index = -1;
-  for (let line = 0; line < maxLines; line += 1) {
-    index = text.indexOf("\n", index + 1);
-    if (index === -1) return { text, omittedLines: 0 };
-  }
-  const rest = text.slice(index + 1);
-  if (rest === "") return { text, omittedLines: 0 };
-  let omitted = 1;
-  for (let at = rest.indexOf("\n"); at !== -1 && at < rest.length - 1; at = rest.indexOf("\n", at + 1)) omitted += 1;
-  return { text: text.slice(0, index + 1), omittedLines: omitted };
-}

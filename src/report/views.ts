@@ -103,7 +103,14 @@ export interface RowView {
   nodeClass: string;
   os: string;
   arch: string;
-  span?: { colspan: number; unsupported?: boolean; badDescription?: boolean; foreignHref?: string };
+  span?: {
+    colspan: number;
+    unsupported?: boolean;
+    badDescription?: boolean;
+    /** Why the DESCRIPTION is bad, when prerun said. */
+    reason?: string;
+    foreignHref?: string;
+  };
   cells?: CellView[];
   ledColumn: boolean;
   led?: { src: string; title: string };
@@ -142,7 +149,11 @@ export function rowView(model: ReportModel, pkg: PackageModel, row: NodeRowModel
       view.span = { colspan, unsupported: true };
       return view;
     case "bad-description":
-      view.span = { colspan, badDescription: true };
+      view.span = {
+        colspan,
+        badDescription: true,
+        ...(pkg.skipReason === undefined ? {} : { reason: pkg.skipReason }),
+      };
       return view;
     case "foreign":
       view.span = { colspan, foreignHref: `../bioc-mac-arm64-LATEST/${enc(pkg.name)}/` };

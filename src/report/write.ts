@@ -76,7 +76,11 @@ function writeRawResults(tree: ReportTree, model: ReportModel, pkg: PackageModel
 }
 
 export function writePages(tree: ReportTree, renderer: Renderer, pages: readonly Page[]): number {
-  for (const page of pages) tree.write(page.path, renderer.page(page.template, page.context));
+  for (const page of pages) {
+    tree.write(page.path, renderer.page(page.template, page.context));
+    // The raw results may hold the command output already (same name, same file).
+    for (const file of page.includes ?? []) if (!tree.has(file.path)) tree.include(file.source, file.path);
+  }
   return pages.length;
 }
 

@@ -21,6 +21,8 @@ import { isSupportedOn, type NodeIdentity } from "./support.js";
 
 export const MEAT_INDEX_FILE = "meat-index.dcf";
 export const SKIPPED_INDEX_FILE = "skipped-index.dcf";
+/** bbs's own: why each package of skipped-index.dcf was skipped (JSON, written by prerun's index step). */
+export const SKIPPED_REASONS_FILE = "skipped-reasons.json";
 
 export interface MeatIndexRecord {
   package: string;

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCommandJob } from "../../src/jobs/command-job.js";
-import { tailLines } from "../../src/jobs/outfile.js";
+import { readLastLines } from "../../src/jobs/tail.js";
 import { tempDir } from "./helpers.js";
 
 describe("runCommandJob", () => {
@@ -20,7 +20,7 @@ describe("runCommandJob", () => {
       command,
       outputFile: out,
       rerunDelayMs: 10,
-      rerunIf: () => tailLines(out, 12).some((line) => /^Try removing .*\/00LOCK-(?!a')/.test(line)),
+      rerunIf: async () => (await readLastLines(out, 12)).some((line) => /^Try removing .*\/00LOCK-(?!a')/.test(line)),
     });
     expect(result.runs).toBe(3);
     expect(result.retCode).toBe(0);

@@ -4,14 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  commandHeader,
-  filesToDeliver,
-  jobFiles,
-  startOutputFile,
-  appendRerunHeader,
-  tailLines,
-} from "../../src/jobs/outfile.js";
+import { commandHeader, filesToDeliver, jobFiles, startOutputFile, appendRerunHeader } from "../../src/jobs/outfile.js";
 import { formatFixed, formatGeneral } from "../../src/jobs/pyformat.js";
 import {
   checkExtras,
@@ -100,18 +93,6 @@ describe("out file", () => {
       `${HASHES}\n${HASHES}\n###\n### ${verb} command:\n###\n###   R CMD INSTALL IRanges\n###\n${HASHES}\n${HASHES}\n\n\n`;
     expect(readFileSync(out, "utf8")).toBe(`${header("Running")}some output\n\n\n\n${header("Re-running")}`);
     expect(commandHeader("x", false).split("\n")).toHaveLength(12);
-  });
-
-  it("reads the last lines of a large file from its end", () => {
-    const dir = tempDir();
-    const out = join(dir, "big.txt");
-    const lines = Array.from({ length: 50_000 }, (_, index) => `line ${index} ${"é".repeat(index % 7)}`);
-    writeFileSync(out, `${lines.join("\n")}\n`);
-    expect(tailLines(out, 12)).toEqual(lines.slice(-12));
-    writeFileSync(out, "only\n");
-    expect(tailLines(out, 6)).toEqual(["only"]);
-    writeFileSync(out, "");
-    expect(tailLines(out, 6)).toEqual([]);
   });
 
   it("delivers the product, or a -MISSING marker that a later product removes", () => {

@@ -2,7 +2,8 @@
 // placement and utilisation, jobs.ndjson reading, history streaks, text
 // decoding and truncation, the LED images, the HTTP server.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,15 @@ import { drawLed } from "../../src/report/png.js";
 import { serveReport, type ReportServer } from "../../src/report/serve.js";
 import { enumerate, legendEntries, type ReportSettings } from "../../src/report/settings.js";
 import { reportTitle } from "../../src/results/title.js";
-import { decodeText, truncateLines } from "../../src/report/text.js";
+import { decodeText } from "../../src/report/text.js";
+import {
+  PART_MAX_BYTES,
+  PART_MAX_LINES,
+  readLogExcerpt,
+  WHOLE_MAX_BYTES,
+  WHOLE_MAX_LINES,
+  type LogExcerpt,
+} from "../../src/report/excerpt.js";
 import { assignSlots, axisTicks, buildTimeline, jobsFromNdjson, type TimelineJob } from "../../src/report/timeline.js";
 import { displayedStages } from "../../src/results/status.js";
 import { useTempDirs } from "../fixtures/tmp.js";
@@ -295,6 +304,33 @@ describe("text", () => {
     expect(decodeText(Buffer.from("caf\xe9", "latin1"), "iso8859-1")).toBe("café");
   });
 
+  it("shows a small log whole, and the head and tail of a large one, with what is left out counted", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bbs-excerpt-"));
+    try {
+      const path = join(dir, "out.txt");
+      writeFileSync(path, "a\nb\nc\n");
+      expect(readLogExcerpt(path)).toEqual({ head: Buffer.from("a\nb\nc\n"), omittedBytes: 0, omittedLines: 0 });
+      // Past WHOLE_MAX_LINES lines: PART_MAX_LINES at each end.
+      const lines = Array.from({ length: WHOLE_MAX_LINES + 10 }, (_, index) => `${index}`);
+      writeFileSync(path, `${lines.join("\n")}\n`);
+      const byLines = readLogExcerpt(path) as LogExcerpt;
+      expect(byLines.head.toString().split("\n").slice(0, -1)).toEqual(lines.slice(0, PART_MAX_LINES));
+      expect(byLines.tail?.toString().split("\n").slice(0, -1)).toEqual(lines.slice(-PART_MAX_LINES));
+      expect(byLines.omittedLines).toBe(lines.length - 2 * PART_MAX_LINES);
+      // Past WHOLE_MAX_BYTES: PART_MAX_BYTES at each end, a UTF-8 character never cut in two.
+      writeFileSync(path, `first\n${"é".repeat(WHOLE_MAX_BYTES)}\nlast\n`);
+      const byBytes = readLogExcerpt(path) as LogExcerpt;
+      expect(byBytes.head.length).toBeLessThanOrEqual(PART_MAX_BYTES);
+      expect(byBytes.head.toString()).toMatch(/^first\né+$/);
+      expect(byBytes.tail?.toString()).toBe("last\n");
+      expect(byBytes.omittedLines).toBe(1);
+      expect(byBytes.head.length + byBytes.omittedBytes + (byBytes.tail?.length ?? 0)).toBe(statSync(path).size);
+      expect(readLogExcerpt(join(dir, "absent.txt"))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("decodes each line as UTF-8 first, then as the node's encoding, as BBS does (issue 14, defect 6)", () => {
     // A Windows node (iso8859-1) whose R wrote UTF-8, as palomino3's logs of Bioconductor 3.15.
     const utf8 = "── R CMD check results ──\n§ 1.2 ══ Failed ══\n";
@@ -308,13 +344,6 @@ describe("text", () => {
     ]);
     expect(decodeText(mixed, "iso8859-1")).toBe("checking ‘tinyPkg’ ... OK\r\nFehler: ungültige Eingabe\r\nEnde §");
     expect(decodeText(mixed)).toBe("checking ‘tinyPkg’ ... OK\r\nFehler: ungültige Eingabe\r\nEnde §");
-  });
-
-  it("keeps at most the given number of lines", () => {
-    expect(truncateLines("a\nb\nc\n", 2)).toEqual({ text: "a\nb\n", omittedLines: 1 });
-    expect(truncateLines("a\nb\nc\nd", 2)).toEqual({ text: "a\nb\n", omittedLines: 2 });
-    expect(truncateLines("a\nb\n", 2)).toEqual({ text: "a\nb\n", omittedLines: 0 });
-    expect(truncateLines("a", 2)).toEqual({ text: "a", omittedLines: 0 });
   });
 });
 

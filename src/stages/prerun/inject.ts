@@ -1,6 +1,7 @@
 // The inject step (create-local-meat-dir + inject-fields-into-meat, docs/bbs-rules.md#field-injection):
-// the meat-index packages' trees are synced from MEAT0 into the meat
-// directory without their git files (rsync with `tools.rsyncOptions`, as
+// the meat-index packages' trees are synced from MEAT0 into prerun's own meat
+// (`prerunMeatDir`; BBS used the builder's meat, which a `bbs run` still
+// building on the central node was using) without their git files (rsync with `tools.rsyncOptions`, as
 // BBS; anything else in meat is removed), then their DESCRIPTION files get
 // the git fields of their gitlog file and `Repository: Bioconductor <ver>`.
 // Unlike BBS, whole values are injected (BBS kept the first word only, so
@@ -37,7 +38,7 @@ export function repositoryField(config: ResolvedConfig): string | undefined {
 }
 
 /**
- * Syncs `packages` from `meat0Dir` into `meatDir` (nothing else is kept
+ * Syncs `packages` from `meat0Dir` into `prerunMeatDir` (nothing else is kept
  * there), with `tools.rsync` and `tools.rsyncOptions`; rsync's output goes to
  * `logFile`. Throws BBS_COMMAND_FAILED when rsync fails.
  */
@@ -48,7 +49,7 @@ export async function syncMeat(
   signal?: AbortSignal,
 ): Promise<void> {
   const v = config.values;
-  mkdirSync(v.meatDir, { recursive: true });
+  mkdirSync(v.prerunMeatDir, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), "bbs-meat-filter-"));
   const filter = join(work, "filter");
   // Rules after the options' own excludes (.git...): first match wins in rsync.
@@ -59,7 +60,7 @@ export async function syncMeat(
     "-pt",
     quoteForShell(`--filter=merge ${filter}`),
     `${quoteForShell(v.meat0Dir)}/`,
-    `${quoteForShell(v.meatDir)}/`,
+    `${quoteForShell(v.prerunMeatDir)}/`,
   ].join(" ");
   try {
     writeFileSync(logFile, `$ ${command}\n`);
@@ -69,7 +70,7 @@ export async function syncMeat(
       const last = readFileSync(logFile, "utf8").trim().split("\n").pop() ?? "";
       throw new BbsError(
         "BBS_COMMAND_FAILED",
-        `rsync of ${v.meat0Dir} into ${v.meatDir} failed (${result.spawnError ?? `exit ${result.exitCode ?? result.signal ?? "none"}`}): ${last}`,
+        `rsync of ${v.meat0Dir} into ${v.prerunMeatDir} failed (${result.spawnError ?? `exit ${result.exitCode ?? result.signal ?? "none"}`}): ${last}`,
         {
           hint: `check tools.rsync and tools.rsyncOptions; rsync's output is in ${logFile}`,
         },

@@ -6,8 +6,10 @@
 // parser: `#` lines are comments, records merged); no Package; Package is not
 // the directory name; no Version; Version not `^[0-9]+([.-][0-9]+)*$`; no
 // maintainer (Maintainer, else Authors@R evaluated by R); no `<email>` in it
-// (except cran builds). bbs adds one reason BBS never had, since it aborted
-// instead: the package's git clone or update failed.
+// (except cran builds). bbs adds reasons BBS never had: the package's git
+// clone or update failed (BBS aborted), and a DESCRIPTION that starts with a
+// UTF-8 byte-order mark (BBS indexed it; R cannot read its Package field, so
+// it reached the target repo's tarballs but not PACKAGES, and every node NA).
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -85,6 +87,15 @@ function skip(name: string, reason: SkipReason, message: string): Classified {
   return { kind: "skipped", entry: { package: name, reason, message } };
 }
 
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function bomMessage(name: string): string {
+  return (
+    `Invalid DESCRIPTION file: '${name}/DESCRIPTION' starts with a UTF-8 byte-order mark, which R does not read ` +
+    `(R CMD build: "invalid 'Package' field"; R CMD INSTALL: "no 'Package' field"); save it as UTF-8 without a BOM`
+  );
+}
+
 function classify(name: string, options: BuildMeatIndexOptions): Classified {
   const source = options.sources.get(name);
   if (source === undefined || source.status === "failed") {
@@ -100,9 +111,13 @@ function classify(name: string, options: BuildMeatIndexOptions): Classified {
   if (!existsSync(descriptionPath)) return skip(name, "no-description", `Missing DESCRIPTION file in '${name}/'`);
   let fields: ReadonlyMap<string, string>;
   try {
+    const bytes = readFileSync(descriptionPath);
+    // R reads a byte-order mark as part of the first field's name: for R the package has no
+    // Package field (R CMD build: "invalid 'Package' field"), so it cannot be built anywhere.
+    if (bytes.subarray(0, 3).equals(UTF8_BOM)) return skip(name, "bad-description", bomMessage(name));
     // BBS's own parser: comment lines, continuation joined with a space, records merged.
     fields = mergeDcfRecords(
-      parseDcf(readFileSync(descriptionPath), { source: `${name}/DESCRIPTION`, comments: true, continuation: "space" }),
+      parseDcf(bytes, { source: `${name}/DESCRIPTION`, comments: true, continuation: "space" }),
     ).fields;
   } catch (error) {
     return skip(name, "bad-description", `Invalid DESCRIPTION file: ${errorMessage(error)}`);

@@ -31,6 +31,8 @@ import {
 import { formatSnapshotDate } from "./snapshot.js";
 import { manifestStep, readManifest, sourcesStep, STEP_FUNCTIONS, type StepContext } from "./steps.js";
 import { assertCentralNode } from "../../config/nodes.js";
+import { builderLayout } from "../run/layout.js";
+import { runBeingBuilt } from "../run/meat-state.js";
 
 export { PRERUN_STEPS, type PrerunStep };
 
@@ -185,6 +187,15 @@ async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: Pre
       message: `the previous central directory (not a run) was moved to ${movedLegacyDir}`,
     });
   const context = makeContext(config, git, runDir, info, emit, options.signal);
+  // Runs that earlier preruns left unfinished are superseded by this one: no builder ever built them.
+  const abandoned = prune(config, runId, true);
+  if (abandoned.length > 0)
+    emit({
+      type: "note",
+      at: new Date(),
+      level: "info",
+      message: `deleted runs left unfinished by earlier preruns: ${abandoned.join(", ")}`,
+    });
   await runStep(context, "manifest", (c) => manifestStep(c, manifest), manifestStarted);
   for (const step of PRERUN_STEPS.filter((name) => name !== "manifest"))
     await runStep(context, step, STEP_FUNCTIONS[step]);
@@ -231,11 +242,25 @@ async function oneStep(
 
 /** The run is prepared: run.json says so, and the oldest runs (and their logs) beyond keepRuns go. */
 function finishRun(config: ResolvedConfig, context: StepContext): string[] {
-  const v = config.values;
   context.info.status = "prepared";
   context.info.prerun.endedAt = new Date().toISOString();
   writeRunInfo(context.runDir, context.info);
-  const pruned = pruneRuns(v["central.runsDir"], v["central.keepRuns"], basename(context.runDir));
+  return prune(config, basename(context.runDir), false);
+}
+
+/**
+ * Deletes old runs and their prerun logs (run-dir.ts's pruneRuns), never the
+ * run a `bbs run` of this node is still building; `unfinishedOnly`: only
+ * runs left `preparing` by preruns that did not finish.
+ */
+function prune(config: ResolvedConfig, currentRunId: string, unfinishedOnly: boolean): string[] {
+  const v = config.values;
+  const building = runBeingBuilt(builderLayout(config));
+  const pruned = pruneRuns(v["central.runsDir"], v["central.keepRuns"], {
+    currentRunId,
+    unfinishedOnly,
+    ...(building === undefined ? {} : { inUse: new Set([building]) }),
+  });
   const gone = new Set(pruned);
   for (const entry of readdirSync(v.logDir)) {
     const runId = entry.startsWith("prerun-") ? entry.slice("prerun-".length) : "";

@@ -164,17 +164,42 @@ export function currentRunDir(centralDir: string): string {
   return realpathSync(target);
 }
 
+/** A run's status from its run.json; a run without a readable one never finished its first step. */
+function runStatus(runDir: string): RunInfo["status"] {
+  try {
+    return readRunInfo(runDir).status;
+  } catch {
+    return "preparing";
+  }
+}
+
+export interface PruneOptions {
+  /** The run being prepared now: never deleted. */
+  currentRunId: string;
+  /** Runs a build is still working on (e.g. a `bbs run` on this node): never deleted. */
+  inUse?: ReadonlySet<string>;
+  /** Only delete runs left `preparing` by a prerun that did not finish (none by age). */
+  unfinishedOnly?: boolean;
+}
+
 /**
- * Deletes the oldest run directories of `runsDir` so that `keep` remain
- * besides the current one (`currentRunId`); returns the deleted ids. Entries
- * that are not run directories (legacy directories, the lock) are left alone.
+ * Deletes run directories of `runsDir`; returns the deleted ids. Runs left
+ * `preparing` by a prerun that was interrupted or failed were never built
+ * (builders wait for `prepared`) and go first, whatever their age; of the
+ * prepared runs the newest `keep` stay besides the current one. Runs in use
+ * and entries that are not run directories (legacy directories, the lock)
+ * are left alone.
  */
-export function pruneRuns(runsDir: string, keep: number, currentRunId: string): string[] {
-  const runs = readdirSync(runsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && isRunId(entry.name) && entry.name !== currentRunId)
+export function pruneRuns(runsDir: string, keep: number, options: PruneOptions): string[] {
+  const candidates = readdirSync(runsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && isRunId(entry.name) && entry.name !== options.currentRunId)
     .map((entry) => entry.name)
+    .filter((runId) => options.inUse?.has(runId) !== true)
     .sort(compareRunIds);
-  const removed = runs.slice(0, Math.max(0, runs.length - keep));
+  const unfinished = candidates.filter((runId) => runStatus(join(runsDir, runId)) === "preparing");
+  const prepared = candidates.filter((runId) => !unfinished.includes(runId));
+  const byAge = options.unfinishedOnly === true ? [] : prepared.slice(0, Math.max(0, prepared.length - keep));
+  const removed = [...unfinished, ...byAge].sort(compareRunIds);
   for (const runId of removed) rmSync(join(runsDir, runId), { recursive: true, force: true });
   return removed;
 }

@@ -4,7 +4,7 @@
 //   manifest      -> manifest.json         the package list and where it came from
 //   sources       -> snapshot.json         snapshot time, cutoff, each package's commit or failure
 //   index         -> meat-index.dcf, skipped-index.dcf, skipped-reasons.json, gitlog/
-//   inject        -> <meatDir>/<pkg>/      the injected source trees
+//   inject        -> <prerunMeatDir>/<pkg>/ the injected source trees
 //   target-repo   -> src/contrib/          tarballs, job files, PACKAGES (last)
 //
 // The JSON files are machine-readable companions of BBS's files (which stay
@@ -16,10 +16,10 @@ import { join } from "node:path";
 import { z } from "zod";
 import { BbsError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
+import { SKIPPED_REASONS_FILE } from "../../rpkg/meat-index.js";
 
 export const MANIFEST_STATE_FILE = "manifest.json";
 export const SNAPSHOT_FILE = "snapshot.json";
-export const SKIPPED_REASONS_FILE = "skipped-reasons.json";
 
 const manifestSourceSchema = z.discriminatedUnion("kind", [
   z.object({

@@ -169,8 +169,8 @@ export async function injectStep(context: StepContext): Promise<StepSummary> {
   const names = readMeatIndex(join(runDir, MEAT_INDEX_FILE)).map((record) => record.package);
   await syncMeat(config, names, join(context.logDir, "meat-rsync.log"), context.signal);
   const repository = repositoryField(config);
-  injectFields(config.values.meatDir, join(runDir, GITLOG_DIR), names, repository);
-  return `${names.length} source trees in ${config.values.meatDir}, git fields${repository === undefined ? "" : ` and Repository: ${repository}`} injected`;
+  injectFields(config.values.prerunMeatDir, join(runDir, GITLOG_DIR), names, repository);
+  return `${names.length} source trees in ${config.values.prerunMeatDir}, git fields${repository === undefined ? "" : ` and Repository: ${repository}`} injected`;
 }
 
 export async function targetRepoStep(context: StepContext): Promise<StepSummary> {

@@ -1,6 +1,6 @@
 // The target repo (make-target-repo, docs/formats.md#target-repo): `<run>/src/contrib/` with a
 // plain tarball of each meat-index package's injected tree (a `buildnovig`
-// job: `tar zcf <pkg>_<ver>.tar.gz <pkg>` in meat, no vignettes, no R CMD
+// job: `tar zcf <pkg>_<ver>.tar.gz <pkg>` in prerun's meat, no vignettes, no R CMD
 // build), the jobs' out and summary files, and PACKAGES with the git fields,
 // identical to tools::write_PACKAGES.
 //
@@ -25,7 +25,7 @@ export const TARGET_REPO_DIR = join("src", "contrib");
 export interface MakeTargetRepoOptions {
   config: ResolvedConfig;
   runDir: string;
-  /** The meat index (its packages' trees are in meatDir). */
+  /** The meat index (its packages' trees are in prerunMeatDir). */
   records: readonly MeatIndexRecord[];
   signal?: AbortSignal;
   emit?: PrerunListener;
@@ -60,7 +60,7 @@ export async function makeTargetRepo(options: MakeTargetRepoOptions): Promise<Ta
           package: record.package,
           version: record.version,
           command: `${v["tools.tar"]} zcf ${tarball} ${record.package}`,
-          cwd: v.meatDir,
+          cwd: v.prerunMeatDir,
           product: tarball,
           jobDir: staging,
           timeoutMs: v["timeouts.buildnovig"] * 1000,
@@ -68,7 +68,7 @@ export async function makeTargetRepo(options: MakeTargetRepoOptions): Promise<Ta
           signal,
         });
         // The tarball is made in meat, as BBS does, and delivered into the repository.
-        if (result.status === "OK") moveFile(join(v.meatDir, tarball), join(staging, tarball));
+        if (result.status === "OK") moveFile(join(v.prerunMeatDir, tarball), join(staging, tarball));
         return result;
       },
     }));

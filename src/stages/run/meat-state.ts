@@ -9,6 +9,8 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { writeFileAtomic } from "../../util/fs.js";
+import { isLocked } from "../../util/lock.js";
+import type { BuilderLayout } from "./layout.js";
 
 const markerSchema = z.object({
   runId: z.string(),
@@ -54,4 +56,14 @@ export function journalKey(stage: string, pkg: string): string {
 /** Appends one line (one write on an O_APPEND descriptor: safe against kill -9). */
 export function appendDeliveryJournal(path: string, stage: string, pkg: string): void {
   appendFileSync(path, `${journalKey(stage, pkg)}\n`);
+}
+
+/**
+ * The run a `bbs run` of this work directory is building now (its lock is
+ * held by a live process; the meat marker names the run), if any: what a
+ * prerun on the same node must leave alone.
+ */
+export function runBeingBuilt(layout: Pick<BuilderLayout, "lockFile" | "meatMarker">): string | undefined {
+  if (!isLocked(layout.lockFile)) return undefined;
+  return readMeatMarker(layout.meatMarker)?.runId;
 }

@@ -4,10 +4,11 @@
 // `<pkg>.<stage>-summary.dcf`, and hand its files to the delivery. Files are
 // written in meat/ (the jobs' cwd), exactly as BBS writes them.
 
-import { existsSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { runCommandJob, type CommandJobResult } from "../../jobs/command-job.js";
-import { filesToDeliver, jobFiles, tailLines, type JobFiles } from "../../jobs/outfile.js";
+import { filesToDeliver, jobFiles, type JobFiles } from "../../jobs/outfile.js";
+import { readLastLines } from "../../jobs/tail.js";
 import type { RecordableOutcome } from "../../jobs/recording.js";
 import { checkExtras, packageFileExtras, readSummary, writeSummary, type DateOptions } from "../../jobs/summary.js";
 import type { JobContext } from "../../jobs/types.js";
@@ -111,12 +112,12 @@ interface CommandSpec {
   readonly command: string;
   readonly product: string | null;
   /** Asked after each in-time run: re-run (00LOCK)? */
-  readonly rerun?: (files: JobFiles) => boolean;
+  readonly rerun?: (files: JobFiles) => Promise<boolean>;
   /** Status and summary extras from the finished command. */
   readonly judge: (
     result: CommandJobResult,
     files: JobFiles,
-  ) => { status: string; extras: ReadonlyArray<readonly [string, string]> };
+  ) => Promise<{ status: string; extras: ReadonlyArray<readonly [string, string]> }>;
 }
 
 function cancelledOutcome(result: CommandJobResult, spec: CommandSpec): StageOutcome {
@@ -151,11 +152,13 @@ async function runCommandSpec(
     rerunDelayMs: settings.rerunDelayMs,
     signal: context.signal,
     sweeper: context.sweeper,
-    ...(spec.rerun === undefined ? {} : { rerunIf: () => (spec.rerun as (files: JobFiles) => boolean)(files) }),
+    ...(spec.rerun === undefined
+      ? {}
+      : { rerunIf: () => (spec.rerun as (files: JobFiles) => Promise<boolean>)(files) }),
   });
   // Cancelled (SIGINT/SIGTERM): no summary, so that `bbs run --resume` runs it again.
   if (result.cancelled) return cancelledOutcome(result, spec);
-  const { status, extras } = spec.judge(result, files);
+  const { status, extras } = await spec.judge(result, files);
   writeSummary(
     files.summaryFile,
     {
@@ -186,9 +189,10 @@ async function runCommandSpec(
   };
 }
 
-function lastLines(path: string, count: number): string[] {
+/** The out file's last lines for the status rules (none when it cannot be read). */
+async function lastLines(path: string, count: number): Promise<string[]> {
   try {
-    return tailLines(path, count);
+    return await readLastLines(path, count);
   } catch {
     return [];
   }
@@ -207,9 +211,9 @@ export function installTargetJob(target: TargetPackage, settings: StageJobSettin
     commit: target.commit,
     command: installCommand(settings.commands, target.name, target.options),
     product: null,
-    rerun: (files) => lockedBy(lastLines(files.outFile, INSTALL_TAIL_LINES), target.name) !== undefined,
-    judge: (result, files) => ({
-      status: installStatus(commandEnd(result), lastLines(files.outFile, INSTALL_TAIL_LINES), target.name),
+    rerun: async (files) => lockedBy(await lastLines(files.outFile, INSTALL_TAIL_LINES), target.name) !== undefined,
+    judge: async (result, files) => ({
+      status: installStatus(commandEnd(result), await lastLines(files.outFile, INSTALL_TAIL_LINES), target.name),
       extras: [],
     }),
   };
@@ -225,9 +229,9 @@ export function installNonTargetJob(pkg: string, settings: StageJobSettings) {
     commit: null,
     command: nonTargetInstallCommand(settings.commands, pkg),
     product: null,
-    rerun: (files) => lockedBy(lastLines(files.outFile, INSTALL_TAIL_LINES), pkg) !== undefined,
-    judge: (result, files) => ({
-      status: installStatus(commandEnd(result), lastLines(files.outFile, INSTALL_TAIL_LINES), pkg),
+    rerun: async (files) => lockedBy(await lastLines(files.outFile, INSTALL_TAIL_LINES), pkg) !== undefined,
+    judge: async (result, files) => ({
+      status: installStatus(commandEnd(result), await lastLines(files.outFile, INSTALL_TAIL_LINES), pkg),
       extras: [],
     }),
   };
@@ -246,7 +250,10 @@ export function buildJob(target: TargetPackage, settings: StageJobSettings) {
     product,
     judge: (result) => {
       const path = join(settings.meatDir, product);
-      return { status: productStatus(commandEnd(result), existsSync(path)), extras: packageFileExtras(path, product) };
+      return Promise.resolve({
+        status: productStatus(commandEnd(result), existsSync(path)),
+        extras: packageFileExtras(path, product),
+      });
     },
   };
   return (context: JobContext<StageOutcome>) => runCommandSpec(spec, settings, context);
@@ -263,6 +270,8 @@ export function checkJob(target: TargetPackage, settings: StageJobSettings) {
   const books = settings.commands.buildType === "books";
   return (context: JobContext<StageOutcome>) => {
     const tarball = tarballOf(target, context);
+    // R CMD check of a missing tarball says "neither a file nor directory, skipping" and exits 0.
+    const tarballMissing = !existsSync(join(settings.meatDir, tarball));
     const reuseInstall = existsSync(join(settings.meatDir, `${target.name}.install-out.txt`));
     const spec: CommandSpec = {
       stage: "checksrc",
@@ -271,11 +280,21 @@ export function checkJob(target: TargetPackage, settings: StageJobSettings) {
       commit: target.commit,
       command: checkCommand(settings.commands, { pkg: target.name, tarball, reuseInstall, options: target.options }),
       product,
-      judge: (result, files) => {
-        const { status, warnings } = checkStatus(commandEnd(result), lastLines(files.outFile, CHECK_TAIL_LINES));
+      judge: async (result, files) => {
+        const judged = checkStatus(commandEnd(result), await lastLines(files.outFile, CHECK_TAIL_LINES));
         const dir = join(settings.meatDir, product);
         const present = existsSync(dir);
         if (present && !books) pruneCheckDir(dir, target.name);
+        // A check that checked nothing is an ERROR, whatever R's exit code said.
+        const nothingChecked = tarballMissing
+          ? `the source tarball ${tarball} was not in ${settings.meatDir} when the CHECK started`
+          : !present && !books && judged.status !== "TIMEOUT" && judged.status !== "ERROR"
+            ? `R CMD check made no ${product} directory`
+            : undefined;
+        const { status, warnings } =
+          nothingChecked === undefined || judged.status === "TIMEOUT" ? judged : { status: "ERROR", warnings: null };
+        if (nothingChecked !== undefined)
+          appendFileSync(files.outFile, `\nbbs: ${nothingChecked}: nothing was checked, the CHECK is an ERROR\n`);
         return {
           status,
           extras: checkExtras(present ? product : null, warnings, books ? "DeployDestDir" : "CheckDir"),
@@ -299,10 +318,10 @@ export function buildbinJob(target: TargetPackage, settings: StageJobSettings) {
       product,
       judge: (result) => {
         const path = join(settings.meatDir, product);
-        return {
+        return Promise.resolve({
           status: productStatus(commandEnd(result), existsSync(path)),
           extras: packageFileExtras(path, product),
-        };
+        });
       },
     };
     return runCommandSpec(spec, settings, context);

@@ -4,7 +4,16 @@
 // read by R's available.packages(), runs kept side by side, a second run
 // after an upstream change, --snapshot-date, and --only steps.
 
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +22,7 @@ import type { PackageSpec } from "../../fixtures/rpkg-generator.js";
 import { materializeScenario, prerunScenario } from "../../fixtures/scenarios.js";
 import type { TestConfig } from "../../fixtures/test-config.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
+import { runIdFor } from "../../../src/stages/prerun/run-dir.js";
 import { goldenFiles, newYorkWinterDate, type GoldenFiles, type RepoFacts } from "./golden.js";
 import { makeCli, prerunConfig, type Cli } from "./helpers.js";
 
@@ -157,8 +167,8 @@ describe("a first prerun of the scenario", () => {
     });
   });
 
-  it("injects the whole git fields and Repository at the end of each DESCRIPTION in meat", () => {
-    const meat = config.load().values.meatDir;
+  it("injects the whole git fields and Repository at the end of each DESCRIPTION in prerun's meat", () => {
+    const meat = config.load().values.prerunMeatDir;
     expect(readdirSync(meat).sort()).toEqual([...golden.indexed].sort());
     for (const name of golden.indexed) {
       const description = readFileSync(join(meat, name, "DESCRIPTION"), "utf8");
@@ -287,5 +297,33 @@ describe("the next runs", () => {
     expect(runs).toHaveLength(keep + 1);
     expect(runs).not.toContain("20240201-093000");
     expect(runs).toContain(realpathSync(centralDir).split("/").pop());
+  });
+
+  it("delete runs left unfinished by interrupted preruns, however recent, without counting them in keepRuns", async () => {
+    const keep = config.load().values["central.keepRuns"];
+    const prepared = (): string[] =>
+      readdirSync(runsDir)
+        .filter((name) => /^\d{8}-\d{6}/.test(name))
+        .sort();
+    const before = prepared();
+    // What an interrupted prerun leaves: a run still `preparing`, and one killed before run.json existed.
+    const current = JSON.parse(centralFile("run.json")) as Record<string, unknown>;
+    const interrupted = runIdFor(new Date(Date.now() - 60_000));
+    mkdirSync(join(runsDir, interrupted));
+    writeFileSync(
+      join(runsDir, interrupted, "run.json"),
+      JSON.stringify({ ...current, runId: interrupted, status: "preparing" }),
+    );
+    const killed = runIdFor(new Date(Date.now() - 30_000));
+    mkdirSync(join(runsDir, killed));
+    const result = await cli.run(["prerun"]);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain(`deleted runs left unfinished by earlier preruns: ${interrupted}, ${killed}`);
+    const after = prepared();
+    expect(after).toHaveLength(keep + 1);
+    expect(after).not.toContain(interrupted);
+    expect(after).not.toContain(killed);
+    // Only the oldest prepared run made room for the new one.
+    expect(after.slice(0, -1)).toEqual(before.slice(1));
   });
 });

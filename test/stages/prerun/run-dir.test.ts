@@ -113,15 +113,23 @@ describe("the current run", () => {
   });
 });
 
+/** The run.json of a prepared run. */
+function prepared(runId: string): RunInfo {
+  return { ...INFO, runId, status: "prepared" };
+}
+
 describe("pruneRuns", () => {
   it("keeps the newest `keep` runs besides the current one and leaves other entries alone", async () => {
     const runs = join(await dirs.make("prune"), "runs");
     const ids = ["20240101-000000", "20240102-000000", "20240103-000000", "20240103-000000-2", "20240104-000000"];
-    for (const id of ids) mkdirSync(join(runs, id), { recursive: true });
+    for (const id of ids) {
+      mkdirSync(join(runs, id), { recursive: true });
+      writeRunInfo(join(runs, id), prepared(id));
+    }
     mkdirSync(join(runs, "legacy-20231231-000000"));
     writeFileSync(join(runs, "prerun.lock"), "{}");
     // The current run is the oldest here (a --snapshot-date run): it stays too.
-    expect(pruneRuns(runs, 2, "20240101-000000")).toEqual(["20240102-000000", "20240103-000000"]);
+    expect(pruneRuns(runs, 2, { currentRunId: "20240101-000000" })).toEqual(["20240102-000000", "20240103-000000"]);
     expect(readdirSync(runs).sort()).toEqual([
       "20240101-000000",
       "20240103-000000-2",
@@ -129,6 +137,24 @@ describe("pruneRuns", () => {
       "legacy-20231231-000000",
       "prerun.lock",
     ]);
+  });
+
+  it("deletes runs left preparing by preruns that did not finish, whatever their age, and never a run in use", async () => {
+    const runs = join(await dirs.make("prune-unfinished"), "runs");
+    const make = (id: string, status: "preparing" | "prepared" | "no run.json"): void => {
+      mkdirSync(join(runs, id), { recursive: true });
+      if (status !== "no run.json") writeRunInfo(join(runs, id), { ...prepared(id), status });
+    };
+    make("20240101-000000", "prepared");
+    make("20240102-000000", "prepared"); // a builder still builds it
+    make("20240103-000000", "preparing"); // interrupted
+    make("20240104-000000", "no run.json"); // killed before its first write
+    make("20240105-000000", "prepared");
+    make("20240106-000000", "preparing"); // the current one
+    const current = { currentRunId: "20240106-000000", inUse: new Set(["20240102-000000"]) };
+    expect(pruneRuns(runs, 3, { ...current, unfinishedOnly: true })).toEqual(["20240103-000000", "20240104-000000"]);
+    expect(pruneRuns(runs, 1, current)).toEqual(["20240101-000000"]);
+    expect(readdirSync(runs).sort()).toEqual(["20240102-000000", "20240105-000000", "20240106-000000"]);
   });
 });
 

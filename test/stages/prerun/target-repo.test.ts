@@ -19,7 +19,7 @@ let runDir: string;
 beforeAll(async () => {
   const root = await dirs.make("target-repo");
   config = writeTestConfig({ workDir: join(root, "work") }).load();
-  await writePackage(config.values.meatDir, { name: "goodPkg", version: "1.2.3" });
+  await writePackage(config.values.prerunMeatDir, { name: "goodPkg", version: "1.2.3" });
   runDir = join(root, "run");
   mkdirSync(runDir);
 });
@@ -65,7 +65,7 @@ describe("makeTargetRepo", () => {
       "###   tar zcf goodPkg_1.2.3.tar.gz goodPkg",
     );
     expect(readFileSync(join(contrib, "PACKAGES"), "utf8")).toMatch(/^Package: goodPkg\nVersion: 1\.2\.3\n/);
-    expect(existsSync(join(config.values.meatDir, "goodPkg_1.2.3.tar.gz"))).toBe(false);
+    expect(existsSync(join(config.values.prerunMeatDir, "goodPkg_1.2.3.tar.gz"))).toBe(false);
   });
 
   it("replaces the whole directory on a re-run", async () => {

@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { posixPlatform, taskkillArgs, windowsPlatform, type Spawner } from "../../src/util/process-platform.js";
 import { runCommand } from "../../src/util/runner.js";
 import { runProcess } from "../../src/jobs/process.js";
-import { tailLines } from "../../src/jobs/outfile.js";
+import { readLastLines } from "../../src/jobs/tail.js";
 import { parseSummary } from "../../src/jobs/summary.js";
 
 /** A pid no Linux process can have (above pid_max): the platform's liveness probe finds nothing. */
@@ -156,14 +156,14 @@ describe("windowsPlatform", () => {
 });
 
 describe("CRLF from a Windows node", () => {
-  it("out files and summaries written with CRLF read like LF ones", () => {
+  it("out files and summaries written with CRLF read like LF ones", async () => {
     const dir = tempDir();
     const out = join(dir, "pkg.install-out.txt");
     writeFileSync(
       out,
       "* installing *source* package 'pkg' ...\r\n** testing if installed package can be loaded\r\n* DONE (pkg)\r\n",
     );
-    expect(tailLines(out, 2)).toEqual(["** testing if installed package can be loaded", "* DONE (pkg)"]);
+    expect(await readLastLines(out, 2)).toEqual(["** testing if installed package can be loaded", "* DONE (pkg)"]);
     const summary = parseSummary(
       "Hostname: palomino3\r\nPackage: pkg\r\nVersion: 1.0\r\nCommand: R CMD INSTALL pkg\r\nStartedAt: 2022-10-12 19:01:02 -0400 (Wed, 12 Oct 2022)\r\nEndedAt: 2022-10-12 19:01:30 -0400 (Wed, 12 Oct 2022)\r\nEllapsedTime: 28.0 seconds\r\nRetCode: 0\r\nStatus: OK\r\n",
       "pkg.install-summary.dcf",

@@ -11,6 +11,7 @@ import {
   writeMeatIndex,
   writeSkippedIndex,
 } from "../../rpkg/meat-index.js";
+import { legacyPlatformEntries } from "../../rpkg/support.js";
 import type { GitRunner } from "./git.js";
 import { gitLogEntry, GITLOG_DIR, writeGitLogDir, type GitLogEntry } from "./gitlog.js";
 import { injectFields, repositoryField, syncMeat } from "./inject.js";
@@ -126,6 +127,18 @@ export async function indexStep(context: StepContext): Promise<StepSummary> {
   });
   for (const skipped of index.skipped)
     note(context, "index", `${skipped.package} skipped: ${skipped.message}`, "warning");
+  for (const record of index.records) {
+    const legacy = legacyPlatformEntries(record.unsupportedPlatforms);
+    if (legacy.length > 0) {
+      const entries = legacy.map((entry) => `'${entry}'`).join(", ");
+      note(
+        context,
+        "index",
+        `${record.package}: UnsupportedPlatforms ${entries} ignored, as BBS ignores it (legacy); name the node's hostname to exclude a node`,
+        "warning",
+      );
+    }
+  }
   const gitlog = new Map<string, GitLogEntry>();
   for (const name of [
     ...index.records.map((record) => record.package),

@@ -1,5 +1,5 @@
-// Where `bbs run` keeps things on a builder (spec 7.2) and on the central
-// node (spec 7.1), and the run's stages. BBS's layout, plus a few files of
+// Where `bbs run` keeps things on a builder (docs/formats.md#builder-directory-layout) and on the central
+// node (docs/formats.md#central-directory-layout), and the run's stages. BBS's layout, plus a few files of
 // bbs's own (the lock, the meat's run marker and delivery journal, the job
 // event log).
 

@@ -7,11 +7,11 @@ import type { Stage } from "../../results/status.js";
 import { bbsPlatformOf, type BbsPlatform } from "../../rpkg/bbsoptions.js";
 import { osFamilyOf } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";
-import type { CommandSettings } from "./commands.js";
+import type { CommandSettings } from "../../rpkg/r-commands.js";
 import { RUN_STAGES, stageOfNumber, type StageNumber } from "./layout.js";
 import type { PlannedTarget } from "./plan.js";
 import { nonTargetRepositories, type Stage2Inputs } from "./prepare.js";
-import { checkLibrary } from "./r-env.js";
+import { checkLibrary } from "../../rpkg/r-env.js";
 
 /** The stages an invocation runs, validated against the node. */
 export function resolveStages(

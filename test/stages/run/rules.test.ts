@@ -11,7 +11,7 @@ import {
   installCommand,
   nonTargetInstallCommand,
   type CommandSettings,
-} from "../../../src/stages/run/commands.js";
+} from "../../../src/rpkg/r-commands.js";
 import { parseStageList } from "../../../src/stages/run/layout.js";
 import {
   checkStatus,
@@ -19,7 +19,7 @@ import {
   installStatus,
   lockedBy,
   productStatus,
-} from "../../../src/stages/run/status-rules.js";
+} from "../../../src/rpkg/status-rules.js";
 import { linuxCommandSettings } from "./helpers.js";
 
 const ok = { retCode: 0, timedOut: false };

@@ -13,13 +13,7 @@ import {
   type CommandSettings,
 } from "../../../src/rpkg/r-commands.js";
 import { parseStageList } from "../../../src/stages/run/layout.js";
-import {
-  checkStatus,
-  checkWarnings,
-  installStatus,
-  lockedBy,
-  productStatus,
-} from "../../../src/rpkg/status-rules.js";
+import { checkStatus, checkWarnings, installStatus, lockedBy, productStatus } from "../../../src/rpkg/status-rules.js";
 import { linuxCommandSettings } from "./helpers.js";
 
 const ok = { retCode: 0, timedOut: false };

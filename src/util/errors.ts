@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   BBS_COMMAND_FAILED: { exit: EXIT.FAILED, summary: "An external command (git, R, rsync, ssh) failed" },
   BBS_STEP_FAILED: { exit: EXIT.FAILED, summary: "A pipeline step failed" },
   BBS_TRANSPORT_FAILED: { exit: EXIT.FAILED, summary: "Sending or fetching files to/from the central node failed" },
+  BBS_BROKER_AUTH: { exit: EXIT.USER, summary: "The message broker refused the login (user, password or vhost)" },
+  BBS_BROKER_FAILED: { exit: EXIT.FAILED, summary: "The message broker could not be reached or reported an error" },
   BBS_MAIL_FAILED: { exit: EXIT.FAILED, summary: "Some emails could not be delivered" },
   BBS_VERIFY_FAILED: { exit: EXIT.FAILED, summary: "A published result did not verify" },
   BBS_INTERRUPTED: { exit: EXIT.INTERRUPTED, summary: "Stopped by SIGINT or SIGTERM before the work was done" },

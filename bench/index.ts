@@ -4,13 +4,20 @@
 // Benchmarks print ratios measured side by side in one run; figures worth
 // keeping go to docs/benchmarks.md with the date and the command.
 
+import { corpusBenchmark } from "./corpus/index.js";
 import { prerunBenchmark } from "./prerun/index.js";
 import { propagationBenchmark } from "./propagation/index.js";
 import { reportBenchmark } from "./report/index.js";
 import { schedulerBenchmark } from "./scheduler/index.js";
 import type { Benchmark } from "./types.js";
 
-const BENCHMARKS: readonly Benchmark[] = [schedulerBenchmark, prerunBenchmark, propagationBenchmark, reportBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [
+  schedulerBenchmark,
+  corpusBenchmark,
+  prerunBenchmark,
+  propagationBenchmark,
+  reportBenchmark,
+];
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv.includes("--list") || argv.includes("--help")) {

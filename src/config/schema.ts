@@ -380,6 +380,12 @@ export const SCHEMA = {
     doc: "Parallel BUILD BIN jobs.",
     bbs: "BBS_NB_CPU (STAGE5)",
   }),
+  "slots.total": int({
+    scope: "node",
+    default: 0,
+    min: 0,
+    doc: "Cap on jobs running at once over all stages, 0 for none. The pipeline schedule overlaps stages, so their slots add up (2 + 2 + 2 = 6 jobs on 2 cores): set it to the node's cores to keep overlapping stages from overcommitting them (docs/benchmarks.md, corpus).",
+  }),
   "slots.prerun": int({
     scope: "node",
     default: 4,

@@ -3,11 +3,11 @@
 // own `bbs` process with the demo config, exactly as a site's crontab would:
 // prerun, run, postrun, propagate, and a dry run of notify.
 
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, type ResolvedConfig } from "../config/load.js";
 import { BbsError } from "../util/errors.js";
+import { runCommand } from "../util/runner.js";
 import { DEMO_NODE_ID, demoLayout, packageRoot, serveCorpus, writeDemoConfig, type DemoLayout } from "./setup.js";
 
 export interface DemoOptions {
@@ -77,12 +77,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 /** Runs bbs with inherited stdio (its live views reach the terminal). */
-function runBbs(script: string, args: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: "inherit" });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => resolve(code ?? (signal === "SIGINT" ? 130 : 1)));
-  });
+async function runBbs(script: string, args: readonly string[]): Promise<number> {
+  const run = await runCommand({ command: { argv: [process.execPath, script, ...args] }, output: { inherit: true } });
+  if (run.spawnError !== undefined)
+    throw new BbsError("BBS_COMMAND_FAILED", `cannot start bbs ${args.join(" ")}: ${run.spawnError}`);
+  return run.exitCode ?? (run.signal === "SIGINT" ? 130 : 1);
 }
 
 /** The closing message: where the report and the repository are, and how to open them. */

@@ -35,6 +35,7 @@ export interface JobRecordRow {
   status: string;
   attempt: number;
   error: string | null;
+  survivors: number | null;
 }
 
 /** The named parameters (`@runId`, `@node`...) of a run row's columns, from its description. */
@@ -89,5 +90,6 @@ export function toJob(row: JobRecordRow): JobRow {
     status: row.status,
     attempt: row.attempt,
     error: row.error ?? undefined,
+    survivors: row.survivors ?? null,
   };
 }

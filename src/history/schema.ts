@@ -44,4 +44,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_package ON jobs (package, node, stage, started_at);
   CREATE INDEX jobs_by_stage ON jobs (node, stage, package, started_at);
   `,
+  // 2: processes a job left alive when it ended (killed then): see jobs/process.ts.
+  `
+  ALTER TABLE jobs ADD COLUMN survivors INTEGER;
+  `,
 ];

@@ -58,6 +58,8 @@ export interface JobEnd {
   readonly retCode: number | null;
   readonly status: string;
   readonly error?: string;
+  /** Processes the job left alive when it ended (null: not counted). */
+  readonly survivors?: number | null;
 }
 
 export interface JobRow extends JobStart {
@@ -68,6 +70,7 @@ export interface JobRow extends JobStart {
   readonly retCode: number | null;
   readonly status: string;
   readonly error: string | undefined;
+  readonly survivors: number | null;
 }
 
 /** One package's result in one run (latest attempt). */
@@ -276,8 +279,18 @@ export class HistoryStore {
 
   finishJob(jobId: number, end: JobEnd): void {
     this.db
-      .prepare("UPDATE jobs SET ended_at = ?, elapsed = ?, ret_code = ?, status = ?, error = ? WHERE id = ?")
-      .run(end.endedAt.getTime(), end.elapsedSeconds, end.retCode, end.status, end.error ?? null, jobId);
+      .prepare(
+        "UPDATE jobs SET ended_at = ?, elapsed = ?, ret_code = ?, status = ?, error = ?, survivors = ? WHERE id = ?",
+      )
+      .run(
+        end.endedAt.getTime(),
+        end.elapsedSeconds,
+        end.retCode,
+        end.status,
+        end.error ?? null,
+        end.survivors ?? null,
+        jobId,
+      );
   }
 
   /** Updates what is only known once a job ran (the command line, the version read from DESCRIPTION). */

@@ -41,6 +41,8 @@ export interface CommandJobResult {
   readonly cancelled: boolean;
   /** 1 + the number of re-runs. */
   readonly runs: number;
+  /** Processes left alive by the command's runs (re-runs included) when they ended, all killed then. */
+  readonly survivors: number;
   readonly last: ProcessResult;
 }
 
@@ -65,6 +67,7 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
     truncateOutput: true,
     outputHeader: commandHeader(options.command, false),
   });
+  let survivors = last.survivors;
   if (last.pid === undefined && last.spawnError === undefined) startOutputFile(options.outputFile, options.command); // not started: header only
   if (last.spawnError !== undefined)
     appendFileSync(options.outputFile, `bbs: cannot start the command: ${last.spawnError}\n`);
@@ -79,6 +82,7 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
     }
     runs += 1;
     last = await runProcess({ ...processOptions, deadline, outputHeader: commandHeader(options.command, true) });
+    survivors += last.survivors;
   }
   return {
     command: options.command,
@@ -89,6 +93,7 @@ export async function runCommandJob(options: CommandJobOptions): Promise<Command
     timedOut: last.timedOut,
     cancelled: last.cancelled,
     runs,
+    survivors,
     last,
   };
 }

@@ -1,15 +1,29 @@
 // The process table as Linux's /proc shows it. Used to find what is left of a
-// job after its command ended: members of its process group, and processes
-// that left the group (setsid, daemons) but still carry the job's tag in
-// their environment (the way Jenkins' ProcessTreeKiller finds them).
+// job after its command ended when no cgroup holds it (jobs/cgroup.ts):
+// members of its process group, and processes that left the group (setsid,
+// daemons) but still carry the job's tag, in their environment (the way
+// Jenkins' ProcessTreeKiller finds them) or as an inherited descriptor on a
+// file named after it (which `env -i` does not clear: JOB_TAG_FD).
 // On systems without /proc (macOS) only process-group kills are available.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** The environment variable carrying a job's tag into every process it starts. */
 export const JOB_TAG_VARIABLE = "BBS_JOB_TAG";
 
 export const HAS_PROCFS = existsSync("/proc/self/stat");
+
+/**
+ * The descriptor every process of a job inherits, open on a deleted file
+ * `bbs-job-<tag>`: found in /proc/<pid>/fd after `setsid env -i`. High enough
+ * to stay out of the way of scripts (`exec 3>...`) and of R (which uses 3).
+ */
+export const JOB_TAG_FD = 9;
+/** The marker file's name for a tag (the file is deleted as soon as it is open). */
+export function jobTagFileName(tag: string): string {
+  return `bbs-job-${tag}`;
+}
+const TAG_FILE_PATTERN = /\/bbs-job-([0-9a-f.]+) \(deleted\)$/;
 
 export interface ProcStat {
   readonly pid: number;
@@ -82,14 +96,43 @@ export function readJobTag(pid: number): string | undefined {
   return undefined;
 }
 
+/** Job tags named by the descriptors a process holds open (the marker files of JOB_TAG_FD). */
+export function readFdTags(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const tags: string[] = [];
+  for (const fd of fds) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    const match = TAG_FILE_PATTERN.exec(target);
+    if (match?.[1] !== undefined) tags.push(match[1]);
+  }
+  return tags;
+}
+
+/** The first of a process's tags (environment first, then descriptors) that `accept` takes. */
+function acceptedTag(pid: number, accept: (tag: string) => boolean): string | undefined {
+  const fromEnv = readJobTag(pid);
+  if (fromEnv !== undefined && accept(fromEnv)) return fromEnv;
+  return readFdTags(pid).find(accept);
+}
+
 /** A live (not zombie) process: zombies cannot run, they only wait to be reaped. */
 export function isLive(stat: ProcStat | undefined): stat is ProcStat {
   return stat !== undefined && stat.state !== "Z" && stat.state !== "X";
 }
 
 /**
- * Live processes that belong to a job: in one of `pgids`, or carrying a tag
- * accepted by `hasTag`. `self` (this process) is never returned.
+ * Live processes that belong to a job: in one of `pgids`, or carrying (in
+ * their environment or as a descriptor) a tag accepted by `hasTag`. `self` (this process) is never returned.
  */
 export function findJobProcesses(match: {
   pgids?: ReadonlySet<number>;
@@ -108,8 +151,8 @@ export function findJobProcesses(match: {
       }
     }
     if (!match.hasTag) continue;
-    const tag = readJobTag(pid);
-    if (tag === undefined || !match.hasTag(tag)) continue;
+    const tag = acceptedTag(pid, match.hasTag);
+    if (tag === undefined) continue;
     stat ??= readProcStat(pid);
     if (isLive(stat)) found.push({ ...stat, tag });
   }

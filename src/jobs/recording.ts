@@ -6,7 +6,7 @@
 import type { HistoryStore } from "../history/store.js";
 import type { NdjsonWriter } from "../history/ndjson.js";
 import { statusOf, type JobEngine } from "./engine.js";
-import type { EngineEvent, JobOutcome, JobRecord, JobSpec } from "./types.js";
+import type { EngineEvent, EngineReport, JobOutcome, JobRecord, JobSpec } from "./types.js";
 
 /** Optional fields an outcome may carry; the recorders use them when present. */
 export interface RecordableOutcome extends JobOutcome {
@@ -16,9 +16,22 @@ export interface RecordableOutcome extends JobOutcome {
   readonly command?: string;
   readonly version?: string | null;
   readonly commit?: string | null;
+  /** Processes of the job alive when its command ended (killed then; see jobs/process.ts). */
+  readonly survivors?: number;
 }
 
 type Scalar = string | number | boolean | null;
+
+/**
+ * Processes of the run's jobs alive when their job ended: those counted in
+ * each job's record, plus the escaped ones the shared sweeper found later
+ * (the /proc fallback defers them; a cgroup counts them in the job's record).
+ */
+export function runSurvivors<O extends RecordableOutcome>(report: EngineReport<O>): number {
+  let total = report.escapedKilled;
+  for (const record of report.records.values()) total += record.outcome?.survivors ?? 0;
+  return total;
+}
 
 function elapsedOf<O extends RecordableOutcome>(record: JobRecord<O>): number | null {
   if (record.outcome?.elapsedSeconds !== undefined) return record.outcome.elapsedSeconds;
@@ -91,6 +104,7 @@ export function logEventsTo<O extends RecordableOutcome>(
           status: statusOf(record),
           retCode: record.outcome?.retCode ?? null,
           elapsed: elapsedOf(record),
+          survivors: record.outcome?.survivors ?? null,
           ...(record.error === undefined ? {} : { error: record.error }),
           ...(options.details?.(job, record) ?? {}),
         });
@@ -107,6 +121,7 @@ export function logEventsTo<O extends RecordableOutcome>(
           cancelled: event.report.cancelled,
           counts,
           escapedKilled: event.report.escapedKilled,
+          survivors: runSurvivors(event.report),
         });
         return;
       }
@@ -165,6 +180,7 @@ export function recordJobsTo<O extends RecordableOutcome>(
       retCode: outcome?.retCode ?? null,
       status: statusOf(record),
       error: record.error,
+      survivors: outcome?.survivors ?? null,
     });
   });
 }

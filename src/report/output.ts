@@ -4,11 +4,13 @@
 // half-written one. Raw results are hard links to the run's files (copies
 // across file systems). One lock per report directory serialises generators
 // (`bbs report` by hand while postrun runs); leftovers of a crashed generator
-// are removed under that lock.
+// are removed under that lock. The old report is renamed aside and deleted by
+// a detached process (util/background-removal.ts): the command and the next
+// night never wait for tens of thousands of files to be unlinked.
 
-import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { swapDirectory } from "../util/fs.js";
+import { removeLeftoversInBackground, swapDirectoryInBackground } from "../util/background-removal.js";
 import { acquireLock, type Lock } from "../util/lock.js";
 
 let sequence = 0;
@@ -37,11 +39,9 @@ export class ReportTree {
     mkdirSync(parent, { recursive: true });
     const lock = acquireLock(join(parent, `.${name}.lock`), { description: `generation of the report in ${finalDir}` });
     try {
-      for (const entry of readdirSync(parent)) {
-        // Assemblies (.new-) and old reports left by a crash during the swap (swapDirectory's .tmp-).
-        if (entry.startsWith(`.${name}.new-`) || entry.startsWith(`.${name}.tmp-`))
-          rmSync(join(parent, entry), { recursive: true, force: true });
-      }
+      // Old reports set aside (.old-) and not yet deleted, assemblies of a crashed generator (.new-),
+      // and old reports of bbs before background deletion (.tmp-).
+      removeLeftoversInBackground(finalDir, [`.${name}.new-`, `.${name}.tmp-`]);
       sequence += 1;
       const root = join(parent, `.${name}.new-${process.pid}-${sequence}`);
       mkdirSync(root);
@@ -86,10 +86,10 @@ export class ReportTree {
     return true;
   }
 
-  /** Switches the new report in place of the old one (which is then deleted), and releases the lock. */
+  /** Switches the new report in place of the old one (then deleted in the background), and releases the lock. */
   commit(): void {
     try {
-      swapDirectory(this.root, this.finalDir);
+      swapDirectoryInBackground(this.root, this.finalDir);
     } finally {
       this.lock?.release();
     }

@@ -12,13 +12,18 @@ import { packageReportJson } from "./json.js";
 import type { PackageModel, ReportModel } from "./model.js";
 import type { ReportTree } from "./output.js";
 import { outputPath, packagePages, RENVIRON_FILE, REPORT_JSON, summaryPath, type Page } from "./pages.js";
+import { RENVIRON_BIOC } from "../rpkg/renviron.js";
 import { drawLed, ledFileName } from "./png.js";
 import { staticAssets, type Renderer } from "./render.js";
 import type { SharedParts } from "./chrome.js";
 
 const HTACCESS = "AddCharset UTF-8 .dcf .txt .TXT .log\n";
 
-/** R_ENVIRON_USER of the build (central's, else the first report node's): published as Renviron.bioc. */
+/**
+ * R_ENVIRON_USER of the build (central's, else the first report node's):
+ * published as Renviron.bioc. Undefined when neither sets `r.environUser`:
+ * the jobs then ran with bbs's bundled Renviron.bioc, which is published.
+ */
 function rEnvironFile(central: ResolvedConfig, hosts: ReadonlyMap<string, ResolvedConfig>): string | undefined {
   const own = central.values["r.environUser"];
   if (own !== undefined) return own;
@@ -41,7 +46,10 @@ export function writeRootFiles(
     if (tree.include(join(runDir, file), file)) present.add(file);
   }
   const environ = rEnvironFile(central, hosts);
-  if (environ !== undefined && tree.include(environ, RENVIRON_FILE)) present.add(RENVIRON_FILE);
+  if (environ === undefined) {
+    tree.write(RENVIRON_FILE, RENVIRON_BIOC);
+    present.add(RENVIRON_FILE);
+  } else if (tree.include(environ, RENVIRON_FILE)) present.add(RENVIRON_FILE);
   return present;
 }
 

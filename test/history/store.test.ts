@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NdjsonWriter, readNdjson } from "../../src/history/ndjson.js";
 import { HistoryStore, RESULTS_RUN_KIND } from "../../src/history/store.js";
+import { MIGRATIONS } from "../../src/history/schema.js";
 import { tempDir } from "../jobs/helpers.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -50,10 +51,10 @@ describe("HistoryStore", () => {
     const dir = tempDir();
     const path = join(dir, "sub", "history.sqlite");
     const store = HistoryStore.open(path);
-    expect(store.schemaVersion).toBe(1);
+    expect(store.schemaVersion).toBe(MIGRATIONS.length);
     store.close();
     const again = HistoryStore.open(path);
-    expect(again.schemaVersion).toBe(1);
+    expect(again.schemaVersion).toBe(MIGRATIONS.length);
     again.close();
     const raw = new Database(path);
     raw.pragma("user_version = 99");

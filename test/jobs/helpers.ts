@@ -2,7 +2,7 @@
 // process table (a process "survives" if it is live, i.e. not a zombie: in
 // containers whose init does not reap orphans, killed orphans stay as zombies).
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
@@ -51,4 +51,21 @@ export function readLines(path: string): string[] {
 export async function waitForLines(path: string, count: number): Promise<string[]> {
   await eventually(() => readLines(path).length >= count, 400, 25);
   return readLines(path);
+}
+
+/** Live (non-zombie) processes whose command line contains `text`. */
+export function processesWith(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+      if (/^\S+ \(.*\) [ZX] /s.test(stat)) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "latin1").replace(/\0/g, " ").includes(text))
+        found.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return found;
 }

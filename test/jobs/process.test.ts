@@ -165,7 +165,23 @@ describe("runProcess", () => {
       outputFile: join(dir, "out.txt"),
     });
     expect(result.exitCode).toBe(3);
-    expect(result.escapedKilled).toBe(2); // setsid + daemon, found by their tag
+    expect(result.escapedKilled).toBe(2); // setsid + daemon, found by their tag (or cgroup)
+    expect(result.survivors).toBeGreaterThanOrEqual(6); // + the `sleep 1` of ignores-term, most of the time
+    await expectNoSurvivor(parseFamily(readLines(pidFile)));
+  });
+
+  it("normal end with the /proc sweep forced: the same, found by tag", async () => {
+    const dir = tempDir();
+    const pidFile = join(dir, "pids");
+    const result = await runProcess({
+      command: `${writeFamily(dir)} exit`,
+      env: { PIDFILE: pidFile },
+      outputFile: join(dir, "out.txt"),
+      containment: "sweep",
+    });
+    expect(result.containment).toBe("sweep");
+    expect(result.escapedKilled).toBe(2);
+    expect(result.survivors).toBeGreaterThanOrEqual(6); // + the `sleep 1` of ignores-term, most of the time
     await expectNoSurvivor(parseFamily(readLines(pidFile)));
   });
 
@@ -191,8 +207,14 @@ describe("runProcess", () => {
     const dir = tempDir();
     const pidFile = join(dir, "pids");
     const sweeper = new ProcessSweeper({ intervalMs: 600_000 });
-    const result = await runProcess({ command: `${writeFamily(dir)} exit`, env: { PIDFILE: pidFile }, sweeper });
+    const result = await runProcess({
+      command: `${writeFamily(dir)} exit`,
+      env: { PIDFILE: pidFile },
+      sweeper,
+      containment: "sweep", // a cgroup kills escaped processes at once
+    });
     expect(result.escapedKilled).toBe(0);
+    expect(result.survivors).toBeGreaterThanOrEqual(4); // group members (+ a `sleep 1`), counted at the end; escaped ones are the sweeper's
     const members = parseFamily(readLines(pidFile));
     const groupRoles = ["grandchild", "ignores-term", "child", "grandgrandchild"];
     await eventually(() => groupRoles.every((role) => !isAlive(members.pids.get(role) ?? 0)));

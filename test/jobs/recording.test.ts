@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { cgroupSupport } from "../../src/jobs/cgroup.js";
 import { runCommandJob } from "../../src/jobs/command-job.js";
 import { JobEngine } from "../../src/jobs/engine.js";
 import { cancelOnSignals, logEventsTo, recordJobsTo, type RecordableOutcome } from "../../src/jobs/recording.js";
@@ -114,6 +115,37 @@ describe("recording", () => {
       rows.every((row) => row.attempt === 1 && row.version === "1.0" && row.command?.includes("fake-r-job.sh")),
     ).toBe(true);
     expect(store.durationEstimates("n1", "install").size).toBe(2);
+    store.close();
+  });
+
+  it("a job that leaves processes behind: its survivors in its NDJSON line, its history row and the run's end line", async () => {
+    const dir = tempDir();
+    const store = HistoryStore.open(join(dir, "history.sqlite"));
+    const events = NdjsonWriter.open(join(dir, "events.ndjson"));
+    store.beginRun({ runId: "r1", node: "n1", kind: "run", startedAt: new Date() });
+    const ready = join(dir, "ready");
+    const leaver: JobSpec<Outcome> = {
+      id: "checksrc:L",
+      pool: "checksrc",
+      label: "L",
+      run: async (context) => {
+        const command = `setsid env -i sh -c '(sleep 1000 & echo x > ${ready}; wait) &'; while [ ! -s ${ready} ]; do sleep 0.05; done`;
+        const result = await runCommandJob({ command, outputFile: join(dir, "L.out"), signal: context.signal });
+        return { status: "OK", retCode: result.retCode, survivors: result.survivors };
+      },
+    };
+    const engine = new JobEngine([leaver], { pools: [{ name: "checksrc", slots: 1 }] });
+    logEventsTo(engine, events, { runId: "r1" });
+    recordJobsTo(engine, store, { runId: "r1", node: "n1" });
+    await engine.run();
+    events.close();
+    const lines = readNdjson(join(dir, "events.ndjson")).records as Array<Record<string, unknown>>;
+    const finished = lines.find((line) => line["event"] === "job-finished");
+    // The subshell and its sleep: counted at the job's end by its cgroup; without one, by the run's sweeper later.
+    const inJob = cgroupSupport().available ? 2 : 0;
+    expect(finished?.["survivors"]).toBe(inJob);
+    expect(store.jobs("r1")[0]?.survivors).toBe(inJob);
+    expect(lines.find((line) => line["event"] === "run-finished")?.["survivors"]).toBe(2);
     store.close();
   });
 

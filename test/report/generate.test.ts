@@ -12,6 +12,7 @@ import { generateReport, type ReportSummary } from "../../src/report/index.js";
 import { reportTemplatesDir } from "../../src/report/render.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { writeBuildConfig, writeResultsRun, type BuildNode } from "../fixtures/results-run.js";
+import { RENVIRON_BIOC } from "../../src/rpkg/renviron.js";
 import { NODES_3, oneNodeRun, packages3, RUN_ID, SNAPSHOT, threeNodeRun, type Fixture } from "./fixture.js";
 
 const temp = useTempDirs();
@@ -364,6 +365,14 @@ describe("an unfinished node, Renviron.bioc", () => {
     );
     expect(read(reportDir, "nebbiolo1-NodeInfo.html")).toContain('<a href="Renviron.bioc">Renviron.bioc</a>');
   });
+
+  it("publishes bbs's bundled Renviron.bioc when r.environUser is not set: the jobs ran with it (issue 14, defect 13)", () => {
+    expect(read(report1, "Renviron.bioc")).toBe(RENVIRON_BIOC);
+    expect(read(report1, "solo1-NodeInfo.html")).toContain('<a href="Renviron.bioc">Renviron.bioc</a>');
+    expect(read(report1, "solo1-NodeInfo.html")).not.toMatch(
+      /R&nbsp;environment&nbsp;variables:&nbsp;<\/b><\/td><td>none/,
+    );
+  });
 });
 
 describe("timeline", () => {
@@ -378,7 +387,7 @@ describe("timeline", () => {
 });
 
 describe("replacing a report", () => {
-  it("switches the new report in and leaves nothing of the old one or of the assembly", async () => {
+  it("switches the new report in, then deletes the old one in the background and leaves nothing of it or of the assembly", async () => {
     writeFileSync(join(report1, "stale.html"), "old");
     await generateReport({
       central: one.config.central,
@@ -388,7 +397,14 @@ describe("replacing a report", () => {
     });
     expect(existsSync(join(report1, "stale.html"))).toBe(false);
     expect(existsSync(join(report1, "index.html"))).toBe(true);
-    expect(readdirSync(one.root).filter((name) => name.startsWith(".report"))).toEqual([]);
+    // The old report is set aside and deleted by a detached process: the command does not wait for it.
+    expect(readdirSync(one.root).filter((name) => name.startsWith(".report.new-"))).toEqual([]);
+    await expect
+      .poll(() => readdirSync(one.root).filter((name) => name.startsWith(".report")), {
+        timeout: 60_000,
+        interval: 100,
+      })
+      .toEqual([]);
   });
 
   it("keeps the old report when generation fails", async () => {

@@ -14,7 +14,8 @@ import { basename, dirname, join, posix } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { destinationTransport, parseDestination, type Destination } from "../../transport/index.js";
 import { BbsError } from "../../util/errors.js";
-import { swapDirectory, temporaryPathFor } from "../../util/fs.js";
+import { removeLeftoversInBackground, swapDirectoryInBackground } from "../../util/background-removal.js";
+import { temporaryPathFor } from "../../util/fs.js";
 import { runTool } from "../../util/tool.js";
 import { removeStaleStaging, stagingPathFor } from "./directories.js";
 
@@ -84,10 +85,12 @@ export async function publishReport(
     mkdirSync(parent, { recursive: true });
     const finalDir = `${parent}/${name}`;
     removeStaleStaging(finalDir);
+    removeLeftoversInBackground(finalDir);
     const staging = stagingPathFor(finalDir);
     const transport = destinationTransport(parent, KEY, config);
     const result = await transport.put(reportDir, basename(staging));
-    swapDirectory(staging, finalDir);
+    // The published report of yesterday is deleted in the background, as the report's own directory.
+    swapDirectoryInBackground(staging, finalDir);
     return {
       destination: finalDir,
       kind: "local",

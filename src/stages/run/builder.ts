@@ -26,6 +26,7 @@ import { locateRun } from "./central.js";
 import { Delivery, type DeliveryFailure, type DeliveryScope } from "./delivery.js";
 import { stageEstimates } from "./estimates.js";
 import { executePlan, statusCounts } from "./execute.js";
+import { runSurvivors } from "../../jobs/recording.js";
 import { builderLayout, DEP_GRAPH_FILE, type BuilderLayout, type StageNumber } from "./layout.js";
 import { readDeliveryJournal, readMeatMarker, writeMeatMarker, journalKey } from "./meat-state.js";
 import { planRun, jobId, type JobInfo } from "./plan.js";
@@ -103,6 +104,8 @@ export interface RunResult {
   readonly schedule: Schedule;
   /** Status counts per stage (pool name), restored jobs included. */
   readonly counts: Record<string, Record<string, number>>;
+  /** Processes the run's jobs left alive when they ended, all killed then (jobs/recording.ts runSurvivors). */
+  readonly survivors: number;
   /** Final status of every job of the run, by job id (`checksrc:IRanges`). */
   readonly statuses: ReadonlyMap<string, string>;
   readonly tickets: readonly StageTicket[];
@@ -380,6 +383,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       stages,
       schedule,
       counts: statusCounts(report),
+      survivors: runSurvivors(report),
       statuses,
       tickets,
       deliveryFailures: failures,

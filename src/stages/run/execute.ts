@@ -8,7 +8,7 @@
 import { rmSync } from "node:fs";
 import type { ResolvedConfig } from "../../config/load.js";
 import { statusOf, JobEngine } from "../../jobs/engine.js";
-import { logEventsTo, recordJobsTo } from "../../jobs/recording.js";
+import { logEventsTo, recordJobsTo, runSurvivors } from "../../jobs/recording.js";
 import { writeEndOfRun, type DateOptions, type StageTicket } from "../../jobs/summary.js";
 import type { EngineReport, Schedule } from "../../jobs/types.js";
 import type { HistoryStore } from "../../history/store.js";
@@ -56,6 +56,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     pools: stages.map((stage) => ({ name: stage, slots: slotsOf(config, stage) })),
     schedule: options.schedule,
     completed: options.completed,
+    ...(config.values["slots.total"] > 0 ? { maxConcurrent: config.values["slots.total"] } : {}),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const jobsLog = layout.jobsLog(options.runId);
@@ -133,10 +134,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     }
     for (const [job, dep] of report.ignoredCycleEdges)
       note("warning", `dependency cycle: ${job} did not wait for ${dep}`);
-    if (report.escapedKilled > 0)
+    const survivors = runSurvivors(report);
+    if (survivors > 0)
       note(
         "info",
-        `${report.escapedKilled} process(es) that escaped their job's process group were killed after their job ended`,
+        `${survivors} process(es) left alive by their job were killed when it ended (${report.escapedKilled} found later by the /proc sweep)`,
       );
     const tickets: StageTicket[] = stages.map((stage) => {
       const startedAt = firstStart.get(stage) ?? runStarted;

@@ -99,6 +99,8 @@ export function resultLines(result: RunResult): string[] {
       }`,
     );
   }
+  if (result.survivors > 0)
+    lines.push(`  ${result.survivors} process(es) left alive by their job were killed when it ended`);
   return lines;
 }
 
@@ -147,15 +149,21 @@ export class LineProgress implements ProgressView {
       this.line(
         expectationLine(engine.progress(), this.planned.schedule, this.planned.recordedDurations, this.planned.jobs),
       );
+    // Non-target packages already installed are no jobs for BBS either: left out of the lines and of
+    // the counter (which would otherwise start at [INSTALL 64/76] on a node with 63 of them).
+    let installedAlready = 0;
     engine.subscribe((engineEvent) => {
       if (engineEvent.type !== "job-finished") return;
       const record = engineEvent.record;
-      // Non-target packages already installed are no jobs for BBS either.
-      if (record.state === "skipped" && engineEvent.job.pool === "install") return;
+      if (record.state === "skipped" && engineEvent.job.pool === "install") {
+        installedAlready += 1;
+        return;
+      }
       const elapsed =
         record.outcome?.elapsedSeconds ?? (record.elapsedMs === undefined ? undefined : record.elapsedMs / 1000);
       const pool = engine.progress().pools.find((candidate) => candidate.name === engineEvent.job.pool);
-      const count = pool === undefined ? "" : `  [${label(pool.name)} ${pool.processed}/${pool.total}]`;
+      const left = pool?.name === "install" ? installedAlready : 0;
+      const count = pool === undefined ? "" : `  [${label(pool.name)} ${pool.processed - left}/${pool.total - left}]`;
       this.line(
         `${finishedJobLine(info.get(engineEvent.job.id), engineEvent.job.id, statusOf(record), elapsed)}${count}`,
         engineEvent.at,

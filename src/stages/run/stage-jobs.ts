@@ -123,6 +123,7 @@ function cancelledOutcome(result: CommandJobResult, spec: CommandSpec): StageOut
   return {
     status: "cancelled",
     retCode: null,
+    survivors: result.survivors,
     elapsedSeconds: result.elapsedSeconds,
     command: spec.command,
     version: spec.version,
@@ -176,6 +177,7 @@ async function runCommandSpec(
   return {
     status,
     retCode: result.retCode,
+    survivors: result.survivors,
     elapsedSeconds: result.elapsedSeconds,
     command: spec.command,
     version: spec.version,

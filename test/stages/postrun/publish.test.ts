@@ -63,7 +63,7 @@ const SECOND = {
 };
 
 describe("publishing to a local directory", () => {
-  it("replaces the published directory whole, leaving no staging directory", async () => {
+  it("replaces the published directory whole, leaving no staging directory nor, once deleted in the background, the old copy", async () => {
     const root = await temp.make("publish-local");
     const config = writeTestConfig({ workDir: join(root, "work") }).load();
     const report = join(root, "report");
@@ -75,7 +75,8 @@ describe("publishing to a local directory", () => {
     const outcome = await publishReport(report, config, dest);
     expect(readTree(dest)).toEqual(SECOND);
     expect(outcome).toMatchObject({ kind: "local", destination: dest });
-    expect(readdirSync(join(root, "www"))).toEqual(["report"]);
+    // Yesterday's copy is set aside and deleted in the background: the command does not wait for it.
+    await expect.poll(() => readdirSync(join(root, "www")), { timeout: 60_000, interval: 100 }).toEqual(["report"]);
   });
 });
 

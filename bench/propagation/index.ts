@@ -29,7 +29,7 @@ import {
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepareRepository } from "../../src/propagation/prepare.js";
-import { CollectingReporter } from "../../src/propagation/reporter.js";
+import { CollectingLog } from "../../src/propagation/reporter.js";
 import type { RepositoryLayout } from "../../src/propagation/layout.js";
 import { corpusDir } from "../../test/fixtures/corpus.js";
 import { writePackage } from "../../test/fixtures/rpkg-generator.js";
@@ -105,7 +105,7 @@ async function timeBbs(root: string): Promise<{ seconds: number; opened: number 
     landingPages: false,
     rscript: "Rscript",
     dryRun: false,
-    reporter: new CollectingReporter(),
+    reporter: new CollectingLog(),
   });
   return { seconds: (performance.now() - started) / 1000, opened: result.opened };
 }

@@ -1,18 +1,20 @@
-// `bbs postrun [--only <step>] [--run <id>]`: status DBs, OUTGOING, the
-// central history, the report and its publication, on the central node
-// (postrun.sh). Prints one timestamped line per event (the same lines go to
-// <run dir>/postrun.log). Exits 0 when every step ran, even with nodes
+// `bbs postrun [--only <step>] [--run <id>] [--reporter <name>]`: status DBs,
+// OUTGOING, the central history, the report and its publication, on the
+// central node (postrun.sh). Prints one timestamped line per event (the same
+// lines go to <run dir>/postrun.log whatever the reporter). Exits 0 when every step ran, even with nodes
 // missing (they are reported and alerted); 1 when a step failed.
 
 import { Option, type Command } from "commander";
-import { formatEventLine } from "../stages/postrun/log.js";
+import { describePostrunEvent } from "../stages/postrun/log.js";
 import { POSTRUN_STEPS, runPostrun, type PostrunStep } from "../stages/postrun/postrun.js";
 import { BbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";
+import { cliReporter, reporterOption } from "./reporter.js";
 
 interface PostrunCliOptions {
   only?: PostrunStep;
   run?: string;
+  reporter?: string;
 }
 
 export function registerPostrun(program: Command): void {
@@ -23,13 +25,15 @@ export function registerPostrun(program: Command): void {
     )
     .addOption(new Option("--only <step>", "run one step only (recovery by hand)").choices(POSTRUN_STEPS))
     .option("--run <id>", "work on this run of central.runsDir instead of the current one (central.dir)")
+    .addOption(reporterOption())
     .action(async (options: PostrunCliOptions, command: Command) => {
+      const reporter = cliReporter(options.reporter, { describe: describePostrunEvent, plainTimestamps: true });
       const config = nodeConfig(command);
       const result = await runPostrun(config, {
         ...(options.only === undefined ? {} : { only: options.only }),
         ...(options.run === undefined ? {} : { runId: options.run }),
-        onEvent: (event) => process.stdout.write(`${formatEventLine(event)}\n`),
-      });
+        onEvent: (event) => reporter.emit(event),
+      }).finally(() => reporter.close());
       if (result.failed.length > 0) {
         throw new BbsError(
           "BBS_STEP_FAILED",

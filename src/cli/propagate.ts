@@ -1,12 +1,13 @@
-// `bbs propagate [update|prepare|push|all] [--dry-run]`: publish the packages
+// `bbs propagate [update|prepare|push|all] [--dry-run] [--reporter <name>]`: publish the packages
 // a postrun approved (PROPAGATION_STATUS_DB.txt) into the configured
 // CRAN-style repository: update the staging repository, prepare its indexes
 // and landing pages, push it to the destination and verify it with R.
 
 import type { Command } from "commander";
-import { propagate, PROPAGATION_STEPS, type PropagationStep, type Reporter } from "../propagation/index.js";
+import { describePropagateEvent, propagate, PROPAGATION_STEPS, type PropagationStep } from "../propagation/index.js";
 import { BbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";
+import { cliReporter, reporterOption } from "./reporter.js";
 
 const CHOICES = [...PROPAGATION_STEPS, "all"] as const;
 
@@ -18,13 +19,6 @@ function stepsOf(choice: string): PropagationStep[] {
   });
 }
 
-const consoleReporter: Reporter = {
-  step: (name) => process.stdout.write(`==> ${name}\n`),
-  info: (line) => process.stdout.write(`${line}\n`),
-  note: (line) => process.stdout.write(`${line}\n`),
-  warn: (line) => process.stderr.write(`warning: ${line}\n`),
-};
-
 export function registerPropagateCommand(program: Command): void {
   program
     .command("propagate")
@@ -33,29 +27,19 @@ export function registerPropagateCommand(program: Command): void {
     )
     .argument("[step]", `${CHOICES.join(" | ")}`, "all")
     .option("--dry-run", "print every file operation it would do, and change nothing")
-    .action(async (step: string, options: { dryRun?: boolean }, command: Command) => {
+    .addOption(reporterOption())
+    .action(async (step: string, options: { dryRun?: boolean; reporter?: string }, command: Command) => {
       const steps = stepsOf(step);
+      const reporter = cliReporter(options.reporter, {
+        describe: describePropagateEvent,
+        plainTimestamps: false,
+        warningsToStderr: true,
+      });
       const config = nodeConfig(command);
-      const result = await propagate(config, steps, { dryRun: options.dryRun === true, reporter: consoleReporter });
-      const summary: string[] = [];
-      if (result.update?.applied !== undefined) {
-        const applied = result.update.applied;
-        summary.push(
-          `update: ${applied.added.length} added, ${applied.archived.length} archived, ${applied.removed.length} removed, ${applied.manuals.length} manual(s)`,
-        );
+      try {
+        await propagate(config, steps, { dryRun: options.dryRun === true, onEvent: (event) => reporter.emit(event) });
+      } finally {
+        reporter.close();
       }
-      if (result.prepare !== undefined) {
-        summary.push(
-          `prepare: ${result.prepare.opened} package file(s) read, ${result.prepare.cached} from cache, ${result.prepare.written.length} file(s) written`,
-        );
-      }
-      if (result.push !== undefined && options.dryRun !== true) {
-        summary.push(
-          result.push.published
-            ? `push: release ${result.push.release} published and verified (${result.push.uploaded.length} file(s) sent)`
-            : `push: nothing new to publish; release ${result.push.release} verified`,
-        );
-      }
-      for (const line of summary) process.stdout.write(`${line}\n`);
     });
 }

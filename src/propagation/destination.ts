@@ -13,7 +13,7 @@ import { parseDcf } from "../rpkg/dcf.js";
 import type { Transport } from "../transport/index.js";
 import { quoteForShell } from "../transport/shell.js";
 import { PUBLISHED_ENTRIES, STATE_DIR } from "./layout.js";
-import type { Reporter } from "./reporter.js";
+import type { PropagationLog } from "./reporter.js";
 import type { ExpectedContrib } from "./verify.js";
 
 export const RELEASES = `${STATE_DIR}/releases`;
@@ -107,7 +107,7 @@ export function linkScript(
   entries: readonly string[],
   state: DestinationState,
   id: string,
-  reporter: Reporter,
+  reporter: PropagationLog,
 ): string {
   const lines: string[] = [];
   for (const entry of entries) {

@@ -3,7 +3,7 @@
 // repository's lock; the first failing step stops the rest with its error.
 //
 //   import { propagate } from "../propagation/index.js";
-//   await propagate(cfg, ["update", "prepare", "push"], { dryRun: false, reporter });
+//   await propagate(cfg, ["update", "prepare", "push"], { dryRun: false, onEvent: (event) => reporter.emit(event) });
 
 import type { ResolvedConfig } from "../config/load.js";
 import { destinationTransport, type RetryPolicy } from "../transport/index.js";
@@ -11,11 +11,11 @@ import { repositoryLayout, requireSetting, type RepositoryLayout } from "./layou
 import { manifestFilePath } from "./placeholders.js";
 import { prepareRepository, type PrepareResult } from "./prepare.js";
 import { pushRepository, type PushResult } from "./push.js";
-import { dryRunReporter, type Reporter } from "./reporter.js";
+import { PropagationLog, type PropagateEvent } from "./reporter.js";
 import { lockStaging, requireStagingRoot, updateStagingState } from "./state.js";
 import { applyUpdate, describeOperation, prepareUpdatePlan, type UpdatePlan, type UpdateResult } from "./update.js";
 
-export { CollectingReporter, type Reporter } from "./reporter.js";
+export { describePropagateEvent, type PropagateEvent } from "./reporter.js";
 export {
   formatRepositoryFile,
   repositoryLayout,
@@ -34,7 +34,8 @@ export type PropagationStep = (typeof PROPAGATION_STEPS)[number];
 export interface PropagateOptions {
   /** Print every file operation; change nothing. */
   dryRun: boolean;
-  reporter: Reporter;
+  /** Every step, file operation, note, warning and the closing summary, as events. */
+  onEvent: (event: PropagateEvent) => void;
   /** Retry policy of push's upload (default: the transport's put policy, 5 attempts 30 s apart). */
   pushRetry?: Partial<RetryPolicy>;
 }
@@ -50,7 +51,7 @@ async function runUpdate(
   cfg: ResolvedConfig,
   layout: RepositoryLayout,
   options: PropagateOptions,
-  reporter: Reporter,
+  reporter: PropagationLog,
 ): Promise<NonNullable<PropagateResult["update"]>> {
   reporter.step(`update: ${layout.root} from ${cfg.values["central.dir"]}`);
   const plan = prepareUpdatePlan(layout, cfg.values["central.dir"], {
@@ -78,7 +79,7 @@ export async function propagate(
   options: PropagateOptions,
 ): Promise<PropagateResult> {
   const layout = repositoryLayout(cfg);
-  const reporter = options.dryRun ? dryRunReporter(options.reporter) : options.reporter;
+  const reporter = new PropagationLog(options.onEvent, options.dryRun);
   const result: PropagateResult = { layout };
   const wanted = new Set(steps);
   const transport = wanted.has("push")
@@ -116,8 +117,33 @@ export async function propagate(
         ...(options.pushRetry === undefined ? {} : { retry: options.pushRetry }),
       });
     }
+    summarize(result, options.dryRun, reporter);
     return result;
   } finally {
     lock.release();
   }
+}
+
+/** One line per step that ran: what it changed. */
+function summarize(result: PropagateResult, dryRun: boolean, log: PropagationLog): void {
+  const applied = result.update?.applied;
+  if (applied !== undefined)
+    log.summary(
+      "update",
+      `update: ${applied.added.length} added, ${applied.archived.length} archived, ${applied.removed.length} removed, ${applied.manuals.length} manual(s)`,
+    );
+  const prepared = result.prepare;
+  if (prepared !== undefined)
+    log.summary(
+      "prepare",
+      `prepare: ${prepared.opened} package file(s) read, ${prepared.cached} from cache, ${prepared.written.length} file(s) written`,
+    );
+  const pushed = result.push;
+  if (pushed !== undefined && !dryRun)
+    log.summary(
+      "push",
+      pushed.published
+        ? `push: release ${pushed.release} published and verified (${pushed.uploaded.length} file(s) sent)`
+        : `push: nothing new to publish; release ${pushed.release} verified`,
+    );
 }

@@ -40,7 +40,7 @@ import { formatRepositoryFile, STATE_DIR, type ContribDir, type RepositoryLayout
 import { parseManifestPackages, planPlaceholders, type PlaceholderPlan } from "./placeholders.js";
 import { PrepareCache, sameStamp, type FileStamp } from "./prepare-cache.js";
 import { runRJobs, type RJob } from "./r-batch.js";
-import type { Reporter } from "./reporter.js";
+import type { PropagationLog } from "./reporter.js";
 import { requireStagingRoot, stagingFingerprint, updateStagingState } from "./state.js";
 import { formatViews, viewsDescriptionFields, type ViewsValues } from "./views.js";
 
@@ -50,7 +50,7 @@ export interface PrepareOptions {
   /** `r.rscriptCmd`, for NEWS, citations and Authors@R. */
   rscript: string;
   dryRun: boolean;
-  reporter: Reporter;
+  reporter: PropagationLog;
   /** Manifest file and MEAT0 for VIEWS placeholder rows; none when the manifest file does not exist. */
   manifest?: { file: string; meat0Dir: string };
   /** Package files read at once (default: defaultReadConcurrency()). */

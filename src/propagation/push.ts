@@ -44,7 +44,7 @@ import {
   withdrawScript,
 } from "./destination.js";
 import { PUBLISHED_ENTRIES, STATE_DIR, type RepositoryLayout } from "./layout.js";
-import type { Reporter } from "./reporter.js";
+import type { PropagationLog } from "./reporter.js";
 import { readStagingState, stagingFingerprint, updateStagingState } from "./state.js";
 import { verifyPublished, type ExpectedContrib } from "./verify.js";
 
@@ -57,7 +57,7 @@ export interface PushOptions {
   /** KiB/s (`propagation.bandwidthLimit`); 0 or undefined: no limit. */
   bandwidthLimit?: number;
   dryRun: boolean;
-  reporter: Reporter;
+  reporter: PropagationLog;
   /** Retry policy of the upload (default: put's). */
   retry?: Partial<RetryPolicy>;
   /** The new release's id (default: from the clock). */
@@ -133,7 +133,10 @@ export function requirePrepared(layout: RepositoryLayout): void {
   }
 }
 
-function stagingEntries(layout: RepositoryLayout, reporter: Reporter): { published: string[]; excluded: string[] } {
+function stagingEntries(
+  layout: RepositoryLayout,
+  reporter: PropagationLog,
+): { published: string[]; excluded: string[] } {
   const names = readdirSync(layout.root);
   const published = PUBLISHED_ENTRIES.filter((entry) => names.includes(entry));
   const excluded = names.filter(

@@ -27,7 +27,7 @@ import {
   type StatusDb,
 } from "./inputs.js";
 import type { ContribDir, RepositoryLayout } from "./layout.js";
-import type { Reporter } from "./reporter.js";
+import type { PropagationLog } from "./reporter.js";
 import { requireStagingRoot } from "./state.js";
 
 export type UpdateOperation =
@@ -226,7 +226,7 @@ async function applyOperation(root: string, operation: UpdateOperation, result: 
 export async function applyUpdate(
   layout: RepositoryLayout,
   plan: UpdatePlan,
-  reporter: Reporter,
+  reporter: PropagationLog,
 ): Promise<UpdateResult> {
   const result: UpdateResult = { plan, added: [], archived: [], removed: [], manuals: [] };
   for (const operation of plan.operations) {

@@ -160,6 +160,44 @@ cat(as.character(packageVersion("BiocGenerics", lib.loc = commandArgs(TRUE)[2]))
     expect(run.stdout).toMatch(/^would switch {3}\.bbs\/current -> releases\//m);
     expect(snapshotTree(setup.staging)).toEqual(staging);
     expect(snapshotTree(setup.destination)).toEqual(destination);
+    // Off a terminal the append-only reporter is chosen: every line starts with the local time.
+    for (const line of run.rawStdout.trimEnd().split("\n"))
+      expect(line).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /);
+  });
+
+  it("--reporter ndjson: one JSON event per line, the same operations as data", async () => {
+    writeCentralDir(setup.central, [{ path: built.extra, manual: true }]);
+    const staging = snapshotTree(setup.staging);
+    const run = await bbsPropagate(setup.config, ["all", "--dry-run", "--reporter", "ndjson"]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toBe("");
+    const events = run.rawStdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const event of events) {
+      expect(event).toMatchObject({ command: "propagate", dryRun: true });
+      expect(Number.isNaN(Date.parse(String(event["at"])))).toBe(false);
+      expect(["info", "warning"]).toContain(event["level"]);
+    }
+    expect(events.filter((event) => event["kind"] === "step-start").map((event) => event["step"])).toEqual(
+      expect.arrayContaining(["update", "prepare", "push"]),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        kind: "operation",
+        step: "update",
+        message: `copy     ${join(setup.central, "OUTGOING/source/propExtra_0.1.0.tar.gz")} -> src/contrib/propExtra_0.1.0.tar.gz`,
+      }),
+    );
+    expect(snapshotTree(setup.staging)).toEqual(staging);
+  });
+
+  it("--reporter with an unknown name is a usage error naming the choices", async () => {
+    const run = await bbsPropagate(setup.config, ["all", "--dry-run", "--reporter", "fancy"]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('error[BBS_USAGE]: unknown reporter "fancy" (--reporter)');
+    expect(run.stderr).toContain("hint: choose one of default, append-only, ndjson");
   });
 
   it("refuses a second propagation of the same repository while one runs", async () => {

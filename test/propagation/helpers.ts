@@ -38,15 +38,30 @@ export function propagationConfig(
 
 export interface CliRun {
   exitCode: number;
+  /** What it printed, each line without the timestamp the append-only reporter starts it with. */
   stdout: string;
   stderr: string;
+  /** Exactly what it printed on stdout. */
+  rawStdout: string;
 }
 
-/** Runs `bbs propagate <args>` to completion. */
+const LINE_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /gm;
+
+/**
+ * Runs `bbs propagate <args>` to completion. Off a terminal it reports
+ * append-only, one timestamped line per event: the assertions are about the
+ * words, so the timestamps are taken off.
+ */
 export async function bbsPropagate(config: TestConfig, args: readonly string[]): Promise<CliRun> {
   const result = await execa("node", [join(repoRoot(), "bin", "bbs.js"), "propagate", ...args], {
     env: config.cliEnv(),
     reject: false,
   });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  const stdout = String(result.stdout);
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: stdout.replace(LINE_TIMESTAMP, ""),
+    stderr: String(result.stderr).replace(LINE_TIMESTAMP, ""),
+    rawStdout: stdout,
+  };
 }

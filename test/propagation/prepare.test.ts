@@ -20,7 +20,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseDcf } from "../../src/rpkg/dcf.js";
 import { contribPath, type RepositoryLayout } from "../../src/propagation/layout.js";
 import { prepareRepository, type PrepareOptions } from "../../src/propagation/prepare.js";
-import { CollectingReporter, dryRunReporter } from "../../src/propagation/reporter.js";
+import { CollectingLog } from "../../src/propagation/reporter.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { runRscript } from "../rpkg/helpers/r.js";
 import { buildDocPackage, CORPUS, snapshotTree } from "./fixtures.js";
@@ -30,9 +30,9 @@ let work: string;
 let built: { docs100: string; docs110: string; plain: string };
 let layout: RepositoryLayout;
 let staging: string;
-let reporter: CollectingReporter;
+let reporter: CollectingLog;
 /** The reporter of the first prepare. */
-let reporter0: CollectingReporter;
+let reporter0: CollectingLog;
 
 function layoutAt(root: string): RepositoryLayout {
   return {
@@ -46,7 +46,7 @@ function layoutAt(root: string): RepositoryLayout {
 }
 
 function options(extra: Partial<PrepareOptions> = {}): PrepareOptions {
-  reporter = new CollectingReporter();
+  reporter = new CollectingLog();
   return {
     landingPages: true,
     rscript: "Rscript",
@@ -321,11 +321,11 @@ describe("prepare refuses or only reports", () => {
   it("--dry-run reports what it would write and changes nothing", async () => {
     copyFileSync(built.plain, join(staging, "src/contrib/propPlain_0.5.0.tar.gz"));
     const before = snapshotTree(staging);
-    const collecting = new CollectingReporter();
+    const collecting = new CollectingLog();
     const result = await prepareRepository(layout, {
       ...options(),
       dryRun: true,
-      reporter: dryRunReporter(collecting),
+      reporter: collecting.asDryRun(),
     });
     expect(result.written).toEqual(expect.arrayContaining(["src/contrib/PACKAGES", "VIEWS"]));
     expect(result.docsExtracted).toEqual(["propPlain"]);

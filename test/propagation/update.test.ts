@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseStatusDb, propagates } from "../../src/propagation/inputs.js";
 import { contribPath, formatRepositoryFile, type RepositoryLayout } from "../../src/propagation/layout.js";
-import { CollectingReporter } from "../../src/propagation/reporter.js";
+import { CollectingLog } from "../../src/propagation/reporter.js";
 import { applyUpdate, prepareUpdatePlan, type UpdateOptions } from "../../src/propagation/update.js";
 import { isBbsError } from "../../src/util/errors.js";
 import { useTempDirs } from "../fixtures/tmp.js";
@@ -38,7 +38,7 @@ function layoutFor(
 
 async function update(options: UpdateOptions) {
   const plan = prepareUpdatePlan(layout, central, options);
-  return applyUpdate(layout, plan, new CollectingReporter());
+  return applyUpdate(layout, plan, new CollectingLog());
 }
 
 function expectError(action: () => unknown, code: string, message: RegExp): void {

@@ -129,7 +129,8 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
     }
     const run = readRunMeta(runDir);
     const log = new PostrunLog(join(runDir, POSTRUN_LOG_FILE), options.onEvent, now);
-    log.info(
+    log.runStarted(
+      run.runId,
       `postrun of run ${run.runId} (${runDir})${options.only === undefined ? "" : `, step ${options.only} only`}`,
     );
     if (lock.tookOverFrom !== undefined)
@@ -174,13 +175,13 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
           endedAt: now().toISOString(),
           summary: `skipped: the ${blocker} step failed`,
         };
-        log.warn(record.summary, step);
+        log.stepEnded(step, "skipped", record.summary, "warning");
       } else {
-        log.info("started", step);
+        log.stepStarted(step);
         try {
           const outcome = await STEPS[step](context);
           record = { ...outcome, startedAt: startedAt.toISOString(), endedAt: now().toISOString() };
-          log.info(outcome.summary, step);
+          log.stepEnded(step, outcome.status, outcome.summary);
         } catch (error) {
           failed.push(step);
           const message = errorMessage(error);
@@ -191,7 +192,7 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
             summary: `failed: ${message}`,
             error: message,
           };
-          log.error(message, step);
+          log.stepEnded(step, "failed", message, "error");
           const hint = error instanceof BbsError && error.hint !== undefined ? `\n\nHint: ${error.hint}` : "";
           const rerun = `bbs postrun --only ${step}${options.runId === undefined ? "" : ` --run ${run.runId}`}`;
           await alerter.raise(
@@ -204,7 +205,7 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
       state.steps[step] = record;
       saveState();
     }
-    log.info(failed.length === 0 ? "postrun done" : `postrun done; failed step(s): ${failed.join(", ")}`);
+    log.runEnded(run.runId, failed);
     return {
       runId: run.runId,
       runDir,

@@ -148,4 +148,36 @@ describe("postrun with one of three nodes absent", () => {
     expect(readPostrunState(runDir)?.alerts[0]?.mailed).toBe(true);
     expect(existsSync(join(runDir, "postrun.log"))).toBe(true);
   });
+
+  it("--reporter ndjson: one JSON event per line on stdout, postrun.log still gets its lines", async () => {
+    const logBefore = readFileSync(join(runDir, "postrun.log"), "utf8");
+    const again = await bbsInProcess([
+      "--config",
+      configDir,
+      "--host",
+      "linux1",
+      "postrun",
+      "--only",
+      "status-db",
+      "--reporter",
+      "ndjson",
+    ]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    const events = again.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.map((event) => event["kind"])).toEqual(["run-start", "note", "step-start", "step-end", "run-end"]);
+    expect(events[0]).toMatchObject({ command: "postrun", level: "info", runId: RUN_ID });
+    expect(events[1]).toMatchObject({ kind: "note", level: "warning" });
+    expect(String(events[1]?.["message"])).toMatch(/^node mac1 is absent/);
+    expect(events[3]).toMatchObject({ step: "status-db", status: "ok" });
+    expect(events[4]).toMatchObject({ message: "postrun done", failed: [] });
+    const added = readFileSync(join(runDir, "postrun.log"), "utf8").slice(logBefore.length).trimEnd().split("\n");
+    expect(added).toHaveLength(events.length);
+    for (const line of added) expect(line).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /);
+    expect(added[1]).toMatch(/ WARNING: node mac1 is absent/);
+    expect(added[4]).toMatch(/ postrun done$/);
+  });
 });

@@ -7,8 +7,9 @@
 import { existsSync, readdirSync } from "node:fs";
 import type { ParsedSummary } from "../jobs/summary.js";
 import type { BuildType } from "../config/schema.js";
-import type { Stage } from "../results/status.js";
+import type { Stage } from "../layout/stages.js";
 import { readTextIfPresent, truncateLines } from "./text.js";
+import { stageProductsDir, outFileName, rcheckDirName } from "../layout/central.js";
 
 export const ANOMALY =
   "Due to an anomaly in the Build System, this output is not available. We apologize for the inconvenience.";
@@ -163,12 +164,12 @@ export interface LeafInput {
 export function leafSections(input: LeafInput): { sections: SectionView[]; outputPresent: boolean } {
   const { runDir, pkg, nodeId, stage, encoding, buildType } = input;
   // Paths by concatenation: a report builds hundreds of thousands of them.
-  const stageDir = `${runDir}/products-in/${nodeId}/${stage}`;
-  const output = textOutput(`${stageDir}/${pkg}.${stage}-out.txt`, undefined, encoding);
+  const stageDir = `${runDir}/${stageProductsDir(nodeId, stage)}`;
+  const output = textOutput(`${stageDir}/${outFileName(pkg, stage)}`, undefined, encoding);
   const command = (title: string): SectionView => ({ title, columns: [[output]] });
   const outputPresent = output.missing === undefined;
   if (stage !== "checksrc" || buildType === "books") return { sections: [command("Command output")], outputPresent };
-  const rcheckName = `${pkg}.Rcheck`;
+  const rcheckName = rcheckDirName(pkg);
   const rcheck = `${stageDir}/${rcheckName}`;
   const entries = listing(rcheck);
   const install: SectionView = {

@@ -7,8 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { errorMessage } from "../util/errors.js";
-
-export const RUN_INFO_FILE = "run.json";
+import { RUN_INFO_FILE } from "../layout/central.js";
 
 export interface RunFacts {
   /** `YYYYMMDD-HHMMSS`, undefined when run.json is missing or says nothing. */

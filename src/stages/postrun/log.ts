@@ -6,8 +6,6 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { logTimestamp } from "../../util/log-format.js";
 
-export const POSTRUN_LOG_FILE = "postrun.log";
-
 export type LogLevel = "info" | "warning" | "error";
 
 export interface PostrunEvent {

@@ -31,6 +31,7 @@ import {
 import { formatSnapshotDate } from "./snapshot.js";
 import { manifestStep, readManifest, sourcesStep, STEP_FUNCTIONS, type StepContext } from "./steps.js";
 import { assertCentralNode } from "../../config/nodes.js";
+import { PRERUN_LOCK_FILE } from "../../layout/central.js";
 
 export { PRERUN_STEPS, type PrerunStep };
 
@@ -55,7 +56,7 @@ export interface PrerunResult {
 
 /** The lock file of a build's prerun. */
 export function prerunLockPath(config: ResolvedConfig): string {
-  return join(config.values["central.runsDir"], "prerun.lock");
+  return join(config.values["central.runsDir"], PRERUN_LOCK_FILE);
 }
 
 function assertPrerunPossible(config: ResolvedConfig): void {

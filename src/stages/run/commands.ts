@@ -12,6 +12,7 @@ import {
   type BbsPlatform,
   type PrependStage,
 } from "../../rpkg/bbsoptions.js";
+import { outFileName } from "../../layout/central.js";
 
 /** What the command lines depend on, from the node's configuration. */
 export interface CommandSettings {
@@ -129,7 +130,8 @@ export function checkCommand(settings: CommandSettings, input: CheckCommandInput
   }
   const parts = [`${settings.rCmd} CMD check`];
   if (settings.platform === "win") parts.push("--no-multiarch");
-  if (input.reuseInstall) parts.push(`--install=check:${pkg}.install-out.txt --library=${settings.checkLibrary}`);
+  if (input.reuseInstall)
+    parts.push(`--install=check:${outFileName(pkg, "install")} --library=${settings.checkLibrary}`);
   if (settings.buildType === "bioc-longtests") {
     parts.push(
       "--test-dir=longtests --no-stop-on-test-error --no-codoc --no-examples --no-manual --ignore-vignettes --check-subdirs=no",

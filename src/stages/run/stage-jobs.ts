@@ -11,7 +11,7 @@ import { filesToDeliver, jobFiles, tailLines, type JobFiles } from "../../jobs/o
 import type { RecordableOutcome } from "../../jobs/recording.js";
 import { checkExtras, packageFileExtras, readSummary, writeSummary, type DateOptions } from "../../jobs/summary.js";
 import type { JobContext } from "../../jobs/types.js";
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 import type { BbsOptions } from "../../rpkg/bbsoptions.js";
 import { errorMessage } from "../../util/errors.js";
 import {
@@ -33,6 +33,7 @@ import {
   lockedBy,
   productStatus,
 } from "./status-rules.js";
+import { rcheckDirName, missingFileName, outFileName } from "../../layout/central.js";
 
 /** A job's result, as the engine, the history and the NDJSON log see it. */
 export interface StageOutcome extends RecordableOutcome {
@@ -76,7 +77,7 @@ export function productName(stage: Stage, target: TargetPackage, settings: Stage
     case "buildsrc":
       return `${target.name}_${target.version}.tar.gz`;
     case "checksrc":
-      return settings.commands.buildType === "books" ? `${target.name}.book` : `${target.name}.Rcheck`;
+      return settings.commands.buildType === "books" ? `${target.name}.book` : rcheckDirName(target.name);
     case "buildbin":
       return binaryFileName(target.name, target.version, settings.commands.pkgType);
   }
@@ -97,7 +98,7 @@ export function jobDelivery(
   const withheld = stage === "buildsrc" && settings.dontPushSrcPkgs;
   const productPath = product === null || withheld ? null : join(settings.meatDir, product);
   const deliver = filesToDeliver(files, productPath);
-  const missing = `${pkg}.${stage}-MISSING`;
+  const missing = missingFileName(pkg, stage);
   const stale = productPath === null ? [] : existsSync(productPath) ? [missing] : [product as string];
   return { stage, pkg, files: deliver, stale };
 }
@@ -261,7 +262,7 @@ export function checkJob(target: TargetPackage, settings: StageJobSettings) {
   const books = settings.commands.buildType === "books";
   return (context: JobContext<StageOutcome>) => {
     const tarball = tarballOf(target, context);
-    const reuseInstall = existsSync(join(settings.meatDir, `${target.name}.install-out.txt`));
+    const reuseInstall = existsSync(join(settings.meatDir, outFileName(target.name, "install")));
     const spec: CommandSpec = {
       stage: "checksrc",
       pkg: target.name,

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(
   # R, a compiler for packages with C code, and the CRAN packages the corpus
-  # imports or tests with (../shared/corpus/README.md)
+  # imports or tests with (test/corpus/README.md)
   r-base-core r-base-dev
   r-cran-rcurl r-cran-runit r-cran-knitr r-cran-rmarkdown r-cran-testthat
   pandoc qpdf
@@ -19,6 +19,13 @@ SYSTEM_PACKAGES=(
   chromium python3-aiosmtpd
   # npm over TLS; ps for tests that inspect process trees
   ca-certificates procps
+  # the message broker between the SPB's web side and its builders (tests
+  # start their own rabbitmq-server with the rabbitmq_stomp plugin on loopback)
+  rabbitmq-server
+  # BiocCheck, the review checks the SPB runs on a submitted package
+  r-bioc-bioccheck
+  # xmllint: tests validate the report's HTML and feeds against a real parser
+  libxml2-utils
 )
 
 log() { printf '==> %s\n' "$*"; }

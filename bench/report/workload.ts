@@ -2,7 +2,7 @@
 // builders leave it (summaries, command outputs of realistic sizes, pruned
 // Rcheck directories, NodeInfo, jobs.ndjson, status DBs), and a history of
 // previous runs. Package names, versions and dependencies come from the real
-// Bioconductor 3.18 graph (../shared/data), padded with generated names; the
+// Bioconductor 3.18 graph (bench/data), padded with generated names; the
 // statuses are drawn with a fixed seed at roughly a real night's rates.
 
 import { existsSync, readFileSync } from "node:fs";
@@ -48,11 +48,7 @@ interface GraphPackage {
 }
 
 function graphPackages(count: number): GraphPackage[] {
-  const candidates = [
-    process.env.BBS_BENCH_DATA,
-    resolve(repoRoot(), "../shared/data"),
-    resolve(repoRoot(), "../../shared/data"),
-  ];
+  const candidates = [process.env.BBS_BENCH_DATA, resolve(repoRoot(), "bench/data")];
   const dir = candidates.find(
     (candidate) => candidate !== undefined && existsSync(join(candidate, "bioc-3.18-software.tsv")),
   );

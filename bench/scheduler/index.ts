@@ -6,7 +6,7 @@
 // Options: --target-seconds N  wall time of the pipeline's lower bound (default 100)
 //          --seed N            seed of the duration derivation (default 318)
 //          --schedules a,b     pipeline,barrier (default both)
-//          --data DIR          the shared data directory (default ../shared/data)
+//          --data DIR          the graph and timings (default bench/data, see its README)
 //          --plan              print the workload and bounds, run nothing
 //          --simulated-only    only the simulated-clock runs (seconds, no processes)
 
@@ -44,15 +44,12 @@ function repoRoot(): string {
 }
 
 function dataDir(args: readonly string[], root: string): string {
-  const candidates = [
-    optionValue(args, "data"),
-    process.env.BBS_BENCH_DATA,
-    resolve(root, "../shared/data"),
-    resolve(root, "../../shared/data"),
-  ];
+  const candidates = [optionValue(args, "data"), process.env.BBS_BENCH_DATA, resolve(root, "bench/data")];
   for (const candidate of candidates)
     if (candidate && existsSync(join(candidate, "bioc-3.18-software.tsv"))) return candidate;
-  throw new Error("cannot find the benchmark data (bioc-3.18-software.tsv): pass --data DIR or set BBS_BENCH_DATA");
+  throw new Error(
+    `cannot find the benchmark data (bioc-3.18-software.tsv) in ${resolve(root, "bench/data")}: pass --data DIR or set BBS_BENCH_DATA`,
+  );
 }
 
 function plannedDurations(workload: Workload): StageDurations {

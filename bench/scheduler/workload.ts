@@ -1,5 +1,5 @@
 // The scheduler benchmark's workload: the real Bioconductor 3.18 graph
-// (software packages + their CRAN closure, ../shared/data) with per-job
+// (software packages + their CRAN closure, bench/data) with per-job
 // durations derived from real timings, deterministically (fixed seed).
 //
 // - install: the per-package estimate of bioc-install-time-estimates.tsv

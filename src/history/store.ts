@@ -10,11 +10,9 @@
 // crashes; only a power loss may drop the last transactions).
 
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { BbsError } from "../util/errors.js";
 import { runParams, toJob, toRun, type JobRecordRow, type RunRecord } from "./rows.js";
 import { MIGRATIONS } from "./schema.js";
+import { openMigratedDatabase } from "./sqlite.js";
 
 /**
  * `absent` and `unfinished` describe a builder as seen by postrun's import
@@ -135,27 +133,14 @@ export class HistoryStore {
    * `readonly` never creates nor migrates: for readers such as the report.
    */
   static open(path: string, options: { readonly?: boolean } = {}): HistoryStore {
-    let db: Database.Database;
-    try {
-      if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
-    } catch (error) {
-      throw new BbsError("BBS_PRECONDITION", `cannot open the history database ${path}: ${(error as Error).message}`, {
-        hint: options.readonly
-          ? "no run has recorded history there yet; run `bbs run` first or check historyDb in the config"
-          : "check that the directory is writable",
-        cause: error,
-      });
-    }
-    db.pragma("busy_timeout = 10000");
-    if (!options.readonly) {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      db.pragma("foreign_keys = ON");
-    }
-    const store = new HistoryStore(db, path);
-    store.migrate(options.readonly === true);
-    return store;
+    const db = openMigratedDatabase(path, {
+      migrations: MIGRATIONS,
+      what: "the history database",
+      configKey: "historyDb",
+      writer: "bbs run",
+      readonly: options.readonly === true,
+    });
+    return new HistoryStore(db, path);
   }
 
   close(): void {
@@ -164,40 +149,6 @@ export class HistoryStore {
 
   get schemaVersion(): number {
     return this.db.pragma("user_version", { simple: true }) as number;
-  }
-
-  private migrate(readonly: boolean): void {
-    const current = this.schemaVersion;
-    if (current > MIGRATIONS.length) {
-      throw new BbsError(
-        "BBS_PRECONDITION",
-        `the history database ${this.path} has schema version ${current}, newer than this bbs knows (${MIGRATIONS.length})`,
-        {
-          hint: "upgrade bbs, or point historyDb at another file",
-        },
-      );
-    }
-    if (current === MIGRATIONS.length) return;
-    if (readonly) {
-      throw new BbsError(
-        "BBS_PRECONDITION",
-        `the history database ${this.path} has schema version ${current}; this bbs needs ${MIGRATIONS.length}`,
-        {
-          hint: "run any writing bbs command (bbs run) once to migrate it",
-        },
-      );
-    }
-    MIGRATIONS.forEach((sql, index) => {
-      if (index < current) return;
-      this.db
-        .transaction(() => {
-          // Re-check inside the write lock: another process may have migrated meanwhile.
-          if ((this.db.pragma("user_version", { simple: true }) as number) > index) return;
-          this.db.exec(sql);
-          this.db.pragma(`user_version = ${index + 1}`);
-        })
-        .immediate();
-    });
   }
 
   // ---- runs ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// The per-job files of BBS (spec 4.6, 6.9): `<pkg>.<stage>-out.txt` (command
+// The per-job files of BBS (docs/formats.md#out-files): `<pkg>.<stage>-out.txt` (command
 // header + merged stdout/stderr), `<pkg>.<stage>-summary.dcf`, and the empty
 // `<pkg>.<stage>-MISSING` marker delivered instead of a product that does not
 // exist. Names and header bytes are exactly BBS's: the report and people's

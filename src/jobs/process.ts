@@ -21,8 +21,13 @@ import { HAS_PROCFS, JOB_TAG_VARIABLE, findJobProcesses, readProcStat, signalPro
 import { killTaggedNow, signalTagged, type ProcessSweeper } from "./sweeper.js";
 
 export interface RunProcessOptions {
-  /** Run by `/bin/sh -c`. */
+  /** Run by `/bin/sh -c`; with `argv`, only what logs and headers show. */
   readonly command: string;
+  /**
+   * Program and arguments, run without a shell (the SPB: nothing a submission
+   * controls is ever parsed by a shell). `command` then only describes it.
+   */
+  readonly argv?: readonly string[];
   /** stdout+stderr are appended to this file; omitted: discarded. */
   readonly outputFile?: string;
   /** Empty the output file first (instead of appending). */
@@ -162,7 +167,9 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       if (outputFd !== undefined && options.outputHeader) writeSync(outputFd, options.outputHeader);
       const output = outputFd ?? "ignore";
       // detached: the child calls setsid(), so it leads a new process group (pgid = its pid).
-      child = spawn("/bin/sh", ["-c", options.command], {
+      const [file, ...args] = options.argv ?? ["/bin/sh", "-c", options.command];
+      if (file === undefined) throw new Error("runProcess: empty argv");
+      child = spawn(file, args, {
         cwd: options.cwd,
         env: buildEnv(options, tag),
         detached: true,

@@ -1,4 +1,4 @@
-// `<pkg>.<stage>-summary.dcf` (spec 6.9) and `BBS_EndOfRun.txt` (spec 6.8),
+// `<pkg>.<stage>-summary.dcf` (docs/formats.md#summary-files) and `BBS_EndOfRun.txt` (#bbs_endofruntxt),
 // byte for byte as BBS writes them (field order, `EllapsedTime` spelling,
 // `%.1f seconds`, `RetCode: None`, the HTML unit link of PackageFileSize),
 // except the date, whose UTC offset is correct.

@@ -1,4 +1,4 @@
-// The central layout: every file and directory name of a run's central
+// The central layout (docs/formats.md#central-directory-layout): every file and directory name of a run's central
 // directory (BBS's layout, plus bbs's own run.json, postrun.json, jobs.ndjson,
 // outgoing.json...) and of the per-job files builders deliver into it. Prerun
 // writes some of these, builders others, postrun, the report, notify and
@@ -21,11 +21,11 @@ import type { Stage } from "./stages.js";
 
 /** What prerun learnt about the run (id, snapshot date, status); bbs's own, BBS had none. */
 export const RUN_INFO_FILE = "run.json";
-/** The packages of the build, one DCF record each (spec 3.3). */
+/** The packages of the build, one DCF record each (docs/formats.md#meat-indexdcf). */
 export const MEAT_INDEX_FILE = "meat-index.dcf";
 /** Packages left out of the build (bad DESCRIPTION, failed clone), `Package:` records. */
 export const SKIPPED_INDEX_FILE = "skipped-index.dcf";
-/** Directory of the git facts of the run and of each package (spec 6.4). */
+/** Directory of the git facts of the run and of each package (docs/formats.md#gitlog). */
 export const GITLOG_DIR = "gitlog";
 /** `gitlog/git-log.dcf`: the run's `Snapshot Date`. */
 export const SNAPSHOT_GITLOG_FILE = "git-log.dcf";
@@ -60,13 +60,13 @@ export function nodeProductsPath(nodeId: string, file: string): string {
   return `${nodeProductsDir(nodeId)}/${file}`;
 }
 
-/** A node's end-of-run marker, one line per stage run (spec 6.8); its presence means the node finished. */
+/** A node's end-of-run marker, one line per stage run (docs/formats.md#bbs_endofruntxt); its presence means the node finished. */
 export const END_OF_RUN_FILE = "BBS_EndOfRun.txt";
-/** A node's package dependency graph, `<pkg>: <dep> <dep>` per line (spec 6.6). */
+/** A node's package dependency graph, `<pkg>: <dep> <dep>` per line (docs/formats.md#pkg_dep_graphtxt). */
 export const DEP_GRAPH_FILE = "pkg_dep_graph.txt";
 /** A node's job events (bbs's own, NDJSON), delivered after each stage; the report's timeline reads it. */
 export const JOBS_LOG_FILE = "jobs.ndjson";
-/** A node's facts for the report (R version, compilers, installed packages; spec 6.7). */
+/** A node's facts for the report (R version, compilers, installed packages; docs/formats.md#nodeinfo). */
 export const NODE_INFO_DIR = "NodeInfo";
 /** The files of NodeInfo/ with fixed names (besides the `<tool>-version.txt` files). */
 export const NODE_INFO_FILES = {
@@ -94,9 +94,9 @@ export function toolOfVersionFile(name: string): string | undefined {
 
 // ---- per-job files (in a builder's meat, then in products-in/<node>/<stage>/) ----
 
-/** Suffix of a job's output: command header plus merged stdout/stderr (spec 4.6). */
+/** Suffix of a job's output: command header plus merged stdout/stderr (docs/formats.md#out-files). */
 export const OUT_FILE_SUFFIX = "-out.txt";
-/** Suffix of a job's summary: Package, Version, Command, StartedAt, ..., Status (spec 6.9). */
+/** Suffix of a job's summary: Package, Version, Command, StartedAt, ..., Status (docs/formats.md#summary-files). */
 export const SUMMARY_FILE_SUFFIX = "-summary.dcf";
 /** Suffix of the empty marker delivered instead of a product that does not exist. */
 export const MISSING_FILE_SUFFIX = "-MISSING";
@@ -134,9 +134,9 @@ export function manualFileName(pkg: string): string {
 
 // ---- written by postrun ----------------------------------------------------------
 
-/** Every (package, node, stage) status, `<pkg>#<node>#<stage>: <status>` (spec 5.1). */
+/** Every (package, node, stage) status, `<pkg>#<node>#<stage>: <status>` (docs/formats.md#build_status_dbtxt). */
 export const BUILD_STATUS_DB_FILE = "BUILD_STATUS_DB.txt";
-/** The packages to propagate, one directory per package type (spec 5.2). */
+/** The packages to propagate, one directory per package type (docs/formats.md#outgoing). */
 export const OUTGOING_DIR = "OUTGOING";
 /** `OUTGOING/manuals/<pkg>.pdf`: reference manuals from the source node's check directories. */
 export const OUTGOING_MANUALS_DIR = "manuals";

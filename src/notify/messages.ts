@@ -1,4 +1,4 @@
-// Who gets mail after a build and what it says (BBS-notify.py, spec 5.4):
+// Who gets mail after a build and what it says (BBS-notify.py, docs/bbs-rules.md#notify):
 // for each meat-index package (case-insensitive order) that is not
 // Deprecated, the TIMEOUT and ERROR statuses of INSTALL, BUILD and CHECK
 // (the stages the build type displays; WARNINGS and BUILD BIN never notify)

@@ -1,4 +1,4 @@
-// Landing-page documents of a source tarball (spec 4.2 steps 3, 6, 7, 8),
+// Landing-page documents of a source tarball (docs/propagation.md#prepare),
 // taken from the archive members read in the same pass as DESCRIPTION:
 //
 //   vignettes/<pkg>/inst/doc/...   every file under <pkg>/inst/doc/
@@ -100,7 +100,7 @@ export function assemblePackageDocs(scratch: string, pkg: string, scan: PackageT
   return { pkg, dir, rJobs };
 }
 
-/** The notice written when R cannot render a package's citation (spec 4.2 step 8). */
+/** The notice written when R cannot render a package's citation (docs/propagation.md#prepare). */
 export function citationNotice(pkg: string, message: string): string {
   const escaped = message.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
   return (

@@ -1,6 +1,6 @@
 // What update consumes from a finished postrun, in the central directory:
 // OUTGOING/<type>/<pkg>_<ver>.<ext>, OUTGOING/manuals/<pkg>.pdf and
-// PROPAGATION_STATUS_DB.txt (spec sections 1.5 and 2.2). Both are checked
+// PROPAGATION_STATUS_DB.txt (docs/formats.md#outgoing, #propagation_status_dbtxt). Both are checked
 // against each other before anything changes: a DB that lacks a line for a
 // file of OUTGOING (stage6c interrupted, or run before postrun finished) or
 // names a package OUTGOING does not hold (DB and OUTGOING of different runs)

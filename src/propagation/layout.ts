@@ -1,5 +1,5 @@
-// The on-disk layout of a CRAN-style repository as bbs propagates it (spec
-// bbs-propagation.md sections 0, 4.2 and 5.1): which contrib directory each
+// The on-disk layout of a CRAN-style repository as bbs propagates it (docs/formats.md#repository-layout):
+// which contrib directory each
 // package type lives in, the REPOSITORY file, the entries a push publishes,
 // and where bbs keeps its own state inside the staging repository.
 
@@ -104,7 +104,7 @@ export function stateFile(layout: Pick<RepositoryLayout, "root">, name: string):
 }
 
 /**
- * The REPOSITORY file (biocViews write_REPOSITORY, spec 4.2 step 5): one field
+ * The REPOSITORY file (biocViews write_REPOSITORY, docs/formats.md#repository): one field
  * per type, `-` turned into `.` in its name, and `provides` listing the types.
  */
 export function formatRepositoryFile(layout: Pick<RepositoryLayout, "contribDirs">): string {

@@ -1,4 +1,4 @@
-// VIEWS placeholder rows (spec 4.4, rows 3): one per manifest package the
+// VIEWS placeholder rows (docs/formats.md#views, rows 3): one per manifest package the
 // repository does not hold, filled from MEAT0/<pkg>/DESCRIPTION so the
 // website can show a page for a package that has not propagated yet. Author
 // and Maintainer come from Authors@R when the DESCRIPTION has only that (R

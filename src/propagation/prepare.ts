@@ -1,4 +1,4 @@
-// `bbs propagate prepare` (prepareRepos-<repo>.sh, spec section 4): the
+// `bbs propagate prepare` (prepareRepos-<repo>.sh, docs/propagation.md#prepare): the
 // package indexes of every contrib directory (PACKAGES, PACKAGES.gz and
 // PACKAGES.rds, the records tools::write_PACKAGES writes; an empty directory
 // gets an empty index), then, for landing pages, the documents extracted from

@@ -1,4 +1,4 @@
-// `bbs propagate push` (pushRepos-<repo>.sh, spec section 5), rebuilt so that
+// `bbs propagate push` (pushRepos-<repo>.sh, docs/propagation.md#push), rebuilt so that
 // no client ever sees an index listing a file that is not there, and a push
 // killed at any point leaves the destination entirely old or entirely new.
 //

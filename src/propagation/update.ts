@@ -1,4 +1,4 @@
-// `bbs propagate update` (updateReposPkgs-<repo>.sh, spec section 3): copy
+// `bbs propagate update` (updateReposPkgs-<repo>.sh, docs/propagation.md#update): copy
 // into the staging repository the OUTGOING files whose DB status is YES
 // (never overwriting), keep one version per package in each contrib
 // directory (older ones archived under <contrib>/Archive/<pkg>/ in a release

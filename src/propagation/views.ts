@@ -1,4 +1,4 @@
-// VIEWS (spec 4.4): one DCF record per package of the repository, the data
+// VIEWS (docs/formats.md#views): one DCF record per package of the repository, the data
 // the website's landing pages are built from. Written natively, after the
 // documents are extracted, so the has* flags and vignette lists describe the
 // same prepare (biocViews wrote VIEWS first and lagged one run). Reverse

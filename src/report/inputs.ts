@@ -87,7 +87,7 @@ export function readPropagationDb(runDir: string, warn: Warn): Map<string, strin
 
 // ---- pkg_dep_graph.txt ---------------------------------------------------------------
 
-/** `<pkg>: <dep1> <dep2> ...` (spec 6.6): package -> its direct dependencies. */
+/** `<pkg>: <dep1> <dep2> ...` (docs/formats.md#pkg_dep_graphtxt): package -> its direct dependencies. */
 export function parseDepGraph(text: string): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const line of text.split(/\r?\n/)) {
@@ -106,7 +106,7 @@ export function parseDepGraph(text: string): Map<string, string[]> {
 }
 
 /**
- * Direct reverse dependencies within `packages` (spec 9.1.6): for each package,
+ * Direct reverse dependencies within `packages` (docs/bbs-rules.md#report-pages): for each package,
  * the packages of the build that list it, in `packages` order.
  */
 export function reverseDependencies(

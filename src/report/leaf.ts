@@ -1,4 +1,4 @@
-// The content of a leaf page (spec 9.2): the summary's fields in file order
+// The content of a leaf page (docs/bbs-rules.md#report-pages): the summary's fields in file order
 // (Status as a glyph, the PackageFileSize unit link rebuilt from a whitelist
 // rather than passed through), the command output, and for CHECK the
 // installation output, the tests outputs (i386/x64 side by side when both

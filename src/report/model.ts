@@ -60,7 +60,7 @@ export interface CellModel {
   stage: Stage;
   status: Status;
   cell: Cell;
-  /** A leaf page exists (spec 12.15: not for skipped and NA). */
+  /** A leaf page exists (docs/bbs-rules.md#report-pages: not for skipped and NA). */
   leaf: boolean;
   history?: CellHistory;
 }
@@ -70,7 +70,8 @@ export type NodeRowModel =
   | { kind: "unsupported" | "bad-description" | "foreign"; node: NodeModel };
 
 export type FilterClass = "timeout" | "error" | "warnings" | "ok";
-export type OverallStatus = "ERROR" | "TIMEOUT" | "WARNINGS" | "NA" | "OK" | "unknown";
+/** `NotSupported`: no report node builds the package (BBS's "...NOT SUPPORTED..."). */
+export type OverallStatus = "ERROR" | "TIMEOUT" | "WARNINGS" | "NA" | "OK" | "NotSupported";
 
 export interface PackageModel {
   name: string;
@@ -175,7 +176,7 @@ function emptyCounts(): StatusCounts {
   return { TIMEOUT: 0, ERROR: 0, WARNINGS: 0, OK: 0, NA: 0, skipped: 0, NotNeeded: 0 };
 }
 
-/** Filtering classes (spec 9.3): distinct statuses but skipped; `ok` when none of timeout/error/warnings. */
+/** Filtering classes (docs/bbs-rules.md#report-legend-and-filtering): distinct statuses but skipped; `ok` when none of timeout/error/warnings. */
 export function filterClasses(statuses: ReadonlySet<Status>, badDescription: boolean): FilterClass[] {
   if (badDescription) return ["error"];
   const classes: FilterClass[] = [];
@@ -185,11 +186,20 @@ export function filterClasses(statuses: ReadonlySet<Status>, badDescription: boo
   return classes.length === 0 ? ["ok"] : classes;
 }
 
-/** Simple layout's single glyph: ERROR > TIMEOUT > WARNINGS > NA > OK > unknown. */
-export function overallStatus(statuses: ReadonlySet<Status>, badDescription: boolean): OverallStatus {
+/**
+ * Simple layout's single glyph: ERROR > TIMEOUT > WARNINGS > NA > OK; a
+ * package no report node supports is NotSupported (shown as BBS shows its
+ * cells, "...NOT SUPPORTED..."); one supported only on nodes that delivered
+ * nothing is NA (its results are not available).
+ */
+export function overallStatus(
+  statuses: ReadonlySet<Status>,
+  badDescription: boolean,
+  supportedSomewhere: boolean,
+): OverallStatus {
   if (badDescription || statuses.has("ERROR")) return "ERROR";
   for (const status of ["TIMEOUT", "WARNINGS", "NA", "OK"] as const) if (statuses.has(status)) return status;
-  return "unknown";
+  return supportedSomewhere ? "NA" : "NotSupported";
 }
 
 export interface ModelInput {
@@ -276,7 +286,11 @@ export function buildModel(input: ModelInput): ReportModel {
       deprecated: entry.record?.packageStatus === "Deprecated",
       rows,
       classes: filterClasses(statuses, badDescription),
-      overall: overallStatus(shownStatuses, badDescription),
+      overall: overallStatus(
+        shownStatuses,
+        badDescription,
+        rows.some((row) => row.kind === "cells"),
+      ),
       letter: entry.name.slice(0, 1).toUpperCase(),
       hasDir: isSafePathComponent(entry.name),
       newProblem,

@@ -8,7 +8,7 @@ import { enc } from "./views.js";
 import { nodeProductsDir, END_OF_RUN_FILE } from "../layout/central.js";
 
 export interface LegendView {
-  entries: Array<{ status: string; text: string; filter?: FilterClass; checkbox: boolean }>;
+  entries: Array<{ status: string; text: string; filter?: FilterClass; checkbox: boolean; notSupported?: boolean }>;
   leds?: Array<{ src: string; verdict: string; text: string }>;
   newProblems?: { count: number; one: boolean };
 }
@@ -29,6 +29,21 @@ export function legendView(
       return item;
     }),
   };
+  // BBS's "...NOT SUPPORTED..." cells, explained when the report has one.
+  const unsupported = model.packages.some((pkg) =>
+    layout === "simple" ? pkg.overall === "NotSupported" : pkg.rows.some((row) => row.kind === "unsupported"),
+  );
+  if (unsupported) {
+    view.entries.push({
+      status: "NotSupported",
+      text:
+        layout === "simple"
+          ? "Package is not supported on any of the build machines (its UnsupportedPlatforms excludes them)"
+          : "Package is not supported on this build machine (its UnsupportedPlatforms excludes it)",
+      checkbox: false,
+      notSupported: true,
+    });
+  }
   if (layout === "long" && model.settings.propagationColumn) {
     view.leds = LED_LEGEND.map((led) => ({ src: ledFileName(led.color), verdict: led.verdict, text: led.text }));
   }
@@ -84,7 +99,7 @@ export function nodeSpecsView(model: ReportModel, nodes: readonly NodeModel[] = 
   };
 }
 
-/** What the report says about nodes that are absent or have not finished (spec 10: BBS crashed instead). */
+/** What the report says about nodes that are absent or have not finished (docs/bbs-rules.md#absent-nodes: BBS crashed instead). */
 export function nodeAlerts(
   model: ReportModel,
   nodes: readonly NodeModel[] = model.nodes,

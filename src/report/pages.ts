@@ -1,6 +1,6 @@
 // Every page of the report, as (path, template, context): the main pages
 // (index.html, long-report.html), the node pages, and per package its index
-// page and leaf pages (spec 9.2 URL layout). Contexts come from views.ts; this
+// page and leaf pages (docs/formats.md#report-url-layout). Contexts come from views.ts; this
 // module decides which pages exist and what each one shows.
 
 import { STAGE_LABELS, type Stage } from "../layout/stages.js";

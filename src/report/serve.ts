@@ -2,9 +2,11 @@
 // browser tests): files with the content types the published report gets
 // (.htaccess: UTF-8 for .dcf/.txt/.log), index.html for directories, and a
 // listing for directories without one (raw-results/), as Apache serves the
-// published report. Read-only, GET and HEAD, never outside the root.
+// published report. Read-only, GET and HEAD, never outside the root: a
+// symbolic link inside the report that leads out of it (a link to /etc, a
+// raw-results link to a builder's home) is refused, as a link into it is served.
 
-import { createReadStream, statSync, readdirSync, type Stats } from "node:fs";
+import { createReadStream, realpathSync, statSync, readdirSync, type Stats } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
@@ -57,6 +59,13 @@ function listing(dir: string, urlPath: string): string {
 /** The request handler serving `root`. */
 export function reportRequestHandler(root: string): (request: IncomingMessage, response: ServerResponse) => void {
   const base = resolve(root);
+  let realBase: string | undefined;
+  /** Whether the real path of `path` (links followed) is the root or under it. */
+  const staysInside = (path: string): boolean => {
+    realBase ??= realpathSync(base);
+    const real = realpathSync(path);
+    return real === realBase || real.startsWith(realBase + sep);
+  };
   return (request, response) => {
     const head = request.method === "HEAD";
     if (request.method !== "GET" && !head) {
@@ -76,10 +85,16 @@ export function reportRequestHandler(root: string): (request: IncomingMessage, r
       return;
     }
     let stat: Stats;
+    let inside: boolean;
     try {
       stat = statSync(path);
+      inside = staysInside(path);
     } catch {
       send(response, 404, "text/plain; charset=utf-8", `not found: ${urlPath}\n`, head);
+      return;
+    }
+    if (!inside) {
+      send(response, 403, "text/plain; charset=utf-8", "forbidden\n", head);
       return;
     }
     if (stat.isDirectory()) {
@@ -90,7 +105,7 @@ export function reportRequestHandler(root: string): (request: IncomingMessage, r
       }
       let index: Stats | undefined;
       try {
-        index = statSync(join(path, "index.html"));
+        index = staysInside(join(path, "index.html")) ? statSync(join(path, "index.html")) : undefined;
       } catch {
         index = undefined;
       }

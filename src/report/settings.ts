@@ -1,6 +1,6 @@
-// What the build's configuration decides about the report: the title (spec
-// 9.2), displayed stages, LEDs, reverse dependencies, landing-page links and
-// the legend's wording (spec 9.3). Pure functions of the central config.
+// What the build's configuration decides about the report: the title
+// (docs/bbs-rules.md#report-titles), displayed stages, LEDs, reverse dependencies, landing-page links and
+// the legend's wording (docs/bbs-rules.md#report-legend-and-filtering). Pure functions of the central config.
 
 import { reportTitle } from "../results/title.js";
 import type { ResolvedConfig } from "../config/load.js";
@@ -72,7 +72,7 @@ export interface LegendEntry {
   text: string;
 }
 
-/** The glyph legend of spec 9.3, worded from the displayed stages and timeouts. */
+/** The glyph legend (docs/bbs-rules.md#report-legend-and-filtering), worded from the displayed stages and timeouts. */
 export function legendEntries(settings: ReportSettings, layout: "long" | "simple"): LegendEntry[] {
   const stages = settings.displayedStages;
   const labels = stages.map((stage) => STAGE_LABELS[stage]);

@@ -1,7 +1,7 @@
 // Reading the text files builders deliver (logs, NodeInfo, Rcheck outputs):
-// their encoding is whatever the node's tools wrote. BBS decoded them as UTF-8
-// then ISO-8859-1 (spec 12.22); a node may declare another encoding
-// (`logEncoding`, Windows: iso8859-1). A file that cannot be read is absent
+// their encoding is whatever the node's tools wrote. BBS decodes each line as
+// UTF-8, then as the node's encoding (docs/bbs-rules.md#log-decoding;
+// `logEncoding`, Windows: iso8859-1). A file that cannot be read is absent
 // (undefined), never an exception: the page then says the output is not
 // available.
 
@@ -15,19 +15,38 @@ function isUtf8Name(encoding: string): boolean {
   return /^utf-?8$/i.test(encoding.trim());
 }
 
-/** Decodes bytes as the node's encoding; UTF-8 that does not decode falls back to ISO-8859-1. */
-export function decodeText(bytes: Buffer, encoding = "utf-8"): string {
-  if (isUtf8Name(encoding)) return isUtf8(bytes) ? bytes.toString("utf8") : bytes.toString("latin1");
+function decoderFor(encoding: string): TextDecoder {
   let decoder = decoders.get(encoding);
   if (decoder === undefined) {
     try {
-      decoder = new TextDecoder(encoding.replace(/^iso8859/i, "iso-8859"));
+      decoder = new TextDecoder(isUtf8Name(encoding) ? "latin1" : encoding.replace(/^iso8859/i, "iso-8859"));
     } catch {
       decoder = new TextDecoder("latin1");
     }
     decoders.set(encoding, decoder);
   }
-  return decoder.decode(bytes);
+  return decoder;
+}
+
+/**
+ * Decodes bytes as BBS does, line by line: UTF-8 when the line is valid
+ * UTF-8, else the node's encoding (ISO-8859-1 for a UTF-8 node). A Windows
+ * node's `iso8859-1` logs are mostly UTF-8 (R and its tools write UTF-8), so
+ * decoding them straight as Latin-1 would turn `§` into `Â§`.
+ */
+export function decodeText(bytes: Buffer, encoding = "utf-8"): string {
+  if (isUtf8(bytes)) return bytes.toString("utf8");
+  const fallback = decoderFor(encoding);
+  const parts: string[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline === -1 ? bytes.length : newline + 1;
+    const line = bytes.subarray(start, end);
+    parts.push(isUtf8(line) ? line.toString("utf8") : fallback.decode(line));
+    start = end;
+  }
+  return parts.join("");
 }
 
 /** The file's bytes, or undefined when it does not exist or cannot be read. */

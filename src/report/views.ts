@@ -265,6 +265,8 @@ export interface CompactView {
   pkg: PkgView;
   overall?: string;
   overallHref?: string;
+  /** No report node supports the package: "...NOT SUPPORTED..." instead of a glyph. */
+  notSupported?: boolean;
   row?: RowView;
 }
 
@@ -352,6 +354,7 @@ export function listView(
     };
     if (layout.kind === "simple") {
       compact.overall = pkg.overall;
+      if (pkg.overall === "NotSupported") compact.notSupported = true;
       const href = packageHref(pkg);
       if (href) compact.overallHref = href;
     } else {

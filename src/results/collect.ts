@@ -67,7 +67,7 @@ export interface RunResults {
   buildType: BuildType;
   nodes: ResultNode[];
   presence: ReadonlyMap<string, NodePresence>;
-  /** Meat-index and skipped-index packages, sorted case-insensitively (spec 9.1). */
+  /** Meat-index and skipped-index packages, sorted case-insensitively (docs/bbs-rules.md#report-pages). */
   packages: PackageEntry[];
   isSupported(pkg: string, nodeId: string): boolean;
   /** The cell, or undefined when the package is not supported on the node or the stage is not one of the node's. */

@@ -1,4 +1,4 @@
-// BUILD_STATUS_DB.txt (spec 6.5) and PROPAGATION_STATUS_DB.txt (spec 6.12):
+// BUILD_STATUS_DB.txt (docs/formats.md#build_status_dbtxt) and PROPAGATION_STATUS_DB.txt (#propagation_status_dbtxt):
 // `<pkg>#<node>#<stage>: <status>` and `<pkg>#<pkgType>#propagate: <explanation>`,
 // one line each, no blank lines. Readers treat each file as one merged DCF
 // record, i.e. a map from key to value.

@@ -1,6 +1,6 @@
 // The vocabulary of build results shared by postrun, the report and notify:
 // statuses, which stages a build type displays, and the `skipped`
-// derivation (spec 5.1, 9.3, 12.2): CHECK and BUILD BIN are `skipped` when BUILD
+// derivation (docs/bbs-rules.md#derived-statuses): CHECK and BUILD BIN are `skipped` when BUILD
 // ended in ERROR or TIMEOUT. `skipped` is derived by readers, never recorded.
 
 import type { BuildType } from "../config/schema.js";
@@ -21,7 +21,7 @@ export function asStatus(value: string | undefined): Status {
   return "NA";
 }
 
-/** Stages that produce a line in BUILD_STATUS_DB.txt / a column in the report, for a node (spec 5.1). */
+/** Stages that produce a line in BUILD_STATUS_DB.txt / a column in the report, for a node (docs/formats.md#build_status_dbtxt). */
 export function stagesFor(buildType: BuildType, binNode: boolean): Stage[] {
   const stages: Stage[] = [];
   if (buildType !== "bioc-longtests") stages.push("install");
@@ -31,7 +31,7 @@ export function stagesFor(buildType: BuildType, binNode: boolean): Stage[] {
   return stages;
 }
 
-/** Stage columns the report displays for a build type, whatever the node (spec 9.3). */
+/** Stage columns the report displays for a build type, whatever the node (docs/bbs-rules.md#stages). */
 export function displayedStages(buildType: BuildType): Stage[] {
   switch (buildType) {
     case "bioc-longtests":
@@ -47,14 +47,14 @@ export function displayedStages(buildType: BuildType): Stage[] {
   }
 }
 
-/** The status shown for a stage, given BUILD's status on the same node (spec 12.2). */
+/** The status shown for a stage, given BUILD's status on the same node (docs/bbs-rules.md#derived-statuses). */
 export function withSkipped(stage: Stage, recorded: Status, buildStatus: Status): Status {
   if ((stage === "checksrc" || stage === "buildbin") && (buildStatus === "ERROR" || buildStatus === "TIMEOUT"))
     return "skipped";
   return recorded;
 }
 
-/** Statuses that make a maintainer email (spec 5.4): TIMEOUT and ERROR of INSTALL, BUILD, CHECK. */
+/** Statuses that make a maintainer email (docs/bbs-rules.md#notify): TIMEOUT and ERROR of INSTALL, BUILD, CHECK. */
 export function isNotifiable(stage: Stage, status: Status): boolean {
   return stage !== "buildbin" && (status === "ERROR" || status === "TIMEOUT");
 }

@@ -1,8 +1,8 @@
-// The title of a build's report and emails (spec 9.2, BBSreportutils.make_report_title).
+// The title of a build's report and emails (docs/bbs-rules.md#report-titles, BBSreportutils.make_report_title).
 
 import type { BuildType } from "../config/schema.js";
 
-/** Report title rules of spec 9.2 (BBSreportutils.make_report_title). */
+/** Report title rules (docs/bbs-rules.md#report-titles) (BBSreportutils.make_report_title). */
 export function reportTitle(buildType: BuildType, biocVersion: string, nodeCount: number): string {
   let title: string;
   if (buildType === "bioc-longtests") title = "Long Tests";

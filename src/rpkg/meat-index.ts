@@ -1,4 +1,4 @@
-// meat-index.dcf and skipped-index.dcf (spec 3.3, 6.2, 6.3): the list of
+// meat-index.dcf and skipped-index.dcf (docs/formats.md#meat-indexdcf): the list of
 // packages a build covers, written by prerun on the central node and read by
 // every builder, postrun and the report.
 //
@@ -40,7 +40,7 @@ const MEAT_FIELDS = [
   ["UnsupportedPlatforms", "unsupportedPlatforms"],
 ] as const satisfies readonly (readonly [string, keyof MeatIndexRecord])[];
 
-/** meat-index.dcf text: fields in the spec's order, absent ones omitted, a blank line after each record. */
+/** meat-index.dcf text: fields in BBS's order, absent ones omitted, a blank line after each record. */
 export function formatMeatIndex(records: readonly MeatIndexRecord[]): string {
   return formatDcf(
     records.map((record) => {
@@ -130,7 +130,7 @@ export function sortCaseInsensitively<T>(items: readonly T[], key: (item: T) => 
 }
 
 /**
- * The packages of the meat index built on a node (the spec 6.2 support rule),
+ * The packages of the meat index built on a node (docs/bbs-rules.md#support-rule),
  * sorted case-insensitively: a builder's target list.
  */
 export function targetPackages(records: readonly MeatIndexRecord[], node: NodeIdentity): MeatIndexRecord[] {

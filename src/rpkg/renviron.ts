@@ -1,4 +1,4 @@
-// BBS's Renviron.bioc (spec 4.5, Bioconductor 3.21): the R_ENVIRON_USER file
+// BBS's Renviron.bioc (docs/bbs-rules.md#r-environment, Bioconductor 3.21): the R_ENVIRON_USER file
 // every R process of a build reads, unless `r.environUser` names another one.
 // `bbs run` writes it into the work directory; the report copies the file in
 // use as `Renviron.bioc`.

@@ -34,7 +34,7 @@ export function indexTypeOf(pkgType: PkgType): RepositoryIndexType {
   return pkgType.startsWith("win") ? "win.binary" : "mac.binary";
 }
 
-/** The contrib path of a package type, as R's contrib.url() computes it (spec section 0). */
+/** The contrib path of a package type, as R's contrib.url() computes it (docs/formats.md#repository-layout). */
 export function contribPath(pkgType: PkgType, rVersion: string | undefined): string {
   if (pkgType === "source") return "src/contrib";
   if (rVersion === undefined) {

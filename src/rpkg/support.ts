@@ -1,16 +1,16 @@
-// Which nodes build a package: the `UnsupportedPlatforms` rule (spec 6.2) and
+// Which nodes build a package: the `UnsupportedPlatforms` rule (docs/bbs-rules.md#support-rule) and
 // how prerun derives that field from .BBSoptions and DESCRIPTION's OS_type
-// (spec 3.3).
+// (docs/bbs-rules.md#meat-index-rules).
 
 /** What the support rule looks at on a node. */
 export interface NodeIdentity {
-  /** Hostname (BBS_NODE_HOSTNAME), compared case-insensitively. */
+  /** Hostname (BBS_NODE_HOSTNAME), compared exactly as BBS does. */
   hostname: string;
   /** nodespecs Arch: `x86_64`, `x64`, `arm64`, `aarch64`. */
   arch: string;
   /** `source`, `win.binary`, `mac.binary.big-sur-arm64`, ... */
   pkgType: string;
-  /** R platform triplet (`x86_64-pc-linux-gnu`); tells which OS family the node runs. */
+  /** R platform triplet (`x86_64-pc-linux-gnu`): the OS family for display; the support rule ignores it. */
   rPlatform?: string;
 }
 
@@ -25,9 +25,6 @@ export function osFamilyOf(rPlatform: string | undefined): OsFamily | undefined 
   return undefined;
 }
 
-/** Entries BBS silently ignored but whose intent is plain: they name an OS family. */
-const OS_FAMILY_ENTRIES: Readonly<Record<string, OsFamily>> = { linux: "linux", win32: "win", win64: "win" };
-
 const IGNORED_ENTRIES = new Set(["", "None", "NA"]);
 
 /** Entries of an `UnsupportedPlatforms` value: split on commas, trimmed, without `''`, `None` and `NA`. */
@@ -41,25 +38,32 @@ export function parseUnsupportedPlatforms(value: string | undefined): string[] {
 
 /**
  * The entry of `UnsupportedPlatforms` that excludes the node, or undefined if
- * the package is supported there. An entry excludes a node when it equals its
- * hostname or its arch, or, on a node building binaries, its pkgType, or is
- * `win`/`mac` and the pkgType starts with it. So `win`, `mac`, `x86_64`,
- * `arm64`, `mac.binary.big-sur-arm64` or a hostname work. BBS ignored `linux`,
- * `win32` and `win64`, building such packages anyway; bbs honours the intent and
- * matches them against the node's OS family (from its R platform triplet).
+ * the package is supported there: BBS's rule exactly (`_is_supported()` in
+ * BBS's bbs/parse.py; docs/bbs-rules.md#support-rule), because BBS's own readers
+ * (BBS-report.py, BBS-notify.py) look up a status line for every package that
+ * rule calls supported and stop with a KeyError when one is missing. An entry
+ * excludes a node when it equals its hostname or its arch (exact, case
+ * included), or, on a node building binaries, its pkgType, or is `win`/`mac`
+ * and the pkgType starts with it. Anything else is ignored: `linux`, `win32`
+ * and `win64` are legacy (in BBS 3.14 `win32` only meant "no i386
+ * sub-architecture"), and a Linux node is excluded by its hostname.
  */
 export function unsupportedBecause(unsupportedPlatforms: string | undefined, node: NodeIdentity): string | undefined {
-  const hostname = node.hostname.toLowerCase();
   for (const entry of parseUnsupportedPlatforms(unsupportedPlatforms)) {
-    if (entry.toLowerCase() === hostname || entry === node.arch) return entry;
-    const family = OS_FAMILY_ENTRIES[entry.toLowerCase()];
-    if (family !== undefined && family === osFamilyOf(node.rPlatform)) return entry;
+    if (entry === node.hostname || entry === node.arch) return entry;
     if (node.pkgType === "source") continue;
     if (entry === node.pkgType) return entry;
     if ((entry === "win" || entry === "mac") && node.pkgType.startsWith(entry)) return entry;
   }
   return undefined;
 }
+
+/** Entries of an `UnsupportedPlatforms` value that BBS's rule never matches on any node (legacy OS names). */
+export function legacyPlatformEntries(unsupportedPlatforms: string | undefined): string[] {
+  return parseUnsupportedPlatforms(unsupportedPlatforms).filter((entry) => LEGACY_ENTRIES.has(entry.toLowerCase()));
+}
+
+const LEGACY_ENTRIES = new Set(["linux", "win32", "win64"]);
 
 /** Whether a package with this `UnsupportedPlatforms` value is built on the node. */
 export function isSupportedOn(unsupportedPlatforms: string | undefined, node: NodeIdentity): boolean {

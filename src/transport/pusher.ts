@@ -1,4 +1,4 @@
-// BBS's asynchronous product transmission (bbs-core.md 4.6): each finished job
+// BBS's asynchronous product transmission (docs/bbs-rules.md#delivery): each finished job
 // leaves its files in a local outbox (products-out/<stage>/); a background push
 // of the whole outbox to the central node starts whenever at least `batchSize`
 // jobs (BBS: 10) have finished since the last push began and no push is running;

@@ -19,7 +19,7 @@
 
 import type { ToolResult } from "../util/tool.js";
 
-/** Attempts, spacing and time limit of one operation (spec section 8). */
+/** Attempts, spacing and time limit of one operation (docs/bbs-rules.md#transport). */
 export interface RetryPolicy {
   /** Total attempts, at least 1. */
   attempts: number;
@@ -31,7 +31,7 @@ export interface RetryPolicy {
   bytesPerSecond?: number;
 }
 
-/** BBS's policies (bbs-core.md section 8), the default of each operation. */
+/** BBS's policies (docs/bbs-rules.md#transport), the default of each operation. */
 export const RETRY_POLICIES = {
   /** Put: 5 attempts, 30 s apart, 120 s + size / 100 KB/s each. */
   put: { attempts: 5, delayMs: 30_000, timeoutMs: 120_000, bytesPerSecond: 100_000 },

@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
-import { packageRoot } from "../../src/demo/setup.js";
+import { loadConfig } from "../../src/config/load.js";
+import { DEMO_NODE_ID, demoLayout, packageRoot } from "../../src/demo/setup.js";
+import { checkBbsReaders, readerNode } from "../fixtures/bbs-readers.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { transpileCli } from "../util/helpers/transpile.js";
 
@@ -68,6 +70,14 @@ describe("bbs demo", () => {
       expect(lines, pkg).toContain(`${pkg}#local#buildsrc: ${build}`);
       expect(lines, pkg).toContain(`${pkg}#local#checksrc: ${check}`);
     }
+  });
+
+  it("has a status line for every key BBS's own readers look up (BBS-report.py, BBS-notify.py)", () => {
+    const config = loadConfig(demoLayout(workDir).configDir, DEMO_NODE_ID, { env: {} });
+    const check = checkBbsReaders(join(workDir, "central"), [readerNode(config, ["install", "buildsrc", "checksrc"])]);
+    expect(check.missing).toEqual([]);
+    expect(check.unexpected).toEqual([]);
+    expect(check.supportedPairs).toBe(11); // twelve indexed packages, tinyWinOnly not supported on the node
   });
 
   it("lists every example package on the report's index, tinyLegacy as a bad DESCRIPTION and tinyWinOnly as not supported", () => {

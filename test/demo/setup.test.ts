@@ -72,7 +72,7 @@ describe("the demo site", () => {
     const meatIndex = readFileSync(join(result.runDir, "meat-index.dcf"), "utf8");
     expect(meatIndex.match(/^Package: /gm)).toHaveLength(12);
     expect(meatIndex).toContain(
-      "Package: tinyWinOnly\nVersion: 1.0.0\nMaintainer: Katherine Johnson\nMaintainerEmail: katherine@example.org\nUnsupportedPlatforms: linux\n",
+      "Package: tinyWinOnly\nVersion: 1.0.0\nMaintainer: Katherine Johnson\nMaintainerEmail: katherine@example.org\nUnsupportedPlatforms: local\n",
     );
     expect(meatIndex).toContain(
       "Package: tinyStats\nVersion: 3.1.0\nMaintainer: Florence Nightingale\nMaintainerEmail: florence@example.org\nPackageStatus: Deprecated\n",

@@ -1,10 +1,10 @@
 // The whole nightly, end to end, on the `local` config (one Linux node that is
 // both central node and builder), as a site's crontab runs it: the nine real
-// Bioconductor 3.16 packages of ../shared/corpus served by a git server,
+// Bioconductor 3.16 packages of test/corpus served by a git server,
 // through `bbs prerun`, `bbs run` (STAGE2-4, 2 slots), `bbs postrun` and
 // `bbs propagate all`. One night (about 8 minutes), shared by every assertion:
 // every INSTALL OK; each BUILD and CHECK status stated with the reason found in
-// its log (../shared/corpus/README.md: missing suggested packages and no
+// its log (test/corpus/README.md: missing suggested packages and no
 // internet access are real reasons here); BUILD_STATUS_DB.txt; the report's key
 // pages in Chromium; and install.packages() from the published repository.
 
@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkBbsReaders, readerNode } from "../fixtures/bbs-readers.js";
 import { corpusGitServer } from "../fixtures/corpus.js";
 import { writeTestConfig, type TestConfig } from "../fixtures/test-config.js";
 import { useTempDirs } from "../fixtures/tmp.js";
@@ -190,6 +191,11 @@ describe("postrun of the night", () => {
       ].join("\n"),
     ).join("\n");
     expect(readFileSync(join(night.runDir, "BUILD_STATUS_DB.txt"), "utf8")).toBe(`${expected}\n`);
+  });
+
+  it("has a status line for every key BBS's own readers look up (BBS-report.py, BBS-notify.py)", () => {
+    const check = checkBbsReaders(night.runDir, [readerNode(night.config.load(), ["install", "buildsrc", "checksrc"])]);
+    expect(check).toEqual({ missing: [], unexpected: [], supportedPairs: CORPUS.length });
   });
 
   it("propagates what passed on the source node: YES for zlibbioc and GenomeInfoDbData, NO for XVector (its dependencies did not pass)", () => {

@@ -89,6 +89,23 @@ describe("runProcess", () => {
     expect(readFileSync(out, "utf8")).toBe(`before\nto stdout hello\nto stderr\n${dir}\n`);
   });
 
+  it("argv: runs the program without a shell, arguments verbatim; a missing program is a spawn error", async () => {
+    const dir = tempDir();
+    const out = join(dir, "out.txt");
+    const tricky = ["a b", "'; touch pwned #", "$(id)", "..\\x"];
+    const result = await runProcess({
+      command: "printf",
+      argv: ["printf", "[%s]\\n", ...tricky],
+      outputFile: out,
+      cwd: dir,
+    });
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(tricky.map((arg) => `[${arg}]\n`).join(""));
+    const missing = await runProcess({ command: "no-such-program", argv: [join(dir, "no-such-program")] });
+    expect(missing.spawnError).toMatch(/ENOENT/);
+    expect(missing.exitCode).toBeNull();
+  });
+
   it("reports a signal death as data", async () => {
     const result = await runProcess({ command: "kill -SEGV $$" });
     expect(result.exitCode).toBeNull();

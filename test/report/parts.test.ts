@@ -295,6 +295,21 @@ describe("text", () => {
     expect(decodeText(Buffer.from("caf\xe9", "latin1"), "iso8859-1")).toBe("café");
   });
 
+  it("decodes each line as UTF-8 first, then as the node's encoding, as BBS does (issue 14, defect 6)", () => {
+    // A Windows node (iso8859-1) whose R wrote UTF-8, as palomino3's logs of Bioconductor 3.15.
+    const utf8 = "── R CMD check results ──\n§ 1.2 ══ Failed ══\n";
+    expect(decodeText(Buffer.from(utf8, "utf8"), "iso8859-1")).toBe(utf8);
+    expect(decodeText(Buffer.from(utf8, "utf8"), "windows-1252")).toBe(utf8);
+    // Lines of both kinds in one log: each decoded on its own.
+    const mixed = Buffer.concat([
+      Buffer.from("checking ‘tinyPkg’ ... OK\r\n", "utf8"),
+      Buffer.from("Fehler: ungültige Eingabe\r\n", "latin1"),
+      Buffer.from("Ende §", "utf8"),
+    ]);
+    expect(decodeText(mixed, "iso8859-1")).toBe("checking ‘tinyPkg’ ... OK\r\nFehler: ungültige Eingabe\r\nEnde §");
+    expect(decodeText(mixed)).toBe("checking ‘tinyPkg’ ... OK\r\nFehler: ungültige Eingabe\r\nEnde §");
+  });
+
   it("keeps at most the given number of lines", () => {
     expect(truncateLines("a\nb\nc\n", 2)).toEqual({ text: "a\nb\n", omittedLines: 1 });
     expect(truncateLines("a\nb\nc\nd", 2)).toEqual({ text: "a\nb\n", omittedLines: 2 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   isSupportedOn,
+  legacyPlatformEntries,
   mergeOsType,
   parseUnsupportedPlatforms,
   unsupportedBecause,
@@ -34,18 +35,24 @@ describe("UnsupportedPlatforms rule (spec 6.2)", () => {
     expect(supportedNodes("x86_64")).toEqual(["palomino3", "kjohnson3", "taishan"]);
     expect(supportedNodes("mac.binary.big-sur-arm64")).toEqual(["nebbiolo1", "palomino3", "merida1", "taishan"]);
     expect(supportedNodes("win, mac")).toEqual(["nebbiolo1", "taishan"]);
-    expect(supportedNodes("Nebbiolo1")).toEqual(["palomino3", "merida1", "kjohnson3", "taishan"]);
   });
 
-  it("ignores linux, win32, win64 when the node's OS family is unknown, and pkgTypes on source nodes", () => {
+  it("ignores linux, win32 and win64 (legacy) on every node, and pkgTypes on source nodes", () => {
     expect(supportedNodes("linux, win32, win64")).toHaveLength(5);
     expect(supportedNodes("source")).toHaveLength(5);
     expect(unsupportedBecause("foo, win", windows)).toBe("win");
     expect(unsupportedBecause("foo", windows)).toBeUndefined();
   });
+
+  it("compares hostnames and arches exactly, as BBS does", () => {
+    expect(supportedNodes("nebbiolo1")).toEqual(["palomino3", "merida1", "kjohnson3", "taishan"]);
+    expect(supportedNodes("Nebbiolo1")).toHaveLength(5);
+    expect(supportedNodes("X86_64")).toHaveLength(5);
+  });
 });
 
-describe("OS family entries (BBS ignored them; bbs honours them)", () => {
+describe("legacy entries (issue 14: BBS's readers crash when bbs honours them)", () => {
+  // Knowing their R platform does not make a node drop a package BBS builds there.
   const withPlatform: NodeIdentity[] = [
     { ...linux, rPlatform: "x86_64-pc-linux-gnu" },
     { ...windows, rPlatform: "x86_64-w64-mingw32" },
@@ -55,11 +62,16 @@ describe("OS family entries (BBS ignored them; bbs honours them)", () => {
   const supported = (value: string): string[] =>
     withPlatform.filter((n) => isSupportedOn(value, n)).map((n) => n.hostname);
 
-  it("excludes Linux nodes for linux, Windows nodes for win32 and win64", () => {
-    expect(supported("linux")).toEqual(["palomino3", "kjohnson3"]);
-    expect(supported("win32")).toEqual(["nebbiolo1", "kjohnson3", "taishan"]);
-    expect(supported("Win64, linux")).toEqual(["kjohnson3"]);
-    expect(unsupportedBecause("linux", withPlatform[0]!)).toBe("linux");
+  it("keeps Linux nodes for linux and Windows nodes for win32 and win64", () => {
+    expect(supported("linux")).toEqual(["nebbiolo1", "palomino3", "kjohnson3", "taishan"]);
+    expect(supported("win32")).toEqual(["nebbiolo1", "palomino3", "kjohnson3", "taishan"]);
+    expect(supported("win64, linux")).toEqual(["nebbiolo1", "palomino3", "kjohnson3", "taishan"]);
+    expect(supported("win32, win")).toEqual(["nebbiolo1", "kjohnson3", "taishan"]);
+  });
+
+  it("names them so prerun can warn", () => {
+    expect(legacyPlatformEntries("win32, mac, Linux,win64")).toEqual(["win32", "Linux", "win64"]);
+    expect(legacyPlatformEntries("win, nebbiolo1")).toEqual([]);
   });
 });
 

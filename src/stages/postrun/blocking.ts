@@ -1,5 +1,5 @@
-// Which build results keep a package out of OUTGOING (spec 5.2 step 5,
-// bbs-propagation 1.4). Judged per node, from the node named in the OUTGOING
+// Which build results keep a package out of OUTGOING (docs/bbs-rules.md#outgoing-blocking).
+// Judged per node, from the node named in the OUTGOING
 // map alone: BUILD must be OK; workflows stop there (they are not checked);
 // CHECK (for books, the rendering stage) must be OK or WARNINGS; a node
 // building source packages stops there; BUILD BIN must be OK. A missing

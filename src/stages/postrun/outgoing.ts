@@ -1,4 +1,4 @@
-// stage6b: OUTGOING (spec 5.2, bbs-propagation section 1). For each element
+// stage6b: OUTGOING (docs/formats.md#outgoing). For each element
 // `pkgType: node/stage` of the `outgoing` map, in map order, OUTGOING/<pkgType>/
 // receives hard links to `products-in/<node>/<stage>/<pkg>_<version>.<ext>` for
 // every meat-index package supported on that node and not blocked by its

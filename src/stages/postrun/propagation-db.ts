@@ -1,10 +1,11 @@
-// stage6c: PROPAGATION_STATUS_DB.txt (spec 5.3 / 6.12, bbs-propagation
-// section 2), computed in TypeScript. For each OUTGOING/<type> subdirectory,
+// stage6c: PROPAGATION_STATUS_DB.txt (docs/formats.md#propagation_status_dbtxt,
+// docs/bbs-rules.md#propagation-decision), computed in TypeScript. For each OUTGOING/<type> subdirectory,
 // in BBS's type order (source, win.binary, mac.binary.big-sur-x86_64,
 // mac.binary.big-sur-arm64, then others), its PACKAGES index is compared with
 // the published set: the final repository's contrib directory for the type
 // plus the non-target repositories' src/contrib (source even for binaries, as
-// BBS). Binary types may depend on source packages that need no compilation:
+// BBS), as the central node's R available.packages() sees them (repo-index.ts:
+// PACKAGES.rds first, R's default filters). Binary types may depend on source packages that need no compilation:
 // the published source set plus this run's approved source packages.
 //
 // Unlike BBS, the file is written once complete (BBS filled it type by type,
@@ -25,11 +26,10 @@ import { writeFileAtomic } from "../../util/fs.js";
 import { OUTGOING_DIR } from "../../layout/central.js";
 import { computePropagationStatuses, type AvailablePackage, type OutgoingPackage } from "./propagation-status.js";
 import {
+  assertRepositoryUrl,
   finalRepoUrl,
-  mergeAvailable,
   nonTargetRepoUrls,
-  readContribIndex,
-  type ContribIndex,
+  readPublishedRepositories,
   type ContribSource,
 } from "./repo-index.js";
 
@@ -112,50 +112,45 @@ export async function makePropagationDb(input: PropagationDbInput): Promise<Prop
   const finalRepo = finalRepoUrl(configured.trim());
   const nonTarget = nonTargetRepoUrls(config.values.nonTargetRepos, config.values.biocVersion);
   const rVersion = config.values["propagation.rVersion"];
+  assertRepositoryUrl(finalRepo, "propagation.finalRepo");
+  for (const url of nonTarget) assertRepositoryUrl(url, "nonTargetRepos");
   const report: PropagationDbReport = { types: [], lines: [], missingIndexes: [] };
-  const read = async (sources: readonly ContribSource[]): Promise<ContribIndex[]> => {
-    const indexes = await Promise.all(sources.map(readContribIndex));
-    for (const index of indexes) {
-      if (index.packages !== undefined) continue;
-      const where = `${index.source.repoUrl.replace(/\/+$/, "")}/${index.source.contribPath}`;
-      report.missingIndexes.push(where);
-      log(`no PACKAGES index at ${where} (${index.source.key}): read as an empty repository`);
-    }
-    return indexes;
-  };
+  const types = outgoingTypes(outgoingDir);
   const nonTargetSources: ContribSource[] = nonTarget.map((repoUrl) => ({
     repoUrl,
     contribPath: "src/contrib",
     key: "nonTargetRepos",
   }));
+  const sourcesOf = (pkgType: PkgType): ContribSource[] => [
+    { repoUrl: finalRepo, contribPath: contribPath(pkgType, rVersion), key: "propagation.finalRepo" },
+    ...nonTargetSources,
+  ];
+  // Binaries fall back on source packages: the final repository's and the non-target ones (src/contrib).
+  const published = await readPublishedRepositories(
+    [...types.flatMap(sourcesOf), ...(types.some((t) => t !== "source") ? sourcesOf("source") : [])],
+    { rscript: config.values["r.rscriptCmd"] },
+  );
+  for (const where of published.missing) {
+    report.missingIndexes.push(where);
+    log(`no PACKAGES index at ${where}: read as an empty repository`);
+  }
+  for (const problem of published.unreadable) log(`R could not read ${problem}: PACKAGES read instead`);
+  log(
+    `published repositories read as R ${published.platform.version} (${published.platform.osType}) sees them with available.packages()`,
+  );
   let publishedSources: AvailablePackage[] | undefined;
-  const publishedSourcePackages = async (): Promise<AvailablePackage[]> => {
-    publishedSources ??= mergeAvailable(
-      await read([
-        { repoUrl: finalRepo, contribPath: "src/contrib", key: "propagation.finalRepo" },
-        ...nonTargetSources,
-      ]),
-    );
-    return publishedSources;
-  };
+  const publishedSourcePackages = (): AvailablePackage[] =>
+    (publishedSources ??= published.available(sourcesOf("source")));
   // Source packages binaries may fall back on (set after the source type, fetched lazily without one).
   let sourceFallback: AvailablePackage[] | undefined;
 
-  for (const pkgType of outgoingTypes(outgoingDir)) {
+  for (const pkgType of types) {
     const outgoing = await readOutgoingPackages(join(outgoingDir, pkgType), pkgType);
-    const published =
-      pkgType === "source"
-        ? await publishedSourcePackages()
-        : mergeAvailable(
-            await read([
-              { repoUrl: finalRepo, contribPath: contribPath(pkgType, rVersion), key: "propagation.finalRepo" },
-              ...nonTargetSources,
-            ]),
-          );
-    if (pkgType !== "source") sourceFallback ??= await publishedSourcePackages();
+    const publishedOfType = pkgType === "source" ? publishedSourcePackages() : published.available(sourcesOf(pkgType));
+    if (pkgType !== "source") sourceFallback ??= publishedSourcePackages();
     const statuses = computePropagationStatuses(
       outgoing,
-      published,
+      publishedOfType,
       pkgType === "source" ? {} : { sourcePackages: sourceFallback ?? [] },
     );
     if (pkgType === "source") {
@@ -163,7 +158,7 @@ export async function makePropagationDb(input: PropagationDbInput): Promise<Prop
         outgoing.filter((_, index) => statuses[index]!.approved).map((pkg) => [pkg.package, pkg] as const),
       );
       sourceFallback = [
-        ...published.filter((pkg) => !approved.has(pkg.package)),
+        ...publishedOfType.filter((pkg) => !approved.has(pkg.package)),
         ...[...approved.values()].map((pkg) => ({
           package: pkg.package,
           version: pkg.version,

@@ -1,4 +1,4 @@
-// The decision of stage6c for one package type (bbs-propagation 2.5), in
+// The decision of stage6c for one package type (docs/bbs-rules.md#propagation-decision), in
 // TypeScript instead of BBS's makePropagationStatusDb.R, with the same
 // explanation strings:
 //

@@ -1,4 +1,4 @@
-// stage6a: BUILD_STATUS_DB.txt (spec 5.1 / 6.5). For each meat-index package
+// stage6a: BUILD_STATUS_DB.txt (docs/formats.md#build_status_dbtxt). For each meat-index package
 // (case-insensitive order; skipped-index packages get no line), each
 // non-foreign report node supporting it, and each of that node's stages
 // (install unless bioc-longtests, buildsrc, checksrc unless workflows,

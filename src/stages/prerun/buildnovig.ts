@@ -1,4 +1,4 @@
-// One STAGE1 `buildnovig` job (spec 3.7, 6.9) on the job engine's command
+// One STAGE1 `buildnovig` job (docs/formats.md#target-repo) on the job engine's command
 // runner: BBS's out file (command header + output), the summary with
 // PackageFile / PackageFileSize, and a `<pkg>.buildnovig-MISSING` marker
 // when the tarball was not made (or the job failed: its partial archive is

@@ -1,4 +1,4 @@
-// The gitlog directory of a run (spec 6.4):
+// The gitlog directory of a run (docs/formats.md#gitlog):
 //
 //   gitlog/git-log.dcf          Snapshot Date: 2024-10-24 13:55 -0400 (Thu, 24 Oct 2024)
 //   gitlog/git-log-<pkg>.dcf    git_url, git_branch, git_last_commit (%h), git_last_commit_date

@@ -1,4 +1,4 @@
-// The inject step (spec 3.4 create-local-meat-dir + 3.6 inject-fields-into-meat):
+// The inject step (create-local-meat-dir + inject-fields-into-meat, docs/bbs-rules.md#field-injection):
 // the meat-index packages' trees are synced from MEAT0 into the meat
 // directory without their git files (rsync with `tools.rsyncOptions`, as
 // BBS; anything else in meat is removed), then their DESCRIPTION files get

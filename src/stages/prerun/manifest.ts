@@ -1,4 +1,4 @@
-// The manifest (spec 6.1): which packages a build covers. It lives in a git
+// The manifest (docs/formats.md#manifest): which packages a build covers. It lives in a git
 // repository (`manifest.gitUrl`, branch `manifest.gitBranch`, file
 // `manifest.file`), cloned shallow into `manifestCloneDir`, or in a plain local
 // file when `manifest.gitUrl` is unset.
@@ -17,6 +17,7 @@ import { BbsError } from "../../util/errors.js";
 import { readInputFile } from "../../util/fs.js";
 import { cloneOrUpdate, type GitRunner } from "./git.js";
 import { interruptedError } from "./progress.js";
+import { isValidPackageName } from "../../rpkg/package-name.js";
 
 export interface Manifest {
   /** Package names in manifest order. */
@@ -29,13 +30,7 @@ export type ManifestSource =
   | { kind: "git"; url: string; branch: string; file: string; commit: string; path: string }
   | { kind: "file"; path: string };
 
-// R's rule for package names (tools:::.standard_regexps()$valid_package_name).
-const PACKAGE_NAME = /^[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]$/;
-
-/** Whether `name` is a valid R package name. */
-export function isValidPackageName(name: string): boolean {
-  return PACKAGE_NAME.test(name);
-}
+export { isValidPackageName };
 
 /** Parses manifest text; BBS_INPUT_INVALID naming `source` and the line for a bad line or a duplicate. */
 export function parseManifest(text: string, source: string): string[] {

@@ -1,4 +1,4 @@
-// The meat index (spec 3.3): each manifest package's clone in MEAT0 is
+// The meat index (docs/bbs-rules.md#meat-index-rules): each manifest package's clone in MEAT0 is
 // added to meat-index.dcf, skipped (skipped-index.dcf: "Bad DESCRIPTION
 // file" on the report) or, in bioc-longtests builds, ignored.
 //

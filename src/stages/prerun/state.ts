@@ -70,7 +70,7 @@ const snapshotStateSchema = z.object({
 });
 export type SnapshotState = z.infer<typeof snapshotStateSchema>;
 
-/** Stable codes of why a package is in skipped-index.dcf (spec 3.3, plus failed clones). */
+/** Stable codes of why a package is in skipped-index.dcf (docs/bbs-rules.md#meat-index-rules, plus failed clones). */
 export const SKIP_REASONS = [
   "git-failed",
   "no-description",

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { readMeatIndex, writeMeatIndex, writeSkippedIndex } from "../../rpkg/meat-index.js";
 import { MEAT_INDEX_FILE, SKIPPED_INDEX_FILE } from "../../layout/central.js";
+import { legacyPlatformEntries } from "../../rpkg/support.js";
 import type { GitRunner } from "./git.js";
 import { gitLogEntry, writeGitLogDir, type GitLogEntry } from "./gitlog.js";
 import { GITLOG_DIR } from "../../layout/central.js";
@@ -122,6 +123,18 @@ export async function indexStep(context: StepContext): Promise<StepSummary> {
   });
   for (const skipped of index.skipped)
     note(context, "index", `${skipped.package} skipped: ${skipped.message}`, "warning");
+  for (const record of index.records) {
+    const legacy = legacyPlatformEntries(record.unsupportedPlatforms);
+    if (legacy.length > 0) {
+      const entries = legacy.map((entry) => `'${entry}'`).join(", ");
+      note(
+        context,
+        "index",
+        `${record.package}: UnsupportedPlatforms ${entries} ignored, as BBS ignores it (legacy); name the node's hostname to exclude a node`,
+        "warning",
+      );
+    }
+  }
   const gitlog = new Map<string, GitLogEntry>();
   for (const name of [
     ...index.records.map((record) => record.package),

@@ -1,4 +1,4 @@
-// The target repo (spec 3.7 make-target-repo): `<run>/src/contrib/` with a
+// The target repo (make-target-repo, docs/formats.md#target-repo): `<run>/src/contrib/` with a
 // plain tarball of each meat-index package's injected tree (a `buildnovig`
 // job: `tar zcf <pkg>_<ver>.tar.gz <pkg>` in meat, no vignettes, no R CMD
 // build), the jobs' out and summary files, and PACKAGES with the git fields,

@@ -42,7 +42,7 @@ import {
   type MeatRefresh,
   type Stage2Inputs,
 } from "./prepare.js";
-import { environUserFile, jobEnvironment, rLibsOf } from "./r-env.js";
+import { environUserFile, jobEnvironment, rLibsOf } from "../../rpkg/r-env.js";
 import { commandSettings, installClosure, packageScope, resolveStages, timeoutsMs } from "./settings.js";
 import {
   jobDelivery,

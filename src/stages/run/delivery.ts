@@ -1,5 +1,5 @@
-// How a builder's products reach `products-in/<node>/` of its run (spec 4,
-// 4.6, 8), for the three transmission modes:
+// How a builder's products reach `products-in/<node>/` of its run (docs/bbs-rules.md#delivery),
+// for the three transmission modes:
 //   synchronous   each finished job's files are put right away (a few jobs'
 //                 puts at a time, off the job slots);
 //   asynchronous  each finished job's files are copied into the local outbox

@@ -1,4 +1,4 @@
-// The STAGE2 dependency graph (spec 4.1.6, 6.6), computed in TypeScript where
+// The STAGE2 dependency graph (docs/bbs-rules.md#dependency-graph), computed in TypeScript where
 // BBS ran utils/build_pkg_dep_graph.R:
 //   seed    = the target packages, then the packages named in their Suggests;
 //   closure over Depends, Imports, LinkingTo: each package's direct
@@ -15,7 +15,7 @@
 import { parseDcf } from "../../rpkg/dcf.js";
 import { parseDependencies, type Description } from "../../rpkg/description.js";
 import { compareVersions, tryParseVersion } from "../../rpkg/version.js";
-import { hardDependencies } from "./r-env.js";
+import { hardDependencies } from "../../rpkg/r-env.js";
 
 /** Where a package of the graph comes from: it decides its STAGE2 job. */
 export type GraphSource = "target" | "repository" | "installed";

@@ -1,5 +1,6 @@
-// Where `bbs run` keeps things on a builder (spec 7.2) and what it reads and
-// writes on the central node (spec 7.1; the names are src/layout/central.ts's),
+// Where `bbs run` keeps things on a builder (docs/formats.md#builder-directory-layout)
+// and what it reads and writes on the central node
+// (docs/formats.md#central-directory-layout; the names are src/layout/central.ts's),
 // and the `--stages` option. BBS's layout, plus a few files of bbs's own (the
 // lock, the meat's run marker and delivery journal, the job event log).
 

@@ -2,7 +2,7 @@
 // sources"): the run's target repo (`src/contrib/<pkg>_<version>.tar.gz` +
 // PACKAGES, made by prerun from the snapshot commits with the git fields
 // injected) mirrored into `<workDir>/target-repo/`, and each target's tarball
-// unpacked into `meat/`. Then, as BBS's builders do (spec 4.1.8),
+// unpacked into `meat/`. Then, as BBS's builders do (docs/bbs-rules.md#field-injection),
 // `Date/Publication: <today>` is injected into each DESCRIPTION (not for CRAN).
 
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";

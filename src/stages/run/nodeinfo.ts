@@ -1,4 +1,4 @@
-// NodeInfo/ (spec 6.7): what the report's "More about <node>" and "R
+// NodeInfo/ (docs/formats.md#nodeinfo): what the report's "More about <node>" and "R
 // packages installed" pages show. Each file is a command's merged output;
 // a missing tool just leaves its error text in the file, as in BBS.
 // `R CMD config --all` is asked once (BBS asked R once per variable).

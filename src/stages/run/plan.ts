@@ -17,7 +17,7 @@
 //                   report derives `skipped`); waits for its Suggests too.
 //   buildbin:<pkg>  likewise.
 // Without BUILD in the run (`--stage 4`), the candidates are the targets whose
-// BUILD summary in meat says OK or WARNINGS (spec 4.3.1).
+// BUILD summary in meat says OK or WARNINGS (docs/bbs-rules.md#targets-and-meat).
 
 import type { JobSpec } from "../../jobs/types.js";
 import type { Stage } from "../../layout/stages.js";

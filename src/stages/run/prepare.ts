@@ -1,7 +1,7 @@
 // Everything a run needs before its first job: the node's target list (meat
-// index + support rule, spec 4.1.5), the sources in meat, each target's
+// index + support rule, docs/bbs-rules.md#targets-and-meat), the sources in meat, each target's
 // DESCRIPTION facts, and for STAGE2 the dependency graph with what is
-// installed already (spec 4.1.6-7), written into STAGE2_tmp/ as BBS does.
+// installed already (docs/bbs-rules.md#dependency-graph), written into STAGE2_tmp/ as BBS does.
 
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ import {
 import type { BuilderLayout } from "./layout.js";
 import { extractSources, fetchTargetRepo, injectPublicationDate } from "./meat.js";
 import type { PlannedTarget } from "./plan.js";
-import { installedPackages, libraryPaths, rLibsOf, type InstalledPackage } from "./r-env.js";
+import { installedPackages, libraryPaths, rLibsOf, type InstalledPackage } from "../../rpkg/r-env.js";
 import {
   TARGET_REPO_PACKAGES_FILE,
   MEAT_INDEX_FILE,
@@ -55,7 +55,7 @@ export async function readTargets(
 /** Packages whose sources are (re)made in meat: all targets, some (--packages), or none (keep the meat as it is). */
 export type MeatRefresh = { kind: "all" } | { kind: "some"; packages: ReadonlySet<string> } | { kind: "keep" };
 
-/** Brings the sources of the targets into meat (spec 4.1.2, 4.1.8); targets that cannot be unpacked are reported. */
+/** Brings the sources of the targets into meat (docs/bbs-rules.md#targets-and-meat); targets that cannot be unpacked are reported. */
 export async function refreshMeat(
   config: ResolvedConfig,
   run: CentralRun,
@@ -133,7 +133,7 @@ export function tarballSizes(targetRepoDir: string): Map<string, number> {
   return sizes;
 }
 
-/** The non-target repositories of the build, `BBS_BIOC_VERSION` replaced (spec 6.10). */
+/** The non-target repositories of the build, `BBS_BIOC_VERSION` replaced (docs/formats.md#non-target-repositories). */
 export function nonTargetRepositories(config: ResolvedConfig): string[] {
   return config.values.nonTargetRepos.map((url) =>
     url.replaceAll("BBS_BIOC_VERSION", config.values.biocVersion).replace(/\/+$/, ""),

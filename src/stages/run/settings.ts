@@ -6,11 +6,11 @@ import type { ResolvedConfig } from "../../config/load.js";
 import { bbsPlatformOf, type BbsPlatform } from "../../rpkg/bbsoptions.js";
 import { osFamilyOf } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";
-import type { CommandSettings } from "./commands.js";
+import type { CommandSettings } from "../../rpkg/r-commands.js";
 import { perStage, STAGE_TABLE, stageEntry, stageOfNumber, type Stage, type StageNumber } from "../../layout/stages.js";
 import type { PlannedTarget } from "./plan.js";
 import { nonTargetRepositories, type Stage2Inputs } from "./prepare.js";
-import { checkLibrary } from "./r-env.js";
+import { checkLibrary } from "../../rpkg/r-env.js";
 import { MEAT_INDEX_FILE } from "../../layout/central.js";
 
 /** The stages an invocation runs, validated against the node. */

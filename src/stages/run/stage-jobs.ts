@@ -22,9 +22,9 @@ import {
   installCommand,
   nonTargetInstallCommand,
   type CommandSettings,
-} from "./commands.js";
+} from "../../rpkg/r-commands.js";
 import type { Delivery, JobDelivery } from "./delivery.js";
-import { pruneCheckDir } from "./rcheck.js";
+import { pruneCheckDir } from "../../rpkg/rcheck.js";
 import {
   CHECK_TAIL_LINES,
   checkStatus,
@@ -32,7 +32,7 @@ import {
   installStatus,
   lockedBy,
   productStatus,
-} from "./status-rules.js";
+} from "../../rpkg/status-rules.js";
 import { rcheckDirName, missingFileName, outFileName } from "../../layout/central.js";
 
 /** A job's result, as the engine, the history and the NDJSON log see it. */

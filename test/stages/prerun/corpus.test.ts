@@ -1,4 +1,4 @@
-// The nine real Bioconductor 3.16 packages of the shared corpus through
+// The nine real Bioconductor 3.16 packages of the test corpus (test/corpus) through
 // `bbs prerun`, from git repos made of their tarballs: all make it to the meat
 // index with the version and maintainer R reads from their DESCRIPTION, and
 // the target repo serves all nine to R.

@@ -13,8 +13,8 @@ import {
   parseDependencyGraph,
   parsePackagesIndex,
 } from "../../../src/stages/run/dep-graph.js";
-import { pruneCheckDir } from "../../../src/stages/run/rcheck.js";
-import { installedPackages, libraryPaths } from "../../../src/stages/run/r-env.js";
+import { pruneCheckDir } from "../../../src/rpkg/rcheck.js";
+import { installedPackages, libraryPaths } from "../../../src/rpkg/r-env.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
 
 const dirs = useTempDirs();

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
-import type { CommandSettings } from "../../../src/stages/run/commands.js";
+import type { CommandSettings } from "../../../src/rpkg/r-commands.js";
 import { readNdjson } from "../../../src/history/ndjson.js";
 import { parseSummary, type ParsedSummary } from "../../../src/jobs/summary.js";
 import type { TestConfig } from "../../fixtures/test-config.js";

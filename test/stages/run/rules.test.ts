@@ -11,15 +11,9 @@ import {
   installCommand,
   nonTargetInstallCommand,
   type CommandSettings,
-} from "../../../src/stages/run/commands.js";
+} from "../../../src/rpkg/r-commands.js";
 import { parseStageList } from "../../../src/stages/run/layout.js";
-import {
-  checkStatus,
-  checkWarnings,
-  installStatus,
-  lockedBy,
-  productStatus,
-} from "../../../src/stages/run/status-rules.js";
+import { checkStatus, checkWarnings, installStatus, lockedBy, productStatus } from "../../../src/rpkg/status-rules.js";
 import { linuxCommandSettings } from "./helpers.js";
 
 const ok = { retCode: 0, timedOut: false };

@@ -1,5 +1,5 @@
 // The R side of a builder without starting R: the environment every job
-// gets (spec 4.5: R_ENVIRON_USER, R_LIBS), the library paths R will use, and
+// gets (docs/bbs-rules.md#r-environment: R_ENVIRON_USER, R_LIBS), the library paths R will use, and
 // the packages installed in them (BBS asked R's installed.packages()).
 //
 // R's library paths, in R's order: R_LIBS, R_LIBS_USER, R_LIBS_SITE, then
@@ -11,11 +11,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { ResolvedConfig } from "../../config/load.js";
-import { Description, HARD_DEPENDENCY_FIELDS, isRDependency } from "../../rpkg/description.js";
-import { RENVIRON_BIOC, RENVIRON_BIOC_FILE } from "../../rpkg/renviron.js";
-import { errorMessage } from "../../util/errors.js";
-import { writeFileAtomic } from "../../util/fs.js";
+import type { ResolvedConfig } from "../config/load.js";
+import { Description, HARD_DEPENDENCY_FIELDS, isRDependency } from "./description.js";
+import { RENVIRON_BIOC, RENVIRON_BIOC_FILE } from "./renviron.js";
+import { errorMessage } from "../util/errors.js";
+import { writeFileAtomic } from "../util/fs.js";
 
 /** The R_ENVIRON_USER file of the node: `r.environUser`, else bbs's Renviron.bioc written into the work directory. */
 export function environUserFile(config: ResolvedConfig): string {
@@ -40,7 +40,7 @@ export function rLibsOf(config: ResolvedConfig, env: NodeJS.ProcessEnv = process
   return inherited === undefined || inherited === "" ? undefined : inherited;
 }
 
-/** Variables every R job gets on top of bbs's own environment (spec 4.5), then the site's `r.environment`. */
+/** Variables every R job gets on top of bbs's own environment (docs/bbs-rules.md#r-environment), then the site's `r.environment`. */
 export function jobEnvironment(config: ResolvedConfig, environUser: string): Record<string, string> {
   const env: Record<string, string> = { ...config.values["r.environment"], R_ENVIRON_USER: environUser };
   const libs = rLibsOf(config);

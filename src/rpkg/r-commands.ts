@@ -1,18 +1,16 @@
-// The command line of every job (spec 4.1-4.4, 13.5), as BBS writes it into
+// The command line of every job (docs/bbs-rules.md#command-lines), as BBS writes it into
 // the out file header and the summary's `Command:` field: a shell command run
 // with cwd = meat. `.BBSoptions` prepends are raw shell prefixes; the
 // extra options of the platform or host (r.installOptions, r.buildOptions,
 // r.checkOptions) go where BBS put BBS_EXTRA_CHECK_OPTIONS.
+//
+// The R part of each line is built as an argument vector first (`*Argv`):
+// the Single Package Builder runs those without a shell and without the
+// .BBSoptions prepends, `bbs run` joins them into BBS's shell lines.
 
-import type { BuildType, PkgType } from "../../config/schema.js";
-import {
-  noExamplesOn,
-  prependFor,
-  type BbsOptions,
-  type BbsPlatform,
-  type PrependStage,
-} from "../../rpkg/bbsoptions.js";
-import { outFileName } from "../../layout/central.js";
+import type { BuildType, PkgType } from "../config/schema.js";
+import { outFileName } from "../layout/central.js";
+import { noExamplesOn, prependFor, type BbsOptions, type BbsPlatform, type PrependStage } from "./bbsoptions.js";
 
 /** What the command lines depend on, from the node's configuration. */
 export interface CommandSettings {
@@ -41,18 +39,27 @@ function words(...parts: ReadonlyArray<string | undefined>): string {
     .join(" ");
 }
 
+/**
+ * The words of a configured command or option string (`r.cmd`,
+ * `r.checkOptions`...): split on white space, no quoting interpreted (the
+ * SPB runs them without a shell).
+ */
+export function configWords(text: string): string[] {
+  return text.split(/\s+/).filter((word) => word !== "");
+}
+
 function withPrepend(options: BbsOptions, stage: PrependStage, platform: BbsPlatform, command: string): string {
   return words(prependFor(options, stage, platform), command);
 }
 
+/** `R CMD INSTALL <installOptions> <pkg>` as arguments. */
+export function installArgv(settings: CommandSettings, pkg: string): string[] {
+  return [...configWords(settings.rCmd), "CMD", "INSTALL", ...configWords(settings.installOptions), pkg];
+}
+
 /** STAGE2, a target package: `R CMD INSTALL <pkg>` on its source directory. */
 export function installCommand(settings: CommandSettings, pkg: string, options: BbsOptions): string {
-  return withPrepend(
-    options,
-    "INSTALL",
-    settings.platform,
-    words(`${settings.rCmd} CMD INSTALL`, settings.installOptions, pkg),
-  );
+  return withPrepend(options, "INSTALL", settings.platform, installArgv(settings, pkg).join(" "));
 }
 
 function rString(text: string): string {
@@ -88,16 +95,24 @@ export function nonTargetInstallCommand(settings: CommandSettings, pkg: string):
   return `${settings.rscriptCmd} -e "${steps.join(";")}"`;
 }
 
+/** `R CMD build --keep-empty-dirs --no-resave-data <buildOptions> <pkg>` as arguments. */
+export function buildArgv(settings: CommandSettings, pkg: string): string[] {
+  const longtests = settings.buildType === "bioc-longtests" ? ["--no-build-vignettes", "--no-manual"] : [];
+  return [
+    ...configWords(settings.rCmd),
+    "CMD",
+    "build",
+    "--keep-empty-dirs",
+    "--no-resave-data",
+    ...longtests,
+    ...configWords(settings.buildOptions),
+    pkg,
+  ];
+}
+
 /** STAGE3: `R CMD build --keep-empty-dirs --no-resave-data <pkg>` (Windows: `chmod a+r <pkg> -R && ` first). */
 export function buildCommand(settings: CommandSettings, pkg: string, options: BbsOptions): string {
-  const longtests = settings.buildType === "bioc-longtests" ? "--no-build-vignettes --no-manual" : undefined;
-  const build = words(
-    `${settings.rCmd} CMD build --keep-empty-dirs --no-resave-data`,
-    longtests,
-    settings.buildOptions,
-    pkg,
-  );
-  const command = withPrepend(options, "BUILD", settings.platform, build);
+  const command = withPrepend(options, "BUILD", settings.platform, buildArgv(settings, pkg).join(" "));
   return settings.platform === "win" ? `chmod a+r ${pkg} -R && ${command}` : command;
 }
 
@@ -128,20 +143,27 @@ export function checkCommand(settings: CommandSettings, input: CheckCommandInput
       `rm -rf ${book}/${pkg} && mv ${book}/.book ${book}/${pkg}`;
     return withPrepend(input.options, "CHECK", settings.platform, `rm -rf ${book} && mkdir ${book} && ${deploy}`);
   }
-  const parts = [`${settings.rCmd} CMD check`];
-  if (settings.platform === "win") parts.push("--no-multiarch");
+  return withPrepend(input.options, "CHECK", settings.platform, checkArgv(settings, input).join(" "));
+}
+
+/** `R CMD check [--install=check:... --library=...] <checkOptions> --timings [--no-examples] <tarball>` as arguments (not books). */
+export function checkArgv(settings: CommandSettings, input: CheckCommandInput): string[] {
+  const argv = [...configWords(settings.rCmd), "CMD", "check"];
+  if (settings.platform === "win") argv.push("--no-multiarch");
   if (input.reuseInstall)
-    parts.push(`--install=check:${outFileName(pkg, "install")} --library=${settings.checkLibrary}`);
+    argv.push(`--install=check:${outFileName(input.pkg, "install")}`, `--library=${settings.checkLibrary}`);
   if (settings.buildType === "bioc-longtests") {
-    parts.push(
-      "--test-dir=longtests --no-stop-on-test-error --no-codoc --no-examples --no-manual --ignore-vignettes --check-subdirs=no",
+    argv.push(
+      ...configWords(
+        "--test-dir=longtests --no-stop-on-test-error --no-codoc --no-examples --no-manual --ignore-vignettes --check-subdirs=no",
+      ),
     );
   } else {
-    parts.push(settings.checkOptions, "--timings");
-    if (noExamplesOn(input.options, settings.platform)) parts.push("--no-examples");
+    argv.push(...configWords(settings.checkOptions), "--timings");
+    if (noExamplesOn(input.options, settings.platform)) argv.push("--no-examples");
   }
-  parts.push(tarball);
-  return withPrepend(input.options, "CHECK", settings.platform, words(...parts));
+  argv.push(input.tarball);
+  return argv;
 }
 
 /** STAGE5's product: `<pkg>_<version>.zip` (Windows) or `.tgz` (macOS). */
@@ -156,10 +178,18 @@ export function binaryFileName(pkg: string, version: string, pkgType: PkgType): 
  * runs the INSTALL part, which makes the .tgz itself.
  */
 export function buildbinCommand(settings: CommandSettings, pkg: string, tarball: string, options: BbsOptions): string {
-  const libdir = `${pkg}.buildbin-libdir`;
-  const install =
-    settings.platform === "mac"
-      ? `${settings.rCmd} CMD INSTALL --build --preclean --no-multiarch --library=${libdir} ${tarball}`
-      : `${settings.rCmd} CMD INSTALL --build --library=${libdir} ${tarball}`;
+  const libdir = buildbinLibdir(pkg);
+  const install = buildbinArgv(settings, libdir, tarball).join(" ");
   return withPrepend(options, "BUILDBIN", settings.platform, `rm -rf ${libdir} && mkdir ${libdir} && ${install}`);
+}
+
+/** The library STAGE5 installs into (emptied and made before the command). */
+export function buildbinLibdir(pkg: string): string {
+  return `${pkg}.buildbin-libdir`;
+}
+
+/** `R CMD INSTALL --build [--preclean --no-multiarch] --library=<libdir> <tarball>` as arguments. */
+export function buildbinArgv(settings: CommandSettings, libdir: string, tarball: string): string[] {
+  const mac = settings.platform === "mac" ? ["--preclean", "--no-multiarch"] : [];
+  return [...configWords(settings.rCmd), "CMD", "INSTALL", "--build", ...mac, `--library=${libdir}`, tarball];
 }

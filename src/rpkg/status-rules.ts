@@ -1,4 +1,4 @@
-// BBS's textual status rules (spec 4.1-4.4, 12.7), exactly: they decide a
+// BBS's textual status rules (docs/bbs-rules.md#status-rules), exactly: they decide a
 // package's status from the return code and the last lines of its output
 // file, so bbs and BBS give the same status for the same output.
 

@@ -1,4 +1,4 @@
-// `<pkg>.Rcheck/` pruning (spec 4.3.6): before it is delivered, a check
+// `<pkg>.Rcheck/` pruning (docs/bbs-rules.md#rcheck-pruning): before it is delivered, a check
 // directory keeps only what the report shows. Deletion errors are ignored,
 // as BBS does (what could not be deleted is delivered too).
 

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { HistoryStore } from "../../src/history/store.js";
 import type { PropagationLine } from "../../src/results/status-db.js";
-import type { Stage } from "../../src/results/status.js";
+import type { Stage } from "../../src/layout/stages.js";
 import {
   LINUX_NODE,
   MAC_NODE,

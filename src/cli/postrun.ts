@@ -10,6 +10,13 @@ import { POSTRUN_STEPS, runPostrun, type PostrunStep } from "../stages/postrun/p
 import { BbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";
 import { cliReporter, reporterOption } from "./reporter.js";
+import {
+  BUILD_STATUS_DB_FILE,
+  OUTGOING_DIR,
+  PROPAGATION_STATUS_DB_FILE,
+  ALERTS_DIR,
+  POSTRUN_LOG_FILE,
+} from "../layout/central.js";
 
 interface PostrunCliOptions {
   only?: PostrunStep;
@@ -21,7 +28,7 @@ export function registerPostrun(program: Command): void {
   program
     .command("postrun")
     .description(
-      "on the central node, once the builders are done: BUILD_STATUS_DB.txt, OUTGOING, PROPAGATION_STATUS_DB.txt, central history, HTML report, its publication",
+      `on the central node, once the builders are done: ${BUILD_STATUS_DB_FILE}, ${OUTGOING_DIR}, ${PROPAGATION_STATUS_DB_FILE}, central history, HTML report, its publication`,
     )
     .addOption(new Option("--only <step>", "run one step only (recovery by hand)").choices(POSTRUN_STEPS))
     .option("--run <id>", "work on this run of central.runsDir instead of the current one (central.dir)")
@@ -39,7 +46,7 @@ export function registerPostrun(program: Command): void {
           "BBS_STEP_FAILED",
           `postrun of run ${result.runId}: step(s) ${result.failed.join(", ")} failed`,
           {
-            hint: `see the alerts in ${result.runDir}/alerts/ and the log ${result.runDir}/postrun.log; fix the cause, then re-run \`bbs postrun --only <step>\``,
+            hint: `see the alerts in ${result.runDir}/${ALERTS_DIR}/ and the log ${result.runDir}/${POSTRUN_LOG_FILE}; fix the cause, then re-run \`bbs postrun --only <step>\``,
           },
         );
       }

@@ -6,7 +6,8 @@
 
 import { Option, type Command } from "commander";
 import { runBuilder, type RunResult } from "../stages/run/builder.js";
-import { parseStageList, type StageNumber } from "../stages/run/layout.js";
+import { parseStageList } from "../stages/run/layout.js";
+import type { StageNumber } from "../layout/stages.js";
 import { LineProgress, LiveProgress, resultLines, type ProgressView } from "../stages/run/progress.js";
 import { BbsError, isBbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";

@@ -6,6 +6,7 @@
 // (`slots: {install: 18}`) or, equivalently, never as dotted strings.
 
 import { bool, int, list, map, oneOf, str, type KeySpec, type ValueOf } from "./kinds.js";
+import { NODE_INFO_DIR, DEP_GRAPH_FILE } from "../layout/central.js";
 
 export const BUILD_TYPES = [
   "bioc",
@@ -582,7 +583,7 @@ export const SCHEMA = {
     scope: "node",
     default: 5,
     min: 1,
-    doc: "Attempts to send each finished job's files (and NodeInfo, pkg_dep_graph.txt...) to the central node before the delivery counts as failed.",
+    doc: `Attempts to send each finished job's files (and ${NODE_INFO_DIR}, ${DEP_GRAPH_FILE}...) to the central node before the delivery counts as failed.`,
     bbs: "(hard-coded: 5 attempts in BBSutils.Put)",
   }),
   "run.deliveryRetryDelay": int({

@@ -9,6 +9,7 @@ import { loadConfig, type ResolvedConfig } from "../config/load.js";
 import { BbsError } from "../util/errors.js";
 import { runCommand } from "../util/runner.js";
 import { DEMO_NODE_ID, demoLayout, packageRoot, serveCorpus, writeDemoConfig, type DemoLayout } from "./setup.js";
+import { BUILD_STATUS_DB_FILE, nodeProductsDir } from "../layout/central.js";
 
 export interface DemoOptions {
   workDir: string;
@@ -97,8 +98,8 @@ export function demoEpilogue(result: DemoResult): string[] {
     `               serve it with: bbs serve ${configArgs}   (then open the printed http://localhost URL)`,
     `  repository:  ${repo}`,
     `               in R: install.packages("tinyRanges", repos = "file://${repo}", lib = tempfile())`,
-    `  status DB:   ${join(v["central.dir"], "BUILD_STATUS_DB.txt")}`,
-    `  logs:        ${join(v["central.dir"], "products-in", DEMO_NODE_ID)}`,
+    `  status DB:   ${join(v["central.dir"], BUILD_STATUS_DB_FILE)}`,
+    `  logs:        ${join(v["central.dir"], nodeProductsDir(DEMO_NODE_ID))}`,
     `Run \`bbs demo --workdir ${result.layout.workDir}\` again for the next night: the scheduler uses tonight's durations.`,
   ];
 }

@@ -6,6 +6,7 @@
 
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { outFileName, summaryFileName, missingFileName } from "../layout/central.js";
 
 const HASHES = "#".repeat(78);
 
@@ -41,8 +42,11 @@ export interface JobFiles {
 }
 
 export function jobFiles(dir: string, pkg: string, stage: string): JobFiles {
-  const prefix = join(dir, `${pkg}.${stage}`);
-  return { outFile: `${prefix}-out.txt`, summaryFile: `${prefix}-summary.dcf`, missingFile: `${prefix}-MISSING` };
+  return {
+    outFile: join(dir, outFileName(pkg, stage)),
+    summaryFile: join(dir, summaryFileName(pkg, stage)),
+    missingFile: join(dir, missingFileName(pkg, stage)),
+  };
 }
 
 /**

@@ -9,7 +9,7 @@
 // for all its packages.
 
 import type { BuildType } from "../config/schema.js";
-import type { Stage } from "../results/status.js";
+import type { Stage } from "../layout/stages.js";
 import { asStatus, displayedStages, isNotifiable } from "../results/status.js";
 import { buildStatusKey } from "../results/status-db.js";
 import { sortCaseInsensitively, type MeatIndexRecord } from "../rpkg/meat-index.js";

@@ -9,9 +9,11 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "../config/load.js";
 import { parseReportNodes } from "../config/nodes.js";
 import { readRunMeta, resolveRunDir } from "../results/run-dir.js";
-import { BUILD_STATUS_DB_FILE, buildStatusKey, parseBuildStatusDb } from "../results/status-db.js";
+import { buildStatusKey, parseBuildStatusDb } from "../results/status-db.js";
+import { BUILD_STATUS_DB_FILE } from "../layout/central.js";
 import { reportTitle } from "../results/title.js";
-import { MEAT_INDEX_FILE, readMeatIndex } from "../rpkg/meat-index.js";
+import { readMeatIndex } from "../rpkg/meat-index.js";
+import { MEAT_INDEX_FILE } from "../layout/central.js";
 import { describeSmtp, Mailer, smtpSettings, type SendOutcome } from "../transport/mail.js";
 import { BbsError } from "../util/errors.js";
 import { readInputFile } from "../util/fs.js";
@@ -58,7 +60,7 @@ export async function runNotify(config: ResolvedConfig, options: NotifyOptions):
   const run = readRunMeta(runDir);
   const dbPath = join(runDir, BUILD_STATUS_DB_FILE);
   const db = parseBuildStatusDb(
-    readInputFile(dbPath, "run `bbs postrun` first: it writes BUILD_STATUS_DB.txt").toString("utf8"),
+    readInputFile(dbPath, `run \`bbs postrun\` first: it writes ${BUILD_STATUS_DB_FILE}`).toString("utf8"),
     dbPath,
   );
   const statuses = new Map(

@@ -15,10 +15,7 @@ import { tryParseVersion } from "../rpkg/version.js";
 import { BbsError } from "../util/errors.js";
 import { readInputFile } from "../util/fs.js";
 import { isPkgType, sortPkgTypes } from "./layout.js";
-
-export const OUTGOING_DIR = "OUTGOING";
-export const STATUS_DB_FILE = "PROPAGATION_STATUS_DB.txt";
-export const MANUALS_DIR = "manuals";
+import { OUTGOING_DIR, OUTGOING_MANUALS_DIR, PROPAGATION_STATUS_DB_FILE } from "../layout/central.js";
 
 export interface StatusDb {
   path: string;
@@ -108,7 +105,7 @@ export function readOutgoing(centralDir: string): Outgoing {
   const manuals = new Map<string, string>();
   const subdirs = listDir(dir, "the OUTGOING directory").filter((name) => statSync(join(dir, name)).isDirectory());
   for (const name of sortPkgTypes(subdirs)) {
-    if (name === MANUALS_DIR) {
+    if (name === OUTGOING_MANUALS_DIR) {
       for (const file of listDir(join(dir, name), "the manuals directory")) {
         if (file.endsWith(".pdf")) manuals.set(file.slice(0, -".pdf".length), join(dir, name, file));
       }
@@ -132,7 +129,7 @@ export function readOutgoing(centralDir: string): Outgoing {
 
 /** Reads the DB next to OUTGOING; BBS_PRECONDITION when it is missing (postrun did not run or failed). */
 export function readStatusDb(centralDir: string): StatusDb {
-  const path = join(centralDir, STATUS_DB_FILE);
+  const path = join(centralDir, PROPAGATION_STATUS_DB_FILE);
   let bytes: Buffer;
   try {
     bytes = readInputFile(path);

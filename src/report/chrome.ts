@@ -3,7 +3,7 @@
 // rendered once per report: the navigation bar per letter, node tables, each
 // package's gcard.
 
-import type { Stage } from "../results/status.js";
+import type { Stage } from "../layout/stages.js";
 import type { NodeModel, PackageModel, ReportModel } from "./model.js";
 import type { Fragment, Renderer } from "./render.js";
 import { nodeSpecsView } from "./notices.js";

@@ -6,19 +6,26 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseDcf } from "../rpkg/dcf.js";
-import { SKIPPED_REASONS_FILE } from "../rpkg/meat-index.js";
+import { SKIPPED_REASONS_FILE } from "../layout/central.js";
 import { parsePropagationDb } from "../results/status-db.js";
-import { END_OF_RUN_FILE } from "../results/collect.js";
-import type { Stage } from "../results/status.js";
+import { type Stage, stageOfName } from "../layout/stages.js";
 import { errorMessage } from "../util/errors.js";
 import { decodeText, readBytesIfPresent, readTextIfPresent } from "./text.js";
+import {
+  END_OF_RUN_FILE,
+  GITLOG_DIR,
+  gitLogFileName,
+  NODE_INFO_DIR,
+  NODE_INFO_FILES,
+  nodeProductsPath,
+  PROPAGATION_STATUS_DB_FILE,
+  toolOfVersionFile,
+} from "../layout/central.js";
 
 /** Collects what went wrong while reading, for ReportSummary.warnings. */
 export type Warn = (message: string) => void;
 
 // ---- gitlog ------------------------------------------------------------------------
-
-export const GITLOG_DIR = "gitlog";
 
 export interface GitInfo {
   url?: string;
@@ -36,7 +43,7 @@ const GIT_FIELDS: ReadonlyArray<readonly [string, keyof GitInfo]> = [
 
 /** `gitlog/git-log-<pkg>.dcf`, or undefined when absent or unreadable. */
 export function readGitInfo(runDir: string, pkg: string, warn: Warn): GitInfo | undefined {
-  const path = join(runDir, GITLOG_DIR, `git-log-${pkg}.dcf`);
+  const path = join(runDir, GITLOG_DIR, gitLogFileName(pkg));
   const text = readTextIfPresent(path);
   if (text === undefined) return undefined;
   try {
@@ -84,12 +91,9 @@ export function readSkipReasons(runDir: string, warn: Warn): Map<string, string>
 
 // ---- PROPAGATION_STATUS_DB.txt --------------------------------------------------------
 
-export const PROPAGATION_DB_FILE = "PROPAGATION_STATUS_DB.txt";
-export const BUILD_STATUS_DB_FILE = "BUILD_STATUS_DB.txt";
-
 /** `<pkg>#<pkgType>` -> explanation; empty when the file is absent (no LEDs, as BBS). */
 export function readPropagationDb(runDir: string, warn: Warn): Map<string, string> {
-  const path = join(runDir, PROPAGATION_DB_FILE);
+  const path = join(runDir, PROPAGATION_STATUS_DB_FILE);
   const text = readTextIfPresent(path);
   const db = new Map<string, string>();
   if (text === undefined) return db;
@@ -103,8 +107,6 @@ export function readPropagationDb(runDir: string, warn: Warn): Map<string, strin
 }
 
 // ---- pkg_dep_graph.txt ---------------------------------------------------------------
-
-export const DEP_GRAPH_FILE = "pkg_dep_graph.txt";
 
 /** `<pkg>: <dep1> <dep2> ...` (docs/formats.md#pkg_dep_graphtxt): package -> its direct dependencies. */
 export function parseDepGraph(text: string): Map<string, string[]> {
@@ -147,8 +149,6 @@ export function reverseDependencies(
 
 // ---- NodeInfo --------------------------------------------------------------------------
 
-export const NODE_INFO_DIR = "NodeInfo";
-
 export interface NodeInfo {
   /** First line of R-version.txt minus "R version ". */
   rVersion?: string;
@@ -164,29 +164,29 @@ export interface NodeInfo {
 }
 
 export function readNodeInfo(runDir: string, nodeId: string, encoding: string | undefined): NodeInfo {
-  const dir = join(runDir, "products-in", nodeId, NODE_INFO_DIR);
+  const dir = join(runDir, nodeProductsPath(nodeId, NODE_INFO_DIR));
   const read = (name: string): string | undefined => readTextIfPresent(join(dir, name), encoding);
   const info: NodeInfo = { rConfig: new Map(), versions: new Map() };
-  const rVersion = read("R-version.txt");
+  const rVersion = read(NODE_INFO_FILES.rVersion);
   if (rVersion !== undefined) {
     const first = rVersion.split(/\r?\n/, 1)[0]?.trim() ?? "";
     if (first !== "") info.rVersion = first.replace(/^R version /, "");
   }
-  for (const line of (read("R-config.txt") ?? "").split(/\r?\n/)) {
+  for (const line of (read(NODE_INFO_FILES.rConfig) ?? "").split(/\r?\n/)) {
     const colon = line.indexOf(":");
     if (colon > 0) info.rConfig.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
   }
   if (existsSync(dir)) {
     for (const name of readdirSync(dir).sort()) {
-      const match = /^(.+)-version\.txt$/.exec(name);
-      if (match?.[1] === undefined || match[1] === "R") continue;
+      const tool = toolOfVersionFile(name);
+      if (tool === undefined || tool === "R") continue;
       const text = read(name);
-      if (text !== undefined) info.versions.set(match[1], text);
+      if (text !== undefined) info.versions.set(tool, text);
     }
   }
-  const sessionInfo = read("R-sessionInfo.txt");
+  const sessionInfo = read(NODE_INFO_FILES.sessionInfo);
   if (sessionInfo !== undefined) info.sessionInfo = sessionInfo;
-  const instPkgs = read("R-instpkgs.txt");
+  const instPkgs = read(NODE_INFO_FILES.instPkgs);
   if (instPkgs !== undefined) {
     info.instPkgs = instPkgs;
     const lines = instPkgs.split(/\r?\n/).filter((line) => line.trim() !== "").length;
@@ -197,21 +197,14 @@ export function readNodeInfo(runDir: string, nodeId: string, encoding: string | 
 
 // ---- BBS_EndOfRun.txt --------------------------------------------------------------------
 
-const END_OF_RUN_STAGES: Readonly<Record<string, Stage>> = {
-  STAGE2: "install",
-  STAGE3: "buildsrc",
-  STAGE4: "checksrc",
-  STAGE5: "buildbin",
-};
-
 /** Slot counts per stage from BBS_EndOfRun.txt (`STAGE4 | nb_cpu=22 | ...`). */
 export function readEndOfRunSlots(runDir: string, nodeId: string): Map<Stage, number> {
   const slots = new Map<Stage, number>();
-  const bytes = readBytesIfPresent(join(runDir, "products-in", nodeId, END_OF_RUN_FILE));
+  const bytes = readBytesIfPresent(join(runDir, nodeProductsPath(nodeId, END_OF_RUN_FILE)));
   if (bytes === undefined) return slots;
   for (const line of decodeText(bytes).split(/\r?\n/)) {
     const match = /^(STAGE\d)\s*\|\s*nb_cpu=(\d+)/.exec(line);
-    const stage = match?.[1] === undefined ? undefined : END_OF_RUN_STAGES[match[1]];
+    const stage = match?.[1] === undefined ? undefined : stageOfName(match[1]);
     if (stage !== undefined && match?.[2] !== undefined) slots.set(stage, Number(match[2]));
   }
   return slots;

@@ -7,6 +7,7 @@ import type { ReportModel, PackageModel, CellModel, NodeModel } from "./model.js
 import type { CellHistory } from "./history.js";
 import { nodeStateText } from "./notices.js";
 import { enc, leafHref, packageHref } from "./views.js";
+import { SUMMARY_FILE_SUFFIX, OUT_FILE_SUFFIX } from "../layout/central.js";
 
 export const REPORT_JSON_SCHEMA = "bbs-report/1";
 
@@ -97,7 +98,8 @@ function cellJson(model: ReportModel, pkg: PackageModel, node: NodeModel, cell: 
       cell.leaf && pkg.hasDir && model.settings.rawResults
         ? `${enc(pkg.name)}/raw-results/${enc(node.id)}/${cell.stage}`
         : undefined;
-    entry.raw = raw === undefined ? null : { summary: `${raw}-summary.dcf`, output: `${raw}-out.txt` };
+    entry.raw =
+      raw === undefined ? null : { summary: `${raw}${SUMMARY_FILE_SUFFIX}`, output: `${raw}${OUT_FILE_SUFFIX}` };
     entry.history = cell.history ? historyJson(cell.history) : null;
   }
   return entry;

@@ -7,9 +7,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import { humanReadableSize, type ParsedSummary } from "../jobs/summary.js";
 import type { BuildType } from "../config/schema.js";
-import type { Stage } from "../results/status.js";
+import type { Stage } from "../layout/stages.js";
 import { readLogExcerpt } from "./excerpt.js";
 import { decodeText } from "./text.js";
+import { stageProductsDir, outFileName, rcheckDirName } from "../layout/central.js";
 
 export const ANOMALY =
   "Due to an anomaly in the Build System, this output is not available. We apologize for the inconvenience.";
@@ -208,16 +209,16 @@ export interface LeafSections {
 export function leafSections(input: LeafInput): LeafSections {
   const { runDir, pkg, nodeId, stage, encoding, buildType } = input;
   // Paths by concatenation: a report builds hundreds of thousands of them.
-  const stageDir = `${runDir}/products-in/${nodeId}/${stage}`;
+  const stageDir = `${runDir}/${stageProductsDir(nodeId, stage)}`;
   const place: OutputPlace = { encoding, rawDir: `raw-results/${nodeId}`, fullFiles: [] };
   // The command output's full copy is BBS's raw-results/<node>/<stage>-out.txt.
-  const output = textOutput(`${stageDir}/${pkg}.${stage}-out.txt`, undefined, `${stage}-out.txt`, place);
+  const output = textOutput(`${stageDir}/${outFileName(pkg, stage)}`, undefined, `${stage}-out.txt`, place);
   const command = (title: string): SectionView => ({ title, columns: [[output]] });
   const outputPresent = output.missing === undefined;
   const { fullFiles } = place;
   if (stage !== "checksrc" || buildType === "books")
     return { sections: [command("Command output")], outputPresent, fullFiles };
-  const rcheckName = `${pkg}.Rcheck`;
+  const rcheckName = rcheckDirName(pkg);
   const rcheck = `${stageDir}/${rcheckName}`;
   const entries = listing(rcheck);
   const install: SectionView = {

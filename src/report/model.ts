@@ -15,12 +15,12 @@ import {
   type RunResults,
 } from "../results/collect.js";
 import type { RunFacts } from "../results/run-info.js";
-import type { Stage, Status } from "../results/status.js";
+import { type Status } from "../results/status.js";
+import type { Stage } from "../layout/stages.js";
 import type { MeatIndexRecord } from "../rpkg/meat-index.js";
 import { osFamilyOf } from "../rpkg/support.js";
 import { HistoryView, type CellHistory } from "./history.js";
 import {
-  DEP_GRAPH_FILE,
   parseDepGraph,
   readEndOfRunSlots,
   readGitInfo,
@@ -32,6 +32,7 @@ import {
   type NodeInfo,
   type Warn,
 } from "./inputs.js";
+import { DEP_GRAPH_FILE, nodeProductsPath, stageProductsDir } from "../layout/central.js";
 import { settingsFrom, type ReportSettings } from "./settings.js";
 import { readTextIfPresent } from "./text.js";
 import { formatBbsDate, localTimeZone } from "../util/bbs-date.js";
@@ -312,9 +313,11 @@ export function buildModel(input: ModelInput): ReportModel {
   let reverseDeps = new Map<string, string[]>();
   const firstNode = nodeList.find((node) => !node.foreign);
   if (settings.reverseDeps && firstNode) {
-    depGraphText = readTextIfPresent(join(runDir, "products-in", firstNode.id, DEP_GRAPH_FILE));
+    depGraphText = readTextIfPresent(join(runDir, nodeProductsPath(firstNode.id, DEP_GRAPH_FILE)));
     if (depGraphText === undefined)
-      warn(`${join("products-in", firstNode.id, DEP_GRAPH_FILE)} is missing: no reverse dependencies on package pages`);
+      warn(
+        `${join(nodeProductsPath(firstNode.id, DEP_GRAPH_FILE))} is missing: no reverse dependencies on package pages`,
+      );
     else
       reverseDeps = reverseDependencies(
         parseDepGraph(depGraphText),
@@ -364,5 +367,5 @@ function currentRun(run: RunFacts, generatedAt: Date): { runId?: string; started
 
 /** Where a node's file for a package and stage is, in the run directory. */
 export function productPath(runDir: string, nodeId: string, stage: string, file: string): string {
-  return `${runDir}/products-in/${nodeId}/${stage}/${file}`;
+  return `${runDir}/${stageProductsDir(nodeId, stage)}/${file}`;
 }

@@ -5,6 +5,7 @@ import type { FilterClass, NodeModel, ReportModel } from "./model.js";
 import { ledFileName } from "./png.js";
 import { LED_LEGEND, legendEntries } from "./settings.js";
 import { enc } from "./views.js";
+import { nodeProductsDir, END_OF_RUN_FILE } from "../layout/central.js";
 
 export interface LegendView {
   entries: Array<{ status: string; text: string; filter?: FilterClass; checkbox: boolean; notSupported?: boolean }>;
@@ -115,7 +116,7 @@ export function nodeAlerts(
           : "";
       alerts.push({
         kind: "absent",
-        text: `Node ${node.id} delivered no results for this run (products-in/${node.id} does not exist): its results are shown as NA.${since}`,
+        text: `Node ${node.id} delivered no results for this run (${nodeProductsDir(node.id)} does not exist): its results are shown as NA.${since}`,
       });
     } else if (presence.state === "running") {
       const since = presence.lastActivity
@@ -123,7 +124,7 @@ export function nodeAlerts(
         : "";
       alerts.push({
         kind: "unfinished",
-        text: `Node ${node.id} has not finished this run (no BBS_EndOfRun.txt): results it has not delivered yet are shown as NA.${since}`,
+        text: `Node ${node.id} has not finished this run (no ${END_OF_RUN_FILE}): results it has not delivered yet are shown as NA.${since}`,
       });
     }
   }

@@ -3,7 +3,7 @@
 // page and leaf pages (docs/formats.md#report-url-layout). Contexts come from views.ts; this
 // module decides which pages exist and what each one shows.
 
-import { STAGE_LABELS, type Stage } from "../results/status.js";
+import { STAGE_LABELS, type Stage } from "../layout/stages.js";
 import { HISTORY_SHOWN, type CellHistory } from "./history.js";
 import { leafSections, summaryFields } from "./leaf.js";
 import {
@@ -20,6 +20,17 @@ import { pageView, type SharedParts } from "./chrome.js";
 import { legendView, nodeAlerts, nodeStateText } from "./notices.js";
 import { enc, leafHref, listView, quickStatsView, type QuickStatsView } from "./views.js";
 import { formatDuration } from "../util/log-format.js";
+import {
+  BUILD_STATUS_DB_FILE,
+  PROPAGATION_STATUS_DB_FILE,
+  MEAT_INDEX_FILE,
+  SKIPPED_INDEX_FILE,
+  SUMMARY_FILE_SUFFIX,
+  OUT_FILE_SUFFIX,
+  outFileName,
+  summaryFileName,
+  JOBS_LOG_FILE,
+} from "../layout/central.js";
 
 export interface Page {
   /** Path relative to the report root (raw names: this is a file path, not a URL). */
@@ -33,7 +44,7 @@ export interface Page {
 export const RENVIRON_FILE = "Renviron.bioc";
 export const REPORT_JSON = "report.json";
 
-const MACHINE_FILES = ["BUILD_STATUS_DB.txt", "PROPAGATION_STATUS_DB.txt", "meat-index.dcf", "skipped-index.dcf"];
+const MACHINE_FILES = [BUILD_STATUS_DB_FILE, PROPAGATION_STATUS_DB_FILE, MEAT_INDEX_FILE, SKIPPED_INDEX_FILE];
 
 function machineLinks(json: string, present: ReadonlySet<string>): { json: string; files: string[] } {
   return { json, files: MACHINE_FILES.filter((file) => present.has(file)) };
@@ -213,7 +224,7 @@ export function nodeJobs(model: ReportModel, node: NodeModel): { jobs: TimelineJ
     node.presence?.lastActivity?.getTime() ?? model.generatedAt.getTime(),
   );
   if (fromEvents !== undefined && fromEvents.jobs.length > 0)
-    return { jobs: fromEvents.jobs, source: "the job events (jobs.ndjson)" };
+    return { jobs: fromEvents.jobs, source: `the job events (${JOBS_LOG_FILE})` };
   const jobs: TimelineJob[] = [];
   for (const pkg of model.packages) {
     for (const stage of node.stages) {
@@ -471,7 +482,7 @@ function leafPage(
       nodeSpecsHtml: parts.nodeSpecs(1, [node]),
       notes: notesView(model, pkg, present, node),
       rawResults: model.settings.rawResults
-        ? { summary: `${rawDir}-summary.dcf`, out: outputPresent ? `${rawDir}-out.txt` : undefined }
+        ? { summary: `${rawDir}${SUMMARY_FILE_SUFFIX}`, out: outputPresent ? `${rawDir}${OUT_FILE_SUFFIX}` : undefined }
         : undefined,
       gcardHtml: parts.gcard(pkg),
       history: historyView(history, { nodeId: node.id, stage: cell.stage }),
@@ -484,10 +495,10 @@ function leafPage(
 
 /** A cell's command output in the run directory. */
 export function outputPath(model: ReportModel, pkg: PackageModel, node: NodeModel, stage: Stage): string {
-  return productPath(model.runDir, node.id, stage, `${pkg.name}.${stage}-out.txt`);
+  return productPath(model.runDir, node.id, stage, outFileName(pkg.name, stage));
 }
 
 /** A cell's summary in the run directory. */
 export function summaryPath(model: ReportModel, pkg: PackageModel, node: NodeModel, stage: Stage): string {
-  return productPath(model.runDir, node.id, stage, `${pkg.name}.${stage}-summary.dcf`);
+  return productPath(model.runDir, node.id, stage, summaryFileName(pkg.name, stage));
 }

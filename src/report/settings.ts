@@ -6,7 +6,8 @@ import { reportTitle } from "../results/title.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { parseOutgoing, type OutgoingSource } from "../config/nodes.js";
 import type { BuildType } from "../config/schema.js";
-import { displayedStages, STAGE_LABELS, type Stage } from "../results/status.js";
+import { displayedStages } from "../results/status.js";
+import { STAGE_LABELS, type Stage, perStage } from "../layout/stages.js";
 
 export interface ReportSettings {
   buildType: BuildType;
@@ -43,12 +44,7 @@ export function settingsFrom(central: ResolvedConfig, nodeCount: number): Report
     propagationColumn: !["bioc-longtests", "bioc-testing", "cran"].includes(v.buildType),
     reverseDeps: v.buildType === "bioc",
     outgoing: parseOutgoing(v.outgoing),
-    timeoutMinutes: {
-      install: minutes(v["timeouts.install"]),
-      buildsrc: minutes(v["timeouts.build"]),
-      checksrc: minutes(v["timeouts.check"]),
-      buildbin: minutes(v["timeouts.buildbin"]),
-    },
+    timeoutMinutes: perStage((entry) => minutes(v[`timeouts.${entry.configKey}`])),
   };
   const motd = v["report.motd"];
   if (motd !== undefined && motd.trim() !== "") settings.motd = motd;

@@ -8,7 +8,13 @@
 
 import type { ResolvedConfig } from "../config/load.js";
 import type { RunFacts } from "../results/run-info.js";
-import { DEP_GRAPH_FILE } from "./inputs.js";
+import {
+  DEP_GRAPH_FILE,
+  nodeProductsDir,
+  END_OF_RUN_FILE,
+  MEAT_INDEX_FILE,
+  SKIPPED_INDEX_FILE,
+} from "../layout/central.js";
 import { reportJson } from "./json.js";
 import { buildModel } from "./model.js";
 import { ReportTree } from "./output.js";
@@ -82,12 +88,12 @@ export function renderShard(job: ShardJob): ShardResult {
     lap("main");
     for (const node of model.nodes) {
       if (node.presence?.state === "absent")
-        warnings.push(`node ${node.id}: no results in this run (products-in/${node.id} is missing)`);
+        warnings.push(`node ${node.id}: no results in this run (${nodeProductsDir(node.id)} is missing)`);
       else if (node.presence?.state === "running")
-        warnings.push(`node ${node.id}: has not finished this run (no BBS_EndOfRun.txt)`);
+        warnings.push(`node ${node.id}: has not finished this run (no ${END_OF_RUN_FILE})`);
     }
     if (model.packages.length === 0)
-      warnings.push(`${job.runDir} lists no packages (meat-index.dcf and skipped-index.dcf missing or empty)`);
+      warnings.push(`${job.runDir} lists no packages (${MEAT_INDEX_FILE} and ${SKIPPED_INDEX_FILE} missing or empty)`);
     result.about = {
       packages: model.packages.length,
       nodes: model.nodes.map((node) => ({ id: node.id, state: nodeStateText(node) })),

@@ -14,7 +14,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readNdjson } from "../history/ndjson.js";
-import { isStage, STAGES, type Stage, type Status } from "../results/status.js";
+import { type Status } from "../results/status.js";
+import { isStage, STAGES, type Stage, stageOfConfigKey, stageOfName } from "../layout/stages.js";
+import { nodeProductsPath, JOBS_LOG_FILE } from "../layout/central.js";
 
 export interface TimelineJob {
   pkg: string;
@@ -28,19 +30,11 @@ export interface TimelineJob {
   unfinished?: boolean;
 }
 
-const STAGE_ALIASES: Readonly<Record<string, Stage>> = {
-  build: "buildsrc",
-  check: "checksrc",
-  STAGE2: "install",
-  STAGE3: "buildsrc",
-  STAGE4: "checksrc",
-  STAGE5: "buildbin",
-};
-
+/** A stage by its id, its config-key short name (`build`, `check`) or its BBS name (`STAGE3`). */
 function stageOf(value: unknown): Stage | undefined {
   if (typeof value !== "string") return undefined;
   if (isStage(value)) return value;
-  return STAGE_ALIASES[value];
+  return stageOfConfigKey(value) ?? stageOfName(value);
 }
 
 function timeOf(value: unknown): number | undefined {
@@ -53,15 +47,13 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-export const JOBS_FILE = "jobs.ndjson";
-
 /** Jobs of a node from its jobs.ndjson; undefined when the file is absent. `now` ends unfinished jobs. */
 export function jobsFromNdjson(
   runDir: string,
   nodeId: string,
   now: number,
 ): { jobs: TimelineJob[]; problems: number } | undefined {
-  const path = join(runDir, "products-in", nodeId, JOBS_FILE);
+  const path = join(runDir, nodeProductsPath(nodeId, JOBS_LOG_FILE));
   if (!existsSync(path)) return undefined;
   const { records, problems } = readNdjson(path);
   const started = new Map<string, { at: number; stage: Stage; pkg: string; slot?: number }>();

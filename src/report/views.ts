@@ -5,7 +5,8 @@
 // report or run script (`javascript:` cannot survive encodeURIComponent).
 
 import { propagationVerdict } from "../results/status-db.js";
-import { STAGE_LABELS, type Stage, type Status } from "../results/status.js";
+import { type Status } from "../results/status.js";
+import { STAGE_LABELS, type Stage } from "../layout/stages.js";
 import type { SharedParts } from "./chrome.js";
 import {
   filterClasses,

@@ -6,8 +6,9 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "../config/load.js";
 import { parseReportNodes } from "../config/nodes.js";
 import { formatDcfRecord } from "../rpkg/dcf.js";
-import { MEAT_INDEX_FILE, SKIPPED_INDEX_FILE } from "../rpkg/meat-index.js";
-import { BUILD_STATUS_DB_FILE, gitInfoFields, PROPAGATION_DB_FILE } from "./inputs.js";
+import { MEAT_INDEX_FILE, SKIPPED_INDEX_FILE, SUMMARY_FILE_SUFFIX, OUT_FILE_SUFFIX } from "../layout/central.js";
+import { gitInfoFields } from "./inputs.js";
+import { BUILD_STATUS_DB_FILE, PROPAGATION_STATUS_DB_FILE } from "../layout/central.js";
 import { packageReportJson } from "./json.js";
 import type { PackageModel, ReportModel } from "./model.js";
 import type { ReportTree } from "./output.js";
@@ -42,7 +43,7 @@ export function writeRootFiles(
   for (const [name, content] of staticAssets()) tree.write(name, content);
   for (const color of ["Red", "Green", "Blue"] as const) tree.write(ledFileName(color), drawLed(color));
   tree.write(".htaccess", HTACCESS);
-  for (const file of [MEAT_INDEX_FILE, SKIPPED_INDEX_FILE, BUILD_STATUS_DB_FILE, PROPAGATION_DB_FILE]) {
+  for (const file of [MEAT_INDEX_FILE, SKIPPED_INDEX_FILE, BUILD_STATUS_DB_FILE, PROPAGATION_STATUS_DB_FILE]) {
     if (tree.include(join(runDir, file), file)) present.add(file);
   }
   const environ = rEnvironFile(central, hosts);
@@ -69,8 +70,8 @@ function writeRawResults(tree: ReportTree, model: ReportModel, pkg: PackageModel
     for (const cell of row.cells) {
       if (!cell?.leaf) continue;
       const dir = `${pkg.name}/raw-results/${row.node.id}`;
-      tree.include(summaryPath(model, pkg, row.node, cell.stage), `${dir}/${cell.stage}-summary.dcf`);
-      tree.include(outputPath(model, pkg, row.node, cell.stage), `${dir}/${cell.stage}-out.txt`);
+      tree.include(summaryPath(model, pkg, row.node, cell.stage), `${dir}/${cell.stage}${SUMMARY_FILE_SUFFIX}`);
+      tree.include(outputPath(model, pkg, row.node, cell.stage), `${dir}/${cell.stage}${OUT_FILE_SUFFIX}`);
     }
   }
 }

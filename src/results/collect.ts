@@ -11,19 +11,20 @@ import type { ResolvedConfig } from "../config/load.js";
 import { parseReportNodes, type ReportNode } from "../config/nodes.js";
 import type { BuildType } from "../config/schema.js";
 import { readSummary, type ParsedSummary } from "../jobs/summary.js";
+import { readMeatIndex, readSkippedIndex, sortCaseInsensitively, type MeatIndexRecord } from "../rpkg/meat-index.js";
 import {
   MEAT_INDEX_FILE,
-  readMeatIndex,
-  readSkippedIndex,
   SKIPPED_INDEX_FILE,
-  sortCaseInsensitively,
-  type MeatIndexRecord,
-} from "../rpkg/meat-index.js";
+  END_OF_RUN_FILE,
+  stageProductsDir,
+  nodeProductsDir,
+  RCHECK_DIR_SUFFIX,
+  summaryFileName,
+} from "../layout/central.js";
 import { isSupportedOn, type NodeIdentity } from "../rpkg/support.js";
 import { errorMessage } from "../util/errors.js";
-import { asStatus, stagesFor, withSkipped, type Stage, type Status } from "./status.js";
-
-export const END_OF_RUN_FILE = "BBS_EndOfRun.txt";
+import { asStatus, stagesFor, withSkipped, type Status } from "./status.js";
+import type { Stage } from "../layout/stages.js";
 
 export interface ResultNode extends ReportNode {
   identity: NodeIdentity;
@@ -97,11 +98,11 @@ export function resultNodes(central: ResolvedConfig, hosts: ReadonlyMap<string, 
 
 /** Where a node's products for a stage are, relative to the run directory. */
 export function stageDir(nodeId: string, stage: string): string {
-  return join("products-in", nodeId, stage);
+  return join(stageProductsDir(nodeId, stage));
 }
 
 export function nodePresence(runDir: string, nodeId: string): NodePresence {
-  const dir = join(runDir, "products-in", nodeId);
+  const dir = join(runDir, nodeProductsDir(nodeId));
   if (!existsSync(dir)) return { state: "absent" };
   const lastActivity = newestMtime(dir);
   const endOfRun = join(dir, END_OF_RUN_FILE);
@@ -118,7 +119,7 @@ function newestMtime(dir: string): Date | undefined {
       const full = join(path, entry.name);
       const mtime = statSync(full).mtimeMs;
       if (mtime > newest) newest = mtime;
-      if (entry.isDirectory() && !entry.name.endsWith(".Rcheck")) walk(full);
+      if (entry.isDirectory() && !entry.name.endsWith(RCHECK_DIR_SUFFIX)) walk(full);
     }
   };
   walk(dir);
@@ -147,7 +148,7 @@ export function collectRunResults(runDir: string, buildType: BuildType, nodes: r
     const key = `${pkg}#${nodeId}#${stage}`;
     const cached = recordedCache.get(key);
     if (cached) return cached;
-    const summaryPath = join(stageDir(nodeId, stage), `${pkg}.${stage}-summary.dcf`);
+    const summaryPath = join(stageDir(nodeId, stage), summaryFileName(pkg, stage));
     let cell: Cell;
     try {
       const summary = readSummary(join(runDir, summaryPath));

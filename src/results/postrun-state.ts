@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { BbsError } from "../util/errors.js";
 import { readTextIfExists, writeFileAtomic } from "../util/fs.js";
-
-export const POSTRUN_STATE_FILE = "postrun.json";
+import { POSTRUN_STATE_FILE } from "../layout/central.js";
 
 const runRefSchema = z.object({
   runId: z.string(),

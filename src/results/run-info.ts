@@ -11,11 +11,9 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { MEAT_INDEX_FILE } from "../rpkg/meat-index.js";
+import { GITLOG_DIR, MEAT_INDEX_FILE, RUN_INFO_FILE, SNAPSHOT_GITLOG_FILE } from "../layout/central.js";
 import { formatBbsDate, tryParseBbsDate } from "../util/bbs-date.js";
 import { errorMessage } from "../util/errors.js";
-
-export const RUN_INFO_FILE = "run.json";
 
 export interface RunFacts {
   /** `YYYYMMDD-HHMMSS`, undefined when run.json is missing or says nothing. */
@@ -32,7 +30,7 @@ export interface RunFacts {
   source?: "run.json" | "gitlog" | "meat-index";
 }
 
-const GIT_LOG_FILE = join("gitlog", "git-log.dcf");
+const GIT_LOG_FILE = join(GITLOG_DIR, SNAPSHOT_GITLOG_FILE);
 
 /** `YYYYMMDD-HHMMSS` of an instant, on the wall clock of a UTC offset (minutes east). */
 function runIdAt(instant: Date, offsetMinutes: number): string {

@@ -4,11 +4,11 @@
 // record, i.e. a map from key to value.
 
 import { BbsError } from "../util/errors.js";
-import { asStatus, isStage, type Stage, type Status } from "./status.js";
+import { asStatus, type Status } from "./status.js";
+import { isStage, type Stage } from "../layout/stages.js";
+import { BUILD_STATUS_DB_FILE, PROPAGATION_STATUS_DB_FILE } from "../layout/central.js";
 
 /** File names at the root of a run directory (and copied into the report). */
-export const BUILD_STATUS_DB_FILE = "BUILD_STATUS_DB.txt";
-export const PROPAGATION_STATUS_DB_FILE = "PROPAGATION_STATUS_DB.txt";
 
 export interface BuildStatusLine {
   package: string;
@@ -31,7 +31,7 @@ export function parseBuildStatusDb(text: string, source: string): BuildStatusLin
     const [pkg, node, stage, ...rest] = key.split("#");
     if (pkg === undefined || node === undefined || stage === undefined || rest.length > 0 || !isStage(stage)) {
       throw new BbsError("BBS_INPUT_INVALID", `${source}:${line}: "${key}" is not <package>#<node>#<stage>`, {
-        hint: "BUILD_STATUS_DB.txt is written by `bbs postrun --only status-db`; re-run it",
+        hint: `${BUILD_STATUS_DB_FILE} is written by \`bbs postrun --only status-db\`; re-run it`,
       });
     }
     return { package: pkg, node, stage, status: asStatus(value) };
@@ -63,7 +63,7 @@ export function parsePropagationDb(text: string, source: string): PropagationLin
     const [pkg, pkgType, word, ...rest] = key.split("#");
     if (pkg === undefined || pkgType === undefined || word !== "propagate" || rest.length > 0) {
       throw new BbsError("BBS_INPUT_INVALID", `${source}:${line}: "${key}" is not <package>#<pkgType>#propagate`, {
-        hint: "PROPAGATION_STATUS_DB.txt is written by `bbs postrun --only propagation-db`; re-run it",
+        hint: `${PROPAGATION_STATUS_DB_FILE} is written by \`bbs postrun --only propagation-db\`; re-run it`,
       });
     }
     return { package: pkg, pkgType, explanation: value };

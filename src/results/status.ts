@@ -1,19 +1,10 @@
 // The vocabulary of build results shared by postrun, the report and notify:
-// stages, statuses, which stages a build type displays, and the `skipped`
+// statuses, which stages a build type displays, and the `skipped`
 // derivation (docs/bbs-rules.md#derived-statuses): CHECK and BUILD BIN are `skipped` when BUILD
 // ended in ERROR or TIMEOUT. `skipped` is derived by readers, never recorded.
 
 import type { BuildType } from "../config/schema.js";
-
-export const STAGES = ["install", "buildsrc", "checksrc", "buildbin"] as const;
-export type Stage = (typeof STAGES)[number];
-
-export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
-  install: "INSTALL",
-  buildsrc: "BUILD",
-  checksrc: "CHECK",
-  buildbin: "BUILD BIN",
-};
+import type { Stage } from "../layout/stages.js";
 
 /** Statuses a summary can record. */
 export const RECORDED_STATUSES = ["OK", "WARNINGS", "ERROR", "TIMEOUT", "NotNeeded"] as const;
@@ -21,10 +12,6 @@ export type RecordedStatus = (typeof RECORDED_STATUSES)[number];
 
 /** Every status a cell of the results can show: recorded, missing (`NA`) or derived (`skipped`). */
 export type Status = RecordedStatus | "NA" | "skipped";
-
-export function isStage(value: string): value is Stage {
-  return (STAGES as readonly string[]).includes(value);
-}
 
 /** A status read from a file: anything unknown is treated as NA (an anomaly), never crashes a reader. */
 export function asStatus(value: string | undefined): Status {

@@ -18,11 +18,7 @@ import { BbsError } from "../util/errors.js";
 import { readInputFile, writeFileAtomic } from "../util/fs.js";
 import { formatDcf, parseDcf, type DcfRecord } from "./dcf.js";
 import { isSupportedOn, type NodeIdentity } from "./support.js";
-
-export const MEAT_INDEX_FILE = "meat-index.dcf";
-export const SKIPPED_INDEX_FILE = "skipped-index.dcf";
-/** bbs's own: why each package of skipped-index.dcf was skipped (JSON, written by prerun's index step). */
-export const SKIPPED_REASONS_FILE = "skipped-reasons.json";
+import { MEAT_INDEX_FILE, SKIPPED_INDEX_FILE } from "../layout/central.js";
 
 export interface MeatIndexRecord {
   package: string;
@@ -78,7 +74,7 @@ function required(record: DcfRecord, field: string, source: string): string {
   const value = record.fields.get(field);
   if (value === undefined || value === "") {
     throw new BbsError("BBS_INPUT_INVALID", `${source}:${record.line}: record has no ${field} field`, {
-      hint: "meat-index.dcf is written by `bbs prerun`; re-run prerun to regenerate it",
+      hint: `${MEAT_INDEX_FILE} is written by \`bbs prerun\`; re-run prerun to regenerate it`,
     });
   }
   return value;

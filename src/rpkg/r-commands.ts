@@ -9,6 +9,7 @@
 // .BBSoptions prepends, `bbs run` joins them into BBS's shell lines.
 
 import type { BuildType, PkgType } from "../config/schema.js";
+import { outFileName } from "../layout/central.js";
 import { noExamplesOn, prependFor, type BbsOptions, type BbsPlatform, type PrependStage } from "./bbsoptions.js";
 
 /** What the command lines depend on, from the node's configuration. */
@@ -150,7 +151,7 @@ export function checkArgv(settings: CommandSettings, input: CheckCommandInput): 
   const argv = [...configWords(settings.rCmd), "CMD", "check"];
   if (settings.platform === "win") argv.push("--no-multiarch");
   if (input.reuseInstall)
-    argv.push(`--install=check:${input.pkg}.install-out.txt`, `--library=${settings.checkLibrary}`);
+    argv.push(`--install=check:${outFileName(input.pkg, "install")}`, `--library=${settings.checkLibrary}`);
   if (settings.buildType === "bioc-longtests") {
     argv.push(
       ...configWords(

@@ -23,6 +23,7 @@ import {
   type TransferResult,
   type Transport,
 } from "./transport.js";
+import { stageProductsDir } from "../layout/central.js";
 
 export interface RsyncSettings {
   /** Root directory on the node that holds it (absolute). */
@@ -62,7 +63,7 @@ let stagingCounter = 0;
 export function resolveUnder(root: string, remotePath: string, paths: typeof posix): string {
   if (paths.isAbsolute(remotePath) || /^[A-Za-z]:/.test(remotePath)) {
     throw new BbsError("BBS_INTERNAL", `transport path ${remotePath} must be relative to the root ${root}`, {
-      hint: "pass paths relative to the central directory (e.g. products-in/<node>/install)",
+      hint: `pass paths relative to the central directory (e.g. ${stageProductsDir("<node>", "install")})`,
     });
   }
   const base = paths.resolve(root);

@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { HistoryStore, RESULTS_RUN_KIND } from "../../src/history/store.js";
-import type { Stage } from "../../src/results/status.js";
+import type { Stage } from "../../src/layout/stages.js";
 import {
   LINUX_NODE,
   MAC_NODE,

@@ -11,8 +11,7 @@ import { formatBbsDate } from "../../util/bbs-date.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import type { PostrunLog } from "./log.js";
 import type { RunMeta } from "../../results/run-dir.js";
-
-export const ALERTS_DIR = "alerts";
+import { ALERTS_DIR, POSTRUN_LOG_FILE } from "../../layout/central.js";
 
 export interface Alerter {
   /** Writes (and mails) an alert; `step` names the postrun step it concerns. */
@@ -56,7 +55,7 @@ export function createAlerter(options: {
         "",
         body.trimEnd(),
         "",
-        `Postrun log: ${join(runDir, "postrun.log")}`,
+        `Postrun log: ${join(runDir, POSTRUN_LOG_FILE)}`,
         "",
       ].join("\n");
       writeFileAtomic(join(runDir, file), text);

@@ -6,7 +6,7 @@
 // summary blocks (a late node's packages stay out). INSTALL is never consulted.
 
 import type { BuildType } from "../../config/schema.js";
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 
 /** The Status of a stage's summary on the node, or undefined when there is no (readable) summary. */
 export type StatusReader = (stage: Stage) => string | undefined;

@@ -7,8 +7,6 @@
 import type { EventBase, EventLevel, Reporter } from "../../util/events.js";
 import { fanOut, fileReporter } from "../../util/reporters.js";
 
-export const POSTRUN_LOG_FILE = "postrun.log";
-
 export interface PostrunEvent extends EventBase {
   readonly command: "postrun";
   readonly kind: "run-start" | "step-start" | "step-end" | "note" | "run-end";

@@ -19,7 +19,7 @@ import { parseOutgoing, type OutgoingSource } from "../../config/nodes.js";
 import { pkgTypeExtension, type PkgType } from "../../config/schema.js";
 import { readSummary } from "../../jobs/summary.js";
 import { nodeIdentityOf } from "../../results/collect.js";
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 import { sortCaseInsensitively, type MeatIndexRecord } from "../../rpkg/meat-index.js";
 import { indexTypeOf } from "../../rpkg/repository.js";
 import { writePackagesIndex } from "../../rpkg/packages-index.js";
@@ -28,11 +28,15 @@ import { BbsError } from "../../util/errors.js";
 import { blockReason } from "./blocking.js";
 import { swapDirectory, writeFileAtomic } from "../../util/fs.js";
 import { linkOrCopy, removeStaleStaging, stagingPathFor } from "./directories.js";
-
-export const OUTGOING_DIR = "OUTGOING";
-export const MANUALS_DIR = "manuals";
-/** What went into OUTGOING and why the rest did not, at the root of the run directory. */
-export const OUTGOING_REPORT_FILE = "outgoing.json";
+import {
+  OUTGOING_DIR,
+  OUTGOING_MANUALS_DIR,
+  OUTGOING_REPORT_FILE,
+  stageProductsDir,
+  rcheckDirName,
+  manualFileName,
+  summaryPath,
+} from "../../layout/central.js";
 
 export type OutgoingNodeState = "present" | "absent" | "no-host-file";
 
@@ -110,7 +114,7 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
     const typeDir = join(staging, element.pkgType);
     mkdirSync(typeDir);
     const isSource = element.pkgType === "source";
-    if (isSource && manualsWanted) mkdirSync(join(staging, MANUALS_DIR), { recursive: true });
+    if (isSource && manualsWanted) mkdirSync(join(staging, OUTGOING_MANUALS_DIR), { recursive: true });
     const typeReport: OutgoingTypeReport = {
       ...element,
       nodeState: "present",
@@ -121,7 +125,7 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
     };
     report.types.push(typeReport);
     const host = input.hosts.get(element.nodeId);
-    const productsDir = join(runDir, "products-in", element.nodeId, element.stage);
+    const productsDir = join(runDir, stageProductsDir(element.nodeId, element.stage));
     if (host === undefined) {
       typeReport.nodeState = "no-host-file";
       log(`${element.pkgType}: node ${element.nodeId} has no host file; OUTGOING/${element.pkgType} stays empty`);
@@ -158,9 +162,14 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
         log(`${element.pkgType}: SKIPPED ${pkg} (file ${product} doesn't exist)`);
       }
       if (isSource && manualsWanted) {
-        const manual = join(runDir, "products-in", element.nodeId, "checksrc", `${pkg}.Rcheck`, `${pkg}-manual.pdf`);
+        const manual = join(
+          runDir,
+          stageProductsDir(element.nodeId, "checksrc"),
+          rcheckDirName(pkg),
+          manualFileName(pkg),
+        );
         if (existsSync(manual)) {
-          linkOrCopy(manual, join(staging, MANUALS_DIR, `${pkg}.pdf`));
+          linkOrCopy(manual, join(staging, OUTGOING_MANUALS_DIR, `${pkg}.pdf`));
           report.manuals.push(`${pkg}.pdf`);
         }
       }
@@ -177,7 +186,7 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
 /** The Status of a summary, undefined when it is missing or unreadable (both block). */
 function summaryStatus(runDir: string, nodeId: string, stage: Stage, pkg: string): string | undefined {
   try {
-    return readSummary(join(runDir, "products-in", nodeId, stage, `${pkg}.${stage}-summary.dcf`))?.status;
+    return readSummary(join(runDir, summaryPath(nodeId, stage, pkg)))?.status;
   } catch {
     return undefined;
   }

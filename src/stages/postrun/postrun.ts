@@ -22,7 +22,13 @@ import { checkConfigDir, type ResolvedConfig } from "../../config/load.js";
 import { HistoryStore } from "../../history/store.js";
 import { generateReport } from "../../report/index.js";
 import { collectRunResults, resultNodes, type RunResults } from "../../results/collect.js";
-import { MEAT_INDEX_FILE } from "../../rpkg/meat-index.js";
+import {
+  MEAT_INDEX_FILE,
+  POSTRUN_LOCK_FILE,
+  BUILD_STATUS_DB_FILE,
+  PROPAGATION_STATUS_DB_FILE,
+  stageProductsDir,
+} from "../../layout/central.js";
 import {
   readPostrunState,
   writePostrunState,
@@ -35,7 +41,8 @@ import { BbsError, errorMessage } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
 import { alertSubject, createAlerter, type Alerter } from "./alerts.js";
 import { importRunHistory } from "./history.js";
-import { POSTRUN_LOG_FILE, PostrunLog, type PostrunListener } from "./log.js";
+import { PostrunLog, type PostrunListener } from "./log.js";
+import { POSTRUN_LOG_FILE } from "../../layout/central.js";
 import { makeOutgoing, outgoingElements } from "./outgoing.js";
 import { describeMissingNode, nodeRecords } from "./presence.js";
 import { makePropagationDb } from "./propagation-db.js";
@@ -97,7 +104,7 @@ function dependencyFailed(step: PostrunStep, failed: readonly PostrunStep[]): Po
 
 /** The lock file of a build's postrun. */
 export function postrunLockPath(config: ResolvedConfig): string {
-  return join(config.values["central.runsDir"], "postrun.lock");
+  return join(config.values["central.runsDir"], POSTRUN_LOCK_FILE);
 }
 
 /** report.path of the run: a path under central.dir is taken under the run's own directory (for --run). */
@@ -273,7 +280,7 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
     for (const problem of outcome.problems)
       log.warn(`${problem.package} on ${problem.node} (${problem.stage}): ${problem.problem}`, "status-db");
     const na = outcome.lines.filter((line) => line.status === "NA").length;
-    return { status: "ok", summary: `BUILD_STATUS_DB.txt: ${outcome.lines.length} line(s), ${na} NA` };
+    return { status: "ok", summary: `${BUILD_STATUS_DB_FILE}: ${outcome.lines.length} line(s), ${na} NA` };
   },
 
   outgoing: async ({ config, hosts, runDir, results, log, alerter, alertedNodes }) => {
@@ -291,7 +298,7 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
       if (type.nodeState === "present" || alertedNodes.has(type.nodeId)) continue;
       const why =
         type.nodeState === "absent"
-          ? `products-in/${type.nodeId}/${type.stage} does not exist: ${type.nodeId} is late or stopped building?`
+          ? `${stageProductsDir(type.nodeId, type.stage)} does not exist: ${type.nodeId} is late or stopped building?`
           : `node ${type.nodeId} of the outgoing map has no host file hosts/${type.nodeId}.yaml`;
       await alerter.raise(
         alertSubject(config, `OUTGOING/${type.pkgType} is empty`),
@@ -312,7 +319,7 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
       .join(", ");
     return {
       status: "ok",
-      summary: `PROPAGATION_STATUS_DB.txt: ${report.lines.length} line(s)${totals === "" ? "" : ` (${totals})`}`,
+      summary: `${PROPAGATION_STATUS_DB_FILE}: ${report.lines.length} line(s)${totals === "" ? "" : ` (${totals})`}`,
     };
   },
 

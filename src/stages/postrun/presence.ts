@@ -8,6 +8,7 @@ import { RESULTS_RUN_KIND, parseResultsRunId, resultsRunId } from "../../results
 import type { NodePresence, RunResults } from "../../results/collect.js";
 import type { NodeRecord, RunRef } from "../../results/postrun-state.js";
 import type { RunMeta } from "../../results/run-dir.js";
+import { nodeProductsDir, END_OF_RUN_FILE } from "../../layout/central.js";
 
 /** The presence record of every non-foreign report node of `results`. */
 export function nodeRecords(results: RunResults, run: RunMeta, history: HistoryStore | undefined): NodeRecord[] {
@@ -55,8 +56,8 @@ function nodeRecord(
 export function describeMissingNode(record: NodeRecord): string {
   const what =
     record.state === "absent"
-      ? `node ${record.id} is absent: nothing under products-in/${record.id}/`
-      : `node ${record.id} has not finished: no BBS_EndOfRun.txt${record.lastActivity === undefined ? "" : `, last delivery ${record.lastActivity}`}`;
+      ? `node ${record.id} is absent: nothing under ${nodeProductsDir(record.id)}/`
+      : `node ${record.id} has not finished: no ${END_OF_RUN_FILE}${record.lastActivity === undefined ? "" : `, last delivery ${record.lastActivity}`}`;
   const since =
     record.notFinishedSince === undefined
       ? ""

@@ -17,12 +17,13 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import type { PkgType } from "../../config/schema.js";
 import { contribPath, indexTypeOf, isPkgType, sortPkgTypes } from "../../rpkg/repository.js";
-import { formatPropagationDb, PROPAGATION_STATUS_DB_FILE, type PropagationLine } from "../../results/status-db.js";
+import { formatPropagationDb, type PropagationLine } from "../../results/status-db.js";
+import { PROPAGATION_STATUS_DB_FILE } from "../../layout/central.js";
 import { parseDcf } from "../../rpkg/dcf.js";
 import { writePackagesIndex } from "../../rpkg/packages-index.js";
 import { BbsError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
-import { OUTGOING_DIR } from "./outgoing.js";
+import { OUTGOING_DIR } from "../../layout/central.js";
 import { computePropagationStatuses, type AvailablePackage, type OutgoingPackage } from "./propagation-status.js";
 import {
   assertRepositoryUrl,

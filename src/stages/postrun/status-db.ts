@@ -8,7 +8,8 @@
 
 import { join } from "node:path";
 import type { RunResults } from "../../results/collect.js";
-import { BUILD_STATUS_DB_FILE, formatBuildStatusDb, type BuildStatusLine } from "../../results/status-db.js";
+import { formatBuildStatusDb, type BuildStatusLine } from "../../results/status-db.js";
+import { BUILD_STATUS_DB_FILE } from "../../layout/central.js";
 import { writeFileAtomic } from "../../util/fs.js";
 
 export interface StatusDbOutcome {

@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { runCommandJob } from "../../jobs/command-job.js";
 import { filesToDeliver, jobFiles } from "../../jobs/outfile.js";
 import { packageFileExtras, writeSummary } from "../../jobs/summary.js";
-
-export const BUILDNOVIG_STAGE = "buildnovig";
+import { BUILDNOVIG_STAGE } from "../../layout/central.js";
 
 export interface BuildnovigJob {
   package: string;

@@ -15,9 +15,7 @@ import { formatBbsDate } from "../../util/bbs-date.js";
 import { BbsError } from "../../util/errors.js";
 import { readInputFile, swapDirectory, temporaryPathFor, writeFileAtomic } from "../../util/fs.js";
 import { formatDcfRecord, parseDcf } from "../../rpkg/dcf.js";
-
-export const GITLOG_DIR = "gitlog";
-export const SNAPSHOT_GITLOG_FILE = "git-log.dcf";
+import { GITLOG_DIR, SNAPSHOT_GITLOG_FILE, gitLogFileName } from "../../layout/central.js";
 
 export interface GitLogEntry {
   gitUrl: string;
@@ -34,11 +32,6 @@ const FIELDS = [
   ["git_last_commit", "gitLastCommit"],
   ["git_last_commit_date", "gitLastCommitDate"],
 ] as const satisfies readonly (readonly [string, keyof GitLogEntry])[];
-
-/** `git-log-<pkg>.dcf` */
-export function gitLogFileName(pkg: string): string {
-  return `git-log-${pkg}.dcf`;
-}
 
 /** The text of a package's gitlog file: four `field: value` lines. */
 export function formatGitLog(entry: GitLogEntry): string {

@@ -16,7 +16,8 @@ import { quoteForShell } from "../../transport/shell.js";
 import type { ResolvedConfig } from "../../config/load.js";
 import { injectDescriptionFields } from "../../rpkg/description.js";
 import { BbsError } from "../../util/errors.js";
-import { gitLogFileName, readGitLog } from "./gitlog.js";
+import { readGitLog } from "./gitlog.js";
+import { gitLogFileName } from "../../layout/central.js";
 import { interruptedError } from "./progress.js";
 
 /** The fields injected into a package's DESCRIPTION, in order. */

@@ -33,6 +33,7 @@ import { manifestStep, readManifest, sourcesStep, STEP_FUNCTIONS, type StepConte
 import { assertCentralNode } from "../../config/nodes.js";
 import { builderLayout } from "../run/layout.js";
 import { runBeingBuilt } from "../run/meat-state.js";
+import { PRERUN_LOCK_FILE } from "../../layout/central.js";
 
 export { PRERUN_STEPS, type PrerunStep };
 
@@ -57,7 +58,7 @@ export interface PrerunResult {
 
 /** The lock file of a build's prerun. */
 export function prerunLockPath(config: ResolvedConfig): string {
-  return join(config.values["central.runsDir"], "prerun.lock");
+  return join(config.values["central.runsDir"], PRERUN_LOCK_FILE);
 }
 
 function assertPrerunPossible(config: ResolvedConfig): void {

@@ -28,8 +28,7 @@ import { z } from "zod";
 import { BbsError } from "../../util/errors.js";
 import { temporaryPathFor } from "../../util/fs.js";
 import { readJsonFile, writeJsonFile } from "./state.js";
-
-export const RUN_INFO_FILE = "run.json";
+import { RUN_INFO_FILE } from "../../layout/central.js";
 
 const RUN_ID = /^\d{8}-\d{6}(?:-\d+)?$/;
 

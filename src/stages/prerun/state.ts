@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { BbsError } from "../../util/errors.js";
 import { writeFileAtomic } from "../../util/fs.js";
-import { SKIPPED_REASONS_FILE } from "../../rpkg/meat-index.js";
+import { SKIPPED_REASONS_FILE } from "../../layout/central.js";
 
 export const MANIFEST_STATE_FILE = "manifest.json";
 export const SNAPSHOT_FILE = "snapshot.json";

@@ -4,16 +4,12 @@
 
 import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
-import {
-  MEAT_INDEX_FILE,
-  readMeatIndex,
-  SKIPPED_INDEX_FILE,
-  writeMeatIndex,
-  writeSkippedIndex,
-} from "../../rpkg/meat-index.js";
+import { readMeatIndex, writeMeatIndex, writeSkippedIndex } from "../../rpkg/meat-index.js";
+import { MEAT_INDEX_FILE, SKIPPED_INDEX_FILE } from "../../layout/central.js";
 import { legacyPlatformEntries } from "../../rpkg/support.js";
 import type { GitRunner } from "./git.js";
-import { gitLogEntry, GITLOG_DIR, writeGitLogDir, type GitLogEntry } from "./gitlog.js";
+import { gitLogEntry, writeGitLogDir, type GitLogEntry } from "./gitlog.js";
+import { GITLOG_DIR } from "../../layout/central.js";
 import { injectFields, repositoryField, syncMeat } from "./inject.js";
 import { fetchManifest, type Manifest } from "./manifest.js";
 import { buildMeatIndex } from "./meat-index-step.js";

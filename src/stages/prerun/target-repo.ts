@@ -19,6 +19,7 @@ import { swapDirectory, temporaryPathFor } from "../../util/fs.js";
 import { runBuildnovigJob, type BuildnovigResult } from "./buildnovig.js";
 import { runParallel } from "./parallel.js";
 import { formatSeconds, type PrerunListener } from "./progress.js";
+import { BUILDNOVIG_STAGE } from "../../layout/central.js";
 
 export const TARGET_REPO_DIR = join("src", "contrib");
 
@@ -73,7 +74,7 @@ export async function makeTargetRepo(options: MakeTargetRepoOptions): Promise<Ta
       },
     }));
     const results = await runParallel(tasks, {
-      pool: "buildnovig",
+      pool: BUILDNOVIG_STAGE,
       slots: v["slots.prerun"],
       notRun: () => ({ status: "ERROR", elapsedSeconds: 0 }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),

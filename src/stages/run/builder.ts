@@ -19,7 +19,7 @@ import { killOrphanedJobs } from "../../jobs/process.js";
 import type { StageTicket } from "../../jobs/summary.js";
 import type { Schedule } from "../../jobs/types.js";
 import { HistoryStore } from "../../history/store.js";
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 import { BbsError } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
 import { locateRun } from "./central.js";
@@ -27,7 +27,9 @@ import { Delivery, type DeliveryFailure, type DeliveryScope } from "./delivery.j
 import { stageEstimates } from "./estimates.js";
 import { executePlan, statusCounts } from "./execute.js";
 import { runSurvivors } from "../../jobs/recording.js";
-import { builderLayout, DEP_GRAPH_FILE, type BuilderLayout, type StageNumber } from "./layout.js";
+import { builderLayout, type BuilderLayout } from "./layout.js";
+import { DEP_GRAPH_FILE } from "../../layout/central.js";
+import type { StageNumber } from "../../layout/stages.js";
 import { readDeliveryJournal, readMeatMarker, writeMeatMarker, journalKey } from "./meat-state.js";
 import { planRun, jobId, type JobInfo } from "./plan.js";
 import {

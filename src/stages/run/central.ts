@@ -15,7 +15,7 @@ import { z } from "zod";
 import type { ResolvedConfig } from "../../config/load.js";
 import { centralReader, centralTransport, type HttpReader, type Transport } from "../../transport/index.js";
 import { BbsError, errorMessage } from "../../util/errors.js";
-import { central } from "./layout.js";
+import { TARGET_REPO_PACKAGES_FILE, RUN_INFO_FILE } from "../../layout/central.js";
 
 const runInfoSchema = z.looseObject({
   runId: z.string().min(1),
@@ -35,7 +35,7 @@ export function parseRunInfo(text: string, source: string): RunInfo {
     value = JSON.parse(text);
   } catch (error) {
     throw new BbsError("BBS_INPUT_INVALID", `${source} is not JSON: ${errorMessage(error)}`, {
-      hint: "run.json is written by `bbs prerun`; re-run prerun",
+      hint: `${RUN_INFO_FILE} is written by \`bbs prerun\`; re-run prerun`,
     });
   }
   const parsed = runInfoSchema.safeParse(value);
@@ -43,7 +43,7 @@ export function parseRunInfo(text: string, source: string): RunInfo {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
     throw new BbsError("BBS_INPUT_INVALID", `${source} is not a run description`, {
       details: problems,
-      hint: "run.json is written by `bbs prerun`; re-run prerun",
+      hint: `${RUN_INFO_FILE} is written by \`bbs prerun\`; re-run prerun`,
     });
   }
   return parsed.data;
@@ -113,7 +113,7 @@ export async function locateRun(
         "BBS_PRECONDITION",
         `the target repo of the current run was not ready after ${Math.round(waited / 1000)} s: ${ready.reason}`,
         {
-          hint: `check that \`bbs prerun\` ran on ${v["central.nodeId"]} and finished (it publishes ${current.where}/${central.packagesFile} last); run.targetRepoTimeout sets how long builders wait`,
+          hint: `check that \`bbs prerun\` ran on ${v["central.nodeId"]} and finished (it publishes ${current.where}/${TARGET_REPO_PACKAGES_FILE} last); run.targetRepoTimeout sets how long builders wait`,
         },
       );
     }
@@ -136,19 +136,19 @@ async function currentRunIfReady(
   let runText: string | undefined;
   let packages: string | undefined;
   try {
-    runText = await current.readTextIfExists(central.runInfo, signal);
-    packages = runText === undefined ? undefined : await current.readTextIfExists(central.packagesFile, signal);
+    runText = await current.readTextIfExists(RUN_INFO_FILE, signal);
+    packages = runText === undefined ? undefined : await current.readTextIfExists(TARGET_REPO_PACKAGES_FILE, signal);
   } catch (error) {
     return { reason: `cannot read ${current.where}: ${errorMessage(error)}` };
   }
   if (runText === undefined)
     return {
-      reason: `${current.where}/${central.runInfo} does not exist (no run started yet, or not a bbs central directory)`,
+      reason: `${current.where}/${RUN_INFO_FILE} does not exist (no run started yet, or not a bbs central directory)`,
     };
-  const info = parseRunInfo(runText, `${current.where}/${central.runInfo}`);
+  const info = parseRunInfo(runText, `${current.where}/${RUN_INFO_FILE}`);
   if (packages === undefined)
     return {
-      reason: `run ${info.runId}: ${current.where}/${central.packagesFile} does not exist yet (prerun is still working)`,
+      reason: `run ${info.runId}: ${current.where}/${TARGET_REPO_PACKAGES_FILE} does not exist yet (prerun is still working)`,
     };
   if (info.status !== undefined && info.status !== "prepared")
     return { reason: `run ${info.runId} is ${info.status} (prerun is still working)` };
@@ -174,8 +174,8 @@ async function openRun(config: ResolvedConfig, info: RunInfo, current: CentralRe
     return { info, reader: current, transport: undefined, http, legacyLayout: false };
   }
   const runTransport = centralTransport(config, join(v["central.runsDir"], info.runId));
-  const own = await runTransport.readTextIfExists(central.runInfo).catch(() => undefined);
-  if (own !== undefined && parseRunInfo(own, runTransport.location(central.runInfo)).runId === info.runId) {
+  const own = await runTransport.readTextIfExists(RUN_INFO_FILE).catch(() => undefined);
+  if (own !== undefined && parseRunInfo(own, runTransport.location(RUN_INFO_FILE)).runId === info.runId) {
     return {
       info,
       reader: transportReader(runTransport),

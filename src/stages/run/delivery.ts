@@ -15,11 +15,11 @@ import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import pLimit from "p-limit";
 import type { TransmissionMode } from "../../config/schema.js";
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 import { BatchedPusher, type Transport } from "../../transport/index.js";
 import { errorMessage, isBbsError } from "../../util/errors.js";
-import { central } from "./layout.js";
 import { appendDeliveryJournal } from "./meat-state.js";
+import { nodeProductsDir, stageProductsDir } from "../../layout/central.js";
 
 export interface DeliveryFailure {
   /** What did not arrive: `checksrc/IRanges`, `NodeInfo`... */
@@ -105,10 +105,10 @@ export class Delivery {
     const { node, outbox, mode } = this.options;
     const transport = this.transport;
     if (transport !== undefined) {
-      if (scope === "full") await transport.remake(central.nodeDir(node));
+      if (scope === "full") await transport.remake(nodeProductsDir(node));
       for (const stage of stages) {
-        if (scope === "stages") await transport.remake(central.stageDir(node, stage));
-        else await transport.mkdirs(central.stageDir(node, stage));
+        if (scope === "stages") await transport.remake(stageProductsDir(node, stage));
+        else await transport.mkdirs(stageProductsDir(node, stage));
       }
     }
     if (mode !== "synchronous") {
@@ -125,7 +125,7 @@ export class Delivery {
           new BatchedPusher({
             transport,
             localDir: join(outbox, stage),
-            remoteDir: central.stageDir(node, stage),
+            remoteDir: stageProductsDir(node, stage),
             logFile: join(outbox, `${stage}-push.log`),
             ...(this.options.retry === undefined ? {} : { finalRetry: { ...this.options.retry } }),
           }),
@@ -149,7 +149,7 @@ export class Delivery {
   private async put(delivery: JobDelivery): Promise<void> {
     const transport = this.transport;
     if (transport === undefined) return;
-    const dir = central.stageDir(this.options.node, delivery.stage);
+    const dir = stageProductsDir(this.options.node, delivery.stage);
     try {
       if (this.scope === "keep")
         for (const name of delivery.stale) await transport.remove(`${dir}/${name}`, this.retry());
@@ -174,7 +174,7 @@ export class Delivery {
       const transport = this.transport;
       if (transport !== undefined && this.scope === "keep") {
         for (const name of delivery.stale)
-          await transport.remove(`${central.stageDir(this.options.node, delivery.stage)}/${name}`, this.retry());
+          await transport.remove(`${stageProductsDir(this.options.node, delivery.stage)}/${name}`, this.retry());
       }
       appendDeliveryJournal(this.options.journal, delivery.stage, delivery.pkg);
       this.pushers.get(delivery.stage)?.jobFinished();
@@ -217,7 +217,7 @@ export class Delivery {
         rmSync(target, { recursive: true, force: true });
         cpSync(localPath, target, { recursive: true });
       } else {
-        await transport.put(localPath, `${central.nodeDir(this.options.node)}/${name}`, this.retry());
+        await transport.put(localPath, `${nodeProductsDir(this.options.node)}/${name}`, this.retry());
       }
       this.succeeded(name);
       return true;

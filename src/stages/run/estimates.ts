@@ -5,7 +5,7 @@
 // seconds per byte among packages with history (or a default rate when the
 // node has no history yet).
 
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 
 /** Seconds per MiB of source tarball when a node has no history at all (rough, only the order matters). */
 const DEFAULT_SECONDS_PER_MIB: Readonly<Record<Stage, number>> = {

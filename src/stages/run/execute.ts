@@ -13,10 +13,12 @@ import { writeEndOfRun, type DateOptions, type StageTicket } from "../../jobs/su
 import type { EngineReport, Schedule } from "../../jobs/types.js";
 import type { HistoryStore } from "../../history/store.js";
 import { NdjsonWriter } from "../../history/ndjson.js";
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 import { errorMessage } from "../../util/errors.js";
 import type { Delivery } from "./delivery.js";
-import { JOBS_LOG_FILE, stageName, type BuilderLayout } from "./layout.js";
+import { type BuilderLayout } from "./layout.js";
+import { JOBS_LOG_FILE, NODE_INFO_DIR } from "../../layout/central.js";
+import { stageName } from "../../layout/stages.js";
 import { writeNodeInfo, type NodeInfoSettings } from "./nodeinfo.js";
 import type { JobInfo, RunPlan } from "./plan.js";
 import { slotsOf } from "./settings.js";
@@ -97,7 +99,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const deliverJobsLog = () => delivery.nodeFile(jobsLog, JOBS_LOG_FILE).then(() => undefined);
     const produceNodeInfo = (): Promise<void> =>
       (nodeInfoWork ??= writeNodeInfo(layout.nodeInfoDir, options.nodeInfo)
-        .then(() => delivery.nodeFile(layout.nodeInfoDir, "NodeInfo"))
+        .then(() => delivery.nodeFile(layout.nodeInfoDir, NODE_INFO_DIR))
         .then(() => undefined)
         .catch((error: unknown) => note("warning", `NodeInfo could not be generated: ${errorMessage(error)}`)));
     const checkStagesDone = () => {

@@ -1,30 +1,14 @@
-// Where `bbs run` keeps things on a builder (docs/formats.md#builder-directory-layout) and on the central
-// node (docs/formats.md#central-directory-layout), and the run's stages. BBS's layout, plus a few files of
-// bbs's own (the lock, the meat's run marker and delivery journal, the job
-// event log).
+// Where `bbs run` keeps things on a builder (docs/formats.md#builder-directory-layout)
+// and what it reads and writes on the central node
+// (docs/formats.md#central-directory-layout; the names are src/layout/central.ts's),
+// and the `--stages` option. BBS's layout, plus a few files of bbs's own (the
+// lock, the meat's run marker and delivery journal, the job event log).
 
 import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
-import type { Stage } from "../../results/status.js";
+import { END_OF_RUN_FILE, JOBS_LOG_FILE, NODE_INFO_DIR } from "../../layout/central.js";
+import { STAGE_TABLE, type StageNumber } from "../../layout/stages.js";
 import { BbsError } from "../../util/errors.js";
-
-/** STAGE2..STAGE5 and the stage (pool, file suffix) each one runs. */
-export const RUN_STAGES = [
-  { number: 2, name: "STAGE2", stage: "install" },
-  { number: 3, name: "STAGE3", stage: "buildsrc" },
-  { number: 4, name: "STAGE4", stage: "checksrc" },
-  { number: 5, name: "STAGE5", stage: "buildbin" },
-] as const satisfies ReadonlyArray<{ number: number; name: string; stage: Stage }>;
-
-export type StageNumber = (typeof RUN_STAGES)[number]["number"];
-
-export function stageOfNumber(number: StageNumber): Stage {
-  return RUN_STAGES.find((entry) => entry.number === number)?.stage as Stage;
-}
-
-export function stageName(stage: Stage): string {
-  return RUN_STAGES.find((entry) => entry.stage === stage)?.name ?? stage;
-}
 
 /**
  * Parses `--stages 2,3,4` / `--stage 3` values (also `STAGE3`); the result is
@@ -35,16 +19,23 @@ export function parseStageList(text: string, option = "--stages"): StageNumber[]
   for (const raw of text.split(",")) {
     const word = raw.trim();
     if (word === "") continue;
-    const match = /^(?:STAGE)?([2-5])$/i.exec(word);
-    if (match === null) {
+    const match = /^(?:STAGE)?(\d)$/i.exec(word);
+    const entry = STAGE_TABLE.find((candidate) => String(candidate.number) === match?.[1]);
+    if (entry === undefined) {
       throw new BbsError("BBS_USAGE", `${option}: "${word}" is not a stage`, {
-        hint: "stages are 2 (INSTALL), 3 (BUILD), 4 (CHECK) and 5 (BUILD BIN), e.g. --stages 3,4",
+        hint: `stages are ${stageListText()}, e.g. --stages 3,4`,
       });
     }
-    numbers.add(Number(match[1]) as StageNumber);
+    numbers.add(entry.number);
   }
   if (numbers.size === 0) throw new BbsError("BBS_USAGE", `${option} names no stage`, { hint: "e.g. --stages 2,3,4" });
   return [...numbers].sort((a, b) => a - b);
+}
+
+/** `2 (INSTALL), 3 (BUILD), 4 (CHECK) and 5 (BUILD BIN)` */
+function stageListText(): string {
+  const items = STAGE_TABLE.map((entry) => `${entry.number} (${entry.label})`);
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1] as string}`;
 }
 
 /** Paths of one builder. */
@@ -80,25 +71,12 @@ export function builderLayout(config: ResolvedConfig): BuilderLayout {
     stage2TmpDir: join(v.workDir, "STAGE2_tmp"),
     productsOutDir: join(v.workDir, "products-out"),
     targetRepoDir: join(v.workDir, "target-repo"),
-    nodeInfoDir: join(v.workDir, "NodeInfo"),
+    nodeInfoDir: join(v.workDir, NODE_INFO_DIR),
     logDir: v.logDir,
     lockFile: join(v.workDir, "bbs-run.lock"),
     meatMarker: join(meatDir, ".bbs-run.json"),
     deliveryJournal: join(meatDir, ".bbs-delivered"),
-    endOfRunFile: join(meatDir, "BBS_EndOfRun.txt"),
-    jobsLog: (runId) => join(v.logDir, `run-${runId}`, "jobs.ndjson"),
+    endOfRunFile: join(meatDir, END_OF_RUN_FILE),
+    jobsLog: (runId) => join(v.logDir, `run-${runId}`, JOBS_LOG_FILE),
   };
 }
-
-/** Paths under the run's central directory (relative to it, as transports take them). */
-export const central = {
-  targetRepo: "src/contrib",
-  packagesFile: "src/contrib/PACKAGES",
-  runInfo: "run.json",
-  meatIndex: "meat-index.dcf",
-  nodeDir: (node: string) => `products-in/${node}`,
-  stageDir: (node: string, stage: Stage) => `products-in/${node}/${stage}`,
-} as const;
-
-export const DEP_GRAPH_FILE = "pkg_dep_graph.txt";
-export const JOBS_LOG_FILE = "jobs.ndjson";

@@ -14,7 +14,13 @@ import { parseDcf } from "../../rpkg/dcf.js";
 import { injectDescriptionFields } from "../../rpkg/description.js";
 import { BbsError, errorMessage } from "../../util/errors.js";
 import { parseRunInfo, type CentralRun } from "./central.js";
-import { central } from "./layout.js";
+import {
+  TARGET_REPO_DIR,
+  TARGET_REPO_PACKAGES_FILE,
+  RUN_INFO_FILE,
+  outFileName,
+  BUILDNOVIG_STAGE,
+} from "../../layout/central.js";
 
 /** A package of the target repo's PACKAGES. */
 export interface TargetRepoEntry {
@@ -55,22 +61,22 @@ export async function fetchTargetRepo(
 ): Promise<FetchedTargetRepo> {
   const callOptions = signal === undefined ? {} : { signal };
   if (run.transport !== undefined) {
-    await run.transport.sync(central.targetRepo, localDir, callOptions);
+    await run.transport.sync(TARGET_REPO_DIR, localDir, callOptions);
     const text = readFileSync(join(localDir, "PACKAGES"), "utf8");
-    return { dir: localDir, entries: parseTargetRepoIndex(text, run.transport.location(central.packagesFile)) };
+    return { dir: localDir, entries: parseTargetRepoIndex(text, run.transport.location(TARGET_REPO_PACKAGES_FILE)) };
   }
   const http = run.http;
   if (http === undefined) throw new BbsError("BBS_INTERNAL", "a run without transport has no HTTP reader");
   mkdirSync(localDir, { recursive: true });
-  const text = await http.readText(central.packagesFile, callOptions);
-  const entries = parseTargetRepoIndex(text, http.url(central.packagesFile));
+  const text = await http.readText(TARGET_REPO_PACKAGES_FILE, callOptions);
+  const entries = parseTargetRepoIndex(text, http.url(TARGET_REPO_PACKAGES_FILE));
   const limit = pLimit(4);
   await Promise.all(
     [...entries.values()]
       .filter((entry) => wanted.has(entry.name))
       .map((entry) =>
         limit(() =>
-          http.download(`${central.targetRepo}/${entry.file}`, join(localDir, entry.file), {
+          http.download(`${TARGET_REPO_DIR}/${entry.file}`, join(localDir, entry.file), {
             ...callOptions,
             ...(entry.md5 === undefined ? {} : { md5: entry.md5 }),
           }),
@@ -78,8 +84,8 @@ export async function fetchTargetRepo(
       ),
   );
   // The current run may have changed during the downloads (HTTP sees only central.dir).
-  const after = await http.readTextIfExists(central.runInfo, callOptions);
-  if (after === undefined || parseRunInfo(after, http.url(central.runInfo)).runId !== run.info.runId) {
+  const after = await http.readTextIfExists(RUN_INFO_FILE, callOptions);
+  if (after === undefined || parseRunInfo(after, http.url(RUN_INFO_FILE)).runId !== run.info.runId) {
     throw new BbsError(
       "BBS_PRECONDITION",
       `the current run changed from ${run.info.runId} while its target repo was being downloaded from ${http.baseUrl}`,
@@ -123,7 +129,7 @@ export async function extractSources(
         if (entry === undefined) {
           problems.push({
             pkg,
-            reason: `not in the target repo's PACKAGES (its prerun tarball failed: see src/contrib/${pkg}.buildnovig-out.txt on the central node)`,
+            reason: `not in the target repo's PACKAGES (its prerun tarball failed: see ${TARGET_REPO_DIR}/${outFileName(pkg, BUILDNOVIG_STAGE)} on the central node)`,
           });
           return;
         }

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runProcess } from "../../jobs/process.js";
+import { NODE_INFO_FILES, versionFileName } from "../../layout/central.js";
 
 /** The variables of R-config.txt, in BBS's order. */
 export const R_CONFIG_VARIABLES = [
@@ -20,13 +21,9 @@ export const R_CONFIG_VARIABLES = [
 ] as const;
 
 /** Compilers whose `--version` is recorded, and the file it goes to. */
-const COMPILERS = [
-  ["CC", "CC-version.txt"],
-  ["CXX", "CXX-version.txt"],
-  ["CXX11", "CXX11-version.txt"],
-  ["CXX14", "CXX14-version.txt"],
-  ["CXX17", "CXX17-version.txt"],
-] as const;
+const COMPILERS = ["CC", "CXX", "CXX11", "CXX14", "CXX17"].map(
+  (variable) => [variable, versionFileName(variable)] as const,
+);
 
 export interface NodeInfoSettings {
   readonly rCmd: string;
@@ -73,15 +70,15 @@ export async function writeNodeInfo(dir: string, settings: NodeInfoSettings): Pr
   const config = parseRConfigAll(readFileSync(configFile, "utf8"));
   rmSync(configFile, { force: true });
   writeFileSync(
-    join(dir, "R-config.txt"),
+    join(dir, NODE_INFO_FILES.rConfig),
     R_CONFIG_VARIABLES.map((name) => `${name}: ${config.get(name) ?? ""}\n`).join(""),
   );
   const jobs: Array<Promise<unknown>> = [
-    run("R-version.txt", `${settings.rCmd} --version`),
-    run("pandoc-version.txt", "pandoc --version"),
-    run("R-sessionInfo.txt", `${settings.rscriptCmd} -e "sessionInfo()"`),
+    run(NODE_INFO_FILES.rVersion, `${settings.rCmd} --version`),
+    run(versionFileName("pandoc"), "pandoc --version"),
+    run(NODE_INFO_FILES.sessionInfo, `${settings.rscriptCmd} -e "sessionInfo()"`),
     run(
-      "R-instpkgs.txt",
+      NODE_INFO_FILES.instPkgs,
       `${settings.rscriptCmd} -e "options(width=500);print(installed.packages()[,c('LibPath','Version','Built')])"`,
       120_000,
     ),
@@ -94,23 +91,23 @@ export async function writeNodeInfo(dir: string, settings: NodeInfoSettings): Pr
         : run(file, `${compiler} --version`),
     );
   }
-  if (settings.windows) jobs.push(run("java-version.txt", "java -version"));
+  if (settings.windows) jobs.push(run(versionFileName("java"), "java -version"));
   else {
     const java = config.get("JAVA") ?? "";
     jobs.push(
       java === ""
-        ? Promise.resolve(writeFileSync(join(dir, "JAVA-version.txt"), "R CMD config JAVA is empty\n"))
-        : run("JAVA-version.txt", `${shellQuote(java)} -version`),
+        ? Promise.resolve(writeFileSync(join(dir, versionFileName("JAVA")), "R CMD config JAVA is empty\n"))
+        : run(versionFileName("JAVA"), `${shellQuote(java)} -version`),
     );
   }
   await Promise.all(jobs);
   return [
-    "R-version.txt",
-    "R-config.txt",
+    NODE_INFO_FILES.rVersion,
+    NODE_INFO_FILES.rConfig,
     ...COMPILERS.map(([, file]) => file),
-    settings.windows ? "java-version.txt" : "JAVA-version.txt",
-    "pandoc-version.txt",
-    "R-sessionInfo.txt",
-    "R-instpkgs.txt",
+    versionFileName(settings.windows ? "java" : "JAVA"),
+    versionFileName("pandoc"),
+    NODE_INFO_FILES.sessionInfo,
+    NODE_INFO_FILES.instPkgs,
   ];
 }

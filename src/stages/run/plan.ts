@@ -20,7 +20,7 @@
 // BUILD summary in meat says OK or WARNINGS (docs/bbs-rules.md#targets-and-meat).
 
 import type { JobSpec } from "../../jobs/types.js";
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 import type { Description } from "../../rpkg/description.js";
 import type { DependencyGraph } from "./dep-graph.js";
 import {

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { nodeIdentityOf } from "../../results/collect.js";
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 import { readBbsOptions } from "../../rpkg/bbsoptions.js";
 import { Description } from "../../rpkg/description.js";
 import { parseMeatIndex, targetPackages, type MeatIndexRecord } from "../../rpkg/meat-index.js";
@@ -22,10 +22,18 @@ import {
   type AvailablePackage,
   type DependencyGraph,
 } from "./dep-graph.js";
-import { central, DEP_GRAPH_FILE, type BuilderLayout } from "./layout.js";
+import type { BuilderLayout } from "./layout.js";
 import { extractSources, fetchTargetRepo, injectPublicationDate } from "./meat.js";
 import type { PlannedTarget } from "./plan.js";
 import { installedPackages, libraryPaths, rLibsOf, type InstalledPackage } from "../../rpkg/r-env.js";
+import {
+  TARGET_REPO_PACKAGES_FILE,
+  MEAT_INDEX_FILE,
+  DEP_GRAPH_FILE,
+  outFileName,
+  summaryFileName,
+  missingFileName,
+} from "../../layout/central.js";
 
 export type Note = (level: "info" | "warning", message: string) => void;
 
@@ -35,13 +43,13 @@ export async function readTargets(
   run: CentralRun,
   signal?: AbortSignal,
 ): Promise<MeatIndexRecord[]> {
-  const text = await run.reader.readTextIfExists(central.meatIndex, signal);
+  const text = await run.reader.readTextIfExists(MEAT_INDEX_FILE, signal);
   if (text === undefined) {
-    throw new BbsError("BBS_PRECONDITION", `run ${run.info.runId} has no ${central.meatIndex} in ${run.reader.where}`, {
+    throw new BbsError("BBS_PRECONDITION", `run ${run.info.runId} has no ${MEAT_INDEX_FILE} in ${run.reader.where}`, {
       hint: "the run's prerun did not finish its meat-index step; run `bbs prerun` on the central node",
     });
   }
-  return targetPackages(parseMeatIndex(text, `${run.reader.where}/${central.meatIndex}`), nodeIdentityOf(config));
+  return targetPackages(parseMeatIndex(text, `${run.reader.where}/${MEAT_INDEX_FILE}`), nodeIdentityOf(config));
 }
 
 /** Packages whose sources are (re)made in meat: all targets, some (--packages), or none (keep the meat as it is). */
@@ -180,7 +188,7 @@ export async function prepareStage2(
   const libPaths = libraryPaths(v.rHome, rLibsOf(config), v.rPlatform);
   const installed = installedPackages(libPaths);
   for (const problem of installed.problems) note("warning", `installed packages: ${problem}`);
-  const targetIndexText = await run.reader.readTextIfExists(central.packagesFile, signal);
+  const targetIndexText = await run.reader.readTextIfExists(TARGET_REPO_PACKAGES_FILE, signal);
   const fromTargetRepo =
     targetIndexText === undefined ? [] : parsePackagesIndex(targetIndexText, run.reader.where).packages;
   if (fromTargetRepo.length === 0)
@@ -223,8 +231,8 @@ export function removeStaleLocks(libPath: string | undefined, note: Note): void 
 export function clearJobFiles(meatDir: string, stages: readonly Stage[], packages: Iterable<string>): void {
   for (const pkg of packages) {
     for (const stage of stages) {
-      for (const suffix of ["out.txt", "summary.dcf", "MISSING"])
-        rmSync(join(meatDir, `${pkg}.${stage}-${suffix}`), { force: true });
+      for (const name of [outFileName(pkg, stage), summaryFileName(pkg, stage), missingFileName(pkg, stage)])
+        rmSync(join(meatDir, name), { force: true });
     }
   }
 }

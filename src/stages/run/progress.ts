@@ -7,7 +7,7 @@
 import type { JobEngine } from "../../jobs/engine.js";
 import { statusOf } from "../../jobs/engine.js";
 import type { EngineProgress, Schedule } from "../../jobs/types.js";
-import { STAGE_LABELS, type Stage } from "../../results/status.js";
+import { STAGE_LABELS, type Stage } from "../../layout/stages.js";
 import type { RunEvent, RunResult } from "./builder.js";
 import type { JobInfo } from "./plan.js";
 import type { StageOutcome } from "./stage-jobs.js";

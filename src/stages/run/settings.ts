@@ -3,15 +3,15 @@
 // timeouts, slots) and the packages of `--packages`.
 
 import type { ResolvedConfig } from "../../config/load.js";
-import type { Stage } from "../../results/status.js";
 import { bbsPlatformOf, type BbsPlatform } from "../../rpkg/bbsoptions.js";
 import { osFamilyOf } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";
 import type { CommandSettings } from "../../rpkg/r-commands.js";
-import { RUN_STAGES, stageOfNumber, type StageNumber } from "./layout.js";
+import { perStage, STAGE_TABLE, stageEntry, stageOfNumber, type Stage, type StageNumber } from "../../layout/stages.js";
 import type { PlannedTarget } from "./plan.js";
 import { nonTargetRepositories, type Stage2Inputs } from "./prepare.js";
 import { checkLibrary } from "../../rpkg/r-env.js";
+import { MEAT_INDEX_FILE } from "../../layout/central.js";
 
 /** The stages an invocation runs, validated against the node. */
 export function resolveStages(
@@ -33,7 +33,7 @@ export function resolveStages(
     const stages = options.noBin === true ? options.stages.filter((number) => number !== 5) : options.stages;
     return stages.map(stageOfNumber);
   }
-  const numbers = RUN_STAGES.map((entry) => entry.number).filter(
+  const numbers = STAGE_TABLE.map((entry) => entry.number).filter(
     (number) => number !== 5 || (options.noBin !== true && buildsBinaries),
   );
   if (options.noBin !== true && !buildsBinaries)
@@ -46,13 +46,7 @@ function platformOf(config: ResolvedConfig): BbsPlatform {
 }
 
 export function timeoutsMs(config: ResolvedConfig): Record<Stage, number> {
-  const v = config.values;
-  return {
-    install: v["timeouts.install"] * 1000,
-    buildsrc: v["timeouts.build"] * 1000,
-    checksrc: v["timeouts.check"] * 1000,
-    buildbin: v["timeouts.buildbin"] * 1000,
-  };
+  return perStage((entry) => config.values[`timeouts.${entry.configKey}`] * 1000);
 }
 
 export function commandSettings(config: ResolvedConfig): CommandSettings {
@@ -80,7 +74,7 @@ export function packageScope(names: readonly string[], targets: ReadonlySet<stri
       "BBS_USAGE",
       `--packages: ${unknown.join(", ")} ${unknown.length === 1 ? "is not a target package" : "are not target packages"} of run ${runId} on this node`,
       {
-        hint: "name packages of the run's meat-index.dcf that this node supports (UnsupportedPlatforms)",
+        hint: `name packages of the run's ${MEAT_INDEX_FILE} that this node supports (UnsupportedPlatforms)`,
       },
     );
   }
@@ -110,15 +104,5 @@ export function installClosure(
 
 /** The slots of a stage's pool (STAGE5: BBS_NB_CPU, here slots.buildbin). */
 export function slotsOf(config: ResolvedConfig, stage: Stage): number {
-  const v = config.values;
-  switch (stage) {
-    case "install":
-      return v["slots.install"];
-    case "buildsrc":
-      return v["slots.build"];
-    case "checksrc":
-      return v["slots.check"];
-    case "buildbin":
-      return v["slots.buildbin"];
-  }
+  return config.values[`slots.${stageEntry(stage).configKey}`];
 }

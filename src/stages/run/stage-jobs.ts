@@ -12,7 +12,7 @@ import { readLastLines } from "../../jobs/tail.js";
 import type { RecordableOutcome } from "../../jobs/recording.js";
 import { checkExtras, packageFileExtras, readSummary, writeSummary, type DateOptions } from "../../jobs/summary.js";
 import type { JobContext } from "../../jobs/types.js";
-import type { Stage } from "../../results/status.js";
+import type { Stage } from "../../layout/stages.js";
 import type { BbsOptions } from "../../rpkg/bbsoptions.js";
 import { errorMessage } from "../../util/errors.js";
 import {
@@ -34,6 +34,7 @@ import {
   lockedBy,
   productStatus,
 } from "../../rpkg/status-rules.js";
+import { rcheckDirName, missingFileName, outFileName } from "../../layout/central.js";
 
 /** A job's result, as the engine, the history and the NDJSON log see it. */
 export interface StageOutcome extends RecordableOutcome {
@@ -77,7 +78,7 @@ export function productName(stage: Stage, target: TargetPackage, settings: Stage
     case "buildsrc":
       return `${target.name}_${target.version}.tar.gz`;
     case "checksrc":
-      return settings.commands.buildType === "books" ? `${target.name}.book` : `${target.name}.Rcheck`;
+      return settings.commands.buildType === "books" ? `${target.name}.book` : rcheckDirName(target.name);
     case "buildbin":
       return binaryFileName(target.name, target.version, settings.commands.pkgType);
   }
@@ -98,7 +99,7 @@ export function jobDelivery(
   const withheld = stage === "buildsrc" && settings.dontPushSrcPkgs;
   const productPath = product === null || withheld ? null : join(settings.meatDir, product);
   const deliver = filesToDeliver(files, productPath);
-  const missing = `${pkg}.${stage}-MISSING`;
+  const missing = missingFileName(pkg, stage);
   const stale = productPath === null ? [] : existsSync(productPath) ? [missing] : [product as string];
   return { stage, pkg, files: deliver, stale };
 }
@@ -272,7 +273,7 @@ export function checkJob(target: TargetPackage, settings: StageJobSettings) {
     const tarball = tarballOf(target, context);
     // R CMD check of a missing tarball says "neither a file nor directory, skipping" and exits 0.
     const tarballMissing = !existsSync(join(settings.meatDir, tarball));
-    const reuseInstall = existsSync(join(settings.meatDir, `${target.name}.install-out.txt`));
+    const reuseInstall = existsSync(join(settings.meatDir, outFileName(target.name, "install")));
     const spec: CommandSpec = {
       stage: "checksrc",
       pkg: target.name,

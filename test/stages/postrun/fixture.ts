@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { writeEndOfRun, writeSummary } from "../../../src/jobs/summary.js";
 import { writeMeatIndex, writeSkippedIndex, type MeatIndexRecord } from "../../../src/rpkg/meat-index.js";
-import type { Stage } from "../../../src/results/status.js";
+import type { Stage } from "../../../src/layout/stages.js";
 import { switchCurrentRun, writeRunInfo } from "../../../src/stages/prerun/run-dir.js";
 import { writeTestConfig, type TestConfig, type YamlMap } from "../../fixtures/test-config.js";
 import type { Products } from "./products.js";

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pathToFileURL } from "node:url";
-import { PROPAGATION_STATUS_DB_FILE } from "../../../src/results/status-db.js";
+import { PROPAGATION_STATUS_DB_FILE } from "../../../src/layout/central.js";
 import { makePropagationDb } from "../../../src/stages/postrun/propagation-db.js";
 import { computePropagationStatuses, extractDependencies } from "../../../src/stages/postrun/propagation-status.js";
 import { golden } from "./cli.js";

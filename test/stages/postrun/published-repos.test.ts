@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { availablePackages, satisfiesRVersion, type RPlatform } from "../../../src/rpkg/available-filters.js";
-import { PROPAGATION_STATUS_DB_FILE } from "../../../src/results/status-db.js";
+import { PROPAGATION_STATUS_DB_FILE } from "../../../src/layout/central.js";
 import { makePropagationDb } from "../../../src/stages/postrun/propagation-db.js";
 import { readPublishedRepositories } from "../../../src/stages/postrun/repo-index.js";
 import { writeTestConfig } from "../../fixtures/test-config.js";

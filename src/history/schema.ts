@@ -48,4 +48,19 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN survivors INTEGER;
   `,
+  // 3: the packages a run built against, per results run (<run id>@<node>): what "impact of a
+  // change" compares between tonight and a package's last good run (src/history/packages.ts).
+  `
+  CREATE TABLE run_packages (
+    run_id      TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    package     TEXT NOT NULL,
+    source      TEXT NOT NULL,                 -- build (a package of the build) | installed (found on the node)
+    version     TEXT,
+    git_commit  TEXT,                          -- abbreviated, as gitlog has it; NULL for installed packages
+    deps        TEXT NOT NULL,                 -- Depends, Imports, LinkingTo: names, space-separated
+    suggests    TEXT NOT NULL,                 -- Suggests (packages of the build only): names, space-separated
+    PRIMARY KEY (run_id, package)
+  ) STRICT;
+  CREATE INDEX run_packages_by_commit ON run_packages (package, git_commit);
+  `,
 ];

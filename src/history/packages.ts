@@ -1,4 +1,4 @@
-// The packages a run built against (table run_packages, migration 3): for
+// The packages a run built against (table run_packages, migration 4): for
 // each results run (`<run id>@<node>`, src/results/history.ts), every package
 // of the node's dependency graph with its version, its commit when the build
 // itself builds it, and its direct dependencies. Postrun writes them with the
@@ -56,7 +56,7 @@ export function recordRunPackages(db: Database.Database, runId: string, packages
   }).immediate();
 }
 
-/** The packages recorded for `runId`, by name; empty when none were (a run imported before migration 3). */
+/** The packages recorded for `runId`, by name; empty when none were (a run imported before migration 4). */
 export function runPackages(db: Database.Database, runId: string): Map<string, RunPackage> {
   const rows = db.prepare("SELECT * FROM run_packages WHERE run_id = ?").all(runId) as RunPackageRecord[];
   return new Map(

@@ -8,6 +8,7 @@
 // button, and a rerun without the session's CSRF token or from another
 // origin is refused.
 
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Page } from "playwright-core";
@@ -16,6 +17,7 @@ import type { Credential } from "../../src/spb/auth.js";
 import { SpbClient } from "../../src/spb/client.js";
 import { startCoordinator, type RunningCoordinator } from "../../src/spb/serve.js";
 import type { JobView } from "../../src/spb/store/views.js";
+import { templatesRoot } from "../../src/spb/web/render.js";
 import { artifactsDir, launchChromium, type Chromium } from "../report/browser.js";
 import { useTempDirs } from "../fixtures/tmp.js";
 import { writeSpbSite, type SpbSite } from "./fixtures.js";
@@ -79,6 +81,13 @@ afterAll(async () => {
 });
 
 describe("spb web UI", () => {
+  it("never uses raw Handlebars output ({{{ }}}) in its templates", () => {
+    const dir = join(templatesRoot(), "spb");
+    for (const sub of ["partials", "pages"])
+      for (const file of readdirSync(join(dir, sub)))
+        expect(readFileSync(join(dir, sub, file), "utf8"), `${sub}/${file}`).not.toContain("{{{");
+  });
+
   let job: JobView;
 
   it("a job page opened while the job runs follows its cells and log tail without a reload", async () => {

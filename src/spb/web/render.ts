@@ -1,8 +1,7 @@
 // The SPB web pages' Handlebars environment: templates/spb/pages/*.hbs as
 // pages, templates/spb/partials/*.hbs as partials, in a private Handlebars
 // instance with only the built-in helpers. Every value is written with
-// `{{ }}` (HTML-escaped); there is no `{{{ }}}` (test/report's check covers
-// templates/ as a whole). The stylesheet is the nightly report's
+// `{{ }}` (HTML-escaped); there is no `{{{ }}}` (test/spb/web.test.ts checks). The stylesheet is the nightly report's
 // (templates/report/assets/report.css), served as is next to the SPB's few
 // own rules and script.
 

@@ -21,6 +21,8 @@ import type { Stage } from "../layout/stages.js";
 import type { MeatIndexRecord } from "../rpkg/meat-index.js";
 import { osFamilyOf } from "../rpkg/support.js";
 import { HistoryView, type CellHistory } from "./history.js";
+import { runImpacts } from "./impact.js";
+import type { PackageImpact } from "../results/impact.js";
 import {
   parseDepGraph,
   readEndOfRunSlots,
@@ -111,6 +113,8 @@ export interface ReportModel {
   quickStats: Map<string, Map<Stage, StatusCounts>>;
   /** Whether "new problems since the last run" can be computed. */
   historyAvailable: boolean;
+  /** Packages worse than in their last good run, and what changed since (src/report/impact.ts). */
+  impacts: Map<string, PackageImpact[]>;
   /** BBS date (without seconds unless asked) in the local time zone; memoised, pages repeat the same few dates. */
   formatDate(date: Date, seconds?: boolean): string;
   depGraphText?: string;
@@ -312,6 +316,10 @@ export function buildModel(input: ModelInput): ReportModel {
     if (!model.hasDir) warn(`package name ${JSON.stringify(entry.name)} cannot be a directory name: it has no pages`);
     return model;
   });
+  const impacts =
+    history && historyAvailable
+      ? runImpacts(history.store, results, nodeList, run, warn)
+      : new Map<string, PackageImpact[]>();
   history?.close();
 
   let depGraphText: string | undefined;
@@ -348,6 +356,7 @@ export function buildModel(input: ModelInput): ReportModel {
     reverseDeps,
     quickStats,
     historyAvailable,
+    impacts,
   };
   if (depGraphText !== undefined) model.depGraphText = depGraphText;
   return model;

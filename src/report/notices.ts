@@ -2,7 +2,7 @@
 // legends, the node table, and alerts about nodes absent or unfinished.
 
 import type { FilterClass, NodeModel, ReportModel } from "./model.js";
-import { ledFileName } from "./png.js";
+import { ledFileName } from "./led.js";
 import { LED_LEGEND, legendEntries } from "./settings.js";
 import { enc } from "./views.js";
 import { nodeProductsDir, END_OF_RUN_FILE } from "../layout/central.js";

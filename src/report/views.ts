@@ -16,7 +16,7 @@ import {
   type PackageModel,
   type ReportModel,
 } from "./model.js";
-import { ledFileName, type LedColor } from "./png.js";
+import { ledFileName, type LedColor } from "./led.js";
 import type { Fragment } from "./render.js";
 import { landingPageUrl } from "./settings.js";
 

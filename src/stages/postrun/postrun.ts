@@ -350,13 +350,13 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
     };
   },
 
-  history: async ({ config, results, run }) => {
+  history: async ({ config, results, run, log }) => {
     const store = HistoryStore.open(config.values.historyDb);
     try {
-      const imported = importRunHistory(store, results, run, config);
+      const imported = importRunHistory(store, results, run, config, (message) => log.warn(message));
       return {
         status: "ok",
-        summary: `central history ${config.values.historyDb}: ${imported.runs} node run(s), ${imported.jobs} result(s)`,
+        summary: `central history ${config.values.historyDb}: ${imported.runs} node run(s), ${imported.jobs} result(s), ${imported.packages} package input(s)`,
       };
     } finally {
       store.close();

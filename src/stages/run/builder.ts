@@ -116,6 +116,23 @@ export interface RunResult {
   readonly endedAt: Date;
 }
 
+/**
+ * A run that finished but could not deliver everything to the central node:
+ * BBS_TRANSPORT_FAILED, carrying the run's results so the command can show them.
+ */
+export class DeliveryFailedError extends BbsError {
+  constructor(
+    message: string,
+    failures: readonly DeliveryFailure[],
+    readonly result: RunResult,
+  ) {
+    super("BBS_TRANSPORT_FAILED", message, {
+      details: failures.map((failure) => `${failure.what}: ${failure.message}`),
+      hint: "fix the connection to the central node, then `bbs run --resume` delivers what did not arrive (nothing is rebuilt)",
+    });
+  }
+}
+
 export async function runBuilder(config: ResolvedConfig, options: RunBuilderOptions = {}): Promise<RunResult> {
   const startedAt = new Date();
   const emit = options.onEvent ?? (() => undefined);
@@ -402,16 +419,10 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       endedAt: new Date(),
     };
     if (failures.length > 0) {
-      throw Object.assign(
-        new BbsError(
-          "BBS_TRANSPORT_FAILED",
-          `run ${runId} finished, but ${failures.length} deliver${failures.length === 1 ? "y" : "ies"} to the central node failed after retries`,
-          {
-            details: failures.map((failure) => `${failure.what}: ${failure.message}`),
-            hint: "fix the connection to the central node, then `bbs run --resume` delivers what did not arrive (nothing is rebuilt)",
-          },
-        ),
-        { result },
+      throw new DeliveryFailedError(
+        `run ${runId} finished, but ${failures.length} deliver${failures.length === 1 ? "y" : "ies"} to the central node failed after retries`,
+        failures,
+        result,
       );
     }
     return result;

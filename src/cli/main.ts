@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util/errors.js";
 import { registerConfigCommands } from "./config.js";
 import { registerDemo } from "./demo.js";
+import { registerImpact } from "./impact.js";
 import { registerNotify } from "./notify.js";
 import { registerPostrun } from "./postrun.js";
 import { registerPrerun } from "./prerun.js";
@@ -22,6 +23,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPostrun,
   registerReport,
   registerNotify,
+  registerImpact,
   registerPropagateCommand,
   registerServe,
   registerDemo,

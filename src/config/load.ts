@@ -2,7 +2,7 @@
 // then BBS_* environment overrides, then defaults, then `${...}` references,
 // then rules across keys. Every resolved value remembers the layer that set it.
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync, lstatSync, statSync } from "node:fs";
 import { homedir, hostname as osHostname } from "node:os";
 import { isAbsolute, join, resolve, win32 } from "node:path";
 import { BbsError } from "../util/errors.js";
@@ -46,7 +46,8 @@ function assertConfigDir(configDir: string): void {
       hint: "pass --config <dir> or set BBS_CONFIG; a config directory holds global.yaml, platforms/ and hosts/",
     });
   }
-  if (!existsSync(join(configDir, "global.yaml"))) {
+  // lstat: a global.yaml that is a dangling link or a loop is there (and reported when read), not missing.
+  if (!present(join(configDir, "global.yaml"))) {
     throw new BbsError("BBS_CONFIG_NOT_FOUND", `${configDir} has no global.yaml`, {
       hint: "a config directory holds global.yaml, platforms/<name>.yaml and hosts/<node-id>.yaml (see docs/config.md)",
     });
@@ -132,7 +133,7 @@ function resolveHost(
   let platform: LayerFile | undefined;
   if (platformName !== undefined) {
     const relative = `platforms/${platformName}.yaml`;
-    if (existsSync(join(configDir, relative))) platform = read(relative, "platform");
+    if (present(join(configDir, relative))) platform = read(relative, "platform");
     else {
       const known = listPlatformNames(configDir);
       problems.push({
@@ -286,6 +287,11 @@ function checkValues(merged: Map<KeyName, Entry>): ConfigProblem[] {
     }
   }
   return problems;
+}
+
+/** Whether a directory entry exists at `path`, even one stat(2) cannot follow. */
+function present(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

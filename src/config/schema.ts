@@ -311,6 +311,10 @@ export const SCHEMA = {
     default: "127.0.0.1:8780",
     doc: "Address and port `bbs spb serve` listens on (loopback unless set; port 0: any free port).",
   }),
+  "spb.publicUrl": str({
+    scope: "build",
+    doc: "URL of the SPB web UI as contributors reach it (links in tracker comments; https: makes session cookies Secure). Default: the address `bbs spb serve` listens on.",
+  }),
   "spb.claimTimeout": int({
     scope: "build",
     default: 3600,

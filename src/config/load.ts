@@ -13,6 +13,7 @@ import { configInvalidError, uniqueStrings, formatProblem, type ConfigProblem } 
 import { resolveReferences } from "./references.js";
 import { checkRules } from "./rules.js";
 import type { ResolvedConfig } from "./resolved.js";
+import { checkSiteKeys, type HostValues } from "./build-scope.js";
 import { buildTypeDefault, KEY_NAMES, SCHEMA, type BuildType, type ConfigValues, type KeyName } from "./schema.js";
 
 export { listHostIds, listPlatformNames };
@@ -69,6 +70,11 @@ export interface CheckResult {
   hosts: string[];
   /** Formatted problems, each reported once even when several hosts share the file. */
   problems: string[];
+  /**
+   * Keys of the build that resolve differently per host (build-scope.ts): reported by
+   * `bbs config check`; postrun and the report, which use the central node's values, go on.
+   */
+  siteProblems: string[];
   configs: Map<string, ResolvedConfig>;
 }
 
@@ -81,12 +87,24 @@ export function checkConfigDir(configDirOption: string, options: LoadOptions = {
   const configs = new Map<string, ResolvedConfig>();
   if (hosts.length === 0)
     problems.push({ file: "hosts/", message: "no host files", hint: "create hosts/<node-id>.yaml for each node" });
+  const resolved: HostValues[] = [];
   for (const host of hosts) {
     const result = resolveHost(configDir, host, options.env ?? process.env);
     problems.push(...result.problems);
-    if (result.config) configs.set(host, result.config);
+    if (result.config) {
+      configs.set(host, result.config);
+      resolved.push({ host, values: result.config.values, sources: result.config.sources, written: result.written });
+    }
   }
-  return { configDir, hosts, problems: uniqueStrings(problems.map(formatProblem)), configs };
+  return {
+    configDir,
+    hosts,
+    problems: uniqueStrings(problems.map(formatProblem)),
+    siteProblems: uniqueStrings(
+      checkSiteKeys(resolved, resolved[0]?.values["central.nodeId"] as string | undefined).map(formatProblem),
+    ),
+    configs,
+  };
 }
 
 /** Loads every host of the build (postrun and the report need every node's platform). */
@@ -109,7 +127,7 @@ function resolveHost(
   configDir: string,
   nodeId: string,
   env: NodeJS.ProcessEnv,
-): { config?: ResolvedConfig; problems: ConfigProblem[] } {
+): { config?: ResolvedConfig; problems: ConfigProblem[]; written: Map<KeyName, string> } {
   const problems: ConfigProblem[] = [];
   const read = (relative: string, layer: LayerName): LayerFile => {
     const file = readLayerFile(join(configDir, relative), relative, layer);
@@ -160,6 +178,9 @@ function resolveHost(
       problems.push({ file, key, message: "required key is missing", hint: `add \`${key}\` (${spec.doc})` });
     }
   }
+  const written = new Map<KeyName, string>();
+  for (const [key, entry] of merged)
+    if (typeof entry.value === "string" && entry.value.includes("${")) written.set(key, entry.value);
   problems.push(...resolveReferences(merged, missing));
   if (!merged.has("hostname")) {
     const id = merged.get("nodeId")?.value;
@@ -167,7 +188,7 @@ function resolveHost(
   }
   problems.push(...checkValues(merged));
   problems.push(...checkRules(configDir, nodeId, hostFile, merged));
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, written };
 
   const values: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
@@ -185,6 +206,7 @@ function resolveHost(
       sources: sources as Record<KeyName, string>,
     },
     problems,
+    written,
   };
 }
 

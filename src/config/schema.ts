@@ -97,8 +97,7 @@ export const SCHEMA = {
   }),
   "central.user": str({
     scope: "build",
-    default: "biocbuild",
-    doc: "User owning the central directory (for rsync over ssh).",
+    doc: "User owning the central directory, for rsync over ssh (`user@centralHost`). Unset: the ssh configuration decides (the `User` of the `centralHost` alias, else the local user name); set, it overrides that `User`.",
     bbs: "BBS_CENTRAL_RUSER",
   }),
   "central.dir": str({

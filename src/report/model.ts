@@ -15,6 +15,7 @@ import {
   type RunResults,
 } from "../results/collect.js";
 import type { RunFacts } from "../results/run-info.js";
+import { parseResultsRunId } from "../results/history.js";
 import { type Status } from "../results/status.js";
 import type { Stage } from "../layout/stages.js";
 import type { MeatIndexRecord } from "../rpkg/meat-index.js";
@@ -55,7 +56,7 @@ export interface NodeModel extends ResultNode {
   slots: Map<Stage, number>;
   encoding: string;
   reportNote?: string;
-  /** The node's last previous run in the history (said when the node is absent). */
+  /** The node's last finished run in the history (said when the node is absent). */
   lastSeen?: { runId: string; at: Date };
 }
 
@@ -235,8 +236,12 @@ export function buildModel(input: ModelInput): ReportModel {
   const historyAvailable = history?.hasPreviousRuns(nodeList.filter((n) => !n.foreign).map((n) => n.id)) ?? false;
   if (history) {
     for (const node of nodeList) {
-      const last = node.presence?.state === "absent" ? history.previousRuns(node.id)[0] : undefined;
-      if (last) node.lastSeen = { runId: last.runId, at: last.startedAt };
+      // The run to cite is the node's last *finished* one (a run it was absent from says nothing), by its own id.
+      const last =
+        node.presence?.state === "absent"
+          ? history.previousRuns(node.id).find((run) => run.status === "finished")
+          : undefined;
+      if (last) node.lastSeen = { runId: parseResultsRunId(last.runId)?.runId ?? last.runId, at: last.startedAt };
     }
   }
 
@@ -319,12 +324,17 @@ export function buildModel(input: ModelInput): ReportModel {
 
   let depGraphText: string | undefined;
   let reverseDeps = new Map<string, string[]>();
-  const firstNode = nodeList.find((node) => !node.foreign);
-  if (settings.reverseDeps && firstNode) {
-    depGraphText = readTextIfPresent(join(runDir, nodeProductsPath(firstNode.id, DEP_GRAPH_FILE)));
+  // The graph of the first report node that delivered one: every node computes it from the
+  // same target repo, so an absent first node (often the central one) must not cost the notes.
+  const builders = nodeList.filter((node) => !node.foreign);
+  if (settings.reverseDeps && builders.length > 0) {
+    for (const node of builders) {
+      depGraphText = readTextIfPresent(join(runDir, nodeProductsPath(node.id, DEP_GRAPH_FILE)));
+      if (depGraphText !== undefined) break;
+    }
     if (depGraphText === undefined)
       warn(
-        `${join(nodeProductsPath(firstNode.id, DEP_GRAPH_FILE))} is missing: no reverse dependencies on package pages`,
+        `no report node delivered ${DEP_GRAPH_FILE} (looked for ${builders.map((node) => nodeProductsPath(node.id, DEP_GRAPH_FILE)).join(", ")}): no reverse dependencies on package pages`,
       );
     else
       reverseDeps = reverseDependencies(

@@ -28,7 +28,7 @@ import { stageEstimates } from "./estimates.js";
 import { executePlan, statusCounts } from "./execute.js";
 import { runSurvivors } from "../../jobs/recording.js";
 import { builderLayout, type BuilderLayout } from "./layout.js";
-import { DEP_GRAPH_FILE } from "../../layout/central.js";
+import { DEP_GRAPH_FILE, END_OF_RUN_FILE } from "../../layout/central.js";
 import type { StageNumber } from "../../layout/stages.js";
 import { readDeliveryJournal, readMeatMarker, writeMeatMarker, journalKey } from "./meat-state.js";
 import { planRun, jobId, type JobInfo } from "./plan.js";
@@ -360,12 +360,18 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       },
       dates: settings.dates,
       freshJobsLog: scope === "full",
+      endOfRun: named === undefined,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onEngine: (engine, info) => emit({ type: "engine", engine, info }),
       onStageDone: (stage, at) => emit({ type: "stage-done", at, stage }),
       note,
     });
     const failures = await delivery.close();
+    if (named !== undefined)
+      note(
+        "info",
+        `a run of some packages (--packages) writes no ${END_OF_RUN_FILE}: the node counts as finished once a run of all its packages has ended`,
+      );
     history.endRun(runId, report.cancelled ? "cancelled" : "finished");
     openRunId = undefined;
     if (report.cancelled) {

@@ -7,6 +7,7 @@ import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util
 import { classifyFsError } from "../util/fs-errors.js";
 import { registerConfigCommands } from "./config.js";
 import { registerDemo } from "./demo.js";
+import { registerImpact } from "./impact.js";
 import { registerNotify } from "./notify.js";
 import { registerPostrun } from "./postrun.js";
 import { registerPrerun } from "./prerun.js";
@@ -23,6 +24,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPostrun,
   registerReport,
   registerNotify,
+  registerImpact,
   registerPropagateCommand,
   registerServe,
   registerDemo,

@@ -5,7 +5,7 @@
 // exist) and the example timings. A missing file is said to be missing.
 
 import { existsSync, readdirSync } from "node:fs";
-import { humanReadableSize, type ParsedSummary } from "../jobs/summary.js";
+import { humanReadableSize, type ParsedSummary } from "../results/summary.js";
 import type { BuildType } from "../config/schema.js";
 import type { Stage } from "../layout/stages.js";
 import { readLogExcerpt } from "./excerpt.js";

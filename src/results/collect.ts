@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "../config/load.js";
 import { parseReportNodes, type ReportNode } from "../config/nodes.js";
 import type { BuildType } from "../config/schema.js";
-import { readSummary, type ParsedSummary } from "../jobs/summary.js";
+import { readSummary, type ParsedSummary } from "./summary.js";
 import { readMeatIndex, readSkippedIndex, sortCaseInsensitively, type MeatIndexRecord } from "../rpkg/meat-index.js";
 import {
   MEAT_INDEX_FILE,

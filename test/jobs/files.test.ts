@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandHeader, filesToDeliver, jobFiles, startOutputFile, appendRerunHeader } from "../../src/jobs/outfile.js";
-import { formatFixed, formatGeneral } from "../../src/jobs/pyformat.js";
+import { formatFixed, formatGeneral } from "../../src/results/pyformat.js";
 import {
   checkExtras,
   formatEndOfRunLine,
@@ -16,7 +16,7 @@ import {
   readSummary,
   writeEndOfRun,
   writeSummary,
-} from "../../src/jobs/summary.js";
+} from "../../src/results/summary.js";
 import { tempDir } from "./helpers.js";
 
 const HASHES = "#".repeat(78);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeSummary } from "../../src/jobs/summary.js";
+import { writeSummary } from "../../src/results/summary.js";
 import { collectRunResults, type ResultNode } from "../../src/results/collect.js";
 import { END_OF_RUN_FILE } from "../../src/layout/central.js";
 import {

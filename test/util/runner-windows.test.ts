@@ -17,7 +17,7 @@ import { posixPlatform, taskkillArgs, windowsPlatform, type Spawner } from "../.
 import { runCommand } from "../../src/util/runner.js";
 import { runProcess } from "../../src/jobs/process.js";
 import { readLastLines } from "../../src/jobs/tail.js";
-import { parseSummary } from "../../src/jobs/summary.js";
+import { parseSummary } from "../../src/results/summary.js";
 
 /** A pid no Linux process can have (above pid_max): the platform's liveness probe finds nothing. */
 let nextFakePid = 4_194_304 + 1000;

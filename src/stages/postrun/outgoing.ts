@@ -17,7 +17,7 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { parseOutgoing, type OutgoingSource } from "../../config/nodes.js";
 import { pkgTypeExtension, type PkgType } from "../../config/schema.js";
-import { readSummary } from "../../jobs/summary.js";
+import { readSummary } from "../../results/summary.js";
 import { nodeIdentityOf } from "../../results/collect.js";
 import type { Stage } from "../../layout/stages.js";
 import { sortCaseInsensitively, type MeatIndexRecord } from "../../rpkg/meat-index.js";

@@ -8,7 +8,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { runCommandJob } from "../../jobs/command-job.js";
 import { filesToDeliver, jobFiles } from "../../jobs/outfile.js";
-import { packageFileExtras, writeSummary } from "../../jobs/summary.js";
+import { packageFileExtras, writeSummary } from "../../results/summary.js";
 import { BUILDNOVIG_STAGE } from "../../layout/central.js";
 
 export interface BuildnovigJob {

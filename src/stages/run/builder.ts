@@ -16,7 +16,7 @@ import { delimiter, join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import type { JobEngine } from "../../jobs/engine.js";
 import { killOrphanedJobs } from "../../jobs/process.js";
-import type { StageTicket } from "../../jobs/summary.js";
+import type { StageTicket } from "../../results/summary.js";
 import type { Schedule } from "../../jobs/types.js";
 import { HistoryStore } from "../../history/store.js";
 import type { Stage } from "../../layout/stages.js";

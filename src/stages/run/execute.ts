@@ -9,7 +9,7 @@ import { rmSync } from "node:fs";
 import type { ResolvedConfig } from "../../config/load.js";
 import { statusOf, JobEngine } from "../../jobs/engine.js";
 import { logEventsTo, recordJobsTo, runSurvivors } from "../../jobs/recording.js";
-import { writeEndOfRun, type DateOptions, type StageTicket } from "../../jobs/summary.js";
+import { writeEndOfRun, type DateOptions, type StageTicket } from "../../results/summary.js";
 import type { EngineReport, Schedule } from "../../jobs/types.js";
 import type { HistoryStore } from "../../history/store.js";
 import { NdjsonWriter } from "../../history/ndjson.js";

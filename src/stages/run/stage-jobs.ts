@@ -10,7 +10,7 @@ import { runCommandJob, type CommandJobResult } from "../../jobs/command-job.js"
 import { filesToDeliver, jobFiles, type JobFiles } from "../../jobs/outfile.js";
 import { readLastLines } from "../../jobs/tail.js";
 import type { RecordableOutcome } from "../../jobs/recording.js";
-import { checkExtras, packageFileExtras, readSummary, writeSummary, type DateOptions } from "../../jobs/summary.js";
+import { checkExtras, packageFileExtras, readSummary, writeSummary, type DateOptions } from "../../results/summary.js";
 import type { JobContext } from "../../jobs/types.js";
 import type { Stage } from "../../layout/stages.js";
 import type { BbsOptions } from "../../rpkg/bbsoptions.js";

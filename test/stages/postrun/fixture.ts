@@ -2,12 +2,12 @@
 // win1 (win.binary) and mac1 (mac arm64), plus a foreign node, with a run
 // directory as prerun leaves it (runs dir, central.dir symlink, run.json,
 // meat and skipped indexes) and products-in trees written by each builder:
-// summaries through src/jobs/summary.ts and real products (products.ts).
+// summaries through src/results/summary.ts and real products (products.ts).
 
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { writeEndOfRun, writeSummary } from "../../../src/jobs/summary.js";
+import { writeEndOfRun, writeSummary } from "../../../src/results/summary.js";
 import { writeMeatIndex, writeSkippedIndex, type MeatIndexRecord } from "../../../src/rpkg/meat-index.js";
 import type { Stage } from "../../../src/layout/stages.js";
 import { switchCurrentRun, writeRunInfo } from "../../../src/stages/prerun/run-dir.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import type { CommandSettings } from "../../../src/rpkg/r-commands.js";
 import { readNdjson } from "../../../src/history/ndjson.js";
-import { parseSummary, type ParsedSummary } from "../../../src/jobs/summary.js";
+import { parseSummary, type ParsedSummary } from "../../../src/results/summary.js";
 import type { TestConfig } from "../../fixtures/test-config.js";
 import { transpileCli } from "../../util/helpers/transpile.js";
 

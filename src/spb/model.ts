@@ -35,7 +35,7 @@ export const TERMINAL_NODE_STATES: ReadonlySet<NodeState> = new Set(["done", "lo
 /** queued: no node has claimed it yet; running: some node has; complete: every expected node is terminal. */
 export type JobState = "queued" | "running" | "complete";
 
-/** The pipeline's steps on a node, in order (spec 2.4, fixed). */
+/** The pipeline's steps on a node, in order (docs/spb.md#the-pipeline-on-a-node). */
 export const STEPS = [
   "source", // clone and check out the commit, or unpack the tarball; DESCRIPTION and .BBSoptions
   "deps", // dependencies into the submission's own library

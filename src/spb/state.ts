@@ -1,5 +1,5 @@
 // The state machine of a job and of each of its nodes, and the statuses shown
-// and posted for them (spec 2.7, fixed: a node that never reported is
+// and posted for them (docs/spb.md#state-machine; unlike the real SPB: a node that never reported is
 // ABNORMAL, never silently dropped; BiocCheck is its own column).
 //
 //   node:  queued --claim--> claimed --started--> running --finished--> done
@@ -92,7 +92,7 @@ export function nodeCells(node: NodeSnapshot): Record<Column, CellStatus> {
 
 /**
  * What a finished node contributes to the overall result: the distinct
- * statuses of its cells other than OK, skipped and UNSUPPORTED (spec 2.7);
+ * statuses of its cells other than OK, skipped and UNSUPPORTED (as the real SPB's overall status);
  * ABNORMAL for a lost or abnormally ended node.
  */
 export function nodeProblems(node: NodeSnapshot): StepStatus[] {
@@ -111,7 +111,7 @@ export function nodeProblems(node: NodeSnapshot): StepStatus[] {
 }
 
 /**
- * The overall result of a job (spec 9.10): `OK` when every expected node's
+ * The overall result of a job: `OK` when every expected node's
  * cells are OK, skipped or UNSUPPORTED; else the distinct problems joined by
  * ", ", worst first; `ABNORMAL` when no node produced results at all.
  */

@@ -6,7 +6,7 @@
 // (test/spb/backends.ts lists their factories).
 //
 // What a back end must guarantee (the real SPB lost builds on each of these,
-// spec 4.2):
+// docs/spb.md#what-the-real-spb-did-and-what-bbs-does-instead):
 //
 // 1. Work is durable and per node. `enqueue` puts one WorkItem on the queue of
 //    one node (one call per expected node of a job). Once `enqueue` resolved,

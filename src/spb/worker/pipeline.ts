@@ -9,6 +9,7 @@
 
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { readBbsOptions, unsupportedPlatformsOption, type BbsOptions } from "../../rpkg/bbsoptions.js";
 import { Description } from "../../rpkg/description.js";
 import {
@@ -193,7 +194,7 @@ export async function runPipeline(
       return { outcome: "abnormal", reason: why };
     }
     deps.note(`${why}; attempt ${attempt + 1} of ${settings.retries + 1} (spb.retries)`);
-    await new Promise((resolve) => setTimeout(resolve, settings.retryDelayMs));
+    await sleep(settings.retryDelayMs, undefined, { signal: context.signal }).catch(() => undefined);
     deps.restartClock(settings.timeoutsMs.deps);
   }
 

@@ -138,7 +138,9 @@ export function registerSpb(program: Command): void {
           if (options.package) params.set("package", options.package);
           if (issue !== undefined) params.set("issue", String(issue));
           if (options.newPackage) params.set("newPackage", "true");
-          return api.request<JobView>("POST", `/api/v1/jobs/tarball?${params.toString()}`, {
+          // No bare "?": the signature covers the path as the coordinator reads it.
+          const query = params.size === 0 ? "" : `?${params.toString()}`;
+          return api.request<JobView>("POST", `/api/v1/jobs/tarball${query}`, {
             raw: readFileSync(options.tarball),
           });
         }

@@ -5,9 +5,9 @@ import { describeChange, describeOwn, describeStreak } from "../results/impact.j
 import type { PackageModel, ReportModel } from "./model.js";
 import { enc } from "./views.js";
 
-/** The package page's rows: one per node where the package got worse. */
-export function impactView(model: ReportModel, pkg: PackageModel): { rows: object[] } | undefined {
-  const impacts = model.impacts.get(pkg.name);
+/** The package page's rows: one per node where the package got worse (a leaf page: its node's only). */
+export function impactView(model: ReportModel, pkg: PackageModel, nodeId?: string): { rows: object[] } | undefined {
+  const impacts = model.impacts.get(pkg.name)?.filter((impact) => nodeId === undefined || impact.node === nodeId);
   if (impacts === undefined || impacts.length === 0) return undefined;
   const nodeById = new Map(model.nodes.map((node) => [node.id, node] as const));
   return {

@@ -488,6 +488,7 @@ function leafPage(
         : undefined,
       gcardHtml: parts.gcard(pkg),
       history: historyView(history, { nodeId: node.id, stage: cell.stage }),
+      impact: cell.status === "OK" ? undefined : impactView(model, pkg, node.id),
       nodeClass: node.cssClass,
       summary: cell.cell.summary ? summaryFields(cell.cell.summary) : undefined,
       sections,

@@ -99,13 +99,21 @@ function runStatuses(store: HistoryStore, historyRunId: string): Map<string, Rec
   return byPackage;
 }
 
-/** Packages of the build in `names`, dependencies before dependents (hard dependencies), ties case-insensitively. */
+/**
+ * Packages of the build in `names`, dependencies before dependents, ties
+ * case-insensitively. Suggests count as dependencies here: CHECK needs them
+ * installed, so a package is rebuilt after the ones it suggests.
+ */
 export function buildOrder(names: readonly string[], graph: ReadonlyMap<string, RunPackage>): string[] {
   const members = new Set(names);
   const remaining = new Map(
     names.map((name) => [
       name,
-      new Set((graph.get(name)?.deps ?? []).filter((dep) => members.has(dep) && dep !== name)),
+      new Set(
+        [...(graph.get(name)?.deps ?? []), ...(graph.get(name)?.suggests ?? [])].filter(
+          (dep) => members.has(dep) && dep !== name,
+        ),
+      ),
     ]),
   );
   const order: string[] = [];

@@ -138,6 +138,10 @@ describe("impact of a change across two real nights", () => {
       `first failing tonight (ERROR; OK in run ${nights[0]!.central.runId}); changed since the last good run: impDep ${before}..${after}, 1.0.0 -&gt; 1.0.1; its own code: none`,
     );
     expect(html).toContain('<a href="../impDep/"><b>impDep</b></a>');
+    // The email links to the CHECK leaf page: it says the same; the OK INSTALL page does not.
+    const leaf = readFileSync(join(report(1), "impUser", "local-checksrc.html"), "utf8").replace(/<[^>]+>/g, "");
+    expect(leaf).toContain(`changed since the last good run: impDep ${before}..${after}, 1.0.0 -&gt; 1.0.1`);
+    expect(readFileSync(join(report(1), "impUser", "local-install.html"), "utf8")).not.toContain("Impact of a change");
     // Packages that did not get worse say nothing of the kind.
     expect(readFileSync(join(report(1), "impTop", "index.html"), "utf8")).not.toContain("Impact of a change");
     expect(readFileSync(join(report(0), "impUser", "index.html"), "utf8")).not.toContain("Impact of a change");

@@ -96,6 +96,8 @@ describe.each(BACKENDS)("spb worker and pipeline over the $name back end", (fact
   let job2: JobView;
   let mismatch: JobView;
   let faults: JobView;
+  let elsewhere: JobView;
+  let elsewhereTarball: string;
   let eventsBeforeRestart = 0;
   let spb1WorkerKilledInCheck = false;
   let spb1OrphansAfterKill = 0;
@@ -233,6 +235,23 @@ describe.each(BACKENDS)("spb worker and pipeline over the $name back end", (fact
       }),
     );
 
+    // A tarball whose .BBSoptions excludes both nodes (by host name): fetched, verified, unpacked, UNSUPPORTED.
+    await writePackage(sources, {
+      name: "spbElsewhere",
+      version: "1.0.0",
+      bbsOptions: "UnsupportedPlatforms: spb1, spb2",
+    });
+    elsewhereTarball = join(root, "spbElsewhere_1.0.0.tar.gz");
+    await execa("tar", ["-czf", elsewhereTarball, "-C", sources, "spbElsewhere"]);
+    // A tar-slip tarball.
+    await execa("sh", [
+      "-c",
+      'mkdir -p "$1/slip/spbSlip" && cp -r "$2/spbElsewhere/." "$1/slip/spbSlip/" && echo x > "$1/evil" && sed -i "s/^Package: .*/Package: spbSlip/" "$1/slip/spbSlip/DESCRIPTION" && tar -P -czf "$1/slip.tar.gz" -C "$1/slip" spbSlip ../evil',
+      "sh",
+      root,
+      sources,
+    ]);
+
     await startCoordinator();
     // Two workers per node (two build slots): the faults job runs beside the others.
     for (const name of ["spb1a", "spb1b", "spb2a", "spb2b"]) startWorker(name);
@@ -267,6 +286,8 @@ describe.each(BACKENDS)("spb worker and pipeline over the $name back end", (fact
     await stop(coordinator, "SIGKILL");
     await sleep(2000);
     await startCoordinator();
+    // A back end with a broker restarts it too, mid-build.
+    await backend.restartBroker?.();
 
     // The worker of spb1 that checks spbFaults is killed -9 in its never-ending check.
     const checking = await until("spb1 to check spbFaults", async () => {
@@ -285,6 +306,7 @@ describe.each(BACKENDS)("spb worker and pipeline over the $name back end", (fact
     );
     mismatch = await submit(["--git", git.url("spbOther")]);
     job2 = await submit(["--git", git.url("spbTiny"), "--commit", c2]);
+    elsewhere = await submit(["--tarball", elsewhereTarball]);
     await until("the orphans of the killed worker to go", () =>
       processesWith(timeoutMarker("spbFaults")).length === 0 ? true : undefined,
     );
@@ -292,6 +314,7 @@ describe.each(BACKENDS)("spb worker and pipeline over the $name back end", (fact
     job1 = await complete(job1.id);
     mismatch = await complete(mismatch.id);
     job2 = await complete(job2.id);
+    elsewhere = await complete(elsewhere.id);
   }, 600_000);
 
   afterAll(async () => {
@@ -409,6 +432,39 @@ describe.each(BACKENDS)("spb worker and pipeline over the $name back end", (fact
       expect(refused.cells.install).toBe("skipped");
     }
     expect(mismatch.result).toMatch(/ERROR/);
+  });
+
+  it("a tarball job is fetched, verified and unpacked on each node; UnsupportedPlatforms makes it UNSUPPORTED", () => {
+    for (const node of ["spb1", "spb2"]) {
+      const entry = nodeOf(elsewhere, node);
+      expect(entry).toMatchObject({ state: "done", outcome: "unsupported", version: "1.0.0", commit: null });
+      expect(Object.values(entry.cells).every((cell) => cell === "UNSUPPORTED")).toBe(true);
+      expect(entry.reason).toMatch(/UnsupportedPlatforms lists spb\d/);
+    }
+    expect(elsewhere.result).toBe("ABNORMAL"); // spb3 only: UNSUPPORTED counts as OK
+  });
+
+  it("refuses, with a clear error, package names with ' ; / .., a tar-slip tarball and an unauthenticated submit", async () => {
+    const cli = (args: readonly string[], env: Record<string, string> = {}) =>
+      execa(process.execPath, [BBS, "spb", "submit", ...args], {
+        env: { ...process.env, ...site.envOf("local"), ...env },
+        reject: false,
+      });
+    for (const name of ["spb'Tiny", "spb;Tiny", "spb/Tiny", "spb..Tiny"]) {
+      const refused = await cli(["--git", git.url("spbTiny"), "--package", name]);
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.stderr).toMatch(/not a valid R package name/);
+      expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    const slip = await cli(["--tarball", join(root, "slip.tar.gz")]);
+    expect(slip.exitCode).not.toBe(0);
+    expect(slip.stderr).toMatch(/tarball .* is refused: entry "\.\.\/evil" has a "\.\." component/);
+    const unsigned = await fetch(`http://127.0.0.1:${port}/api/v1/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ git: { url: git.url("spbTiny") } }),
+    });
+    expect(unsigned.status).toBe(401);
   });
 
   it("a step over its timeout is TIMEOUT and leaves no process; a worker killed -9 mid-check is ABNORMAL by its deadline", () => {

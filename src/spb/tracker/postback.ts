@@ -1,4 +1,4 @@
-// The post-back to the tracker (spec 8.12, fixed): when a job with an issue
+// The post-back to the tracker (docs/spb.md#tracker-integration-post-back-to-github): when a job with an issue
 // completes, one comment on that GitHub issue (edited in place on a retry or
 // a rerun of the hook, never posted twice: its id is kept in the store, and
 // its marker finds it if the coordinator died before keeping it), then the

@@ -314,6 +314,33 @@ export const SCHEMA = {
     scope: "build",
     doc: "URL of the SPB web UI as contributors reach it (links in tracker comments; https: makes session cookies Secure). Default: the address `bbs spb serve` listens on.",
   }),
+  "spb.tracker.repo": str({
+    scope: "build",
+    doc: "Tracker post-back: the GitHub repository (`owner/name`) whose issues submissions name (`--issue`); unset: nothing is posted.",
+    bbs: "(SPB: github_issue_repo in spb.properties)",
+  }),
+  "spb.tracker.apiUrl": str({
+    scope: "build",
+    default: "https://api.github.com",
+    doc: "Tracker post-back: base URL of the GitHub REST API (GitHub Enterprise: `https://<host>/api/v3`).",
+  }),
+  "spb.tracker.webUrl": str({
+    scope: "build",
+    default: "https://github.com",
+    doc: "Tracker post-back: base URL of GitHub's web pages (the job page links to `<webUrl>/<repo>/issues/<n>`).",
+  }),
+  "spb.tracker.tokenFile": str({
+    path: true,
+    scope: "node",
+    doc: "Tracker post-back: file holding the GitHub token (one line; needs issues: write). Read by `bbs spb serve` at start, never logged.",
+  }),
+  "spb.tracker.retryDelay": int({
+    scope: "build",
+    default: 5,
+    min: 1,
+    seconds: true,
+    doc: "Tracker post-back: pause before the first retry of a failed post; it doubles at each failure, up to an hour.",
+  }),
   "spb.claimTimeout": int({
     scope: "build",
     default: 3600,

@@ -58,8 +58,6 @@ interface RawRecord {
 
 const BLANK_LINE = /^[ \t]*$/;
 const ESCAPED_BLANK_LINE = /^[ \f\n\r\t\v]+\.[ \f\n\r\t\v]*$/;
-const TRAILING_BLANKS = /[ \t]+$/;
-const LEADING_BLANKS = /^[ \t]+/;
 
 /** Parses DCF text or bytes into records (see the module comment for the rules). */
 export function parseDcf(input: string | Uint8Array, options: DcfParseOptions = {}): DcfRecord[] {
@@ -130,7 +128,7 @@ function parseStructure(text: string, source: string, options: DcfParseOptions):
         pendingEmptyLines += 1;
         continue;
       }
-      const content = line.replace(LEADING_BLANKS, "").replace(TRAILING_BLANKS, "");
+      const content = trimBlanks(line, 0);
       const previous = current.fields.get(field) ?? "";
       let value: string;
       if (joinWithSpace) value = previous === "" ? content : `${previous} ${content}`;
@@ -155,15 +153,26 @@ function parseStructure(text: string, source: string, options: DcfParseOptions):
     }
     field = line.slice(0, colon);
     pendingEmptyLines = 0;
-    current.fields.set(
-      field,
-      line
-        .slice(colon + 1)
-        .replace(LEADING_BLANKS, "")
-        .replace(TRAILING_BLANKS, ""),
-    );
+    current.fields.set(field, trimBlanks(line, colon + 1));
   }
   return records;
+}
+
+/**
+ * `line` from `start` without its leading and trailing spaces and tabs. By
+ * hand, not with /[ \t]+$/: a backtracking regex is quadratic in a run of
+ * blanks that does not end the line, and a hostile DESCRIPTION has megabytes of them.
+ */
+function trimBlanks(line: string, start: number): string {
+  let from = start;
+  let to = line.length;
+  while (from < to && isBlank(line.charCodeAt(from))) from += 1;
+  while (to > from && isBlank(line.charCodeAt(to - 1))) to -= 1;
+  return line.slice(from, to);
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 function malformed(source: string, lineNumber: number, line: string, problem: string, hint: string): BbsError {

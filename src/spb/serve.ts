@@ -10,6 +10,7 @@ import { EmbeddedQueue } from "./queue/embedded.js";
 import { backendFactories } from "./queue/registry.js";
 import { coordinatorCredentials, coordinatorSettings, listenAddress, spbDbPath } from "./settings.js";
 import { SpbStore } from "./store/store.js";
+import { TRACKER_SUBSCRIBER, trackerPostback, trackerSettings } from "./tracker/postback.js";
 import { webRoutes } from "./web/routes.js";
 import { Sessions } from "./web/session.js";
 
@@ -35,7 +36,10 @@ export async function startCoordinator(
     credentials,
     publicUrl?.startsWith("https:") === true,
   );
-  const store = SpbStore.open(spbDbPath(config), { subscribers: options.subscribers ?? [] });
+  const tracker = trackerSettings(config);
+  const store = SpbStore.open(spbDbPath(config), {
+    subscribers: [...(options.subscribers ?? []), ...(tracker === undefined ? [] : [TRACKER_SUBSCRIBER])],
+  });
   const queue = backendFactories(config.values["spb.queue"]).coordinator(config, store);
   const coordinator = new Coordinator(store, queue, settings);
   let server: CoordinatorServer;
@@ -51,8 +55,22 @@ export async function startCoordinator(
       ...webRoutes(coordinator, {
         title: `Single Package Builder (Bioconductor ${settings.biocVersion})`,
         sessions,
+        postbackLink: (jobId, subscriber) =>
+          subscriber === TRACKER_SUBSCRIBER ? (store.trackerComment(jobId)?.url ?? null) : null,
+        ...(tracker === undefined
+          ? {}
+          : { issueUrl: (issue: number) => `${tracker.webUrl}/${tracker.client.repo}/issues/${issue}` }),
       }),
     );
+    if (tracker !== undefined) {
+      const base = server.url;
+      coordinator.onCompletion(
+        TRACKER_SUBSCRIBER,
+        trackerPostback(store, tracker.client, () => publicUrl ?? base),
+        1000,
+        tracker.retryDelayMs,
+      );
+    }
   } catch (error) {
     await coordinator.stop();
     store.close();

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   BBS_TRANSPORT_FAILED: { exit: EXIT.FAILED, summary: "Sending or fetching files to/from the central node failed" },
   BBS_BROKER_AUTH: { exit: EXIT.USER, summary: "The message broker refused the login (user, password or vhost)" },
   BBS_BROKER_FAILED: { exit: EXIT.FAILED, summary: "The message broker could not be reached or reported an error" },
+  BBS_TRACKER_FAILED: { exit: EXIT.FAILED, summary: "The issue tracker (GitHub API) refused or failed a post-back" },
   BBS_MAIL_FAILED: { exit: EXIT.FAILED, summary: "Some emails could not be delivered" },
   BBS_VERIFY_FAILED: { exit: EXIT.FAILED, summary: "A published result did not verify" },
   BBS_FILE_ACCESS: {

@@ -148,7 +148,8 @@ describe("spb web UI", () => {
     await spb1.stepStarted("checksrc", ["/usr/lib/R/bin/R", "CMD", "check", "--no-manual", "tinyPkg_1.0.0.tar.gz"]);
     await spb1.log("checksrc", "* using R version 4.2.2\n");
     await until(page, `${cell("spb1", "build")} === "OK" && ${cell("spb1", "check")} === "running"`);
-    expect(await page.evaluate(logOf("spb1"))).toContain("using R version 4.2.2");
+    // The log chunk is its own event, after step-started: the page may show CHECK running before it.
+    await until(page, `${logOf("spb1")}.includes("using R version 4.2.2")`);
     await page.screenshot({ path: join(artifacts, "job-2-checking.png"), fullPage: true });
     await spb2.claimNext();
     await spb2.buildAll(COMMIT);

@@ -54,6 +54,8 @@ export class Coordinator {
   readonly changes = new EventEmitter<{ change: [Change] }>();
   private sweeper: NodeJS.Timeout | undefined;
   private readonly dispatchers: NodeJS.Timeout[] = [];
+  /** Completion handlers running now: stop() waits for them (they use the store). */
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(
     readonly store: SpbStore,
@@ -75,6 +77,7 @@ export class Coordinator {
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
     for (const timer of this.dispatchers.splice(0)) clearInterval(timer);
+    await Promise.all([...this.inflight]);
     await this.queue.close();
   }
 
@@ -198,10 +201,10 @@ export class Coordinator {
    * Runs `handler` once for every completed job of the outbox of
    * `subscriber` (the store must list it among its subscribers), now and
    * after any restart, until it resolves; a failure is retried with backoff
-   * (5 s, doubling, at most 1 h) and shown on the job. The handler must be
+   * (`firstRetryMs`, default 5 s, doubling, at most 1 h) and shown on the job. The handler must be
    * idempotent: a crash between its success and the record of it runs it again.
    */
-  onCompletion(subscriber: string, handler: CompletionHandler, intervalMs = 1000): void {
+  onCompletion(subscriber: string, handler: CompletionHandler, intervalMs = 1000, firstRetryMs = 5000): void {
     let busy = false;
     const dispatch = async (): Promise<void> => {
       if (busy) return;
@@ -214,7 +217,7 @@ export class Coordinator {
             await handler(job);
             this.store.markOutboxDelivered(entry.id);
           } catch (error) {
-            const delay = Math.min(3_600_000, 5000 * 2 ** entry.attempts);
+            const delay = Math.min(3_600_000, firstRetryMs * 2 ** entry.attempts);
             this.store.markOutboxFailed(entry.id, errorMessage(error), Date.now() + delay);
           }
           this.emitJob(entry.jobId);
@@ -223,7 +226,14 @@ export class Coordinator {
         busy = false;
       }
     };
-    void dispatch();
-    this.dispatchers.push(setInterval(() => void dispatch(), intervalMs));
+    const run = (): void => {
+      const running = dispatch().catch((error: unknown) => {
+        process.stderr.write(`spb: completion hook ${subscriber} failed: ${errorMessage(error)}\n`);
+      });
+      this.inflight.add(running);
+      void running.finally(() => this.inflight.delete(running));
+    };
+    run();
+    this.dispatchers.push(setInterval(run, intervalMs));
   }
 }

@@ -124,4 +124,16 @@ export const SPB_MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX outbox_due ON outbox (subscriber, delivered_at, next_attempt_at);
   `,
+  // The tracker's comment of each job (the post-back edits it rather than posting twice).
+  `
+  CREATE TABLE tracker_comments (
+    job_id        TEXT PRIMARY KEY REFERENCES jobs (id),
+    repo          TEXT NOT NULL,                 -- owner/name
+    issue         INTEGER NOT NULL,
+    comment_id    INTEGER NOT NULL,              -- GitHub's id of the comment
+    url           TEXT NOT NULL,                 -- its html_url
+    posted_at     INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

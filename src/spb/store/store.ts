@@ -66,6 +66,14 @@ export interface OutboxEntry {
   readonly lastError: string | null;
 }
 
+/** A job's comment on its tracker issue. */
+export interface TrackerComment {
+  readonly repo: string;
+  readonly issue: number;
+  readonly commentId: number;
+  readonly url: string;
+}
+
 /** Most bytes one log event may carry (workers send smaller chunks). */
 export const MAX_LOG_CHUNK = 1024 * 1024;
 
@@ -531,6 +539,40 @@ export class SpbStore {
       lastError: row.last_error,
       deliveredAt: row.delivered_at === null ? null : new Date(row.delivered_at).toISOString(),
     }));
+  }
+
+  // ---- tracker post-back ------------------------------------------------------------
+
+  /** The tracker comment posted for a job, if any. */
+  trackerComment(jobId: string): TrackerComment | undefined {
+    const row = this.db
+      .prepare("SELECT repo, issue, comment_id, url FROM tracker_comments WHERE job_id = ?")
+      .get(jobId) as { repo: string; issue: number; comment_id: number; url: string } | undefined;
+    return row === undefined
+      ? undefined
+      : { repo: row.repo, issue: row.issue, commentId: row.comment_id, url: row.url };
+  }
+
+  recordTrackerComment(jobId: string, comment: TrackerComment, now = Date.now()): void {
+    this.db
+      .prepare(
+        `INSERT INTO tracker_comments (job_id, repo, issue, comment_id, url, posted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (job_id) DO UPDATE SET repo = excluded.repo, issue = excluded.issue, comment_id = excluded.comment_id,
+           url = excluded.url, updated_at = excluded.updated_at`,
+      )
+      .run(jobId, comment.repo, comment.issue, comment.commentId, comment.url, now, now);
+  }
+
+  /** The latest completed job of each package submitted under `issue` (the tracker's labels are made of their results). */
+  latestResultsOfIssue(issue: number): Array<{ jobId: string; package: string; result: string }> {
+    const rows = this.db
+      .prepare(
+        `SELECT id, package, result FROM jobs WHERE rowid IN
+           (SELECT MAX(rowid) FROM jobs WHERE issue = ? AND state = 'complete' GROUP BY package)
+         ORDER BY package`,
+      )
+      .all(issue) as Array<{ id: string; package: string; result: string | null }>;
+    return rows.map((row) => ({ jobId: row.id, package: row.package, result: row.result ?? "ABNORMAL" }));
   }
 
   // ---- reads --------------------------------------------------------------------------

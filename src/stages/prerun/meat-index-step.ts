@@ -20,6 +20,12 @@ import { readBbsOptions, runsLongTests, unsupportedPlatformsOption } from "../..
 import { mergeDcfRecords, parseDcf } from "../../rpkg/dcf.js";
 import { isBbsValidVersion, splitMaintainer } from "../../rpkg/description.js";
 import type { MeatIndexRecord } from "../../rpkg/meat-index.js";
+import {
+  MAX_FIELD_BYTES,
+  MAX_FIELD_CONTINUATION_LINES,
+  oversizedField,
+  type OversizedField,
+} from "../../rpkg/field-size.js";
 import { mergeOsType } from "../../rpkg/support.js";
 import { errorMessage } from "../../util/errors.js";
 import { evaluateMaintainers, type MaintainerResult } from "./maintainer-r.js";
@@ -99,6 +105,15 @@ function bomMessage(name: string): string {
   );
 }
 
+function oversizedMessage(name: string, field: OversizedField): string {
+  return (
+    `Invalid DESCRIPTION file: field '${field.field}' of '${name}/DESCRIPTION' (line ${field.line}) has ` +
+    `${field.continuationLines} continuation lines and ${field.bytes} bytes, over the limits of ` +
+    `${MAX_FIELD_CONTINUATION_LINES} lines and ${MAX_FIELD_BYTES} bytes: R reads a field in time growing with the ` +
+    `square of its length (minutes on every builder); shorten the field`
+  );
+}
+
 function classify(name: string, options: BuildMeatIndexOptions): Classified {
   const source = options.sources.get(name);
   if (source === undefined || source.status === "failed") {
@@ -121,6 +136,9 @@ function classify(name: string, options: BuildMeatIndexOptions): Classified {
     // R reads a byte-order mark as part of the first field's name: for R the package has no
     // Package field (R CMD build: "invalid 'Package' field"), so it cannot be built anywhere.
     if (bytes.subarray(0, 3).equals(UTF8_BOM)) return skip(name, "bad-description", bomMessage(name));
+    // Before R ever reads it (Authors@R below, R CMD build next): R's reader is quadratic in a field's length.
+    const oversized = oversizedField(bytes);
+    if (oversized !== undefined) return skip(name, "bad-description", oversizedMessage(name, oversized));
     // BBS's own parser: comment lines, continuation joined with a space, records merged.
     fields = mergeDcfRecords(
       parseDcf(bytes, { source: `${name}/DESCRIPTION`, comments: true, continuation: "space" }),

@@ -1,9 +1,16 @@
-// Symbolic links in a package's git repository (issue 15, item 7). A
-// DESCRIPTION that is a link (here to a valid DESCRIPTION outside the
-// package, holding a secret), or a file of R/ linking out of the clone, is
-// refused on the central node: the package is skipped with the reason, on the
-// report too, nothing from outside the package is quoted or packed into a
-// tarball. A link that stays inside the package is fine. Real git, real R.
+// Hostile package sources on the central node, in one prerun (real git, real R).
+//
+// Symbolic links (issue 15, item 7): a DESCRIPTION that is a link (here to a
+// valid DESCRIPTION outside the package, holding a secret), or a file of R/
+// linking out of the clone, is refused: the package is skipped with the
+// reason, on the report too, and nothing from outside the package is quoted
+// or packed into a tarball. A link that stays inside the package is fine.
+//
+// A 5 MB DESCRIPTION field of 50,000 continuation lines (issue 15, item 6):
+// R's read.dcf is quadratic in it (more than ten minutes, bounded only by the
+// 600 s R timeout of the maintainer step); prerun now refuses the field, naming
+// package and field, before R reads it. A field at the limit (1,000 lines) is
+// indexed, its maintainer evaluated from Authors@R by real R.
 
 import { mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,6 +39,22 @@ beforeAll(async () => {
     `Package: linkDescPkg\nVersion: 1.0.0\nTitle: ${SECRET}\nDescription: ${SECRET}.\nMaintainer: Eve <eve@example.org>\nLicense: GPL-2\n`,
   );
   writeFileSync(join(outside, "secret.R"), `secret <- "${SECRET}"\n`);
+  const authorsR = 'person("Ada", "Lovelace", email = "ada@example.org", role = c("aut", "cre"))';
+  const longField = (lines: number, words: number): string =>
+    [
+      "start",
+      ...Array.from({ length: lines }, (_, i) => `    ${`word${String(i).padStart(5, "0")} `.repeat(words)}x`),
+    ].join("\n");
+  // 5 MB; at the limit, short lines keep what R CMD build spends reading it small (R is quadratic in lines x bytes).
+  for (const [name, extraDescription] of [
+    ["hugeFieldPkg", { Description: longField(50_000, 10) }],
+    ["edgeFieldPkg", { Description: longField(1000, 1) }],
+  ] as const) {
+    await server.importDirectory(
+      name,
+      await writePackage(sources, { name, version: "1.0.0", authorsR, extraDescription }),
+    );
+  }
   for (const name of ["plainPkg", "linkDescPkg", "linkOutPkg", "linkInPkg"]) {
     const dir = await writePackage(sources, { name, version: "1.0.0" });
     if (name === "linkDescPkg") {
@@ -46,7 +69,7 @@ beforeAll(async () => {
     }
     await server.importDirectory(name, dir);
   }
-  await server.writeManifest(["plainPkg", "linkDescPkg", "linkOutPkg", "linkInPkg"]);
+  await server.writeManifest(["plainPkg", "linkDescPkg", "linkOutPkg", "linkInPkg", "hugeFieldPkg", "edgeFieldPkg"]);
   const config = prerunConfig(join(root, "work"), server);
   cli = makeCli(root, config);
   const result = await cli.run(["prerun"]);
@@ -72,6 +95,7 @@ describe("symbolic links in a package's source tree", () => {
     expect(reasons.packages.map((entry) => [entry.package, entry.reason])).toEqual([
       ["linkDescPkg", "unsafe-link"],
       ["linkOutPkg", "unsafe-link"],
+      ["hugeFieldPkg", "bad-description"],
     ]);
   });
 
@@ -100,5 +124,24 @@ describe("symbolic links in a package's source tree", () => {
     expect(readFileSync(join(reportDir, "linkOutPkg", "index.html"), "utf8")).toContain(
       "&#x27;linkOutPkg/R/secret.R&#x27; is a symbolic link that leads out of the package&#x27;s source tree",
     );
+  });
+});
+
+describe("a DESCRIPTION field of 50,000 continuation lines", () => {
+  it("is refused before R reads it, naming the package and the field", () => {
+    expect(prerunOutput).toMatch(
+      /hugeFieldPkg skipped: Invalid DESCRIPTION file: field 'Description' of 'hugeFieldPkg\/DESCRIPTION' \(line \d+\) has 50000 continuation lines and \d+ bytes, over the limits of 1000 lines and 100000 bytes/,
+    );
+    expect(readFileSync(join(runDir, "skipped-index.dcf"), "utf8")).toMatch(/^Package: hugeFieldPkg$/m);
+    expect(readdirSync(join(runDir, "src", "contrib")).filter((file) => file.startsWith("hugeFieldPkg"))).toEqual([]);
+  });
+
+  it("a field at the limit is indexed, its maintainer evaluated by R from Authors@R", () => {
+    const index = readFileSync(join(runDir, "meat-index.dcf"), "utf8");
+    const record = index.split("\n\n").find((text) => text.startsWith("Package: edgeFieldPkg\n"));
+    expect(record).toBeDefined();
+    expect(record).toMatch(/^Maintainer: Ada Lovelace$/m);
+    expect(record).toMatch(/^MaintainerEmail: ada@example.org$/m);
+    expect(readdirSync(join(runDir, "src", "contrib"))).toContain("edgeFieldPkg_1.0.0.tar.gz");
   });
 });

@@ -42,12 +42,17 @@ function token(): string {
   return randomBytes(9).toString("base64url").replace(/^[-_]/, "w");
 }
 
+function hostPart(): string {
+  const host = hostname()
+    .replace(/[^A-Za-z0-9]/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, 30);
+  return host === "" ? "worker" : host;
+}
+
 export class SpbWorker {
-  readonly workerId = `${
-    hostname()
-      .replace(/[^A-Za-z0-9_-]/g, "-")
-      .slice(0, 30) || "w"
-  }-${process.pid}-${token()}`.slice(0, 64);
+  /** `<host>-<pid>-<random>`: a token (messages.ts) whatever the host name is made of. */
+  readonly workerId = `${hostPart()}-${process.pid}-${token()}`.slice(0, 64);
   private current: { jobId: string; step?: Step } | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;

@@ -12,6 +12,7 @@ import { registerPrerun } from "./prerun.js";
 import { registerPropagateCommand } from "./propagate.js";
 import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
+import { registerSchedule } from "./schedule.js";
 import { registerServe } from "./serve.js";
 import { registerSpb } from "./spb.js";
 
@@ -23,6 +24,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerReport,
   registerNotify,
   registerPropagateCommand,
+  registerSchedule,
   registerServe,
   registerDemo,
   registerSpb,

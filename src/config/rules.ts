@@ -5,6 +5,7 @@ import { listHostIds } from "./dir.js";
 import { position, type Entry } from "./layer-file.js";
 import { parseOutgoingEntry, parseReportNode } from "./nodes.js";
 import type { ConfigProblem } from "./problems.js";
+import { checkScheduleRules } from "./schedule-rules.js";
 import type { KeyName } from "./schema.js";
 
 export function checkRules(
@@ -117,6 +118,7 @@ export function checkRules(
       hint: `known nodes: ${hosts.join(", ")}`,
     });
   }
+  problems.push(...checkScheduleRules(merged));
   return problems;
 }
 

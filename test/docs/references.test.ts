@@ -134,7 +134,11 @@ describe("references stay inside the checkout", () => {
     for (const file of filesUnder("src", [".ts"]).filter((path) => !path.startsWith("src/spb/"))) {
       const text = readFileSync(join(ROOT, file), "utf8");
       text.split("\n").forEach((line, index) => {
-        if (/\bspec(?: section)? §?\d+(\.\d+)*|bbs-core\.md|bbs-propagation\.md|(?<!docs\/)\bspb\.md|anchors\.md/.test(line))
+        if (
+          /\bspec(?: section)? §?\d+(\.\d+)*|bbs-core\.md|bbs-propagation\.md|(?<!docs\/)\bspb\.md|anchors\.md/.test(
+            line,
+          )
+        )
           problems.push(`${file}:${index + 1}: ${line.trim()}`);
       });
       problems.push(...brokenReferences(file, codeReferences(text)));

@@ -5,11 +5,11 @@
 // statuses; non-zero only for bbs's own failures.
 
 import { Option, type Command } from "commander";
-import { runBuilder, type RunResult } from "../stages/run/builder.js";
+import { DeliveryFailedError, runBuilder, type RunResult } from "../stages/run/builder.js";
 import { parseStageList } from "../stages/run/layout.js";
 import type { StageNumber } from "../layout/stages.js";
 import { LineProgress, LiveProgress, resultLines, type ProgressView } from "../stages/run/progress.js";
-import { BbsError, isBbsError } from "../util/errors.js";
+import { BbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";
 import { withInterruptSignal } from "./interrupt.js";
 
@@ -89,7 +89,7 @@ export function registerRun(program: Command): void {
         );
       } catch (error) {
         // A run whose deliveries failed still finished: show its results before the error.
-        const partial = isBbsError(error) ? (error as BbsError & { result?: RunResult }).result : undefined;
+        const partial = error instanceof DeliveryFailedError ? error.result : undefined;
         view.finish(partial === undefined ? [] : resultLines(partial));
         throw error;
       }

@@ -1,7 +1,7 @@
 // Rows of the history tables as SQLite returns them, and their mapping to
 // the store's public types.
 
-import type { JobRow, RunInfo, RunRow, RunState } from "./store.js";
+import type { JobRow, RunInfo, RunRow, RunState } from "./types.js";
 
 export interface RunRecord {
   run_id: string;
@@ -36,6 +36,8 @@ export interface JobRecordRow {
   attempt: number;
   error: string | null;
   survivors: number | null;
+  input_hash: string | null;
+  reused_from: string | null;
 }
 
 /** The named parameters (`@runId`, `@node`...) of a run row's columns, from its description. */
@@ -91,5 +93,7 @@ export function toJob(row: JobRecordRow): JobRow {
     attempt: row.attempt,
     error: row.error ?? undefined,
     survivors: row.survivors ?? null,
+    inputHash: row.input_hash ?? null,
+    reusedFrom: row.reused_from ?? null,
   };
 }

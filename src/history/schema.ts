@@ -48,4 +48,31 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN survivors INTEGER;
   `,
+  // 3: incremental runs (docs/architecture.md#job-inputs): the hash of each job's inputs, the
+  // inputs themselves once per distinct hash (a night where nothing changed adds no row), and
+  // the run a reused result was first produced in.
+  `
+  ALTER TABLE jobs ADD COLUMN input_hash TEXT;
+  ALTER TABLE jobs ADD COLUMN reused_from TEXT;
+  CREATE TABLE job_inputs (
+    input_hash TEXT PRIMARY KEY,
+    inputs     TEXT NOT NULL                   -- JSON: JobInputs of src/history/inputs.ts
+  ) STRICT;
+  CREATE INDEX jobs_by_input ON jobs (node, stage, package, input_hash);
+  `,
+  // 4: the packages a run built against, per results run (<run id>@<node>): what "impact of a
+  // change" compares between tonight and a package's last good run (src/history/packages.ts).
+  `
+  CREATE TABLE run_packages (
+    run_id      TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    package     TEXT NOT NULL,
+    source      TEXT NOT NULL,                 -- build (a package of the build) | installed (found on the node)
+    version     TEXT,
+    git_commit  TEXT,                          -- abbreviated, as gitlog has it; NULL for installed packages
+    deps        TEXT NOT NULL,                 -- Depends, Imports, LinkingTo: names, space-separated
+    suggests    TEXT NOT NULL,                 -- Suggests (packages of the build only): names, space-separated
+    PRIMARY KEY (run_id, package)
+  ) STRICT;
+  CREATE INDEX run_packages_by_commit ON run_packages (package, git_commit);
+  `,
 ];

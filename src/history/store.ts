@@ -10,68 +10,23 @@
 // crashes; only a power loss may drop the last transactions).
 
 import Database from "better-sqlite3";
+import { recordRunPackages, runPackages, runsWithCommit, type RunPackage } from "./packages.js";
 import { runParams, toJob, toRun, type JobRecordRow, type RunRecord } from "./rows.js";
 import { MIGRATIONS } from "./schema.js";
 import { openMigratedDatabase } from "./sqlite.js";
+import type { JobInputs } from "./inputs.js";
+import { inputsText } from "./inputs.js";
+import {
+  jobInputsByHash,
+  latestJobWithInputs,
+  inputHistory,
+  storeInputs,
+  type InputHistoryEntry,
+} from "./input-queries.js";
 
-/**
- * `absent` and `unfinished` describe a builder as seen by postrun's import
- * into the central history (its products never arrived, or arrived without
- * BBS_EndOfRun.txt).
- */
-export type RunState = "running" | "finished" | "cancelled" | "failed" | "interrupted" | "absent" | "unfinished";
-
-export interface RunInfo {
-  readonly runId: string;
-  readonly node: string;
-  /** run | prerun | bench ... */
-  readonly kind: string;
-  readonly startedAt: Date;
-  readonly buildType?: string;
-  readonly biocVersion?: string;
-  readonly schedule?: string;
-  readonly configDigest?: string;
-  readonly bbsVersion?: string;
-  readonly host?: string;
-  readonly pid?: number;
-}
-
-export interface RunRow extends RunInfo {
-  readonly endedAt: Date | undefined;
-  readonly state: RunState;
-}
-
-export interface JobStart {
-  readonly runId: string;
-  readonly node: string;
-  readonly stage: string;
-  readonly package: string;
-  readonly version?: string | null;
-  readonly commit?: string | null;
-  readonly command?: string | null;
-  readonly startedAt: Date;
-}
-
-export interface JobEnd {
-  readonly endedAt: Date;
-  readonly elapsedSeconds: number;
-  readonly retCode: number | null;
-  readonly status: string;
-  readonly error?: string;
-  /** Processes the job left alive when it ended (null: not counted). */
-  readonly survivors?: number | null;
-}
-
-export interface JobRow extends JobStart {
-  readonly id: number;
-  readonly attempt: number;
-  readonly endedAt: Date | undefined;
-  readonly elapsedSeconds: number | undefined;
-  readonly retCode: number | null;
-  readonly status: string;
-  readonly error: string | undefined;
-  readonly survivors: number | null;
-}
+export type { InputHistoryEntry };
+export type { JobEnd, JobRow, JobStart, RunInfo, RunRow, RunState } from "./types.js";
+import type { JobEnd, JobRow, JobStart, RunInfo, RunRow, RunState } from "./types.js";
 
 /** One package's result in one run (latest attempt). */
 export interface PackageRunStatus {
@@ -95,6 +50,9 @@ export interface RecordedJob {
   readonly elapsedSeconds?: number;
   readonly retCode?: number | null;
   readonly status: string;
+  readonly inputHash?: string | null;
+  readonly inputs?: JobInputs;
+  readonly reusedFrom?: string | null;
 }
 
 /** A cell of a run that is a problem now and was not in the run before (same node and kind). */
@@ -198,8 +156,8 @@ export class HistoryStore {
          ended_at = excluded.ended_at, state = excluded.state`,
     );
     const insertJob = this.db.prepare(
-      `INSERT INTO jobs (run_id, node, stage, package, version, command, started_at, ended_at, elapsed, ret_code, status, attempt)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+      `INSERT INTO jobs (run_id, node, stage, package, version, command, started_at, ended_at, elapsed, ret_code, status, attempt, input_hash, reused_from)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
     );
     this.db
       .transaction(() => {
@@ -218,7 +176,11 @@ export class HistoryStore {
             job.elapsedSeconds ?? null,
             job.retCode ?? null,
             job.status,
+            job.inputHash ?? null,
+            job.reusedFrom ?? null,
           );
+          if (job.inputHash != null && job.inputs !== undefined)
+            storeInputs(this.db, job.inputHash, inputsText(job.inputs));
         }
       })
       .immediate();
@@ -254,12 +216,29 @@ export class HistoryStore {
     return rows.map(toRun);
   }
 
+  // ---- the packages a run built against (packages.ts) ------------------------------
+
+  recordRunPackages(runId: string, packages: readonly RunPackage[]): void {
+    recordRunPackages(this.db, runId, packages);
+  }
+
+  runPackages(runId: string): Map<string, RunPackage> {
+    return runPackages(this.db, runId);
+  }
+
+  /** Runs of `kind` that built `pkg` at a commit `commitPrefix` abbreviates (or that abbreviates it), oldest first. */
+  runsWithCommit(pkg: string, commitPrefix: string, kind: string): ReturnType<typeof runsWithCommit> {
+    return runsWithCommit(this.db, pkg, commitPrefix, kind);
+  }
+
   // ---- jobs -----------------------------------------------------------------------
 
   /** Records a job's start (status `running`); returns its row id for finishJob(). */
   startJob(start: JobStart): number {
     return this.db
       .transaction(() => {
+        if (start.inputHash != null && start.inputs !== undefined)
+          storeInputs(this.db, start.inputHash, inputsText(start.inputs));
         const attempt = (
           this.db
             .prepare(
@@ -270,8 +249,8 @@ export class HistoryStore {
         return Number(
           this.db
             .prepare(
-              `INSERT INTO jobs (run_id, node, stage, package, version, git_commit, command, started_at, status, attempt)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
+              `INSERT INTO jobs (run_id, node, stage, package, version, git_commit, command, started_at, status, attempt, input_hash, reused_from)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
             )
             .run(
               start.runId,
@@ -283,6 +262,8 @@ export class HistoryStore {
               start.command ?? null,
               start.startedAt.getTime(),
               attempt,
+              start.inputHash ?? null,
+              start.reusedFrom ?? null,
             ).lastInsertRowid,
         );
       })
@@ -323,6 +304,40 @@ export class HistoryStore {
       .prepare("SELECT * FROM jobs WHERE run_id = @runId AND (@node IS NULL OR node = @node) ORDER BY started_at, id")
       .all({ runId, node: node ?? null }) as JobRecordRow[];
     return rows.map(toJob);
+  }
+
+  // ---- job inputs (incremental runs, impact of a change) ---------------------------
+
+  /** The inputs stored under a hash; undefined when no job recorded them. */
+  jobInputs(inputHash: string): JobInputs | undefined {
+    return jobInputsByHash(this.db, inputHash);
+  }
+
+  /**
+   * The most recent finished attempt of a node's job (stage, package) whose
+   * inputs had `inputHash`, in runs of `kind` (default "run") other than
+   * `excludeRunId`: the candidate for reuse. The caller judges its status.
+   */
+  latestJobWithInputs(
+    query: { node: string; stage: string; package: string; inputHash: string },
+    options: { kind?: string; excludeRunId?: string } = {},
+  ): JobRow | undefined {
+    return latestJobWithInputs(this.db, query, options);
+  }
+
+  /**
+   * A package's stage on a node over its last `lastRuns` runs (of `kind`,
+   * default "run"), most recent first: the latest attempt of each run with its
+   * status, input hash, inputs (undefined when not recorded) and the run a
+   * reused result came from. For "what changed since the last good run".
+   */
+  inputHistory(
+    pkg: string,
+    node: string,
+    stage: string,
+    options: { lastRuns?: number; kind?: string } = {},
+  ): InputHistoryEntry[] {
+    return inputHistory(this.db, { pkg, node, stage }, options);
   }
 
   // ---- queries for the scheduler and the report ------------------------------------

@@ -3,6 +3,7 @@
 // job attempt in the SQLite history. Both are plain engine listeners; a
 // live view subscribes the same way.
 
+import type { JobInputs } from "../history/inputs.js";
 import type { HistoryStore } from "../history/store.js";
 import type { NdjsonWriter } from "../history/ndjson.js";
 import { statusOf, type JobEngine } from "./engine.js";
@@ -146,7 +147,13 @@ export interface HistoryJobKey {
 export function recordJobsTo<O extends RecordableOutcome>(
   engine: JobEngine<O>,
   store: HistoryStore,
-  options: { runId: string; node: string; key?: (job: JobSpec<O>) => HistoryJobKey },
+  options: {
+    runId: string;
+    node: string;
+    key?: (job: JobSpec<O>) => HistoryJobKey;
+    /** The job's inputs (incremental runs): stored with its row. */
+    inputs?: (job: JobSpec<O>) => { readonly inputHash: string; readonly inputs: JobInputs } | undefined;
+  },
 ): () => void {
   const rows = new Map<string, number>();
   const keyOf = options.key ?? ((job: JobSpec<O>) => ({ stage: job.pool, package: job.label ?? job.id }));
@@ -161,6 +168,7 @@ export function recordJobsTo<O extends RecordableOutcome>(
           stage: key.stage,
           package: key.package,
           startedAt: event.at,
+          ...(options.inputs?.(event.job) ?? {}),
         }),
       );
       return;

@@ -26,6 +26,8 @@ SYSTEM_PACKAGES=(
   r-bioc-bioccheck
   # xmllint: tests validate the report's HTML and feeds against a real parser
   libxml2-utils
+  # crontab: tests install `bbs schedule` lines into a throwaway user's crontab
+  cron
 )
 
 log() { printf '==> %s\n' "$*"; }

@@ -55,6 +55,11 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
     load: async () => (await import("./propagate.js")).registerPropagateCommand,
   },
   {
+    name: "schedule",
+    summary: "the schedule as crontab lines or Task Scheduler XML, installed into a crontab, or next starts",
+    load: async () => (await import("./schedule.js")).registerSchedule,
+  },
+  {
     name: "serve",
     summary: "serve the report directory over HTTP on localhost",
     load: async () => (await import("./serve.js")).registerServe,

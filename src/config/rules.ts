@@ -5,6 +5,7 @@ import { listHostIds } from "./dir.js";
 import { position, type Entry } from "./layer-file.js";
 import { parseOutgoingEntry, parseReportNode } from "./nodes.js";
 import type { ConfigProblem } from "./problems.js";
+import { checkScheduleRules } from "./schedule-rules.js";
 import type { KeyName } from "./schema.js";
 import { rsyncOptionProblem } from "../util/rsync-options.js";
 
@@ -127,6 +128,7 @@ export function checkRules(
       hint: `known nodes: ${hosts.join(", ")}`,
     });
   }
+  problems.push(...checkScheduleRules(merged));
   return problems;
 }
 

@@ -7,6 +7,7 @@
 
 import { bool, int, list, map, oneOf, str, type KeySpec, type ValueOf } from "./kinds.js";
 import { NODE_INFO_DIR, DEP_GRAPH_FILE } from "../layout/central.js";
+import { SCHEDULE_KEYS } from "./schedule-keys.js";
 
 export const BUILD_TYPES = [
   "bioc",
@@ -756,6 +757,9 @@ export const SCHEMA = {
     default: "${workDir}/history.sqlite",
     doc: "SQLite history of runs and jobs (durations feed the scheduler and the report).",
   }),
+
+  // ---- when cron / Task Scheduler start each command (schedule-keys.ts) ---------
+  ...SCHEDULE_KEYS,
 
   // ---- identity of one node (hosts/<node-id>.yaml only) --------------------------
   nodeId: str({

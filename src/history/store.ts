@@ -71,6 +71,18 @@ export interface NewProblem {
  */
 export const RESULTS_RUN_KIND = "postrun";
 
+/**
+ * Kind of the run row a finished prerun leaves in the central node's history:
+ * its duration is what `bbs schedule --next` compares the builders' start
+ * times with. The id differs from the run id, which the central node's own
+ * builder run of that night uses.
+ */
+export const PRERUN_RUN_KIND = "prerun";
+
+export function prerunHistoryId(runId: string): string {
+  return `${runId}#prerun`;
+}
+
 /** Statuses that are not a job's result (it did not finish). */
 export const UNFINISHED_STATUSES: readonly string[] = ["running", "interrupted", "cancelled", "failed"];
 const UNFINISHED_SQL = UNFINISHED_STATUSES.map((status) => `'${status}'`).join(", ");

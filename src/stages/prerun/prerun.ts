@@ -34,6 +34,8 @@ import { assertCentralNode } from "../../config/nodes.js";
 import { builderLayout } from "../run/layout.js";
 import { runBeingBuilt } from "../run/meat-state.js";
 import { PRERUN_LOCK_FILE } from "../../layout/central.js";
+import { HistoryStore, PRERUN_RUN_KIND, prerunHistoryId } from "../../history/store.js";
+import { errorMessage } from "../../util/errors.js";
 
 export { PRERUN_STEPS, type PrerunStep };
 
@@ -201,6 +203,7 @@ async function fullRun(config: ResolvedConfig, options: PrerunOptions, emit: Pre
   for (const step of PRERUN_STEPS.filter((name) => name !== "manifest"))
     await runStep(context, step, STEP_FUNCTIONS[step]);
   const pruned = finishRun(config, context);
+  recordInHistory(config, runId, startedAt, emit);
   emit({
     type: "run-finished",
     at: new Date(),
@@ -239,6 +242,38 @@ async function oneStep(
   await runStep(context, step, run);
   const pruned = step === "target-repo" ? finishRun(config, context) : [];
   return { runId: info.runId, runDir, steps: [step], info, pruned };
+}
+
+/** The prerun's duration, for `bbs schedule --next`; a history that cannot be written costs a warning, not the run. */
+function recordInHistory(config: ResolvedConfig, runId: string, startedAt: Date, emit: PrerunListener): void {
+  const v = config.values;
+  try {
+    const store = HistoryStore.open(v.historyDb);
+    try {
+      store.recordRun(
+        {
+          runId: prerunHistoryId(runId),
+          node: config.nodeId,
+          kind: PRERUN_RUN_KIND,
+          startedAt,
+          endedAt: new Date(),
+          state: "finished",
+          buildType: v.buildType,
+          biocVersion: v.biocVersion,
+        },
+        [],
+      );
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    emit({
+      type: "note",
+      at: new Date(),
+      level: "warning",
+      message: `could not record the prerun in the history ${v.historyDb}: ${errorMessage(error)}`,
+    });
+  }
 }
 
 /** The run is prepared: run.json says so, and the oldest runs (and their logs) beyond keepRuns go. */

@@ -60,4 +60,9 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX jobs_by_input ON jobs (node, stage, package, input_hash);
   `,
+  // 4: whether a run reused earlier results (incremental) or ran every job (full), so that every
+  // Nth night can be a full rebuild (run.fullRebuildEvery). NULL: not an incremental-aware run.
+  `
+  ALTER TABLE runs ADD COLUMN mode TEXT;
+  `,
 ];

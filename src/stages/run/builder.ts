@@ -32,6 +32,8 @@ import { DEP_GRAPH_FILE } from "../../layout/central.js";
 import type { StageNumber } from "../../layout/stages.js";
 import { readDeliveryJournal, readMeatMarker, writeMeatMarker, journalKey } from "./meat-state.js";
 import { planRun, jobId, type JobInfo } from "./plan.js";
+import { applyIncremental, incrementalMode } from "./incremental.js";
+import { ReuseStore } from "./reuse-store.js";
 import {
   clearJobFiles,
   prepareStage2,
@@ -64,6 +66,10 @@ export interface RunBuilderOptions {
   readonly packages?: readonly string[];
   /** Default: run.schedule. */
   readonly schedule?: Schedule;
+  /** Reuse the results of jobs whose inputs did not change (default: run.incremental). */
+  readonly incremental?: boolean;
+  /** With incremental runs: run every job anyway. */
+  readonly force?: boolean;
   /** Aborting cancels the run (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: RunEvent) => void;
@@ -108,6 +114,8 @@ export interface RunResult {
   readonly counts: Record<string, Record<string, number>>;
   /** Processes the run's jobs left alive when they ended, all killed then (jobs/recording.ts runSurvivors). */
   readonly survivors: number;
+  /** Jobs that took an earlier run's result (incremental runs). */
+  readonly reused: number;
   /** Final status of every job of the run, by job id (`checksrc:IRanges`). */
   readonly statuses: ReadonlyMap<string, string>;
   readonly tickets: readonly StageTicket[];
@@ -225,7 +233,15 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     const interrupted = history.markInterrupted(runId);
     if (interrupted > 0)
       note("info", `${interrupted} job(s) of run ${runId} were left running by an interrupted bbs run`);
+    const incremental = incrementalMode(history, config.nodeId, {
+      incremental: options.incremental ?? v["run.incremental"],
+      force: options.force === true,
+      fullRebuildEvery: v["run.fullRebuildEvery"],
+    });
+    if (incremental.why !== undefined) note("info", incremental.why);
     history.beginRun({
+      // A partial run or a resume of the current run keeps the mode the run started with.
+      ...(resume || named !== undefined ? {} : { mode: incremental.mode }),
       runId,
       node: config.nodeId,
       kind: "run",
@@ -280,7 +296,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
         if (outcome !== undefined) earlierBuilds.set(target.name, outcome);
       }
     }
-    const plan = planRun({
+    const planned = planRun({
       stages,
       targets,
       graph: stage2?.graph,
@@ -291,6 +307,19 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       estimates,
       ...(failingBuilds === undefined ? {} : { failingBuilds }),
       settings,
+    });
+    const { plan, jobInputs, reused } = await applyIncremental(planned, {
+      mode: incremental.mode,
+      history,
+      store: new ReuseStore(layout.reuseDir),
+      runId,
+      node: config.nodeId,
+      targets,
+      graph: stage2?.graph,
+      installed: stage2?.installed ?? new Map(),
+      settings,
+      rCmd: v["r.cmd"],
+      note,
     });
 
     const completed: Array<readonly [string, StageOutcome]> = [...earlierBuilds].map(
@@ -333,6 +362,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       plan,
       completed,
       history,
+      jobInputs,
       delivery,
       nodeInfo: {
         rCmd: v["r.cmd"],
@@ -389,6 +419,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       schedule,
       counts: statusCounts(report),
       survivors: runSurvivors(report),
+      reused,
       statuses,
       tickets,
       deliveryFailures: failures,

@@ -12,15 +12,12 @@ export function registerConfigCheck(group: Command): void {
     .action((_options: unknown, command: Command) => {
       const { configDir } = globalOptions(command);
       const result = checkConfigDir(configDir);
-      if (result.problems.length > 0) {
-        throw new BbsError(
-          "BBS_CONFIG_INVALID",
-          `${result.problems.length} problem(s) in configuration ${result.configDir}`,
-          {
-            details: result.problems,
-            hint: "fix the places listed above and run `bbs config check` again",
-          },
-        );
+      const problems = [...result.problems, ...result.siteProblems];
+      if (problems.length > 0) {
+        throw new BbsError("BBS_CONFIG_INVALID", `${problems.length} problem(s) in configuration ${result.configDir}`, {
+          details: problems,
+          hint: "fix the places listed above and run `bbs config check` again",
+        });
       }
       process.stdout.write(`${result.configDir}: OK (${result.hosts.length} host(s): ${result.hosts.join(", ")})\n`);
     });

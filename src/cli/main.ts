@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { BbsError, EXIT, errorMessage, isBbsError, type ExitCode } from "../util/errors.js";
+import { classifyFsError } from "../util/fs-errors.js";
 import { registerConfigCommands } from "./config.js";
 import { registerDemo } from "./demo.js";
 import { registerNotify } from "./notify.js";
@@ -71,10 +72,13 @@ export function reportError(error: unknown, debug: boolean): ExitCode {
       return EXIT.OK;
     return EXIT.USER;
   }
-  if (isBbsError(error)) {
-    printBbsError(error);
-    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
+  // A full disk or an unreadable file met where no caller expected it is still the machine's fault, not a bug.
+  const known = isBbsError(error) ? error : classifyFsError(error);
+  if (known !== undefined) {
+    printBbsError(known);
+    const stack = error instanceof Error ? error.stack : undefined;
+    if (debug && stack) process.stderr.write(`${stack}\n`);
+    return known.exitCode;
   }
   process.stderr.write(`error[BBS_INTERNAL]: ${errorMessage(error)}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

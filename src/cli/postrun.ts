@@ -21,6 +21,7 @@ import {
 interface PostrunCliOptions {
   only?: PostrunStep;
   run?: string;
+  publish?: boolean;
   reporter?: string;
 }
 
@@ -32,6 +33,7 @@ export function registerPostrun(program: Command): void {
     )
     .addOption(new Option("--only <step>", "run one step only (recovery by hand)").choices(POSTRUN_STEPS))
     .option("--run <id>", "work on this run of central.runsDir instead of the current one (central.dir)")
+    .option("--publish", "with --run <older id>: publish its report even though it replaces the newer run's")
     .addOption(reporterOption())
     .action(async (options: PostrunCliOptions, command: Command) => {
       const reporter = cliReporter(options.reporter, { describe: describePostrunEvent, plainTimestamps: true });
@@ -39,6 +41,7 @@ export function registerPostrun(program: Command): void {
       const result = await runPostrun(config, {
         ...(options.only === undefined ? {} : { only: options.only }),
         ...(options.run === undefined ? {} : { runId: options.run }),
+        ...(options.publish === true ? { publish: true } : {}),
         onEvent: (event) => reporter.emit(event),
       }).finally(() => reporter.close());
       if (result.failed.length > 0) {

@@ -5,11 +5,11 @@
 // statuses; non-zero only for bbs's own failures.
 
 import { Option, type Command } from "commander";
-import { runBuilder, type RunResult } from "../stages/run/builder.js";
+import { DeliveryFailedError, runBuilder, type RunResult } from "../stages/run/builder.js";
 import { parseStageList } from "../stages/run/layout.js";
 import type { StageNumber } from "../layout/stages.js";
 import { LineProgress, LiveProgress, resultLines, type ProgressView } from "../stages/run/progress.js";
-import { BbsError, isBbsError } from "../util/errors.js";
+import { BbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";
 import { withInterruptSignal } from "./interrupt.js";
 
@@ -57,7 +57,10 @@ export function registerRun(program: Command): void {
     .option("--no-bin", "leave out STAGE5 (BBS's no-bin)")
     .option("--resume", "after a crash: run only the jobs that have no summary yet, deliver what did not arrive")
     .option("--packages <list>", "only these packages (comma-separated) and the installs they need")
-    .option("--incremental", "reuse the results of jobs whose inputs did not change since an earlier run (run.incremental)")
+    .option(
+      "--incremental",
+      "reuse the results of jobs whose inputs did not change since an earlier run (run.incremental)",
+    )
     .option("--force", "with incremental runs: run every job anyway (inputs and results are still recorded)")
     .addOption(
       new Option(
@@ -95,7 +98,7 @@ export function registerRun(program: Command): void {
         );
       } catch (error) {
         // A run whose deliveries failed still finished: show its results before the error.
-        const partial = isBbsError(error) ? (error as BbsError & { result?: RunResult }).result : undefined;
+        const partial = error instanceof DeliveryFailedError ? error.result : undefined;
         view.finish(partial === undefined ? [] : resultLines(partial));
         throw error;
       }

@@ -3,6 +3,8 @@
 // keys set in the wrong layer and values of the wrong kind.
 
 import { readFileSync } from "node:fs";
+import { BbsError } from "../util/errors.js";
+import { withFsContext } from "../util/fs-errors.js";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
 import { describeKind, layersAllowed, type KeySpec, type LayerName } from "./kinds.js";
 import { closest, type ConfigProblem } from "./problems.js";
@@ -47,7 +49,19 @@ const LAYER_FILE: Record<LayerName, string> = {
 
 export function readLayerFile(absolutePath: string, relativeFile: string, layer: LayerName): LayerFile {
   const result: LayerFile = { layer, file: relativeFile, entries: new Map(), problems: [] };
-  const text = readFileSync(absolutePath, "utf8");
+  // An unreadable file, a directory or a link loop is the operator's to fix, never "a bug in bbs".
+  const text = withFsContext({ path: absolutePath, doing: "reading the configuration" }, () => {
+    try {
+      return readFileSync(absolutePath, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      // The directory listed it, so it is a symbolic link to nothing.
+      throw new BbsError("BBS_CONFIG_NOT_FOUND", `${absolutePath} is a symbolic link to a file that does not exist`, {
+        hint: `fix the link (ls -l ${absolutePath}) or replace it by the file`,
+        cause: error,
+      });
+    }
+  });
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (node: Node | null | undefined): { line?: number; column?: number } => {

@@ -2,7 +2,7 @@
 // then BBS_* environment overrides, then defaults, then `${...}` references,
 // then rules across keys. Every resolved value remembers the layer that set it.
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync, lstatSync, statSync } from "node:fs";
 import { homedir, hostname as osHostname } from "node:os";
 import { isAbsolute, join, resolve, win32 } from "node:path";
 import { BbsError } from "../util/errors.js";
@@ -12,6 +12,7 @@ import { listHostIds, listPlatformNames } from "./dir.js";
 import { configInvalidError, uniqueStrings, formatProblem, type ConfigProblem } from "./problems.js";
 import { resolveReferences } from "./references.js";
 import { checkRules } from "./rules.js";
+import { checkSiteKeys, type HostValues } from "./build-scope.js";
 import { buildTypeDefault, KEY_NAMES, SCHEMA, type BuildType, type ConfigValues, type KeyName } from "./schema.js";
 
 export { listHostIds, listPlatformNames };
@@ -46,7 +47,8 @@ function assertConfigDir(configDir: string): void {
       hint: "pass --config <dir> or set BBS_CONFIG; a config directory holds global.yaml, platforms/ and hosts/",
     });
   }
-  if (!existsSync(join(configDir, "global.yaml"))) {
+  // lstat: a global.yaml that is a dangling link or a loop is there (and reported when read), not missing.
+  if (!present(join(configDir, "global.yaml"))) {
     throw new BbsError("BBS_CONFIG_NOT_FOUND", `${configDir} has no global.yaml`, {
       hint: "a config directory holds global.yaml, platforms/<name>.yaml and hosts/<node-id>.yaml (see docs/config.md)",
     });
@@ -76,6 +78,11 @@ export interface CheckResult {
   hosts: string[];
   /** Formatted problems, each reported once even when several hosts share the file. */
   problems: string[];
+  /**
+   * Keys of the build that resolve differently per host (build-scope.ts): reported by
+   * `bbs config check`; postrun and the report, which use the central node's values, go on.
+   */
+  siteProblems: string[];
   configs: Map<string, ResolvedConfig>;
 }
 
@@ -88,12 +95,24 @@ export function checkConfigDir(configDirOption: string, options: LoadOptions = {
   const configs = new Map<string, ResolvedConfig>();
   if (hosts.length === 0)
     problems.push({ file: "hosts/", message: "no host files", hint: "create hosts/<node-id>.yaml for each node" });
+  const resolved: HostValues[] = [];
   for (const host of hosts) {
     const result = resolveHost(configDir, host, options.env ?? process.env);
     problems.push(...result.problems);
-    if (result.config) configs.set(host, result.config);
+    if (result.config) {
+      configs.set(host, result.config);
+      resolved.push({ host, values: result.config.values, sources: result.config.sources, written: result.written });
+    }
   }
-  return { configDir, hosts, problems: uniqueStrings(problems.map(formatProblem)), configs };
+  return {
+    configDir,
+    hosts,
+    problems: uniqueStrings(problems.map(formatProblem)),
+    siteProblems: uniqueStrings(
+      checkSiteKeys(resolved, resolved[0]?.values["central.nodeId"] as string | undefined).map(formatProblem),
+    ),
+    configs,
+  };
 }
 
 /** Loads every host of the build (postrun and the report need every node's platform). */
@@ -116,7 +135,7 @@ function resolveHost(
   configDir: string,
   nodeId: string,
   env: NodeJS.ProcessEnv,
-): { config?: ResolvedConfig; problems: ConfigProblem[] } {
+): { config?: ResolvedConfig; problems: ConfigProblem[]; written: Map<KeyName, string> } {
   const problems: ConfigProblem[] = [];
   const read = (relative: string, layer: LayerName): LayerFile => {
     const file = readLayerFile(join(configDir, relative), relative, layer);
@@ -132,7 +151,7 @@ function resolveHost(
   let platform: LayerFile | undefined;
   if (platformName !== undefined) {
     const relative = `platforms/${platformName}.yaml`;
-    if (existsSync(join(configDir, relative))) platform = read(relative, "platform");
+    if (present(join(configDir, relative))) platform = read(relative, "platform");
     else {
       const known = listPlatformNames(configDir);
       problems.push({
@@ -167,6 +186,9 @@ function resolveHost(
       problems.push({ file, key, message: "required key is missing", hint: `add \`${key}\` (${spec.doc})` });
     }
   }
+  const written = new Map<KeyName, string>();
+  for (const [key, entry] of merged)
+    if (typeof entry.value === "string" && entry.value.includes("${")) written.set(key, entry.value);
   problems.push(...resolveReferences(merged, missing));
   if (!merged.has("hostname")) {
     const id = merged.get("nodeId")?.value;
@@ -174,7 +196,7 @@ function resolveHost(
   }
   problems.push(...checkValues(merged));
   problems.push(...checkRules(configDir, nodeId, hostFile, merged));
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, written };
 
   const values: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
@@ -192,6 +214,7 @@ function resolveHost(
       sources: sources as Record<KeyName, string>,
     },
     problems,
+    written,
   };
 }
 
@@ -286,6 +309,11 @@ function checkValues(merged: Map<KeyName, Entry>): ConfigProblem[] {
     }
   }
   return problems;
+}
+
+/** Whether a directory entry exists at `path`, even one stat(2) cannot follow. */
+function present(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -6,6 +6,7 @@ import { position, type Entry } from "./layer-file.js";
 import { parseOutgoingEntry, parseReportNode } from "./nodes.js";
 import type { ConfigProblem } from "./problems.js";
 import type { KeyName } from "./schema.js";
+import { rsyncOptionProblem } from "../util/rsync-options.js";
 
 export function checkRules(
   configDir: string,
@@ -105,6 +106,15 @@ export function checkRules(
         });
       }
     });
+  }
+
+  // The rules the transport enforces when it runs rsync, so a value it would refuse never passes the check.
+  for (const key of ["tools.rsync", "tools.rsyncOptions"] as const) {
+    const entry = merged.get(key);
+    if (entry === undefined || typeof entry.value !== "string") continue;
+    const problem = rsyncOptionProblem(entry.value, key);
+    if (problem !== undefined)
+      problems.push({ file: entry.source, ...position(entry), key, message: problem.message, hint: problem.hint });
   }
 
   const central = merged.get("central.nodeId");

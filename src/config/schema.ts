@@ -97,8 +97,7 @@ export const SCHEMA = {
   }),
   "central.user": str({
     scope: "build",
-    default: "biocbuild",
-    doc: "User owning the central directory (for rsync over ssh).",
+    doc: "User owning the central directory, for rsync over ssh (`user@centralHost`). Unset: the ssh configuration decides (the `User` of the `centralHost` alias, else the local user name); set, it overrides that `User`.",
     bbs: "BBS_CENTRAL_RUSER",
   }),
   "central.dir": str({
@@ -310,6 +309,10 @@ export const SCHEMA = {
     scope: "build",
     default: "127.0.0.1:8780",
     doc: "Address and port `bbs spb serve` listens on (loopback unless set; port 0: any free port).",
+  }),
+  "spb.publicUrl": str({
+    scope: "build",
+    doc: "URL of the SPB web UI as contributors reach it (links in tracker comments; https: makes session cookies Secure). Default: the address `bbs spb serve` listens on.",
   }),
   "spb.claimTimeout": int({
     scope: "build",

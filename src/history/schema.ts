@@ -60,7 +60,22 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX jobs_by_input ON jobs (node, stage, package, input_hash);
   `,
-  // 4: whether a run reused earlier results (incremental) or ran every job (full), so that every
+  // 4: the packages a run built against, per results run (<run id>@<node>): what "impact of a
+  // change" compares between tonight and a package's last good run (src/history/packages.ts).
+  `
+  CREATE TABLE run_packages (
+    run_id      TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    package     TEXT NOT NULL,
+    source      TEXT NOT NULL,                 -- build (a package of the build) | installed (found on the node)
+    version     TEXT,
+    git_commit  TEXT,                          -- abbreviated, as gitlog has it; NULL for installed packages
+    deps        TEXT NOT NULL,                 -- Depends, Imports, LinkingTo: names, space-separated
+    suggests    TEXT NOT NULL,                 -- Suggests (packages of the build only): names, space-separated
+    PRIMARY KEY (run_id, package)
+  ) STRICT;
+  CREATE INDEX run_packages_by_commit ON run_packages (package, git_commit);
+  `,
+  // 5: whether a run reused earlier results (incremental) or ran every job (full), so that every
   // Nth night can be a full rebuild (run.fullRebuildEvery). NULL: not an incremental-aware run.
   `
   ALTER TABLE runs ADD COLUMN mode TEXT;

@@ -10,6 +10,7 @@
 // crashes; only a power loss may drop the last transactions).
 
 import Database from "better-sqlite3";
+import { recordRunPackages, runPackages, runsWithCommit, type RunPackage } from "./packages.js";
 import { runParams, toJob, toRun, type JobRecordRow, type RunRecord } from "./rows.js";
 import { MIGRATIONS } from "./schema.js";
 import { openMigratedDatabase } from "./sqlite.js";
@@ -284,6 +285,21 @@ export class HistoryStore {
       )
       .all({ node: filter.node ?? null, kind: filter.kind ?? null, limit: filter.limit ?? -1 }) as RunRecord[];
     return rows.map(toRun);
+  }
+
+  // ---- the packages a run built against (packages.ts) ------------------------------
+
+  recordRunPackages(runId: string, packages: readonly RunPackage[]): void {
+    recordRunPackages(this.db, runId, packages);
+  }
+
+  runPackages(runId: string): Map<string, RunPackage> {
+    return runPackages(this.db, runId);
+  }
+
+  /** Runs of `kind` that built `pkg` at a commit `commitPrefix` abbreviates (or that abbreviates it), oldest first. */
+  runsWithCommit(pkg: string, commitPrefix: string, kind: string): ReturnType<typeof runsWithCommit> {
+    return runsWithCommit(this.db, pkg, commitPrefix, kind);
   }
 
   // ---- jobs -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ import type { Stage } from "../layout/stages.js";
 import { asStatus, displayedStages, isNotifiable } from "../results/status.js";
 import { buildStatusKey } from "../results/status-db.js";
 import { sortCaseInsensitively, type MeatIndexRecord } from "../rpkg/meat-index.js";
+import { describeChange, describeOwn, describeStreak, type PackageImpact } from "../results/impact.js";
 
 /** The mailing list BBS never mails directly (BBS-notify.py). */
 export const REDIRECTED_LIST = "bioconductor@stat.math.ethz.ch";
@@ -31,6 +32,8 @@ export interface PackageProblems {
   /** Where the email goes (after the mailing-list redirection). */
   to: string;
   problems: Problem[];
+  /** What changed since the last good run, on the nodes where it got worse (src/results/impact.ts). */
+  impacts?: PackageImpact[];
 }
 
 export interface Email {
@@ -135,7 +138,7 @@ const FOOTNOTE =
   "https://bioconductor.org/developers/rss-feeds/\n\n" +
   "Thanks for contributing to the Bioconductor project!\n\n";
 
-function bullets(problems: readonly Problem[], buildType: BuildType): string {
+function problemBullets(problems: readonly Problem[], buildType: BuildType): string {
   return problems
     .map(
       (p) =>
@@ -144,13 +147,47 @@ function bullets(problems: readonly Problem[], buildType: BuildType): string {
     .join("\n");
 }
 
+/**
+ * What changed since the last good run, after the problems (bbs's own; BBS's
+ * text is unchanged when nothing got worse): a maintainer whose package broke
+ * because of a dependency learns which one and which commits.
+ */
+export function impactSection(impacts: readonly PackageImpact[], publishedUrl: string): string {
+  if (impacts.length === 0) return "";
+  const base = publishedUrl.endsWith("/") ? publishedUrl : `${publishedUrl}/`;
+  const items = impacts.map((impact) => {
+    const head = `  o On ${impact.node}, ${describeStreak(impact)}:\n`;
+    if (impact.diff === undefined)
+      return `${head}      what changed is not known (no inputs recorded for one of the two runs)\n`;
+    const deps =
+      impact.diff.dependencies.length === 0
+        ? ["      none of its dependencies changed\n"]
+        : impact.diff.dependencies.map(
+            (change) =>
+              `      ${describeChange(change)}${change.source === "build" ? `, see ${base}${change.package}/` : ""}\n`,
+          );
+    return `${head}${deps.join("")}      its own code: ${describeOwn(impact.diff)}\n`;
+  });
+  return `\nChanged since the last good run:\n\n${items.join("\n")}`;
+}
+
+function bullets(pkg: PackageProblems, buildType: BuildType, publishedUrl: string): string {
+  return `${problemBullets(pkg.problems, buildType)}${impactSection(pkg.impacts ?? [], publishedUrl)}`;
+}
+
 /** BBS's email for one package, byte for byte. */
-export function packageEmail(pkg: PackageProblems, title: string, from: string, buildType: BuildType): Email {
+export function packageEmail(
+  pkg: PackageProblems,
+  title: string,
+  from: string,
+  buildType: BuildType,
+  publishedUrl = "",
+): Email {
   const text =
     `${HEAD}\nHi ${pkg.package} maintainer,\n\n` +
     `According to the ${title},\n` +
     `the ${pkg.package} package has the following problem(s):\n\n` +
-    `${bullets(pkg.problems, buildType)}\n${tail(false)}\n${FOOTNOTE}`;
+    `${bullets(pkg, buildType, publishedUrl)}\n${tail(false)}\n${FOOTNOTE}`;
   return {
     from,
     to: [pkg.to],
@@ -174,18 +211,19 @@ export function digestEmails(
   title: string,
   from: string,
   buildType: BuildType,
+  publishedUrl = "",
 ): Email[] {
   const byAddress = new Map<string, PackageProblems[]>();
   for (const pkg of packages) byAddress.set(pkg.to, [...(byAddress.get(pkg.to) ?? []), pkg]);
   return [...byAddress.values()].map((group) => {
-    if (group.length === 1) return packageEmail(group[0]!, title, from, buildType);
+    if (group.length === 1) return packageEmail(group[0]!, title, from, buildType, publishedUrl);
     const names = group.map((pkg) => pkg.package);
     const maintainers = [
       ...new Set(group.map((pkg) => pkg.maintainer).filter((name): name is string => name !== undefined)),
     ];
     const greeting = maintainers.length === 1 ? maintainers[0]! : "package maintainer";
     const sections = group
-      .map((pkg) => `the ${pkg.package} package:\n\n${bullets(pkg.problems, buildType)}`)
+      .map((pkg) => `the ${pkg.package} package:\n\n${bullets(pkg, buildType, publishedUrl)}`)
       .join("\n");
     const text =
       `${HEAD}\nHi ${greeting},\n\n` +

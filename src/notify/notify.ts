@@ -18,6 +18,7 @@ import { describeSmtp, Mailer, smtpSettings, type SendOutcome } from "../transpo
 import { BbsError } from "../util/errors.js";
 import { readInputFile } from "../util/fs.js";
 import { collectProblems, digestEmails, packageEmail, type Email, type ProblemScan } from "./messages.js";
+import { attachImpacts } from "./impact.js";
 
 export type NotifyMode = { kind: "dry-run" } | { kind: "send" } | { kind: "redirect"; address: string };
 
@@ -66,21 +67,25 @@ export async function runNotify(config: ResolvedConfig, options: NotifyOptions):
   const statuses = new Map(
     db.map((line) => [buildStatusKey(line.package, line.node, line.stage), line.status] as const),
   );
+  const records = readMeatIndex(join(runDir, MEAT_INDEX_FILE));
   const scan = collectProblems({
-    records: readMeatIndex(join(runDir, MEAT_INDEX_FILE)),
+    records,
     statuses,
     notifyNodes: v["notify.nodes"],
     buildType: v.buildType,
     publishedUrl: publishedUrl.trim(),
     listRedirect: v["notify.opsEmail"],
   });
+  const impactNote = attachImpacts(scan, { config, runDir, run, records, statuses });
   const title = reportTitle(v.buildType, v.biocVersion, parseReportNodes(v.reportNodes).length);
   const from = v["notify.from"];
   const digest = options.digest ?? v["notify.digest"];
+  const url = publishedUrl.trim();
   let emails = digest
-    ? digestEmails(scan.packages, title, from, v.buildType)
-    : scan.packages.map((pkg) => packageEmail(pkg, title, from, v.buildType));
+    ? digestEmails(scan.packages, title, from, v.buildType, url)
+    : scan.packages.map((pkg) => packageEmail(pkg, title, from, v.buildType, url));
   const print = options.print;
+  if (impactNote !== undefined) print(impactNote);
   print(
     `run ${run.runId}: ${scan.packages.length} package(s) with problems on ${v["notify.nodes"].join(", ") || "(no notify node)"}, ${emails.length} email(s)${digest ? " (digest)" : ""}`,
   );

@@ -7,6 +7,7 @@
 
 import type { ResolvedConfig } from "../config/load.js";
 import { destinationTransport, type RetryPolicy } from "../transport/index.js";
+import { rethrowFsError, withFsContext } from "../util/fs-errors.js";
 import { repositoryLayout, requireSetting, type RepositoryLayout } from "./layout.js";
 import { manifestFilePath } from "./placeholders.js";
 import { prepareRepository, type PrepareResult } from "./prepare.js";
@@ -87,7 +88,11 @@ export async function propagate(
     : undefined;
   // Before the lock, whose directory would otherwise create a mistyped staging repository.
   requireStagingRoot(layout);
-  const lock = lockStaging(layout, `bbs propagate ${steps.join(" ")}${options.dryRun ? " --dry-run" : ""}`);
+  // A full or read-only staging disk is the machine's state, not a bug: name the repository.
+  const fsContext = { path: layout.root, doing: `propagating (${steps.join(", ")}) the repository ${layout.root}` };
+  const lock = withFsContext(fsContext, () =>
+    lockStaging(layout, `bbs propagate ${steps.join(" ")}${options.dryRun ? " --dry-run" : ""}`),
+  );
   try {
     if (wanted.has("update")) result.update = await runUpdate(cfg, layout, options, reporter);
     if (wanted.has("prepare")) {
@@ -119,6 +124,8 @@ export async function propagate(
     }
     summarize(result, options.dryRun, reporter);
     return result;
+  } catch (error) {
+    rethrowFsError(error, fsContext);
   } finally {
     lock.release();
   }

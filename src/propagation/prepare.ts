@@ -149,10 +149,14 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
       // Files to open for their record alone (with landing pages, new tarballs are scanned here for their documents too).
       const recordOnly = withDocs && !dryRun ? 0 : entries.filter((entry) => entry.cached === undefined).length;
       const reader = recordReader(recordOnly, options.concurrency ?? defaultReadConcurrency());
-      const records = await Promise.all(
+      // Settled, not Promise.all: after a failure (a full disk) the reads in flight must end before the
+      // finally below removes the scratch directory they write into, or they recreate it behind it.
+      let failure: { error: unknown } | undefined;
+      const settled = await Promise.allSettled(
         entries.map(({ file, path, key, stamp, cached }) =>
           limit(async (): Promise<PackageFileRecord | undefined> => {
             liveKeys.add(key);
+            if (failure !== undefined) return undefined;
             const pkg = packageNameFromFileName(file);
             const docs = cache.docs(pkg);
             const docsStale = withDocs && (docs === undefined || docs.file !== file || !sameStamp(docs, stamp));
@@ -174,13 +178,19 @@ export async function prepareRepository(layout: RepositoryLayout, options: Prepa
               return record;
             } catch (error) {
               // A bad file is the repository's problem (listed below); a failed reader thread is bbs's.
-              if (!isBbsError(error) || error.code === "BBS_INTERNAL") throw error;
+              if (!isBbsError(error) || error.code === "BBS_INTERNAL") {
+                failure ??= { error };
+                throw error;
+              }
               problems.push(errorMessage(error));
               return undefined;
             }
           }),
         ),
       ).finally(() => reader.close());
+      const rejected = settled.find((outcome) => outcome.status === "rejected");
+      if (rejected !== undefined) throw failure?.error ?? rejected.reason;
+      const records = settled.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : undefined));
       reads.push({
         dir,
         fields,

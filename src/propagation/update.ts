@@ -15,6 +15,7 @@ import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { compareVersions } from "../rpkg/version.js";
 import { BbsError, errorMessage, isBbsError } from "../util/errors.js";
+import { classifyFsError } from "../util/fs-errors.js";
 import { copyFileAtomic, sameContent } from "./files.js";
 import {
   checkStatusDbAgainstOutgoing,
@@ -235,6 +236,9 @@ export async function applyUpdate(
       await applyOperation(layout.root, operation, result);
     } catch (error) {
       if (isBbsError(error)) throw error;
+      // A full disk or a file bbs may not write keeps its own code, so scripts can tell it from a bad plan.
+      const known = classifyFsError(error, { doing: `updating (${describeOperation(operation)})` });
+      if (known !== undefined) throw known;
       throw new BbsError(
         "BBS_STEP_FAILED",
         `update failed at: ${describeOperation(operation)}: ${errorMessage(error)}`,

@@ -61,7 +61,8 @@ export class HistoryView {
   private recentByPackage: Map<string, Map<string, PastStatus[]>> | undefined;
 
   private constructor(
-    private readonly store: HistoryStore,
+    /** For the report's other history queries (the impact of a change). */
+    readonly store: HistoryStore,
     private readonly current: CurrentRun,
   ) {}
 

@@ -7,6 +7,7 @@ import { REUSED_FROM_FIELD } from "../jobs/summary.js";
 import type { ReportModel, PackageModel, CellModel, NodeModel } from "./model.js";
 import type { CellHistory } from "./history.js";
 import { nodeStateText } from "./notices.js";
+import { impactJson } from "./impact.js";
 import { enc, leafHref, packageHref } from "./views.js";
 import { SUMMARY_FILE_SUFFIX, OUT_FILE_SUFFIX } from "../layout/central.js";
 
@@ -139,6 +140,7 @@ function packageJson(model: ReportModel, pkg: PackageModel, detailed: boolean): 
       : null,
     unsupportedOn,
     propagation,
+    impact: impactJson(model.impacts.get(pkg.name) ?? []),
     results,
   };
   if (detailed) {

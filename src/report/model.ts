@@ -15,11 +15,14 @@ import {
   type RunResults,
 } from "../results/collect.js";
 import type { RunFacts } from "../results/run-info.js";
+import { parseResultsRunId } from "../results/history.js";
 import { type Status } from "../results/status.js";
 import type { Stage } from "../layout/stages.js";
 import type { MeatIndexRecord } from "../rpkg/meat-index.js";
 import { osFamilyOf } from "../rpkg/support.js";
 import { HistoryView, type CellHistory } from "./history.js";
+import { runImpacts } from "./impact.js";
+import type { PackageImpact } from "../results/impact.js";
 import {
   parseDepGraph,
   readEndOfRunSlots,
@@ -53,7 +56,7 @@ export interface NodeModel extends ResultNode {
   slots: Map<Stage, number>;
   encoding: string;
   reportNote?: string;
-  /** The node's last previous run in the history (said when the node is absent). */
+  /** The node's last finished run in the history (said when the node is absent). */
   lastSeen?: { runId: string; at: Date };
 }
 
@@ -110,6 +113,8 @@ export interface ReportModel {
   quickStats: Map<string, Map<Stage, StatusCounts>>;
   /** Whether "new problems since the last run" can be computed. */
   historyAvailable: boolean;
+  /** Packages worse than in their last good run, and what changed since (src/report/impact.ts). */
+  impacts: Map<string, PackageImpact[]>;
   /** BBS date (without seconds unless asked) in the local time zone; memoised, pages repeat the same few dates. */
   formatDate(date: Date, seconds?: boolean): string;
   depGraphText?: string;
@@ -231,8 +236,12 @@ export function buildModel(input: ModelInput): ReportModel {
   const historyAvailable = history?.hasPreviousRuns(nodeList.filter((n) => !n.foreign).map((n) => n.id)) ?? false;
   if (history) {
     for (const node of nodeList) {
-      const last = node.presence?.state === "absent" ? history.previousRuns(node.id)[0] : undefined;
-      if (last) node.lastSeen = { runId: last.runId, at: last.startedAt };
+      // The run to cite is the node's last *finished* one (a run it was absent from says nothing), by its own id.
+      const last =
+        node.presence?.state === "absent"
+          ? history.previousRuns(node.id).find((run) => run.status === "finished")
+          : undefined;
+      if (last) node.lastSeen = { runId: parseResultsRunId(last.runId)?.runId ?? last.runId, at: last.startedAt };
     }
   }
 
@@ -307,16 +316,25 @@ export function buildModel(input: ModelInput): ReportModel {
     if (!model.hasDir) warn(`package name ${JSON.stringify(entry.name)} cannot be a directory name: it has no pages`);
     return model;
   });
+  const impacts =
+    history && historyAvailable
+      ? runImpacts(history.store, results, nodeList, run, warn)
+      : new Map<string, PackageImpact[]>();
   history?.close();
 
   let depGraphText: string | undefined;
   let reverseDeps = new Map<string, string[]>();
-  const firstNode = nodeList.find((node) => !node.foreign);
-  if (settings.reverseDeps && firstNode) {
-    depGraphText = readTextIfPresent(join(runDir, nodeProductsPath(firstNode.id, DEP_GRAPH_FILE)));
+  // The graph of the first report node that delivered one: every node computes it from the
+  // same target repo, so an absent first node (often the central one) must not cost the notes.
+  const builders = nodeList.filter((node) => !node.foreign);
+  if (settings.reverseDeps && builders.length > 0) {
+    for (const node of builders) {
+      depGraphText = readTextIfPresent(join(runDir, nodeProductsPath(node.id, DEP_GRAPH_FILE)));
+      if (depGraphText !== undefined) break;
+    }
     if (depGraphText === undefined)
       warn(
-        `${join(nodeProductsPath(firstNode.id, DEP_GRAPH_FILE))} is missing: no reverse dependencies on package pages`,
+        `no report node delivered ${DEP_GRAPH_FILE} (looked for ${builders.map((node) => nodeProductsPath(node.id, DEP_GRAPH_FILE)).join(", ")}): no reverse dependencies on package pages`,
       );
     else
       reverseDeps = reverseDependencies(
@@ -338,6 +356,7 @@ export function buildModel(input: ModelInput): ReportModel {
     reverseDeps,
     quickStats,
     historyAvailable,
+    impacts,
   };
   if (depGraphText !== undefined) model.depGraphText = depGraphText;
   return model;

@@ -2,7 +2,7 @@
 // legends, the node table, and alerts about nodes absent or unfinished.
 
 import type { FilterClass, NodeModel, ReportModel } from "./model.js";
-import { ledFileName } from "./png.js";
+import { ledFileName } from "./led.js";
 import { LED_LEGEND, legendEntries } from "./settings.js";
 import { enc } from "./views.js";
 import { nodeProductsDir, END_OF_RUN_FILE } from "../layout/central.js";
@@ -110,7 +110,7 @@ export function nodeAlerts(
     if (node.foreign || presence === undefined) continue;
     if (presence.state === "absent") {
       const since = node.lastSeen
-        ? ` Its last run recorded in the history started on ${model.formatDate(node.lastSeen.at)} (run ${node.lastSeen.runId}).`
+        ? ` The last build this node finished is the one of ${model.formatDate(node.lastSeen.at)} (run ${node.lastSeen.runId}).`
         : model.run.snapshotDate !== undefined
           ? ` It has been absent since at least the snapshot of this run (${model.run.snapshotDate}).`
           : "";

@@ -5,6 +5,7 @@
 
 import { STAGE_LABELS, type Stage } from "../layout/stages.js";
 import { HISTORY_SHOWN, type CellHistory } from "./history.js";
+import { impactView } from "./impact.js";
 import { leafSections, summaryFields } from "./leaf.js";
 import {
   productPath,
@@ -436,6 +437,7 @@ export function packagePages(parts: SharedParts, pkg: PackageModel, present: Rea
         rawResults: model.settings.rawResults && !pkg.badDescription,
         gcardHtml: parts.gcard(pkg),
         history: historyView(history),
+        impact: impactView(model, pkg),
         revdeps: revdepList,
         machine: { json: `${enc(pkg.name)}/${REPORT_JSON}`, files: [] },
       },

@@ -17,7 +17,7 @@ import {
   type PackageModel,
   type ReportModel,
 } from "./model.js";
-import { ledFileName, type LedColor } from "./png.js";
+import { ledFileName, type LedColor } from "./led.js";
 import type { Fragment } from "./render.js";
 import { landingPageUrl } from "./settings.js";
 
@@ -97,8 +97,7 @@ export function pkgView(model: ReportModel, pkg: PackageModel, notes?: Array<{ k
 }
 
 export type CellView =
-  | { blank: true; cls: string }
-  | { blank?: false; cls: string; status: Status; href?: string; reusedFrom?: string };
+  { blank: true; cls: string } | { blank?: false; cls: string; status: Status; href?: string; reusedFrom?: string };
 
 export interface RowView {
   nodeId: string;

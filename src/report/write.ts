@@ -1,6 +1,7 @@
 // What goes into the report directory besides the pages' rendering: the
-// static files, copies of the run's databases, Renviron.bioc, and for each
-// package its pages, raw results and report.json.
+// static files (stylesheet, script and LED images of templates/report/assets/),
+// copies of the run's databases, Renviron.bioc, and for each package its
+// pages, raw results and report.json.
 
 import { join } from "node:path";
 import type { ResolvedConfig } from "../config/load.js";
@@ -14,7 +15,6 @@ import type { PackageModel, ReportModel } from "./model.js";
 import type { ReportTree } from "./output.js";
 import { outputPath, packagePages, RENVIRON_FILE, REPORT_JSON, summaryPath, type Page } from "./pages.js";
 import { RENVIRON_BIOC } from "../rpkg/renviron.js";
-import { drawLed, ledFileName } from "./png.js";
 import { staticAssets, type Renderer } from "./render.js";
 import type { SharedParts } from "./chrome.js";
 
@@ -41,7 +41,6 @@ export function writeRootFiles(
 ): Set<string> {
   const present = new Set<string>();
   for (const [name, content] of staticAssets()) tree.write(name, content);
-  for (const color of ["Red", "Green", "Blue"] as const) tree.write(ledFileName(color), drawLed(color));
   tree.write(".htaccess", HTACCESS);
   for (const file of [MEAT_INDEX_FILE, SKIPPED_INDEX_FILE, BUILD_STATUS_DB_FILE, PROPAGATION_STATUS_DB_FILE]) {
     if (tree.include(join(runDir, file), file)) present.add(file);

@@ -167,7 +167,7 @@ export function diagnose(result: ToolResult, peer: Peer, timeoutMs: number | und
     return {
       reason,
       permanent: true,
-      hint: "check tools.rsync and tools.rsyncOptions; bbs needs rsync 3.2.3 or newer (--mkpath) on both ends",
+      hint: "check tools.rsync and tools.rsyncOptions (`rsync --version` on both ends: bbs needs rsync 2.6.9 or newer, or openrsync)",
     };
   }
   if (match(/rsync: (command )?not found|rsync: No such file or directory/)) {

@@ -55,6 +55,15 @@ export class LocalTransport extends RsyncTransport {
     return rsyncLocalPath(absolutePath);
   }
 
+  protected parentOf(absolutePath: string): string {
+    return path.dirname(absolutePath);
+  }
+
+  protected makeDestinationDir(absoluteDir: string): Promise<string[]> {
+    mkdirSync(absoluteDir, { recursive: true });
+    return Promise.resolve([]);
+  }
+
   protected peerOptions(): string[] {
     return [];
   }

@@ -12,6 +12,7 @@ import { diagnose, TransportError, type Peer } from "./errors.js";
 import { runTool, type ToolResult } from "../util/tool.js";
 import { attemptTimeoutMs, resolvePolicy, withRetries, type AttemptOutcome } from "./retry.js";
 import { shellCommand, splitShellWords } from "./shell.js";
+import { rsyncWordsProblem } from "../util/rsync-options.js";
 import {
   RETRY_POLICIES,
   type CallOptions,
@@ -36,22 +37,10 @@ export interface RsyncSettings {
   killGraceMs?: number;
 }
 
-/** Options that would let a reader see a half-written file under its final name. */
-const NON_ATOMIC_OPTIONS = /^--(inplace|partial|partial-dir|append|append-verify)(=|$)/;
-
 function checkAtomicOptions(words: readonly string[], key: string): void {
-  for (const word of words) {
-    const cluster = /^-[A-Za-z]+$/.test(word) && word.includes("P");
-    if (NON_ATOMIC_OPTIONS.test(word) || cluster) {
-      throw new BbsError(
-        "BBS_CONFIG_INVALID",
-        `${key}: ${word} makes rsync write files in place, so readers could see half-written files`,
-        {
-          hint: `remove ${word}; bbs relies on rsync's default of writing a temporary file and renaming it`,
-        },
-      );
-    }
-  }
+  const problem = rsyncWordsProblem(words);
+  if (problem !== undefined)
+    throw new BbsError("BBS_CONFIG_INVALID", `${key}: ${problem.message}`, { hint: problem.hint });
 }
 
 let stagingCounter = 0;
@@ -159,6 +148,14 @@ export abstract class RsyncTransport implements Transport {
   /** Options reaching the peer (`-e ssh...`, compression); none locally. */
   protected abstract peerOptions(): string[];
   protected abstract peer(): Peer;
+  /** The directory holding an absolute path of the node holding the root. */
+  protected abstract parentOf(absolutePath: string): string;
+  /**
+   * Makes sure `absoluteDir` will exist on the receiving side when rsync
+   * writes into it: made now (local), or rsync options that make the remote
+   * side make it first.
+   */
+  protected abstract makeDestinationDir(absoluteDir: string): Promise<string[]>;
 
   abstract mkdirs(remotePath: string, options?: CallOptions): Promise<void>;
   abstract remove(remotePath: string, options?: CallOptions): Promise<void>;
@@ -205,9 +202,13 @@ export abstract class RsyncTransport implements Transport {
       });
     }
     if (directory && options.delete === true) this.refuseRoot("put with delete", remotePath);
+    // The destination directory is made by the receiving side itself rather than
+    // with --mkpath, which needs rsync 3.2.3 on both ends (stock macOS has 2.6.9
+    // or openrsync).
+    const destinationDir = directory ? target : this.parentOf(target);
     const args = [
       directory ? "-rlt" : "-lt",
-      "--mkpath",
+      ...(options.dryRun === true ? [] : await this.makeDestinationDir(destinationDir)),
       ...(directory && options.delete === true ? ["--delete"] : []),
       ...(options.linkDest === undefined ? [] : [`--link-dest=${this.rsyncLinkDest(options.linkDest)}`]),
       ...(options.dryRun === true ? ["--dry-run"] : []),

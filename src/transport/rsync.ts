@@ -127,6 +127,15 @@ export class RsyncSshTransport extends RsyncTransport {
     return `${this.login}:${absolutePath}`;
   }
 
+  protected parentOf(absolutePath: string): string {
+    return posix.dirname(absolutePath);
+  }
+
+  /** The remote rsync is started by a shell that first makes the directory (works with any rsync version). */
+  protected makeDestinationDir(absoluteDir: string): Promise<string[]> {
+    return Promise.resolve([`--rsync-path=mkdir -p -- ${quoteForShell(absoluteDir)} && rsync`]);
+  }
+
   protected peerOptions(): string[] {
     // -z: logs and summaries compress well (rsync skips already compressed
     // tarballs); --timeout: a connection that stalls for 5 minutes is dead.

@@ -36,6 +36,13 @@ export const ERROR_CODES = {
   BBS_BROKER_FAILED: { exit: EXIT.FAILED, summary: "The message broker could not be reached or reported an error" },
   BBS_MAIL_FAILED: { exit: EXIT.FAILED, summary: "Some emails could not be delivered" },
   BBS_VERIFY_FAILED: { exit: EXIT.FAILED, summary: "A published result did not verify" },
+  BBS_FILE_ACCESS: {
+    exit: EXIT.USER,
+    summary: "A file or directory cannot be used: permission denied, a directory or not a directory, a symlink loop",
+  },
+  BBS_DISK_FULL: { exit: EXIT.FAILED, summary: "No space left (or quota exhausted) on a file system bbs writes" },
+  BBS_FS_READ_ONLY: { exit: EXIT.FAILED, summary: "A file system bbs writes is mounted read-only" },
+  BBS_RESOURCE_LIMIT: { exit: EXIT.FAILED, summary: "A limit of the machine was reached (open files)" },
   BBS_INTERRUPTED: { exit: EXIT.INTERRUPTED, summary: "Stopped by SIGINT or SIGTERM before the work was done" },
   BBS_INTERNAL: { exit: EXIT.INTERNAL, summary: "Internal error (a bug in bbs)" },
 } as const satisfies Record<string, { exit: ExitCode; summary: string }>;

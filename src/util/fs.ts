@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { BbsError } from "./errors.js";
+import { rethrowFsError } from "./fs-errors.js";
 
 let counter = 0;
 
@@ -31,7 +32,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw error;
+    // write(2) on the open file names no path, open(2) names the temporary one: name the file.
+    rethrowFsError(error, { path, preferContextPath: true });
   }
 }
 
@@ -44,6 +46,7 @@ export function readInputFile(path: string, hint?: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT") rethrowFsError(error, { path });
     const reason = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(error)})`;
     throw new BbsError("BBS_INPUT_INVALID", `${path} ${reason}`, { hint, cause: error });
   }

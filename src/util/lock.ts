@@ -32,6 +32,7 @@ import { hostname as osHostname } from "node:os";
 import { dirname } from "node:path";
 import { formatBbsDate } from "./bbs-date.js";
 import { BbsError } from "./errors.js";
+import { rethrowFsError } from "./fs-errors.js";
 import { temporaryPathFor } from "./fs.js";
 
 /** What a lock file says about its holder (stored as JSON). */
@@ -73,7 +74,11 @@ const MAX_ATTEMPTS = 10;
 
 /** Acquires the lock at `path` or throws BBS_LOCKED naming the holder. */
 export function acquireLock(path: string, options: AcquireLockOptions = {}): Lock {
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    rethrowFsError(error, { path: dirname(path), doing: `creating the directory of the lock ${path}` });
+  }
   const holder = describeThisProcess(options.command);
   let tookOverFrom: LockHolder | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -145,15 +150,17 @@ function describeThisProcess(command: string | undefined): LockHolder {
 function createExclusively(path: string, holder: LockHolder): boolean {
   const content = `${JSON.stringify(holder, null, 2)}\n`;
   const temporary = temporaryPathFor(path);
-  writeWhole(openSync(temporary, "w", 0o644), content);
   try {
+    // Inside the try: on a full disk open(2) succeeds and write(2) fails, and the
+    // temporary file must not stay behind (.propagate.lock.tmp-*).
+    writeWhole(openSync(temporary, "w", 0o644), content);
     linkSync(temporary, path);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EEXIST") return false;
     if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") return createWithoutLink(path, content);
-    throw error;
+    rethrowFsError(error, { path: temporary, doing: `creating the lock ${path}` });
   } finally {
     rmSync(temporary, { force: true });
   }
@@ -166,9 +173,15 @@ function createWithoutLink(path: string, content: string): boolean {
     fd = openSync(path, "wx", 0o644);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
+    rethrowFsError(error, { path, doing: `creating the lock ${path}` });
   }
-  writeWhole(fd, content);
+  try {
+    writeWhole(fd, content);
+  } catch (error) {
+    // A half-written lock would lock the work forever with an unreadable holder.
+    rmSync(path, { force: true });
+    rethrowFsError(error, { path, doing: `creating the lock ${path}` });
+  }
   return true;
 }
 

@@ -82,8 +82,9 @@ const modes = cgroupSupport().available ? (["auto", "sweep"] as const) : (["swee
 describe.each(modes)("R CMD check of a package whose example escapes (containment %s)", (mode) => {
   it("TIMEOUT leaves no process of the example alive", async () => {
     // The example never ends by itself; the timeout must fall after it escaped
-    // to test anything, so a machine too slow for that gets a longer one next.
-    for (const timeoutMs of [60_000, 240_000, 600_000]) {
+    // to test anything, so a machine too slow for that gets a longer one next
+    // (25 s is enough for R to reach the examples on an idle 2-core machine).
+    for (const timeoutMs of [25_000, 90_000, 600_000]) {
       const dir = tempDir("bbs-escape-check-");
       const marker = `bbs-escape-r-${mode}-${process.pid}-${timeoutMs}`;
       const ready = join(dir, "ready");

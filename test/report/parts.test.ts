@@ -9,7 +9,8 @@ import { inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HistoryStore, RESULTS_RUN_KIND } from "../../src/history/store.js";
 import { HistoryView } from "../../src/report/history.js";
-import { drawLed } from "../../src/report/png.js";
+import { ledFileName } from "../../src/report/led.js";
+import { staticAssets } from "../../src/report/render.js";
 import { serveReport, type ReportServer } from "../../src/report/serve.js";
 import { enumerate, legendEntries, type ReportSettings } from "../../src/report/settings.js";
 import { reportTitle } from "../../src/results/title.js";
@@ -348,8 +349,13 @@ describe("text", () => {
 });
 
 describe("LED images", () => {
+  it("ship as static assets under BBS's names", () => {
+    const assets = staticAssets();
+    for (const color of ["Red", "Green", "Blue"] as const) expect(assets.has(ledFileName(color))).toBe(true);
+  });
+
   it("are 120x120 RGBA, transparent in the corners, opaque and coloured in the middle", () => {
-    const png = drawLed("Red");
+    const png = staticAssets().get(ledFileName("Red")) ?? Buffer.alloc(0);
     const idat = png.indexOf("IDAT");
     const length = png.readUInt32BE(idat - 4);
     const raw = inflateSync(png.subarray(idat + 4, idat + 4 + length));

@@ -10,12 +10,16 @@ import type { HistoryStore, RecordedJob, RunState } from "../../history/store.js
 import type { NodeState, RunResults } from "../../results/collect.js";
 import { RESULTS_RUN_KIND, resultsRunId } from "../../results/history.js";
 import type { RunMeta } from "../../results/run-dir.js";
+import { readNodePackages } from "../../results/package-inputs.js";
+import type { MeatIndexRecord } from "../../rpkg/meat-index.js";
 
 export interface HistoryImport {
   /** Results runs written (one per non-foreign report node). */
   runs: number;
   /** Job rows written (cells with a result). */
   jobs: number;
+  /** Packages recorded as what the nodes built against (src/history/packages.ts), over all nodes. */
+  packages: number;
 }
 
 const RUN_STATES: Readonly<Record<NodeState, RunState>> = {
@@ -56,8 +60,12 @@ export function importRunHistory(
   results: RunResults,
   run: RunMeta,
   config: ResolvedConfig,
+  warn: (message: string) => void = () => {},
 ): HistoryImport {
-  const outcome: HistoryImport = { runs: 0, jobs: 0 };
+  const outcome: HistoryImport = { runs: 0, jobs: 0, packages: 0 };
+  const records = results.packages
+    .map((entry) => entry.record)
+    .filter((record): record is MeatIndexRecord => record !== undefined);
   for (const node of results.nodes) {
     const presence = results.presence.get(node.id);
     if (node.foreign || presence === undefined) continue;
@@ -76,6 +84,10 @@ export function importRunHistory(
       },
       jobs,
     );
+    // What the node built against: the impact of a change compares it with a later run's.
+    const packages = readNodePackages(results.runDir, node.id, records, warn);
+    store.recordRunPackages(resultsRunId(run.runId, node.id), packages);
+    outcome.packages += packages.length;
     outcome.runs += 1;
     outcome.jobs += jobs.length;
   }

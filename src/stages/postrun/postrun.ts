@@ -59,6 +59,8 @@ export interface PostrunOptions {
   only?: PostrunStep;
   /** Work on this run of central.runsDir instead of the current one. */
   runId?: string;
+  /** Publish the report of `runId` even when a newer run is current (it replaces the newer run's published report). */
+  publish?: boolean;
   onEvent?: PostrunListener;
   /** Environment for loading the other nodes' configurations (default: process.env). */
   env?: NodeJS.ProcessEnv;
@@ -84,6 +86,8 @@ interface StepContext {
   alerter: Alerter;
   /** Nodes whose absence was already alerted in this invocation. */
   alertedNodes: ReadonlySet<string>;
+  /** --publish: an older run's report may replace the newer run's published one. */
+  publishOlder: boolean;
 }
 
 /** What a step did: `skipped` says why it had nothing to do. */
@@ -168,7 +172,17 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
     }
     saveState();
 
-    const context: StepContext = { config, hosts, runDir, run, results, log, alerter, alertedNodes };
+    const context: StepContext = {
+      config,
+      hosts,
+      runDir,
+      run,
+      results,
+      log,
+      alerter,
+      alertedNodes,
+      publishOlder: options.publish === true,
+    };
     const failed: PostrunStep[] = [];
     const steps = options.only === undefined ? POSTRUN_STEPS : [options.only];
     for (const step of steps) {
@@ -224,6 +238,19 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
     history?.close();
     lock.release();
   }
+}
+
+/** The id of the current run (central.dir) when it is newer than the run in `runDir`; undefined otherwise. */
+function newerCurrentRun(config: ResolvedConfig, runDir: string, runId: string): string | undefined {
+  let current: string;
+  try {
+    current = resolveRunDir(config);
+  } catch {
+    return undefined;
+  }
+  if (current === runDir) return undefined;
+  const currentId = readRunMeta(current).runId;
+  return currentId > runId ? currentId : undefined;
 }
 
 /** Every node's configuration that resolves; problems in other host files are logged, never fatal here. */
@@ -323,13 +350,13 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
     };
   },
 
-  history: async ({ config, results, run }) => {
+  history: async ({ config, results, run, log }) => {
     const store = HistoryStore.open(config.values.historyDb);
     try {
-      const imported = importRunHistory(store, results, run, config);
+      const imported = importRunHistory(store, results, run, config, (message) => log.warn(message));
       return {
         status: "ok",
-        summary: `central history ${config.values.historyDb}: ${imported.runs} node run(s), ${imported.jobs} result(s)`,
+        summary: `central history ${config.values.historyDb}: ${imported.runs} node run(s), ${imported.jobs} result(s), ${imported.packages} package input(s)`,
       };
     } finally {
       store.close();
@@ -352,10 +379,17 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
     };
   },
 
-  publish: async ({ config, runDir }) => {
+  publish: async ({ config, runDir, run, log, publishOlder }) => {
     const destination = config.values["report.publishDest"];
     if (destination === undefined || destination.trim() === "")
       return { status: "skipped", summary: "report.publishDest is not set: nothing to publish" };
+    // `--run <older>` takes in a late builder: its report must not silently replace the newer run's published one.
+    const newer = newerCurrentRun(config, runDir, run.runId);
+    if (newer !== undefined && !publishOlder) {
+      const summary = `not published: run ${run.runId} is older than the current run ${newer}, whose published report stays; \`bbs postrun --run ${run.runId} --only publish --publish\` publishes this one over it`;
+      log.warn(summary, "publish");
+      return { status: "skipped", summary };
+    }
     const reportDir = reportDirOf(config, runDir);
     if (!existsSync(reportDir)) return { status: "skipped", summary: `no report at ${reportDir} to publish` };
     await archiveReport(reportDir);

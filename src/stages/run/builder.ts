@@ -28,7 +28,7 @@ import { stageEstimates } from "./estimates.js";
 import { executePlan, statusCounts } from "./execute.js";
 import { runSurvivors } from "../../jobs/recording.js";
 import { builderLayout, type BuilderLayout } from "./layout.js";
-import { DEP_GRAPH_FILE } from "../../layout/central.js";
+import { DEP_GRAPH_FILE, END_OF_RUN_FILE } from "../../layout/central.js";
 import type { StageNumber } from "../../layout/stages.js";
 import { readDeliveryJournal, readMeatMarker, writeMeatMarker, journalKey } from "./meat-state.js";
 import { planRun, jobId, type JobInfo } from "./plan.js";
@@ -122,6 +122,23 @@ export interface RunResult {
   readonly deliveryFailures: readonly DeliveryFailure[];
   readonly startedAt: Date;
   readonly endedAt: Date;
+}
+
+/**
+ * A run that finished but could not deliver everything to the central node:
+ * BBS_TRANSPORT_FAILED, carrying the run's results so the command can show them.
+ */
+export class DeliveryFailedError extends BbsError {
+  constructor(
+    message: string,
+    failures: readonly DeliveryFailure[],
+    readonly result: RunResult,
+  ) {
+    super("BBS_TRANSPORT_FAILED", message, {
+      details: failures.map((failure) => `${failure.what}: ${failure.message}`),
+      hint: "fix the connection to the central node, then `bbs run --resume` delivers what did not arrive (nothing is rebuilt)",
+    });
+  }
 }
 
 export async function runBuilder(config: ResolvedConfig, options: RunBuilderOptions = {}): Promise<RunResult> {
@@ -373,12 +390,18 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       },
       dates: settings.dates,
       freshJobsLog: scope === "full",
+      endOfRun: named === undefined,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       onEngine: (engine, info) => emit({ type: "engine", engine, info }),
       onStageDone: (stage, at) => emit({ type: "stage-done", at, stage }),
       note,
     });
     const failures = await delivery.close();
+    if (named !== undefined)
+      note(
+        "info",
+        `a run of some packages (--packages) writes no ${END_OF_RUN_FILE}: the node counts as finished once a run of all its packages has ended`,
+      );
     history.endRun(runId, report.cancelled ? "cancelled" : "finished");
     openRunId = undefined;
     if (report.cancelled) {
@@ -427,16 +450,10 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       endedAt: new Date(),
     };
     if (failures.length > 0) {
-      throw Object.assign(
-        new BbsError(
-          "BBS_TRANSPORT_FAILED",
-          `run ${runId} finished, but ${failures.length} deliver${failures.length === 1 ? "y" : "ies"} to the central node failed after retries`,
-          {
-            details: failures.map((failure) => `${failure.what}: ${failure.message}`),
-            hint: "fix the connection to the central node, then `bbs run --resume` delivers what did not arrive (nothing is rebuilt)",
-          },
-        ),
-        { result },
+      throw new DeliveryFailedError(
+        `run ${runId} finished, but ${failures.length} deliver${failures.length === 1 ? "y" : "ies"} to the central node failed after retries`,
+        failures,
+        result,
       );
     }
     return result;

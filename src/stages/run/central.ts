@@ -13,7 +13,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { ResolvedConfig } from "../../config/load.js";
-import { centralReader, centralTransport, type HttpReader, type Transport } from "../../transport/index.js";
+import {
+  centralReader,
+  centralTransport,
+  isTransportError,
+  type HttpReader,
+  type Transport,
+  type TransportError,
+} from "../../transport/index.js";
 import { BbsError, errorMessage } from "../../util/errors.js";
 import { TARGET_REPO_PACKAGES_FILE, RUN_INFO_FILE } from "../../layout/central.js";
 
@@ -107,8 +114,13 @@ export async function locateRun(
       checkRunMatchesConfig(config, ready.info, current.where);
       return openRun(config, ready.info, current);
     }
+    // The central node cannot be reached: that is the transport's failure, with
+    // its own hint (host, port, how to test ssh by hand), not a prerun that is late.
+    // A permanent one (refused key, unknown host) cannot get better by waiting.
+    if (ready.unreachable?.permanent === true) throw ready.unreachable;
     const waited = Date.now() - started;
     if (waited >= timeoutMs) {
+      if (ready.unreachable !== undefined) throw ready.unreachable;
       throw new BbsError(
         "BBS_PRECONDITION",
         `the target repo of the current run was not ready after ${Math.round(waited / 1000)} s: ${ready.reason}`,
@@ -132,14 +144,15 @@ export async function locateRun(
 async function currentRunIfReady(
   current: CentralReader,
   signal: AbortSignal | undefined,
-): Promise<{ info?: RunInfo; reason: string }> {
+): Promise<{ info?: RunInfo; reason: string; unreachable?: TransportError }> {
   let runText: string | undefined;
   let packages: string | undefined;
   try {
     runText = await current.readTextIfExists(RUN_INFO_FILE, signal);
     packages = runText === undefined ? undefined : await current.readTextIfExists(TARGET_REPO_PACKAGES_FILE, signal);
   } catch (error) {
-    return { reason: `cannot read ${current.where}: ${errorMessage(error)}` };
+    const reason = `cannot read ${current.where}: ${errorMessage(error)}`;
+    return isTransportError(error) ? { reason, unreachable: error } : { reason };
   }
   if (runText === undefined)
     return {

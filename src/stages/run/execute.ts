@@ -43,6 +43,12 @@ export interface ExecuteOptions {
   readonly dates: DateOptions;
   /** Start the job event log anew (a full run) instead of appending (resume, partial runs). */
   readonly freshJobsLog: boolean;
+  /**
+   * Write and deliver BBS_EndOfRun.txt when the engine is done: false for a
+   * `--packages` run, which builds a few packages and must not make the node
+   * look finished (postrun would show the others as NA without an alert).
+   */
+  readonly endOfRun: boolean;
   readonly signal?: AbortSignal;
   /** The engine, before it starts (progress views subscribe to it). */
   readonly onEngine?: (engine: JobEngine<StageOutcome>, info: ReadonlyMap<string, JobInfo>) => void;
@@ -163,7 +169,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         elapsedSeconds: Math.max(0, (endedAt.getTime() - startedAt.getTime()) / 1000),
       };
     });
-    if (!report.cancelled) {
+    if (!report.cancelled && options.endOfRun) {
       writeEndOfRun(layout.endOfRunFile, tickets, options.dates);
       await delivery.nodeFile(layout.endOfRunFile);
     }

@@ -26,7 +26,6 @@ import type { JobInfo, PlannedTarget, RunPlan } from "./plan.js";
 import { linkOrCopy, ReuseStore, type StoredResult } from "./reuse-store.js";
 import { jobDelivery, productName, type StageJobSettings, type StageOutcome } from "./stage-jobs.js";
 
-
 /** Results that are the package's: the same inputs give them again. TIMEOUT may be the machine's load: re-run. */
 const REUSABLE_STATUSES: ReadonlySet<string> = new Set(["OK", "WARNINGS", "ERROR"]);
 

@@ -67,13 +67,14 @@ export function startRun(
   config: TestConfig,
   records: readonly MeatIndexRecord[],
   skipped: readonly string[] = [],
+  runId: string = RUN_ID,
 ): string {
   const values = config.load().values;
-  const runDir = join(values["central.runsDir"], RUN_ID);
+  const runDir = join(values["central.runsDir"], runId);
   mkdirSync(runDir, { recursive: true });
   switchCurrentRun(values["central.dir"], runDir, values["central.runsDir"]);
   writeRunInfo(runDir, {
-    runId: RUN_ID,
+    runId,
     snapshotDate: "2026-11-21 13:55 -0500 (Sat, 21 Nov 2026)",
     snapshotTime: SNAPSHOT.toISOString(),
     cutoff: null,

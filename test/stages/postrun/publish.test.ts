@@ -150,4 +150,36 @@ describe("the publish step of bbs postrun", () => {
     await runPostrun(config, { env: {}, only: "publish", runId });
     expect((await execa("tar", ["tzf", join(published, REPORT_ARCHIVE)])).stdout).not.toContain(REPORT_ARCHIVE);
   });
+
+  it("never publishes an older run (--run) over the newer current run's report unless --publish says so", async () => {
+    const root = await temp.make("publish-older");
+    const published = join(root, "published");
+    const testConfig = threeNodeConfig(join(root, "work"), { report: { publishDest: published } });
+    const config = testConfig.load();
+    const olderDir = startRun(testConfig, MEAT, [], "20261120-135500");
+    writeTree(join(olderDir, "report"), FIRST, LAST_NIGHT);
+    const newerDir = startRun(testConfig, MEAT, [], "20261121-135500");
+    writeTree(join(newerDir, "report"), SECOND);
+    expect((await runPostrun(config, { env: {}, only: "publish" })).failed).toEqual([]);
+    expect(readTree(published)["index.html"]).toBe("v2 index");
+
+    const lines: string[] = [];
+    const kept = await runPostrun(config, {
+      env: {},
+      only: "publish",
+      runId: "20261120-135500",
+      onEvent: (event) => {
+        if (event.kind === "note") lines.push(event.message);
+      },
+    });
+    const summary =
+      "not published: run 20261120-135500 is older than the current run 20261121-135500, whose published report stays; `bbs postrun --run 20261120-135500 --only publish --publish` publishes this one over it";
+    expect(kept.failed).toEqual([]);
+    expect(kept.state.steps.publish).toMatchObject({ status: "skipped", summary });
+    expect(lines).toContain(summary);
+    expect(readTree(published)["index.html"]).toBe("v2 index");
+
+    await runPostrun(config, { env: {}, only: "publish", runId: "20261120-135500", publish: true });
+    expect(readTree(published)["index.html"]).toBe("v1 index");
+  });
 });

@@ -12,6 +12,7 @@ import { registerPostrun } from "./postrun.js";
 import { registerPrerun } from "./prerun.js";
 import { registerPropagateCommand } from "./propagate.js";
 import { registerReport } from "./report.js";
+import { registerRerun } from "./rerun.js";
 import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
 import { registerSpb } from "./spb.js";
@@ -20,6 +21,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerConfigCommands,
   registerPrerun,
   registerRun,
+  registerRerun,
   registerPostrun,
   registerReport,
   registerNotify,

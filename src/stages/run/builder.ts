@@ -46,7 +46,14 @@ import {
   type Stage2Inputs,
 } from "./prepare.js";
 import { environUserFile, jobEnvironment, rLibsOf } from "../../rpkg/r-env.js";
-import { commandSettings, installClosure, packageScope, resolveStages, timeoutsMs } from "./settings.js";
+import {
+  commandSettings,
+  installClosure,
+  packageScope,
+  resolveStages,
+  timeoutsMs,
+  withDependents,
+} from "./settings.js";
 import {
   jobDelivery,
   outcomeFromSummary,
@@ -70,6 +77,13 @@ export interface RunBuilderOptions {
   readonly incremental?: boolean;
   /** With incremental runs: run every job anyway. */
   readonly force?: boolean;
+  /** With `packages`: also the targets that depend on them (`bbs rerun --dependents`). */
+  readonly dependents?: boolean;
+  /**
+   * With `packages`: install only them, not the packages they need (`bbs rerun`: the
+   * current run installed those already).
+   */
+  readonly onlyNamed?: boolean;
   /** Aborting cancels the run (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: RunEvent) => void;
@@ -192,7 +206,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
 
     const targetRecords = await readTargets(config, run, options.signal);
     const targetNames = targetRecords.map((record) => record.package);
-    const named =
+    let named =
       options.packages === undefined ? undefined : packageScope(options.packages, new Set(targetNames), runId);
     const sameRun = previous?.runId === runId;
     const refresh: MeatRefresh = resume
@@ -225,7 +239,8 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
           `${stage2.graph.unknown.length} package(s) named by the targets are found nowhere (not installed, in no repository): ${stage2.graph.unknown.join(", ")}`,
         );
       if (named !== undefined) {
-        installFor = installClosure(named, stage2, targets);
+        if (options.dependents === true) named = withDependents(named, stage2, targets);
+        installFor = options.onlyNamed === true ? new Set(named) : installClosure(named, stage2, targets);
         // Sources of the targets about to be installed again start clean (R CMD INSTALL builds in the source tree).
         const refreshed = new Set(
           targets.filter((target) => installFor?.has(target.name)).map((target) => target.name),

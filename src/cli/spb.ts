@@ -3,6 +3,8 @@
 
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import { join, resolve } from "node:path";
 import { BbsError } from "../util/errors.js";
 import { clientError, SpbClient } from "../spb/client.js";
 import { formatJob, formatJobs } from "../spb/cli-output.js";
@@ -11,7 +13,9 @@ import { isBranchName, isCommitId, isGitUrl } from "../spb/messages.js";
 import { startCoordinator } from "../spb/serve.js";
 import { clientCredential } from "../spb/settings.js";
 import type { JobSummaryView, JobView } from "../spb/store/views.js";
-import { nodeConfig } from "./context.js";
+import { serviceText, SERVICE_KINDS, type ServiceKind } from "../spb/worker/service.js";
+import { startWorker } from "../spb/worker/start.js";
+import { globalOptions, nodeConfig } from "./context.js";
 import { withInterruptSignal } from "./interrupt.js";
 
 function client(command: Command): SpbClient {
@@ -64,6 +68,39 @@ export function registerSpb(program: Command): void {
         (signal) => new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
       );
       await running.stop();
+    });
+
+  spb
+    .command("worker")
+    .description("run this node's SPB worker: claim jobs, build them, stream their events (until SIGINT/SIGTERM)")
+    .option(
+      "--print-service [kind]",
+      `print how to start the worker at boot (${SERVICE_KINDS.join(", ")}; default: all) and exit`,
+    )
+    .action(async (options: { printService?: string | boolean }, command: Command) => {
+      const config = nodeConfig(command);
+      if (options.printService !== undefined) {
+        const kinds = options.printService === true ? SERVICE_KINDS : [options.printService as ServiceKind];
+        for (const kind of kinds)
+          if (!SERVICE_KINDS.includes(kind))
+            throw new BbsError("BBS_USAGE", `--print-service ${String(kind)}: not one of ${SERVICE_KINDS.join(", ")}`);
+        const { configDir, nodeId } = globalOptions(command);
+        const input = {
+          node: process.execPath,
+          bbs: resolve(process.argv[1] ?? "bbs"),
+          configDir: resolve(configDir),
+          nodeId,
+          user: userInfo().username,
+          logFile: join(config.values["spb.dir"], "worker.log"),
+        };
+        process.stdout.write(kinds.map((kind) => serviceText(kind, input)).join("\n"));
+        return;
+      }
+      const worker = await startWorker(config, (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`));
+      process.stdout.write(
+        `bbs spb: worker ${worker.worker.workerId} of node ${config.nodeId} (coordinator ${worker.url}, queue ${worker.backend}, sandbox ${worker.sandbox}, BiocCheck ${worker.biocCheck === true ? "yes" : `no: ${worker.biocCheck}`})\n`,
+      );
+      await withInterruptSignal((signal) => worker.run(signal));
     });
 
   spb

@@ -12,20 +12,12 @@ import { listHostIds, listPlatformNames } from "./dir.js";
 import { configInvalidError, uniqueStrings, formatProblem, type ConfigProblem } from "./problems.js";
 import { resolveReferences } from "./references.js";
 import { checkRules } from "./rules.js";
+import type { ResolvedConfig } from "./resolved.js";
 import { checkSiteKeys, type HostValues } from "./build-scope.js";
 import { buildTypeDefault, KEY_NAMES, SCHEMA, type BuildType, type ConfigValues, type KeyName } from "./schema.js";
 
 export { listHostIds, listPlatformNames };
-
-export interface ResolvedConfig {
-  /** Absolute path of the config directory. */
-  configDir: string;
-  nodeId: string;
-  platformName: string;
-  values: ConfigValues;
-  /** Layer that set each value: a file relative to configDir, `env:NAME`, or `default`. */
-  sources: Readonly<Record<KeyName, string>>;
-}
+export type { ResolvedConfig };
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;

@@ -3,7 +3,7 @@
 // getSourceNode() character-set strip that mangled names such as `lconway`.
 
 import { BbsError } from "../util/errors.js";
-import type { ResolvedConfig } from "./load.js";
+import type { ResolvedConfig } from "./resolved.js";
 import { PKG_TYPES, type PkgType } from "./schema.js";
 
 export interface ReportNode {

@@ -5,7 +5,7 @@
 import type Database from "better-sqlite3";
 import type { JobInputs } from "./inputs.js";
 import { toJob, type JobRecordRow } from "./rows.js";
-import type { JobRow } from "./store.js";
+import type { JobRow } from "./types.js";
 
 /** One run's latest attempt of a job, with what it ran against. */
 export interface InputHistoryEntry {

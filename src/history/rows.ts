@@ -1,7 +1,7 @@
 // Rows of the history tables as SQLite returns them, and their mapping to
 // the store's public types.
 
-import type { JobRow, RunInfo, RunMode, RunRow, RunState } from "./store.js";
+import type { JobRow, RunInfo, RunMode, RunRow, RunState } from "./types.js";
 
 export interface RunRecord {
   run_id: string;

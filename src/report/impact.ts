@@ -6,27 +6,17 @@
 // it as data (docs/report-json.md#impact).
 
 import type { HistoryStore } from "../history/store.js";
-import type { RunResults } from "../results/collect.js";
-import {
-  computeImpacts,
-  describeChange,
-  describeImpact,
-  describeOwn,
-  describeStreak,
-  type InputChange,
-  type PackageImpact,
-} from "../results/impact.js";
+import type { NodePresence, ResultNode, RunResults } from "../results/collect.js";
+import { computeImpacts, describeImpact, type InputChange, type PackageImpact } from "../results/impact.js";
 import { nodePackagesReader } from "../results/package-inputs.js";
 import type { MeatIndexRecord } from "../rpkg/meat-index.js";
 import { errorMessage } from "../util/errors.js";
-import type { NodeModel, PackageModel, ReportModel } from "./model.js";
-import { enc } from "./views.js";
 
 /** Every impact of the run, by package; empty when there is no history to compare with. */
 export function runImpacts(
   store: HistoryStore,
   results: RunResults,
-  nodes: readonly NodeModel[],
+  nodes: ReadonlyArray<ResultNode & { presence?: NodePresence }>,
   run: { runId?: string; snapshotTime?: Date },
   warn: (message: string) => void,
 ): Map<string, PackageImpact[]> {
@@ -92,33 +82,4 @@ export function impactJson(impacts: readonly PackageImpact[]): object[] {
     dependencies: impact.diff?.dependencies.map(changeJson) ?? [],
     text: describeImpact(impact),
   }));
-}
-
-/** The package page's rows: one per node where the package got worse. */
-export function impactView(model: ReportModel, pkg: PackageModel): { rows: object[] } | undefined {
-  const impacts = model.impacts.get(pkg.name);
-  if (impacts === undefined || impacts.length === 0) return undefined;
-  const nodeById = new Map(model.nodes.map((node) => [node.id, node] as const));
-  return {
-    rows: impacts.map((impact) => {
-      const head = describeStreak(impact);
-      const diff = impact.diff;
-      return {
-        nodeId: impact.node,
-        nodeClass: nodeById.get(impact.node)?.cssClass ?? "",
-        head,
-        known: diff !== undefined,
-        dependencies:
-          diff?.dependencies.map((change) => {
-            const other = model.byName.get(change.package);
-            return {
-              name: change.package,
-              rest: describeChange(change).slice(change.package.length),
-              href: other?.hasDir === true ? `../${enc(other.name)}/` : undefined,
-            };
-          }) ?? [],
-        own: diff === undefined ? "" : describeOwn(diff),
-      };
-    }),
-  };
 }

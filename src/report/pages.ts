@@ -5,7 +5,7 @@
 
 import { STAGE_LABELS, type Stage } from "../layout/stages.js";
 import { HISTORY_SHOWN, type CellHistory } from "./history.js";
-import { impactView } from "./impact.js";
+import { impactView } from "./impact-view.js";
 import { leafSections, summaryFields } from "./leaf.js";
 import {
   productPath,

@@ -79,6 +79,12 @@ export function reportRequestHandler(root: string): (request: IncomingMessage, r
       send(response, 400, "text/plain; charset=utf-8", "bad request\n", head);
       return;
     }
+    // Only canonical paths: encoded separators and dot segments ("/%2Fhost%2F..") would otherwise
+    // resolve to a directory whose redirect ("//host/../") a browser follows to another site.
+    if (!isCanonicalPath(urlPath)) {
+      send(response, 400, "text/plain; charset=utf-8", "bad request: the path is not in canonical form\n", head);
+      return;
+    }
     const path = resolve(join(base, urlPath));
     if (path !== base && !path.startsWith(base + sep)) {
       send(response, 403, "text/plain; charset=utf-8", "forbidden\n", head);
@@ -99,7 +105,7 @@ export function reportRequestHandler(root: string): (request: IncomingMessage, r
     }
     if (stat.isDirectory()) {
       if (!urlPath.endsWith("/")) {
-        response.writeHead(301, { Location: `${encodeURI(urlPath)}/` });
+        response.writeHead(301, { Location: sameSiteLocation(urlPath) });
         response.end();
         return;
       }
@@ -118,6 +124,22 @@ export function reportRequestHandler(root: string): (request: IncomingMessage, r
     }
     serveFile(response, path, stat, head);
   };
+}
+
+/** A decoded URL path with one slash between segments, no `.` or `..` segment, no backslash or NUL. */
+export function isCanonicalPath(urlPath: string): boolean {
+  if (!urlPath.startsWith("/") || /[\\\0]/.test(urlPath)) return false;
+  const segments = urlPath.slice(1).split("/");
+  // The last segment is empty for a directory ("/pkgA/") and for the root.
+  return segments.every((segment, index) =>
+    segment === "" ? index === segments.length - 1 : segment !== "." && segment !== "..",
+  );
+}
+
+/** `urlPath` (canonical) + "/", each segment percent-encoded: a path on this server, never `//host` or `scheme:`. */
+function sameSiteLocation(urlPath: string): string {
+  const segments = urlPath.split("/").filter((segment) => segment !== "");
+  return `/${segments.map((segment) => encodeURIComponent(segment)).join("/")}/`;
 }
 
 function serveFile(response: ServerResponse, path: string, stat: Stats, head: boolean): void {

@@ -8,7 +8,6 @@ import { REUSED_FROM_FIELD } from "../jobs/summary.js";
 import { propagationVerdict } from "../results/status-db.js";
 import { type Status } from "../results/status.js";
 import { STAGE_LABELS, type Stage } from "../layout/stages.js";
-import type { SharedParts } from "./chrome.js";
 import {
   filterClasses,
   type FilterClass,
@@ -294,10 +293,15 @@ export interface ListView {
   items: ListItem[];
 }
 
+/** Where pages one level down take a package's gcard, rendered once per report (chrome.ts's SharedParts). */
+export interface SharedGcards {
+  gcard(pkg: PackageModel): Fragment;
+}
+
 /** gcards rendered here (`gcard`, once per list) or the shared fragments of pages one level down (`shared-gcard`). */
 export type ListLayout =
   | { kind: "gcard" }
-  | { kind: "shared-gcard"; parts: SharedParts }
+  | { kind: "shared-gcard"; parts: SharedGcards }
   | { kind: "simple" }
   | { kind: "compact"; node: NodeModel };
 

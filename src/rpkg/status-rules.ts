@@ -84,3 +84,35 @@ export function checkStatus(
   const warnings = checkWarnings(lastLines);
   return { status: warnings === "0" ? "OK" : "WARNINGS", warnings };
 }
+
+/** What CHECK's status also depends on besides the command's end and its last lines. */
+export interface CheckFacts {
+  /** Why there was nothing to check (the source tarball was missing when it started), if so. */
+  readonly tarballMissing?: string;
+  /** The `<pkg>.Rcheck` directory (or the book) exists after the command. */
+  readonly checkDirMade: boolean;
+  readonly books: boolean;
+  /** The directory's name, for the message. */
+  readonly checkDirName: string;
+}
+
+/**
+ * CHECK's status: checkStatus, except that a check that checked nothing is an
+ * ERROR whatever R's exit code said (R CMD check of a missing tarball says
+ * "neither a file nor directory, skipping" and exits 0). `nothingChecked`
+ * says why, for the out file.
+ */
+export function checkResult(
+  end: CommandEnd,
+  lastLines: readonly string[],
+  facts: CheckFacts,
+): { status: "OK" | "WARNINGS" | "ERROR" | "TIMEOUT"; warnings: string | null; nothingChecked?: string } {
+  const judged = checkStatus(end, lastLines);
+  const nothingChecked =
+    facts.tarballMissing ??
+    (!facts.checkDirMade && !facts.books && judged.status !== "TIMEOUT" && judged.status !== "ERROR"
+      ? `R CMD check made no ${facts.checkDirName} directory`
+      : undefined);
+  if (nothingChecked === undefined || judged.status === "TIMEOUT") return judged;
+  return { status: "ERROR", warnings: null, nothingChecked };
+}

@@ -35,10 +35,22 @@ export class SpbClient {
   ) {}
 
   async request<T>(method: "GET" | "POST", path: string, options: RequestOptions = {}): Promise<T> {
+    return this.retrying(
+      options,
+      async () => JSON.parse((await this.once(method, path, options)).toString("utf8")) as T,
+    );
+  }
+
+  /** A GET whose answer is bytes (a tarball), not JSON. */
+  bytes(path: string, options: RequestOptions = {}): Promise<Buffer> {
+    return this.retrying(options, () => this.once("GET", path, options));
+  }
+
+  private async retrying<T>(options: RequestOptions, body: () => Promise<T>): Promise<T> {
     let delay = 200;
     for (;;) {
       try {
-        return await this.once<T>(method, path, options);
+        return await body();
       } catch (error) {
         const retriable = !(error instanceof ApiError) || error.status >= 500;
         if (options.retry !== true || !retriable || options.signal?.aborted) throw error;
@@ -49,7 +61,7 @@ export class SpbClient {
     }
   }
 
-  private async once<T>(method: "GET" | "POST", path: string, options: RequestOptions): Promise<T> {
+  private async once(method: "GET" | "POST", path: string, options: RequestOptions): Promise<Buffer> {
     const body = options.raw ?? (options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body)));
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = options.raw ? "application/gzip" : "application/json";
@@ -65,8 +77,9 @@ export class SpbClient {
       ...(body === undefined ? {} : { body }),
       ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
     });
-    const text = await response.text();
+    const bytes = Buffer.from(await response.arrayBuffer());
     if (!response.ok) {
+      const text = bytes.toString("utf8");
       let message = text;
       let hint: string | undefined;
       try {
@@ -78,7 +91,7 @@ export class SpbClient {
       }
       throw new ApiError(response.status, message, hint);
     }
-    return JSON.parse(text) as T;
+    return bytes;
   }
 }
 

@@ -102,7 +102,11 @@ export function nodeProblems(node: NodeSnapshot): StepStatus[] {
     if (cell === "running" || cell === "pending") continue;
     if (cell !== "OK" && cell !== "skipped" && cell !== "UNSUPPORTED") found.add(cell);
   }
-  for (const step of ["source", "deps"] as const) if (node.steps.get(step) === "ABNORMAL") found.add("ABNORMAL");
+  // The steps before the columns: sources refused (a Package mismatch) are the package's ERROR.
+  for (const step of ["source", "deps"] as const) {
+    const status = node.steps.get(step);
+    if (status === "ABNORMAL" || status === "ERROR" || status === "TIMEOUT") found.add(status);
+  }
   return [...found].sort((a, b) => SEVERITY[b] - SEVERITY[a]);
 }
 

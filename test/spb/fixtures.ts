@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { Credential } from "../../src/spb/auth.js";
-import { writeTestConfig, type TestConfig, type YamlMap } from "../fixtures/test-config.js";
+import { deepMerge, writeTestConfig, type TestConfig, type YamlMap } from "../fixtures/test-config.js";
 
 export interface SpbSite {
   readonly config: TestConfig;
@@ -29,6 +29,8 @@ export interface SpbSiteOptions {
   readonly spb?: YamlMap;
   /** Merged into every builder's host file. */
   readonly builderHost?: YamlMap;
+  /** Merged into one builder's host file (after builderHost), by node. */
+  readonly nodeHost?: Readonly<Record<string, YamlMap>>;
   readonly global?: YamlMap;
 }
 
@@ -68,9 +70,12 @@ export function writeSpbSite(options: SpbSiteOptions): SpbSite {
       ...options.builderHost,
       nodeId: node,
       workDir: join(options.root, node),
-      spb: { tokenFile: tokenFileOf(`node:${node}`), ...((options.builderHost?.spb as YamlMap | undefined) ?? {}) },
+      spb: {
+        tokenFile: tokenFileOf(`node:${node}`),
+        ...((options.builderHost?.spb as YamlMap | undefined) ?? {}),
+      },
     };
-    writeFileSync(join(config.dir, "hosts", `${node}.yaml`), stringify(host));
+    writeFileSync(join(config.dir, "hosts", `${node}.yaml`), stringify(deepMerge(host, options.nodeHost?.[node])));
   }
   return {
     config,

@@ -9,7 +9,9 @@
 // (except cran builds). bbs adds reasons BBS never had: the package's git
 // clone or update failed (BBS aborted), and a DESCRIPTION that starts with a
 // UTF-8 byte-order mark (BBS indexed it; R cannot read its Package field, so
-// it reached the target repo's tarballs but not PACKAGES, and every node NA).
+// it reached the target repo's tarballs but not PACKAGES, and every node NA), and
+// a DESCRIPTION that is a symbolic link or a file linking out of the clone
+// (BBS followed them: the central node read and packed files of its own).
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +23,7 @@ import type { MeatIndexRecord } from "../../rpkg/meat-index.js";
 import { mergeOsType } from "../../rpkg/support.js";
 import { errorMessage } from "../../util/errors.js";
 import { evaluateMaintainers, type MaintainerResult } from "./maintainer-r.js";
+import { unsafeLinkReason } from "./package-links.js";
 import type { PackageSource, SkipReason } from "./state.js";
 
 export interface SkippedPackage {
@@ -106,6 +109,9 @@ function classify(name: string, options: BuildMeatIndexOptions): Classified {
     );
   }
   const dir = join(options.meat0Dir, name);
+  // Before anything reads the clone: a link must never make prerun read (and quote) a file outside the package.
+  const unsafe = unsafeLinkReason(name, dir);
+  if (unsafe !== undefined) return skip(name, "unsafe-link", `Invalid package source: ${unsafe}`);
   if (options.buildType === "bioc-longtests" && !runsLongTests(readBbsOptions(dir))) return { kind: "ignored" };
   const descriptionPath = join(dir, "DESCRIPTION");
   if (!existsSync(descriptionPath)) return skip(name, "no-description", `Missing DESCRIPTION file in '${name}/'`);

@@ -81,6 +81,7 @@ export const SKIP_REASONS = [
   "invalid-version",
   "no-maintainer",
   "no-maintainer-email",
+  "unsafe-link",
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

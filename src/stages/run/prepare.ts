@@ -12,6 +12,7 @@ import { readBbsOptions } from "../../rpkg/bbsoptions.js";
 import { Description } from "../../rpkg/description.js";
 import { parseMeatIndex, targetPackages, type MeatIndexRecord } from "../../rpkg/meat-index.js";
 import { HttpReader } from "../../transport/index.js";
+import { nonTargetRepositories } from "../../rpkg/command-settings.js";
 import { BbsError, errorMessage } from "../../util/errors.js";
 import type { CentralRun } from "./central.js";
 import {
@@ -134,12 +135,6 @@ export function tarballSizes(targetRepoDir: string): Map<string, number> {
 }
 
 /** The non-target repositories of the build, `BBS_BIOC_VERSION` replaced (docs/formats.md#non-target-repositories). */
-export function nonTargetRepositories(config: ResolvedConfig): string[] {
-  return config.values.nonTargetRepos.map((url) =>
-    url.replaceAll("BBS_BIOC_VERSION", config.values.biocVersion).replace(/\/+$/, ""),
-  );
-}
-
 async function repositoryPackages(url: string, note: Note, signal?: AbortSignal): Promise<AvailablePackage[]> {
   try {
     const text = await new HttpReader(url).readTextIfExists(

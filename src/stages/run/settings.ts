@@ -3,15 +3,13 @@
 // timeouts, slots) and the packages of `--packages`.
 
 import type { ResolvedConfig } from "../../config/load.js";
-import { bbsPlatformOf, type BbsPlatform } from "../../rpkg/bbsoptions.js";
-import { osFamilyOf } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";
-import type { CommandSettings } from "../../rpkg/r-commands.js";
 import { perStage, STAGE_TABLE, stageEntry, stageOfNumber, type Stage, type StageNumber } from "../../layout/stages.js";
 import type { PlannedTarget } from "./plan.js";
-import { nonTargetRepositories, type Stage2Inputs } from "./prepare.js";
-import { checkLibrary } from "../../rpkg/r-env.js";
+import type { Stage2Inputs } from "./prepare.js";
 import { MEAT_INDEX_FILE } from "../../layout/central.js";
+
+export { commandSettings } from "../../rpkg/command-settings.js";
 
 /** The stages an invocation runs, validated against the node. */
 export function resolveStages(
@@ -41,29 +39,8 @@ export function resolveStages(
   return numbers.map(stageOfNumber);
 }
 
-function platformOf(config: ResolvedConfig): BbsPlatform {
-  return osFamilyOf(config.values.rPlatform) ?? bbsPlatformOf();
-}
-
 export function timeoutsMs(config: ResolvedConfig): Record<Stage, number> {
   return perStage((entry) => config.values[`timeouts.${entry.configKey}`] * 1000);
-}
-
-export function commandSettings(config: ResolvedConfig): CommandSettings {
-  const v = config.values;
-  return {
-    rCmd: v["r.cmd"],
-    rscriptCmd: v["r.rscriptCmd"],
-    platform: platformOf(config),
-    buildType: v.buildType,
-    pkgType: v.pkgType,
-    arch: v.arch,
-    installOptions: v["r.installOptions"],
-    buildOptions: v["r.buildOptions"],
-    checkOptions: v["r.checkOptions"],
-    checkLibrary: checkLibrary(config),
-    nonTargetRepos: nonTargetRepositories(config),
-  };
 }
 
 /** `--packages`: the named packages (checked against the targets) and, for STAGE2, the packages they need. */

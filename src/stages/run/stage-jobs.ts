@@ -28,7 +28,7 @@ import type { Delivery, JobDelivery } from "./delivery.js";
 import { pruneCheckDir } from "../../rpkg/rcheck.js";
 import {
   CHECK_TAIL_LINES,
-  checkStatus,
+  checkResult,
   INSTALL_TAIL_LINES,
   installStatus,
   lockedBy,
@@ -284,18 +284,23 @@ export function checkJob(target: TargetPackage, settings: StageJobSettings) {
       command: checkCommand(settings.commands, { pkg: target.name, tarball, reuseInstall, options: target.options }),
       product,
       judge: async (result, files) => {
-        const judged = checkStatus(commandEnd(result), await lastLines(files.outFile, CHECK_TAIL_LINES));
         const dir = join(settings.meatDir, product);
         const present = existsSync(dir);
         if (present && !books) pruneCheckDir(dir, target.name);
-        // A check that checked nothing is an ERROR, whatever R's exit code said.
-        const nothingChecked = tarballMissing
-          ? `the source tarball ${tarball} was not in ${settings.meatDir} when the CHECK started`
-          : !present && !books && judged.status !== "TIMEOUT" && judged.status !== "ERROR"
-            ? `R CMD check made no ${product} directory`
-            : undefined;
-        const { status, warnings } =
-          nothingChecked === undefined || judged.status === "TIMEOUT" ? judged : { status: "ERROR", warnings: null };
+        const { status, warnings, nothingChecked } = checkResult(
+          commandEnd(result),
+          await lastLines(files.outFile, CHECK_TAIL_LINES),
+          {
+            ...(tarballMissing
+              ? {
+                  tarballMissing: `the source tarball ${tarball} was not in ${settings.meatDir} when the CHECK started`,
+                }
+              : {}),
+            checkDirMade: present,
+            books,
+            checkDirName: product,
+          },
+        );
         if (nothingChecked !== undefined)
           appendFileSync(files.outFile, `\nbbs: ${nothingChecked}: nothing was checked, the CHECK is an ERROR\n`);
         return {

@@ -6,7 +6,7 @@
 // never the passcode.
 
 import { BbsError, type BbsErrorOptions } from "../../util/errors.js";
-import type { StompFrame } from "./frame.js";
+import type { StompFrame } from "./types.js";
 
 export class BrokerError extends BbsError {
   /** The broker's ERROR frame, when the error came from one. */

@@ -11,13 +11,9 @@
 // the connection cannot be trusted past it.
 
 import { StompProtocolError } from "./errors.js";
+import type { StompFrame } from "./types.js";
 
-export interface StompFrame {
-  readonly command: string;
-  /** Header values by name; a repeated header keeps its first value. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
-}
+export type { StompFrame };
 
 export interface OutgoingFrame {
   readonly command: string;

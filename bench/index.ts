@@ -5,6 +5,7 @@
 // keeping go to docs/benchmarks.md with the date and the command.
 
 import { corpusBenchmark } from "./corpus/index.js";
+import { incrementalBenchmark } from "./incremental/index.js";
 import { prerunBenchmark } from "./prerun/index.js";
 import { propagationBenchmark } from "./propagation/index.js";
 import { reportBenchmark } from "./report/index.js";
@@ -17,6 +18,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   prerunBenchmark,
   propagationBenchmark,
   reportBenchmark,
+  incrementalBenchmark,
 ];
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -30,6 +30,11 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
     load: async () => (await import("./run.js")).registerRun,
   },
   {
+    name: "rerun",
+    summary: "build one package again on the current run, then update the status DB and its report pages",
+    load: async () => (await import("./rerun.js")).registerRerun,
+  },
+  {
     name: "postrun",
     summary: "status DBs, OUTGOING, history and the HTML report on the central node",
     load: async () => (await import("./postrun.js")).registerPostrun,

@@ -1,4 +1,4 @@
-// `bbs postrun [--only <step>] [--run <id>] [--reporter <name>]`: status DBs,
+// `bbs postrun [--only <step> | --packages a,b] [--run <id>] [--reporter <name>]`: status DBs,
 // OUTGOING, the central history, the report and its publication, on the
 // central node (postrun.sh). Prints one timestamped line per event (the same
 // lines go to <run dir>/postrun.log whatever the reporter). Exits 0 when every step ran, even with nodes
@@ -23,6 +23,7 @@ interface PostrunCliOptions {
   run?: string;
   publish?: boolean;
   reporter?: string;
+  packages?: string;
 }
 
 export function registerPostrun(program: Command): void {
@@ -32,13 +33,26 @@ export function registerPostrun(program: Command): void {
       `on the central node, once the builders are done: ${BUILD_STATUS_DB_FILE}, ${OUTGOING_DIR}, ${PROPAGATION_STATUS_DB_FILE}, central history, HTML report, its publication`,
     )
     .addOption(new Option("--only <step>", "run one step only (recovery by hand)").choices(POSTRUN_STEPS))
+    .option(
+      "--packages <list>",
+      "after `bbs rerun` of these packages on a builder: the status DB, the central history and their report pages only",
+    )
     .option("--run <id>", "work on this run of central.runsDir instead of the current one (central.dir)")
     .option("--publish", "with --run <older id>: publish its report even though it replaces the newer run's")
     .addOption(reporterOption())
     .action(async (options: PostrunCliOptions, command: Command) => {
       const reporter = cliReporter(options.reporter, { describe: describePostrunEvent, plainTimestamps: true });
       const config = nodeConfig(command);
+      if (options.packages !== undefined && options.only !== undefined)
+        throw new BbsError("BBS_USAGE", "give --only or --packages, not both", {
+          hint: "--packages runs the status-db, history and report steps, the report for those packages only",
+        });
+      const packages = options.packages
+        ?.split(",")
+        .map((name) => name.trim())
+        .filter((name) => name !== "");
       const result = await runPostrun(config, {
+        ...(packages === undefined ? {} : { packages }),
         ...(options.only === undefined ? {} : { only: options.only }),
         ...(options.run === undefined ? {} : { runId: options.run }),
         ...(options.publish === true ? { publish: true } : {}),

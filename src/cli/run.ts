@@ -1,5 +1,5 @@
 // `bbs run [--stages 2,3,4,5 | --stage N] [--no-bin] [--resume] [--packages a,b]
-// [--schedule pipeline|barrier]`: STAGE2-5 of the current run on this builder
+// [--schedule pipeline|barrier] [--incremental] [--force]`: STAGE2-5 of the current run on this builder
 // (BBS-run.py). On a terminal a live view; otherwise one timestamped line per
 // finished job. Exit 0 when the run completed, whatever the packages'
 // statuses; non-zero only for bbs's own failures.
@@ -20,6 +20,8 @@ interface RunCliOptions {
   resume?: boolean;
   packages?: string;
   schedule?: "pipeline" | "barrier";
+  incremental?: boolean;
+  force?: boolean;
 }
 
 function stagesOption(options: RunCliOptions): StageNumber[] | undefined {
@@ -55,6 +57,11 @@ export function registerRun(program: Command): void {
     .option("--no-bin", "leave out STAGE5 (BBS's no-bin)")
     .option("--resume", "after a crash: run only the jobs that have no summary yet, deliver what did not arrive")
     .option("--packages <list>", "only these packages (comma-separated) and the installs they need")
+    .option(
+      "--incremental",
+      "reuse the results of jobs whose inputs did not change since an earlier run (run.incremental)",
+    )
+    .option("--force", "with incremental runs: run every job anyway (inputs and results are still recorded)")
     .addOption(
       new Option(
         "--schedule <schedule>",
@@ -83,6 +90,8 @@ export function registerRun(program: Command): void {
             resume: options.resume === true,
             ...(packages === undefined ? {} : { packages }),
             ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+            ...(options.incremental === true ? { incremental: true } : {}),
+            force: options.force === true,
             signal,
             onEvent: (event) => view.onEvent(event),
           }),

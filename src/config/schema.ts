@@ -594,6 +594,17 @@ export const SCHEMA = {
     default: "pipeline",
     doc: "How `bbs run` orders stages: `pipeline` (a package's BUILD starts once it and its dependencies are installed, its CHECK once its BUILD is done) or `barrier` (BBS: each stage starts when the previous one has finished); `--schedule` overrides it.",
   }),
+  "run.incremental": bool({
+    scope: "node",
+    default: false,
+    doc: "Incremental runs: a job whose inputs (commit, dependency closure, R version, command, environment, timeout, bbs's job definition) are those of a finished job of an earlier run takes that result instead of running (docs/run.md#incremental-runs); `bbs run --incremental` turns it on for one run, `--force` re-runs anyway.",
+  }),
+  "run.fullRebuildEvery": int({
+    scope: "node",
+    default: 7,
+    min: 0,
+    doc: "With run.incremental, every Nth run of the node is a full rebuild (every job runs; 0: never): what an input bbs does not see (a system library, the compiler) changed is caught within N nights.",
+  }),
   "run.targetRepoTimeout": int({
     scope: "node",
     default: 5400,

@@ -1,7 +1,7 @@
 // Rows of the history tables as SQLite returns them, and their mapping to
 // the store's public types.
 
-import type { JobRow, RunInfo, RunRow, RunState } from "./types.js";
+import type { JobRow, RunInfo, RunMode, RunRow, RunState } from "./types.js";
 
 export interface RunRecord {
   run_id: string;
@@ -17,6 +17,7 @@ export interface RunRecord {
   started_at: number;
   ended_at: number | null;
   state: RunState;
+  mode: string | null;
 }
 
 export interface JobRecordRow {
@@ -54,6 +55,7 @@ export function runParams(info: RunInfo): Record<string, string | number | null>
     host: info.host ?? null,
     pid: info.pid ?? null,
     startedAt: info.startedAt.getTime(),
+    mode: info.mode ?? null,
   };
 }
 
@@ -72,6 +74,7 @@ export function toRun(row: RunRecord): RunRow {
     bbsVersion: row.bbs_version ?? undefined,
     host: row.host ?? undefined,
     pid: row.pid ?? undefined,
+    ...(row.mode === null || row.mode === undefined ? {} : { mode: row.mode as RunMode }),
   };
 }
 

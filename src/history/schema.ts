@@ -75,4 +75,9 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX run_packages_by_commit ON run_packages (package, git_commit);
   `,
+  // 5: whether a run reused earlier results (incremental) or ran every job (full), so that every
+  // Nth night can be a full rebuild (run.fullRebuildEvery). NULL: not an incremental-aware run.
+  `
+  ALTER TABLE runs ADD COLUMN mode TEXT;
+  `,
 ];

@@ -25,7 +25,7 @@ import {
 } from "./input-queries.js";
 
 export type { InputHistoryEntry };
-export type { JobEnd, JobRow, JobStart, RunInfo, RunRow, RunState } from "./types.js";
+export type { JobEnd, JobRow, JobStart, RunInfo, RunMode, RunRow, RunState } from "./types.js";
 import type { JobEnd, JobRow, JobStart, RunInfo, RunRow, RunState } from "./types.js";
 
 /** One package's result in one run (latest attempt). */
@@ -130,11 +130,26 @@ export class HistoryStore {
   beginRun(info: RunInfo): void {
     this.db
       .prepare(
-        `INSERT INTO runs (run_id, node, kind, build_type, bioc_version, schedule, config_digest, bbs_version, host, pid, started_at, state)
-         VALUES (@runId, @node, @kind, @buildType, @biocVersion, @schedule, @configDigest, @bbsVersion, @host, @pid, @startedAt, 'running')
-         ON CONFLICT (run_id) DO UPDATE SET state = 'running', ended_at = NULL, pid = excluded.pid, schedule = excluded.schedule`,
+        `INSERT INTO runs (run_id, node, kind, build_type, bioc_version, schedule, config_digest, bbs_version, host, pid, started_at, state, mode)
+         VALUES (@runId, @node, @kind, @buildType, @biocVersion, @schedule, @configDigest, @bbsVersion, @host, @pid, @startedAt, 'running', @mode)
+         ON CONFLICT (run_id) DO UPDATE SET state = 'running', ended_at = NULL, pid = excluded.pid, schedule = excluded.schedule,
+           mode = COALESCE(excluded.mode, mode)`,
       )
       .run(runParams(info));
+  }
+
+  /**
+   * Runs of a node (kind "run") of mode `incremental` since its latest `full`
+   * run (all of them when there was none): every Nth night is a full rebuild.
+   */
+  incrementalRunsSinceFull(node: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM runs WHERE node = @node AND kind = 'run' AND mode = 'incremental'
+           AND started_at > COALESCE((SELECT MAX(started_at) FROM runs WHERE node = @node AND kind = 'run' AND mode = 'full'), -1)`,
+      )
+      .get({ node }) as { n: number };
+    return row.n;
   }
 
   endRun(runId: string, state: RunState, endedAt: Date = new Date()): void {

@@ -25,7 +25,11 @@ export interface RunInfo {
   readonly bbsVersion?: string;
   readonly host?: string;
   readonly pid?: number;
+  /** Incremental runs: whether earlier results were reused (`incremental`) or every job ran (`full`). */
+  readonly mode?: RunMode;
 }
+
+export type RunMode = "incremental" | "full";
 
 export interface RunRow extends RunInfo {
   readonly endedAt: Date | undefined;

@@ -152,7 +152,9 @@ export function recordJobsTo<O extends RecordableOutcome>(
     node: string;
     key?: (job: JobSpec<O>) => HistoryJobKey;
     /** The job's inputs (incremental runs): stored with its row. */
-    inputs?: (job: JobSpec<O>) => { readonly inputHash: string; readonly inputs: JobInputs } | undefined;
+    inputs?: (
+      job: JobSpec<O>,
+    ) => { readonly inputHash: string; readonly inputs: JobInputs; readonly reusedFrom?: string } | undefined;
   },
 ): () => void {
   const rows = new Map<string, number>();

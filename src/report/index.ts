@@ -25,6 +25,8 @@ import { ReportTree } from "./output.js";
 import { renderShard, type ShardJob, type ShardResult } from "./shard.js";
 import { writeRootFiles } from "./write.js";
 
+export { updatePackageReports, type PackageReportUpdate } from "./package-update.js";
+
 export interface ReportInput {
   /** The central node's configuration. */
   central: ResolvedConfig;

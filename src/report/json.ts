@@ -3,6 +3,7 @@
 // BiocBuildReporter). Schema documented in docs/report-json.md; the `schema`
 // field changes only when a field changes meaning or disappears.
 
+import { REUSED_FROM_FIELD } from "../jobs/summary.js";
 import type { ReportModel, PackageModel, CellModel, NodeModel } from "./model.js";
 import type { CellHistory } from "./history.js";
 import { nodeStateText } from "./notices.js";
@@ -88,6 +89,7 @@ function cellJson(model: ReportModel, pkg: PackageModel, node: NodeModel, cell: 
     endedAt: iso(summary?.endedAt),
     elapsedSeconds: summary?.elapsedSeconds ?? null,
     link: cell.leaf && pkg.hasDir ? leafHref(pkg.name, node.id, cell.stage) : null,
+    reusedFrom: summary?.fields.get(REUSED_FROM_FIELD) ?? null,
   };
   if (detailed) {
     entry.version = summary?.version ?? null;

@@ -4,6 +4,7 @@
 // components are URL-encoded, so no package name can make a link leave the
 // report or run script (`javascript:` cannot survive encodeURIComponent).
 
+import { REUSED_FROM_FIELD } from "../jobs/summary.js";
 import { propagationVerdict } from "../results/status-db.js";
 import { type Status } from "../results/status.js";
 import { STAGE_LABELS, type Stage } from "../layout/stages.js";
@@ -94,7 +95,8 @@ export function pkgView(model: ReportModel, pkg: PackageModel, notes?: Array<{ k
   return view;
 }
 
-export type CellView = { blank: true; cls: string } | { blank?: false; cls: string; status: Status; href?: string };
+export type CellView =
+  { blank: true; cls: string } | { blank?: false; cls: string; status: Status; href?: string; reusedFrom?: string };
 
 export interface RowView {
   nodeId: string;
@@ -168,6 +170,9 @@ export function rowView(model: ReportModel, pkg: PackageModel, row: NodeRowModel
       status: cell.status,
     };
     if (cell.leaf && pkg.hasDir) cellView.href = leafHref(pkg.name, node.id, cell.stage);
+    // Incremental runs: the result was taken from an earlier run whose job had the same inputs.
+    const reusedFrom = cell.cell.summary?.fields.get(REUSED_FROM_FIELD);
+    if (reusedFrom !== undefined) cellView.reusedFrom = reusedFrom;
     return cellView;
   });
   if (row.propagation !== undefined) view.led = { src: ledFileName(ledColor(row.propagation)), title: row.propagation };

@@ -11,6 +11,13 @@ import { parseDcf } from "../rpkg/dcf.js";
 import { formatBbsDate, tryParseBbsDate } from "../util/bbs-date.js";
 import { formatFixed, formatGeneral } from "./pyformat.js";
 
+/**
+ * bbs's own last field of a summary whose result an incremental run took
+ * from an earlier run: that run's id (docs/formats.md#summary-files). BBS's
+ * readers take a summary's fields by name and pass over this one.
+ */
+export const REUSED_FROM_FIELD = "ReusedFrom";
+
 /** What a job's summary says. `extras` follow the common fields, in order. */
 export interface JobSummary {
   readonly package: string;

@@ -20,7 +20,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { checkConfigDir, type ResolvedConfig } from "../../config/load.js";
 import { HistoryStore } from "../../history/store.js";
-import { generateReport } from "../../report/index.js";
+import { generateReport, updatePackageReports } from "../../report/index.js";
 import { collectRunResults, resultNodes, type RunResults } from "../../results/collect.js";
 import {
   MEAT_INDEX_FILE,
@@ -57,6 +57,11 @@ export type PostrunStep = (typeof POSTRUN_STEPS)[number];
 export interface PostrunOptions {
   /** Run only this step (recovery by hand). */
   only?: PostrunStep;
+  /**
+   * After `bbs rerun` of these packages: the status DB and the central
+   * history again, and of the report only these packages' directories.
+   */
+  packages?: readonly string[];
   /** Work on this run of central.runsDir instead of the current one. */
   runId?: string;
   /** Publish the report of `runId` even when a newer run is current (it replaces the newer run's published report). */
@@ -88,6 +93,8 @@ interface StepContext {
   alertedNodes: ReadonlySet<string>;
   /** --publish: an older run's report may replace the newer run's published one. */
   publishOlder: boolean;
+  /** The report step rewrites these packages' directories only (after `bbs rerun`). */
+  packages: readonly string[] | undefined;
 }
 
 /** What a step did: `skipped` says why it had nothing to do. */
@@ -182,9 +189,15 @@ export async function runPostrun(config: ResolvedConfig, options: PostrunOptions
       alerter,
       alertedNodes,
       publishOlder: options.publish === true,
+      packages: options.packages,
     };
     const failed: PostrunStep[] = [];
-    const steps = options.only === undefined ? POSTRUN_STEPS : [options.only];
+    const steps: readonly PostrunStep[] =
+      options.packages !== undefined
+        ? ["status-db", "history", "report"]
+        : options.only === undefined
+          ? POSTRUN_STEPS
+          : [options.only];
     for (const step of steps) {
       const startedAt = now();
       const blocker = dependencyFailed(step, failed);
@@ -363,8 +376,25 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
     }
   },
 
-  report: async ({ config, hosts, runDir, log }) => {
+  report: async ({ config, hosts, runDir, log, packages }) => {
     const historyDb = config.values.historyDb;
+    if (packages !== undefined) {
+      const update = updatePackageReports(
+        {
+          central: config,
+          hosts,
+          runDir,
+          reportDir: reportDirOf(config, runDir),
+          ...(existsSync(historyDb) ? { historyDb } : {}),
+        },
+        packages,
+      );
+      for (const warning of update.warnings) log.warn(warning, "report");
+      return {
+        status: "ok",
+        summary: `report ${update.reportDir}: the pages of ${update.packages.join(", ") || "no package"} (${update.pages} page(s))`,
+      };
+    }
     const summary = await generateReport({
       central: config,
       hosts,

@@ -32,6 +32,8 @@ import { DEP_GRAPH_FILE, END_OF_RUN_FILE } from "../../layout/central.js";
 import type { StageNumber } from "../../layout/stages.js";
 import { readDeliveryJournal, readMeatMarker, writeMeatMarker, journalKey } from "./meat-state.js";
 import { planRun, jobId, type JobInfo } from "./plan.js";
+import { applyIncremental, incrementalMode } from "./incremental.js";
+import { ReuseStore } from "./reuse-store.js";
 import {
   clearJobFiles,
   prepareStage2,
@@ -44,7 +46,14 @@ import {
   type Stage2Inputs,
 } from "./prepare.js";
 import { environUserFile, jobEnvironment, rLibsOf } from "../../rpkg/r-env.js";
-import { commandSettings, installClosure, packageScope, resolveStages, timeoutsMs } from "./settings.js";
+import {
+  commandSettings,
+  installClosure,
+  packageScope,
+  resolveStages,
+  timeoutsMs,
+  withDependents,
+} from "./settings.js";
 import {
   jobDelivery,
   outcomeFromSummary,
@@ -64,6 +73,17 @@ export interface RunBuilderOptions {
   readonly packages?: readonly string[];
   /** Default: run.schedule. */
   readonly schedule?: Schedule;
+  /** Reuse the results of jobs whose inputs did not change (default: run.incremental). */
+  readonly incremental?: boolean;
+  /** With incremental runs: run every job anyway. */
+  readonly force?: boolean;
+  /** With `packages`: also the targets that depend on them (`bbs rerun --dependents`). */
+  readonly dependents?: boolean;
+  /**
+   * With `packages`: install only them, not the packages they need (`bbs rerun`: the
+   * current run installed those already).
+   */
+  readonly onlyNamed?: boolean;
   /** Aborting cancels the run (SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: RunEvent) => void;
@@ -108,6 +128,8 @@ export interface RunResult {
   readonly counts: Record<string, Record<string, number>>;
   /** Processes the run's jobs left alive when they ended, all killed then (jobs/recording.ts runSurvivors). */
   readonly survivors: number;
+  /** Jobs that took an earlier run's result (incremental runs). */
+  readonly reused: number;
   /** Final status of every job of the run, by job id (`checksrc:IRanges`). */
   readonly statuses: ReadonlyMap<string, string>;
   readonly tickets: readonly StageTicket[];
@@ -184,7 +206,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
 
     const targetRecords = await readTargets(config, run, options.signal);
     const targetNames = targetRecords.map((record) => record.package);
-    const named =
+    let named =
       options.packages === undefined ? undefined : packageScope(options.packages, new Set(targetNames), runId);
     const sameRun = previous?.runId === runId;
     const refresh: MeatRefresh = resume
@@ -217,7 +239,8 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
           `${stage2.graph.unknown.length} package(s) named by the targets are found nowhere (not installed, in no repository): ${stage2.graph.unknown.join(", ")}`,
         );
       if (named !== undefined) {
-        installFor = installClosure(named, stage2, targets);
+        if (options.dependents === true) named = withDependents(named, stage2, targets);
+        installFor = options.onlyNamed === true ? new Set(named) : installClosure(named, stage2, targets);
         // Sources of the targets about to be installed again start clean (R CMD INSTALL builds in the source tree).
         const refreshed = new Set(
           targets.filter((target) => installFor?.has(target.name)).map((target) => target.name),
@@ -242,7 +265,15 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     const interrupted = history.markInterrupted(runId);
     if (interrupted > 0)
       note("info", `${interrupted} job(s) of run ${runId} were left running by an interrupted bbs run`);
+    const incremental = incrementalMode(history, config.nodeId, {
+      incremental: options.incremental ?? v["run.incremental"],
+      force: options.force === true,
+      fullRebuildEvery: v["run.fullRebuildEvery"],
+    });
+    if (incremental.why !== undefined) note("info", incremental.why);
     history.beginRun({
+      // A partial run or a resume of the current run keeps the mode the run started with.
+      ...(resume || named !== undefined ? {} : { mode: incremental.mode }),
       runId,
       node: config.nodeId,
       kind: "run",
@@ -297,7 +328,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
         if (outcome !== undefined) earlierBuilds.set(target.name, outcome);
       }
     }
-    const plan = planRun({
+    const planned = planRun({
       stages,
       targets,
       graph: stage2?.graph,
@@ -308,6 +339,19 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       estimates,
       ...(failingBuilds === undefined ? {} : { failingBuilds }),
       settings,
+    });
+    const { plan, jobInputs, reused } = await applyIncremental(planned, {
+      mode: incremental.mode,
+      history,
+      store: new ReuseStore(layout.reuseDir),
+      runId,
+      node: config.nodeId,
+      targets,
+      graph: stage2?.graph,
+      installed: stage2?.installed ?? new Map(),
+      settings,
+      rCmd: v["r.cmd"],
+      note,
     });
 
     const completed: Array<readonly [string, StageOutcome]> = [...earlierBuilds].map(
@@ -350,6 +394,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       plan,
       completed,
       history,
+      jobInputs,
       delivery,
       nodeInfo: {
         rCmd: v["r.cmd"],
@@ -412,6 +457,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       schedule,
       counts: statusCounts(report),
       survivors: runSurvivors(report),
+      reused,
       statuses,
       tickets,
       deliveryFailures: failures,

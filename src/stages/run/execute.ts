@@ -20,6 +20,7 @@ import { type BuilderLayout } from "./layout.js";
 import { JOBS_LOG_FILE, NODE_INFO_DIR } from "../../layout/central.js";
 import { stageName } from "../../layout/stages.js";
 import { writeNodeInfo, type NodeInfoSettings } from "./nodeinfo.js";
+import type { JobInputsRecord } from "./job-inputs.js";
 import type { JobInfo, RunPlan } from "./plan.js";
 import { slotsOf } from "./settings.js";
 import type { StageOutcome } from "./stage-jobs.js";
@@ -35,6 +36,8 @@ export interface ExecuteOptions {
   /** Outcomes of jobs done already (resume) and of earlier BUILDs (for CHECK / BUILD BIN). */
   readonly completed: ReadonlyArray<readonly [string, StageOutcome]>;
   readonly history: HistoryStore;
+  /** Incremental runs: each job's inputs (recorded with it) and the run its result is reused from. */
+  readonly jobInputs?: ReadonlyMap<string, JobInputsRecord & { readonly reusedFrom?: string }>;
   readonly delivery: Delivery;
   readonly nodeInfo: NodeInfoSettings;
   readonly dates: DateOptions;
@@ -82,15 +85,22 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           node: options.node,
           version: infoOf(job.id)?.version ?? null,
         }),
-        details: (_job, record) => ({
+        details: (job, record) => ({
           startedAt: record.startedAt?.toISOString() ?? null,
           endedAt: record.endedAt?.toISOString() ?? null,
+          ...(options.jobInputs?.has(job.id) === true
+            ? {
+                inputHash: options.jobInputs.get(job.id)?.inputHash ?? null,
+                reusedFrom: record.outcome?.reusedFrom ?? null,
+              }
+            : {}),
         }),
       }),
       recordJobsTo(engine, options.history, {
         runId: options.runId,
         node: options.node,
         key: (job) => ({ stage: job.pool, package: infoOf(job.id)?.pkg ?? job.label ?? job.id }),
+        inputs: (job) => options.jobInputs?.get(job.id),
       }),
     );
 

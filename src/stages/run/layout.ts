@@ -58,6 +58,8 @@ export interface BuilderLayout {
   /** `<stage>/<pkg>` lines: jobs whose files were delivered (or put in the outbox). */
   readonly deliveryJournal: string;
   readonly endOfRunFile: string;
+  /** Incremental runs: the last result of each job, to reuse (reuse-store.ts). */
+  readonly reuseDir: string;
   /** The job event log of a run (delivered as products-in/<node>/jobs.ndjson). */
   jobsLog(runId: string): string;
 }
@@ -77,6 +79,7 @@ export function builderLayout(config: ResolvedConfig): BuilderLayout {
     meatMarker: join(meatDir, ".bbs-run.json"),
     deliveryJournal: join(meatDir, ".bbs-delivered"),
     endOfRunFile: join(meatDir, END_OF_RUN_FILE),
+    reuseDir: join(v.workDir, "reuse"),
     jobsLog: (runId) => join(v.logDir, `run-${runId}`, JOBS_LOG_FILE),
   };
 }

@@ -107,6 +107,7 @@ export function resultLines(result: RunResult): string[] {
       }`,
     );
   }
+  if (result.reused > 0) lines.push(`  ${result.reused} job(s) reused from earlier runs (incremental)`);
   if (result.survivors > 0)
     lines.push(`  ${result.survivors} process(es) left alive by their job were killed when it ended`);
   return lines;

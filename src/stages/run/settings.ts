@@ -58,6 +58,35 @@ export function packageScope(names: readonly string[], targets: ReadonlySet<stri
   return new Set(names);
 }
 
+/**
+ * `--dependents`: the named packages and the targets that depend on them, transitively,
+ * through Depends, Imports, LinkingTo or Suggests (their INSTALL, BUILD or CHECK loads them).
+ */
+export function withDependents(
+  named: ReadonlySet<string>,
+  stage2: Stage2Inputs,
+  targets: readonly PlannedTarget[],
+): Set<string> {
+  const deps = new Map(stage2.graph.nodes.map((node) => [node.name, node.deps] as const));
+  const result = new Set(named);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const target of targets) {
+      if (result.has(target.name)) continue;
+      const needs = [
+        ...(deps.get(target.name) ?? []),
+        ...target.description.dependencies("Suggests").map((dependency) => dependency.name),
+      ];
+      if (needs.some((name) => result.has(name))) {
+        result.add(target.name);
+        grew = true;
+      }
+    }
+  }
+  return result;
+}
+
 /** Named packages, their Suggests, and everything those need (Depends/Imports/LinkingTo), within the graph. */
 export function installClosure(
   named: ReadonlySet<string>,

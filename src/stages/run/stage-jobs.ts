@@ -42,6 +42,8 @@ export interface StageOutcome extends RecordableOutcome {
   readonly retCode: number | null;
   /** buildsrc / buildbin: the product's file name (`PackageFile`), when it exists. */
   readonly packageFile?: string;
+  /** Incremental runs: the result was not produced tonight but taken from this run (docs/run.md#incremental-runs). */
+  readonly reusedFrom?: string;
 }
 
 /** What every job of a run shares. */

@@ -18,7 +18,6 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { compiledWorkerScript } from "../util/worker-script.js";
-import type { ResolvedConfig } from "../config/load.js";
 import { readRunFacts } from "../results/run-info.js";
 import { BbsError, errorMessage } from "../util/errors.js";
 import { ReportTree } from "./output.js";
@@ -27,22 +26,8 @@ import { writeRootFiles } from "./write.js";
 
 export { updatePackageReports, type PackageReportUpdate } from "./package-update.js";
 
-export interface ReportInput {
-  /** The central node's configuration. */
-  central: ResolvedConfig;
-  /** Every node's configuration, by node id (loadAllHosts). */
-  hosts: ReadonlyMap<string, ResolvedConfig>;
-  /** The run's central directory. */
-  runDir: string;
-  /** Where the report goes (replaced atomically). */
-  reportDir: string;
-  /** SQLite history with previous runs (optional). */
-  historyDb?: string;
-  /** "This page was generated on" (default: now). */
-  generatedAt?: Date;
-  /** Threads rendering the package pages (default: one per core, at most 4; 1: this thread only). */
-  threads?: number;
-}
+export type { ReportInput } from "./input.js";
+import type { ReportInput } from "./input.js";
 
 export interface ReportSummary {
   reportDir: string;

@@ -3,7 +3,7 @@
 // BiocBuildReporter). Schema documented in docs/report-json.md; the `schema`
 // field changes only when a field changes meaning or disappears.
 
-import { REUSED_FROM_FIELD } from "../jobs/summary.js";
+import { REUSED_FROM_FIELD } from "../results/summary.js";
 import type { ReportModel, PackageModel, CellModel, NodeModel } from "./model.js";
 import type { CellHistory } from "./history.js";
 import { nodeStateText } from "./notices.js";

@@ -10,7 +10,7 @@ import { readRunFacts } from "../results/run-info.js";
 import { BbsError } from "../util/errors.js";
 import { acquireLock } from "../util/lock.js";
 import { SharedParts } from "./chrome.js";
-import type { ReportInput } from "./index.js";
+import type { ReportInput } from "./input.js";
 import { buildModel } from "./model.js";
 import { ReportTree } from "./output.js";
 import { reportRenderer } from "./render.js";

@@ -4,7 +4,7 @@
 // components are URL-encoded, so no package name can make a link leave the
 // report or run script (`javascript:` cannot survive encodeURIComponent).
 
-import { REUSED_FROM_FIELD } from "../jobs/summary.js";
+import { REUSED_FROM_FIELD } from "../results/summary.js";
 import { propagationVerdict } from "../results/status-db.js";
 import { type Status } from "../results/status.js";
 import { STAGE_LABELS, type Stage } from "../layout/stages.js";

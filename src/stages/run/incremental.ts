@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HistoryStore, RunMode } from "../../history/store.js";
 import { jobFiles } from "../../jobs/outfile.js";
-import { parseSummary, REUSED_FROM_FIELD } from "../../jobs/summary.js";
+import { parseSummary, REUSED_FROM_FIELD } from "../../results/summary.js";
 import type { JobContext, JobSpec } from "../../jobs/types.js";
 import type { Stage } from "../../layout/stages.js";
 import { Description } from "../../rpkg/description.js";

@@ -7,13 +7,12 @@
 
 import type { Command } from "commander";
 import { loadConfig } from "../config/load.js";
-import { runBuilder, type RunResult } from "../stages/run/builder.js";
+import type { RunResult } from "../stages/run/builder.js";
 import { runPostrun } from "../stages/postrun/postrun.js";
 import { describePostrunEvent } from "../stages/postrun/log.js";
-import { LineProgress, LiveProgress, resultLines, type ProgressView } from "../stages/run/progress.js";
 import { BbsError } from "../util/errors.js";
 import { globalOptions } from "./context.js";
-import { withInterruptSignal } from "./interrupt.js";
+import { runBuilderWithProgress } from "./builder-progress.js";
 import { cliReporter } from "./reporter.js";
 
 interface RerunCliOptions {
@@ -39,30 +38,12 @@ export function registerRerun(program: Command): void {
       const global = globalOptions(command);
       const config = loadConfig(global.configDir, options.node ?? global.nodeId);
       const write = (text: string) => void process.stdout.write(text);
-      const view: ProgressView =
-        process.stdout.isTTY === true
-          ? new LiveProgress(
-              write,
-              () => process.stdout.columns || 100,
-              () => process.stdout.rows || 30,
-            )
-          : new LineProgress(write);
-      let result: RunResult;
-      try {
-        result = await withInterruptSignal((signal) =>
-          runBuilder(config, {
-            packages: [pkg],
-            dependents: options.dependents === true,
-            onlyNamed: true,
-            force: true,
-            signal,
-            onEvent: (event) => view.onEvent(event),
-          }),
-        );
-      } finally {
-        view.finish([]);
-      }
-      for (const line of resultLines(result)) write(`${line}\n`);
+      const result = await runBuilderWithProgress(config, {
+        packages: [pkg],
+        dependents: options.dependents === true,
+        onlyNamed: true,
+        force: true,
+      });
       const packages = packagesOf(result);
       const central = config.values["central.nodeId"];
       if (config.nodeId !== central) {

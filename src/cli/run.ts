@@ -5,13 +5,11 @@
 // statuses; non-zero only for bbs's own failures.
 
 import { Option, type Command } from "commander";
-import { DeliveryFailedError, runBuilder, type RunResult } from "../stages/run/builder.js";
 import { parseStageList } from "../stages/run/layout.js";
 import type { StageNumber } from "../layout/stages.js";
-import { LineProgress, LiveProgress, resultLines, type ProgressView } from "../stages/run/progress.js";
 import { BbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";
-import { withInterruptSignal } from "./interrupt.js";
+import { runBuilderWithProgress } from "./builder-progress.js";
 
 interface RunCliOptions {
   stages?: string;
@@ -72,36 +70,14 @@ export function registerRun(program: Command): void {
       const config = nodeConfig(command);
       const stages = stagesOption(options);
       const packages = packagesOption(options.packages);
-      const write = (text: string) => void process.stdout.write(text);
-      const view: ProgressView =
-        process.stdout.isTTY === true
-          ? new LiveProgress(
-              write,
-              () => process.stdout.columns || 100,
-              () => process.stdout.rows || 30,
-            )
-          : new LineProgress(write);
-      let result: RunResult;
-      try {
-        result = await withInterruptSignal((signal) =>
-          runBuilder(config, {
-            ...(stages === undefined ? {} : { stages }),
-            noBin: options.bin === false,
-            resume: options.resume === true,
-            ...(packages === undefined ? {} : { packages }),
-            ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
-            ...(options.incremental === true ? { incremental: true } : {}),
-            force: options.force === true,
-            signal,
-            onEvent: (event) => view.onEvent(event),
-          }),
-        );
-      } catch (error) {
-        // A run whose deliveries failed still finished: show its results before the error.
-        const partial = error instanceof DeliveryFailedError ? error.result : undefined;
-        view.finish(partial === undefined ? [] : resultLines(partial));
-        throw error;
-      }
-      view.finish(resultLines(result));
+      await runBuilderWithProgress(config, {
+        ...(stages === undefined ? {} : { stages }),
+        noBin: options.bin === false,
+        resume: options.resume === true,
+        ...(packages === undefined ? {} : { packages }),
+        ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+        ...(options.incremental === true ? { incremental: true } : {}),
+        force: options.force === true,
+      });
     });
 }

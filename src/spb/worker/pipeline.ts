@@ -131,32 +131,26 @@ export async function runPipeline(
     source.finish("ABNORMAL", null, got.reason, got.attempts);
     return { outcome: "abnormal", reason: got.reason };
   }
+  // The sources are not the submitted package: the package's ERROR, and no later step runs.
+  const refuse = (why: string, skipReason: string): { outcome: "completed" } => {
+    source.note(why);
+    source.finish("ERROR", 1, why, got.attempts);
+    skipRest(context, ["deps", "install", "buildsrc", "checksrc", "biocgitclone", "bioccheck", "buildbin"], skipReason);
+    return { outcome: "completed" };
+  };
   let description: Description;
   try {
     description = Description.read(join(dir, pkg, "DESCRIPTION"));
   } catch (error) {
-    const why = `DESCRIPTION cannot be read: ${errorMessage(error)}`;
-    source.note(why);
-    source.finish("ERROR", 1, why, got.attempts);
-    skipRest(
-      context,
-      ["deps", "install", "buildsrc", "checksrc", "biocgitclone", "bioccheck", "buildbin"],
-      "the sources are not a package",
-    );
-    return { outcome: "completed" };
+    return refuse(`DESCRIPTION cannot be read: ${errorMessage(error)}`, "the sources are not a package");
   }
   const version = description.version ?? "";
   events.emit({ type: "source", commit: got.commit, version, maintainer: description.maintainer ?? null });
   if (description.package !== pkg) {
-    const why = `DESCRIPTION's Package is ${JSON.stringify(description.package ?? "")}, not the submitted ${pkg}: refused`;
-    source.note(why);
-    source.finish("ERROR", 1, why, got.attempts);
-    skipRest(
-      context,
-      ["deps", "install", "buildsrc", "checksrc", "biocgitclone", "bioccheck", "buildbin"],
+    return refuse(
+      `DESCRIPTION's Package is ${JSON.stringify(description.package ?? "")}, not the submitted ${pkg}: refused`,
       "Package mismatch",
     );
-    return { outcome: "completed" };
   }
   const options: BbsOptions = readBbsOptions(join(dir, pkg));
   const excludedBy = unsupportedBecause(unsupportedPlatformsOption(options), settings.identity);

@@ -8,21 +8,21 @@
 // says why.
 
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GitServer } from "../../fixtures/git-server.js";
 import { writePackage } from "../../fixtures/rpkg-generator.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { makeCli, prerunConfig } from "./helpers.js";
+import { prerunOnce, type Cli } from "./helpers.js";
 
 const dirs = useTempDirs();
 let root: string;
 let bomSource: string;
 let prerunOutput: string;
 let runDir: string;
-let cli: ReturnType<typeof makeCli>;
+let cli: Cli;
 
 beforeAll(async () => {
   root = await dirs.make("bom");
@@ -38,12 +38,7 @@ beforeAll(async () => {
     await server.importDirectory(name, dir);
   }
   await server.writeManifest(["plainPkg", "bomPkg"]);
-  const config = prerunConfig(join(root, "work"), server);
-  cli = makeCli(root, config);
-  const result = await cli.run(["prerun"]);
-  prerunOutput = result.all ?? "";
-  expect(result.exitCode, prerunOutput).toBe(0);
-  runDir = realpathSync(config.load().values["central.dir"]);
+  ({ cli, output: prerunOutput, runDir } = await prerunOnce(root, server));
 }, 300_000);
 
 describe("a DESCRIPTION with a UTF-8 byte-order mark", () => {

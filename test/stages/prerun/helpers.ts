@@ -1,10 +1,11 @@
 // Shared setup of the prerun tests: a scenario's git server, a test config
 // pointing at it, and the bbs CLI run from the current sources.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type ResultPromise } from "execa";
+import { expect } from "vitest";
 import type { GitServer } from "../../fixtures/git-server.js";
 import { writeTestConfig, type TestConfig, type YamlMap } from "../../fixtures/test-config.js";
 import { transpileCli } from "../../util/helpers/transpile.js";
@@ -46,6 +47,23 @@ export function makeCli(dir: string, config: TestConfig): Cli {
         detached: options.detached ?? false,
       }),
   };
+}
+
+/** What one `bbs prerun` of a test's git server left: its output, the run's central directory, the CLI. */
+export interface PrerunDone {
+  cli: Cli;
+  output: string;
+  runDir: string;
+}
+
+/** Runs `bbs prerun` once on `server`'s packages under `root` (work dir `root/work`) and expects it to succeed. */
+export async function prerunOnce(root: string, server: GitServer): Promise<PrerunDone> {
+  const config = prerunConfig(join(root, "work"), server);
+  const cli = makeCli(root, config);
+  const result = await cli.run(["prerun"]);
+  const output = result.all ?? "";
+  expect(result.exitCode, output).toBe(0);
+  return { cli, output, runDir: realpathSync(config.load().values["central.dir"]) };
 }
 
 export interface Gate {

@@ -12,20 +12,20 @@
 // package and field, before R reads it. A field at the limit (1,000 lines) is
 // indexed, its maintainer evaluated from Authors@R by real R.
 
-import { mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GitServer } from "../../fixtures/git-server.js";
 import { writePackage } from "../../fixtures/rpkg-generator.js";
 import { useTempDirs } from "../../fixtures/tmp.js";
-import { makeCli, prerunConfig } from "./helpers.js";
+import { prerunOnce, type Cli } from "./helpers.js";
 
 const SECRET = "SECRET-OUTSIDE-THE-PACKAGE-4711";
 const dirs = useTempDirs();
 let root: string;
 let prerunOutput: string;
 let runDir: string;
-let cli: ReturnType<typeof makeCli>;
+let cli: Cli;
 
 beforeAll(async () => {
   root = await dirs.make("links");
@@ -70,12 +70,7 @@ beforeAll(async () => {
     await server.importDirectory(name, dir);
   }
   await server.writeManifest(["plainPkg", "linkDescPkg", "linkOutPkg", "linkInPkg", "hugeFieldPkg", "edgeFieldPkg"]);
-  const config = prerunConfig(join(root, "work"), server);
-  cli = makeCli(root, config);
-  const result = await cli.run(["prerun"]);
-  prerunOutput = result.all ?? "";
-  expect(result.exitCode, prerunOutput).toBe(0);
-  runDir = realpathSync(config.load().values["central.dir"]);
+  ({ cli, output: prerunOutput, runDir } = await prerunOnce(root, server));
 }, 300_000);
 
 describe("symbolic links in a package's source tree", () => {

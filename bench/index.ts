@@ -10,6 +10,7 @@ import { prerunBenchmark } from "./prerun/index.js";
 import { propagationBenchmark } from "./propagation/index.js";
 import { reportBenchmark } from "./report/index.js";
 import { schedulerBenchmark } from "./scheduler/index.js";
+import { spbBenchmark } from "./spb/index.js";
 import type { Benchmark } from "./types.js";
 
 const BENCHMARKS: readonly Benchmark[] = [
@@ -19,6 +20,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   propagationBenchmark,
   reportBenchmark,
   incrementalBenchmark,
+  spbBenchmark,
 ];
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -129,7 +129,32 @@ export function checkRules(
     });
   }
   problems.push(...checkScheduleRules(merged));
+  problems.push(...checkBrokerLogin(nodeId, hostFile, merged));
   return problems;
+}
+
+/**
+ * With the RabbitMQ back end, every SPB node and the coordinator (the
+ * central node) log in to the broker: each needs its user and password file.
+ */
+function checkBrokerLogin(nodeId: string, hostFile: string, merged: ReadonlyMap<KeyName, Entry>): ConfigProblem[] {
+  const queue = merged.get("spb.queue");
+  if (queue?.value !== "rabbitmq") return [];
+  const spbNodes = merged.get("spb.nodes")?.value;
+  const role =
+    Array.isArray(spbNodes) && spbNodes.includes(nodeId)
+      ? "an SPB node"
+      : merged.get("central.nodeId")?.value === nodeId
+        ? "the central node (where `bbs spb serve` runs)"
+        : undefined;
+  if (role === undefined) return [];
+  const missing = (["spb.rabbitmq.user", "spb.rabbitmq.passwordFile"] as const).filter((key) => !merged.has(key));
+  return missing.map((key) => ({
+    file: hostFile,
+    key,
+    message: `is not set: spb.queue is rabbitmq (${queue.source}) and ${nodeId} is ${role}, which logs in to the broker`,
+    hint: `set ${key} in ${hostFile}: ${key === "spb.rabbitmq.user" ? "this host's broker user" : "a file (mode 0600) holding the broker password of this host"} (docs/spb.md, RabbitMQ back end)`,
+  }));
 }
 
 function itemPosition(entry: Entry, index: number): { line?: number; column?: number } {

@@ -370,6 +370,45 @@ export const SCHEMA = {
     seconds: true,
     doc: "Embedded queue: a delivered job not claimed within this time is delivered again.",
   }),
+  "spb.rabbitmq.host": str({
+    scope: "node",
+    default: "127.0.0.1",
+    doc: "RabbitMQ back end: the broker's host, as this node reaches it (STOMP plugin, rabbitmq_stomp).",
+  }),
+  "spb.rabbitmq.port": int({
+    scope: "node",
+    default: 61613,
+    min: 1,
+    doc: "RabbitMQ back end: the broker's STOMP port.",
+  }),
+  "spb.rabbitmq.vhost": str({
+    scope: "build",
+    default: "/",
+    doc: "RabbitMQ back end: the virtual host of the SPB's queues (every SPB user needs permissions on it).",
+  }),
+  "spb.rabbitmq.prefix": str({
+    scope: "build",
+    default: "bbs.spb",
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    patternHint: "letters, digits, `.`, `_` and `-`, e.g. bbs.spb.devel",
+    doc: "RabbitMQ back end: first part of every queue name (`<prefix>.work.<node>`, `<prefix>.coordinator`), so several sites share one broker.",
+  }),
+  "spb.rabbitmq.user": str({
+    scope: "node",
+    doc: "RabbitMQ back end: this host's broker user (set it in the host file; one user per node is best).",
+  }),
+  "spb.rabbitmq.passwordFile": str({
+    path: true,
+    scope: "node",
+    doc: "RabbitMQ back end: file holding this host's broker password (one line, mode 0600); never logged.",
+  }),
+  "spb.rabbitmq.heartbeat": int({
+    scope: "node",
+    default: 10,
+    min: 0,
+    seconds: true,
+    doc: "RabbitMQ back end: STOMP heart-beats both ways; a silent connection is dropped and reopened (0: none).",
+  }),
   "spb.tokens": map({
     scope: "node",
     default: {},

@@ -122,3 +122,32 @@ export function authenticate(
   const expected = signature(credential.secret, request.method, request.path, seconds, request.body);
   return constantTimeEqual(expected, given) ? principal : undefined;
 }
+
+/**
+ * The signature of a message carried by a broker (the `bbs-signature`
+ * header): `<principal>:<hex HMAC-SHA256(secret, BBS-SPB-MESSAGE\nKIND\nSHA256(body))>`.
+ * Unlike a request, a message has no time window: it may wait in a durable
+ * queue for hours (a coordinator down over night). Replaying one changes
+ * nothing: claims are keyed by their claim id, events by (job, node, seq).
+ */
+export function signMessage(credential: Credential, kind: string, body: Uint8Array | string): string {
+  const mac = createHmac("sha256", credential.secret)
+    .update(`BBS-SPB-MESSAGE\n${kind}\n${sha256Hex(body)}`)
+    .digest("hex");
+  return `${credential.principal}:${mac}`;
+}
+
+/** The principal that signed a broker message, or undefined (no, malformed or wrong signature). */
+export function verifyMessage(
+  credentials: readonly Credential[],
+  header: string | undefined,
+  kind: string,
+  body: Uint8Array | string,
+): string | undefined {
+  const match = header === undefined ? null : /^([^:\s]+:[^:\s]+):([0-9a-f]{64})$/.exec(header);
+  if (match === null) return undefined;
+  const credential = credentials.find((candidate) => candidate.principal === match[1]);
+  if (credential === undefined) return undefined;
+  const expected = signMessage(credential, kind, body);
+  return constantTimeEqual(expected, header as string) ? credential.principal : undefined;
+}

@@ -1,8 +1,9 @@
 // The SPB's settings, from the layered configuration (the `spb.*` keys of
 // docs/config.md): the coordinator's, a worker's, and a client's credential.
 
+import { readFileSync } from "node:fs";
 import type { ResolvedConfig } from "../config/load.js";
-import { BbsError } from "../util/errors.js";
+import { BbsError, errorMessage } from "../util/errors.js";
 import { parseCredentials, readCredentialsFile, type Credential } from "./auth.js";
 import type { CoordinatorSettings } from "./coordinator/coordinator.js";
 import { isNodeId } from "./ids.js";
@@ -59,4 +60,65 @@ export function listenAddress(text: string): { host: string; port: number } {
       hint: 'e.g. "127.0.0.1:8780" (port 0: any free port)',
     });
   return { host: (match[1] as string).replace(/^\[(.*)\]$/, "$1"), port };
+}
+
+/** How this host reaches the RabbitMQ broker (spb.queue: rabbitmq). */
+export interface BrokerSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly vhost: string;
+  readonly user: string;
+  /** Read from spb.rabbitmq.passwordFile; never logged, never in a message. */
+  readonly password: string;
+  /** First part of every queue name. */
+  readonly prefix: string;
+  readonly heartbeatMs: number;
+}
+
+/** The spb.rabbitmq.* keys of this host; BBS_CONFIG_INVALID naming the key that is missing or unreadable. */
+export function brokerSettings(config: ResolvedConfig): BrokerSettings {
+  const v = config.values;
+  const where = `hosts/${config.nodeId}.yaml`;
+  const user = v["spb.rabbitmq.user"];
+  if (user === undefined || user.trim() === "")
+    throw new BbsError(
+      "BBS_CONFIG_INVALID",
+      `spb.rabbitmq.user is not set for node ${config.nodeId} (spb.queue is rabbitmq)`,
+      {
+        hint: `set spb.rabbitmq.user (and spb.rabbitmq.passwordFile) in ${where}: the broker user of this host`,
+      },
+    );
+  const file = v["spb.rabbitmq.passwordFile"];
+  if (file === undefined)
+    throw new BbsError(
+      "BBS_CONFIG_INVALID",
+      `spb.rabbitmq.passwordFile is not set for node ${config.nodeId} (spb.queue is rabbitmq)`,
+      { hint: `set spb.rabbitmq.passwordFile in ${where}: a file (mode 0600) holding the password of ${user}` },
+    );
+  let password: string;
+  try {
+    password = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    // The error names the file, never its content.
+    throw new BbsError("BBS_CONFIG_INVALID", `spb.rabbitmq.passwordFile: cannot read ${file}: ${errorMessage(error)}`, {
+      hint: "check the path in the config and the file's permissions (readable by the user running bbs)",
+    });
+  }
+  if (password === "" || /[\r\n]/.test(password))
+    throw new BbsError("BBS_CONFIG_INVALID", `spb.rabbitmq.passwordFile: ${file} must hold the password on one line`, {
+      hint: "write the password and a newline, nothing else",
+    });
+  if (v["spb.rabbitmq.port"] > 65535)
+    throw new BbsError("BBS_CONFIG_INVALID", `spb.rabbitmq.port: ${v["spb.rabbitmq.port"]} is not a TCP port`, {
+      hint: "the broker's STOMP port, 61613 unless configured otherwise",
+    });
+  return {
+    host: v["spb.rabbitmq.host"],
+    port: v["spb.rabbitmq.port"],
+    vhost: v["spb.rabbitmq.vhost"],
+    user: user.trim(),
+    password,
+    prefix: v["spb.rabbitmq.prefix"],
+    heartbeatMs: v["spb.rabbitmq.heartbeat"] * 1000,
+  };
 }

@@ -8,6 +8,7 @@
 // BBS_TEST_SPB_BACKENDS=embedded,rabbitmq limits the list (default: all).
 
 import type { QueueBackendName } from "../../src/spb/queue/types.js";
+import { startRabbitMq, type RabbitMqFixture } from "../fixtures/rabbitmq.js";
 import type { YamlMap } from "../fixtures/test-config.js";
 
 /** A started back end, as a test site uses it. */
@@ -19,6 +20,8 @@ export interface RunningBackend {
   readonly host?: YamlMap;
   /** Restarts the broker (stop, start on the same ports and data); absent when the back end has none. */
   readonly restartBroker?: () => Promise<void>;
+  /** The broker itself, when the back end has one (stop/start/crash for finer faults). */
+  readonly broker?: RabbitMqFixture;
   /** Stops what start() started; nothing of it survives. */
   dispose(): Promise<void>;
 }
@@ -34,7 +37,34 @@ const embedded: BackendFactory = {
   start: () => Promise.resolve({ name: "embedded", spb: { queue: "embedded" }, dispose: () => Promise.resolve() }),
 };
 
-const ALL: readonly BackendFactory[] = [embedded];
+/** A real RabbitMQ (test/fixtures/rabbitmq.ts) of the test file, on loopback ports of its own (~10 s to start). */
+const rabbitmq: BackendFactory = {
+  name: "rabbitmq",
+  start: async () => {
+    const broker = await startRabbitMq({ label: "spb" });
+    return {
+      name: "rabbitmq",
+      spb: { queue: "rabbitmq", rabbitmq: { vhost: broker.vhost, prefix: "bbs.spb.test" } },
+      host: {
+        spb: {
+          rabbitmq: {
+            host: broker.host,
+            port: broker.stompPort,
+            user: broker.user,
+            passwordFile: broker.passwordFile,
+            // Short STOMP heart-beats: a dead connection is noticed within seconds.
+            heartbeat: 2,
+          },
+        },
+      },
+      broker,
+      restartBroker: () => broker.restart(),
+      dispose: () => broker.dispose(),
+    };
+  },
+};
+
+const ALL: readonly BackendFactory[] = [embedded, rabbitmq];
 
 function selected(all: readonly BackendFactory[]): BackendFactory[] {
   const wanted = process.env.BBS_TEST_SPB_BACKENDS?.split(",").map((name) => name.trim());

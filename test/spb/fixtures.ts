@@ -27,7 +27,7 @@ export interface SpbSiteOptions {
   readonly nodes?: readonly string[];
   /** Merged into global.yaml's `spb:` section (short deadlines...). */
   readonly spb?: YamlMap;
-  /** Merged into every builder's host file. */
+  /** Merged into every builder's host file; its `spb:` section into the coordinator's host file too. */
   readonly builderHost?: YamlMap;
   /** Merged into one builder's host file (after builderHost), by node. */
   readonly nodeHost?: Readonly<Record<string, YamlMap>>;
@@ -60,7 +60,14 @@ export function writeSpbSite(options: SpbSiteOptions): SpbSite {
       ...options.global,
       spb: { nodes: [...nodes], listen: "127.0.0.1:0", ...options.spb },
     },
-    host: { spb: { tokensFile, tokenFile: tokenFileOf("operator:ops") } },
+    // The coordinator's host gets the back end's per-host keys too (its broker user...).
+    host: {
+      spb: {
+        tokensFile,
+        tokenFile: tokenFileOf("operator:ops"),
+        ...((options.builderHost?.spb as YamlMap | undefined) ?? {}),
+      },
+    },
   });
   // The builders share the platform of config/local (Linux, R 4.2).
   const hostBase = config.layers.host;

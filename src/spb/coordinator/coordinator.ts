@@ -26,6 +26,8 @@ export interface CoordinatorSettings {
   readonly dir: string;
   /** How often deadlines are looked at (default 1 s). */
   readonly sweepIntervalMs?: number;
+  /** How often work the back end did not accept (a broker down) is offered again (default 5 s). */
+  readonly requeueIntervalMs?: number;
 }
 
 export interface Submission {
@@ -53,9 +55,14 @@ export function packageFromGitUrl(url: string): string | undefined {
 export class Coordinator {
   readonly changes = new EventEmitter<{ change: [Change] }>();
   private sweeper: NodeJS.Timeout | undefined;
+  private requeuer: NodeJS.Timeout | undefined;
+  private requeuing: Promise<void> | undefined;
+  private stopped = false;
   private readonly dispatchers: NodeJS.Timeout[] = [];
   /** Completion handlers running now: stop() waits for them (they use the store). */
   private readonly inflight = new Set<Promise<void>>();
+  /** Items being offered to the back end now, by job and node: not offered twice at once. */
+  private readonly enqueueing = new Set<string>();
 
   constructor(
     readonly store: SpbStore,
@@ -69,13 +76,27 @@ export class Coordinator {
   async start(): Promise<void> {
     await this.queue.start(this.handlers);
     this.store.grantGrace(this.settings.heartbeatTimeoutMs);
-    for (const item of this.store.unenqueued()) await this.enqueue(item);
+    await this.requeue();
     this.sweep();
     this.sweeper = setInterval(() => this.sweep(), this.settings.sweepIntervalMs ?? 1000);
+    this.requeuer = setInterval(() => {
+      this.requeuing ??= this.requeue().finally(() => (this.requeuing = undefined));
+    }, this.settings.requeueIntervalMs ?? 5000);
+  }
+
+  /** Offers again the work items the back end never accepted (the coordinator's outbox of work). */
+  private async requeue(): Promise<void> {
+    for (const item of this.store.unenqueued()) {
+      if (this.stopped) return;
+      await this.enqueue(item);
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.sweeper);
+    clearInterval(this.requeuer);
+    await this.requeuing;
     for (const timer of this.dispatchers.splice(0)) clearInterval(timer);
     await Promise.all([...this.inflight]);
     await this.queue.close();
@@ -169,12 +190,17 @@ export class Coordinator {
   }
 
   private async enqueue(item: WorkItem): Promise<void> {
+    const key = `${item.jobId}\n${item.node}`;
+    if (this.enqueueing.has(key)) return;
+    this.enqueueing.add(key);
     try {
       await this.queue.enqueue(item);
       this.store.markEnqueued(item.jobId, item.node);
     } catch (error) {
-      // The job is recorded; start() enqueues it again, and the claim deadline still holds.
+      // The job is recorded; requeue() offers it again every few seconds, and the claim deadline still holds.
       process.stderr.write(`spb: could not enqueue ${item.jobId} for ${item.node}: ${errorMessage(error)}\n`);
+    } finally {
+      this.enqueueing.delete(key);
     }
   }
 

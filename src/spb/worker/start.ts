@@ -47,9 +47,13 @@ async function rVersion(rCmd: string): Promise<string> {
 async function sandboxOf(config: ResolvedConfig, dir: string): Promise<Sandbox> {
   const v = config.values;
   if (v["spb.sandbox"] === "none") return NO_SANDBOX;
-  const hidden = [v["spb.tokenFile"], v["spb.tokensFile"], ...v["spb.hidePaths"]].filter(
-    (path): path is string => typeof path === "string" && path !== "",
-  );
+  // The broker password of the RabbitMQ back end is a credential of this node like its token.
+  const hidden = [
+    v["spb.tokenFile"],
+    v["spb.tokensFile"],
+    v["spb.rabbitmq.passwordFile"],
+    ...v["spb.hidePaths"],
+  ].filter((path): path is string => typeof path === "string" && path !== "");
   const probe = join(dir, "sandbox-probe.txt");
   writeFileSync(probe, "visible\n");
   const problem = await probeNamespaceSandbox(probe);

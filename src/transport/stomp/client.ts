@@ -151,8 +151,13 @@ export class StompClient {
     return this.state === "connected";
   }
 
-  /** SEND; resolves when the broker confirmed it (see the file comment). */
-  send(destination: string, body: Buffer | string, headers: Readonly<Record<string, string>> = {}): Promise<void> {
+  /** SEND; resolves when the broker confirmed it (see the file comment). `timeoutMs`: instead of sendTimeoutMs for this one. */
+  send(
+    destination: string,
+    body: Buffer | string,
+    headers: Readonly<Record<string, string>> = {},
+    options: { readonly timeoutMs?: number } = {},
+  ): Promise<void> {
     if (this.state === "closed") return Promise.reject(new BrokerError(`the client of ${this.where} is closed`));
     return new Promise((resolve, reject) => {
       const pending: PendingSend = {
@@ -163,7 +168,7 @@ export class StompClient {
         timer: undefined,
         done: false,
       };
-      const timeoutMs = this.options.sendTimeoutMs ?? 120_000;
+      const timeoutMs = options.timeoutMs ?? this.options.sendTimeoutMs ?? 120_000;
       pending.timer = setTimeout(
         () =>
           this.settle(

@@ -58,6 +58,8 @@ export class Coordinator {
   private requeuer: NodeJS.Timeout | undefined;
   private requeuing: Promise<void> | undefined;
   private stopped = false;
+  /** The back end could not hear workers at the last sweep: their silence meanwhile is forgiven when it can again. */
+  private deaf = false;
   private readonly dispatchers: NodeJS.Timeout[] = [];
   /** Completion handlers running now: stop() waits for them (they use the store). */
   private readonly inflight = new Set<Promise<void>>();
@@ -205,6 +207,20 @@ export class Coordinator {
   }
 
   private sweep(): void {
+    // A broker down (or the coordinator's connection to it): no heartbeat, claim or event can arrive, so no
+    // deadline is counted; when it hears again every open node gets its heartbeat timeout afresh, as after
+    // the coordinator's own restart.
+    if (!this.queue.hearing) {
+      if (!this.deaf)
+        process.stderr.write("spb: cannot hear workers (queue back end disconnected); deadlines paused\n");
+      this.deaf = true;
+      return;
+    }
+    if (this.deaf) {
+      this.deaf = false;
+      this.store.grantGrace(this.settings.heartbeatTimeoutMs);
+      process.stderr.write("spb: hearing workers again; heartbeat and claim deadlines restarted\n");
+    }
     const { lost, completedJobs } = this.store.expire(this.settings.heartbeatTimeoutMs);
     for (const node of lost) {
       void this.queue.withdraw(node.jobId, node.node).catch(() => undefined);

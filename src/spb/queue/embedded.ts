@@ -11,6 +11,8 @@ import type { CoordinatorHandlers, CoordinatorQueue } from "./types.js";
 
 export class EmbeddedQueue implements CoordinatorQueue {
   readonly backend = "embedded" as const;
+  /** Workers reach the coordinator's own HTTP API: when it runs, it hears them. */
+  readonly hearing = true;
   private handlers: CoordinatorHandlers | undefined;
   /** Long polls waiting for work, by node. */
   private readonly waiters = new Map<string, Set<() => void>>();

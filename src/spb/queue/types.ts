@@ -34,6 +34,11 @@
 // 5. Connections heal. Every worker-side method retries through a coordinator
 //    or broker restart (reconnect, resubscribe) until its AbortSignal fires or
 //    `close()` is called; none gives up silently.
+// 6. Deafness is said. While the coordinator's side cannot hear workers (its
+//    broker connection is down), `hearing` is false: the coordinator then
+//    counts no heartbeat or claim deadline, and forgives the time it was deaf
+//    once it hears again (a broker restart must not end every running node
+//    `lost`).
 
 import type { ClaimDecision, ClaimRequest, Heartbeat, NodeEvent, WorkItem } from "../model.js";
 
@@ -58,6 +63,8 @@ export interface CoordinatorHandlers {
 /** The coordinator's side of a back end. */
 export interface CoordinatorQueue {
   readonly backend: QueueBackendName;
+  /** False while workers' messages cannot reach the coordinator (guarantee 6); the embedded back end always hears. */
+  readonly hearing: boolean;
   /** Starts consuming workers' messages (events, claims, heartbeats) with `handlers`. */
   start(handlers: CoordinatorHandlers): Promise<void>;
   /** Puts `item` on the queue of `item.node`; durable once resolved (guarantee 1). */

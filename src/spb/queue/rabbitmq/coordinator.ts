@@ -92,6 +92,11 @@ export class RabbitCoordinatorQueue implements CoordinatorQueue {
     this.client = client;
   }
 
+  /** Connected to the broker with the subscription to the coordinator's queue (not reconnecting). */
+  get hearing(): boolean {
+    return this.client?.connected === true;
+  }
+
   /** True once a connection to the broker was made (it may be reconnecting). */
   get ready(): boolean {
     return this.client !== undefined;

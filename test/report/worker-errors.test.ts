@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../src/util/errors.js";
 import { transpileCli } from "../util/helpers/transpile.js";
 import { useTempDirs } from "../fixtures/tmp.js";
-import { oneNodeRun } from "./fixture.js";
+import { oneNodeReportArgs, oneNodeRun } from "./fixture.js";
 
 const temp = useTempDirs();
 
@@ -27,22 +27,7 @@ describe("a report worker thread", () => {
     rmSync(bad);
     mkdirSync(bad);
     const reportDir = join(fixture.root, "report");
-    const result = await execa(
-      "node",
-      [
-        launcher,
-        "--config",
-        fixture.config.dir,
-        "--host",
-        "solo1",
-        "report",
-        "--run-dir",
-        fixture.runDir,
-        "--report-dir",
-        reportDir,
-      ],
-      { reject: false },
-    );
+    const result = await execa("node", [launcher, ...oneNodeReportArgs(fixture, reportDir)], { reject: false });
     expect(result.stderr).not.toMatch(/BBS_INTERNAL|report shard|a bug in bbs/);
     expect(result.stderr).toMatch(/^error\[BBS_FILE_ACCESS\]: .* is a directory where a file is expected/m);
     expect(result.stderr).toContain(bad);

@@ -1,17 +1,25 @@
 // `--reporter default|append-only|ndjson` of the commands that report
-// progress (prerun, run, postrun, propagate): the option, and the reporter it
+// progress (prerun, run, rerun, postrun, propagate): the option, and the reporter it
 // names for a command's events. Without the option: `default` on a terminal,
 // `append-only` off one or under CI (util/events.chooseReporter).
 
 import { Option } from "commander";
-import { chooseReporter, REPORTER_NAMES, type Describe, type EventBase, type Reporter } from "../util/events.js";
+import {
+  chooseReporter,
+  parseReporterName,
+  REPORTER_NAMES,
+  type Describe,
+  type EventBase,
+  type Reporter,
+} from "../util/events.js";
 import { LineReporter, NdjsonReporter, type Write } from "../util/reporters.js";
 
 export function reporterOption(): Option {
+  // Checked as the arguments are parsed, before any work: an unknown name is BBS_USAGE naming the choices.
   return new Option(
     "--reporter <name>",
     `how progress is shown: ${REPORTER_NAMES.join(" | ")} (default: a live view on a terminal; append-only, one timestamped line per event, off a terminal or under CI; ndjson: one JSON object per event, see docs/events.md)`,
-  );
+  ).argParser(parseReporterName);
 }
 
 export interface ReporterFamily<E extends EventBase> {

@@ -10,14 +10,16 @@ import { loadConfig } from "../config/load.js";
 import type { RunResult } from "../stages/run/builder.js";
 import { runPostrun } from "../stages/postrun/postrun.js";
 import { describePostrunEvent } from "../stages/postrun/log.js";
+import { describeRunEvent } from "../stages/run/events.js";
 import { BbsError } from "../util/errors.js";
 import { globalOptions } from "./context.js";
 import { runBuilderWithProgress } from "./builder-progress.js";
-import { cliReporter } from "./reporter.js";
+import { cliReporter, reporterOption } from "./reporter.js";
 
 interface RerunCliOptions {
   node?: string;
   dependents?: boolean;
+  reporter?: string;
 }
 
 /** The packages of a run's jobs (`checksrc:tinyError` -> tinyError). */
@@ -34,25 +36,31 @@ export function registerRerun(program: Command): void {
     )
     .option("--node <id>", "the builder to run it on (default: --host, BBS_NODE_ID)")
     .option("--dependents", "also the packages of the run that depend on it (Depends, Imports, LinkingTo, Suggests)")
+    .addOption(reporterOption())
     .action(async (pkg: string, options: RerunCliOptions, command: Command) => {
       const global = globalOptions(command);
       const config = loadConfig(global.configDir, options.node ?? global.nodeId);
-      const write = (text: string) => void process.stdout.write(text);
-      const result = await runBuilderWithProgress(config, {
-        packages: [pkg],
-        dependents: options.dependents === true,
-        onlyNamed: true,
-        force: true,
-      });
+      const result = await runBuilderWithProgress(
+        config,
+        { packages: [pkg], dependents: options.dependents === true, onlyNamed: true, force: true },
+        options.reporter,
+      );
       const packages = packagesOf(result);
       const central = config.values["central.nodeId"];
       if (config.nodeId !== central) {
-        write(
-          `on the central node ${central}, \`bbs postrun --packages ${packages.join(",")}\` updates the status DB and their report pages\n`,
-        );
+        // Said through the run's reporter, so an NDJSON stdout stays NDJSON.
+        const said = cliReporter(options.reporter, { describe: describeRunEvent, plainTimestamps: true });
+        said.emit({
+          at: new Date(),
+          command: "run",
+          kind: "note",
+          level: "info",
+          message: `on the central node ${central}, \`bbs postrun --packages ${packages.join(",")}\` updates the status DB and their report pages`,
+        });
+        said.close();
         return;
       }
-      const reporter = cliReporter(undefined, { describe: describePostrunEvent, plainTimestamps: true });
+      const reporter = cliReporter(options.reporter, { describe: describePostrunEvent, plainTimestamps: true });
       const postrun = await runPostrun(config, { packages, onEvent: (event) => reporter.emit(event) }).finally(() =>
         reporter.close(),
       );

@@ -1,7 +1,7 @@
 // `bbs run [--stages 2,3,4,5 | --stage N] [--no-bin] [--resume] [--packages a,b]
-// [--schedule pipeline|barrier] [--incremental] [--force]`: STAGE2-5 of the current run on this builder
-// (BBS-run.py). On a terminal a live view; otherwise one timestamped line per
-// finished job. Exit 0 when the run completed, whatever the packages'
+// [--schedule pipeline|barrier] [--incremental] [--force] [--reporter <name>]`: STAGE2-5 of the current
+// run on this builder (BBS-run.py). On a terminal a live view; otherwise one timestamped line per
+// event and finished job (append-only), or NDJSON (docs/events.md). Exit 0 when the run completed, whatever the packages'
 // statuses; non-zero only for bbs's own failures.
 
 import { Option, type Command } from "commander";
@@ -10,6 +10,7 @@ import type { StageNumber } from "../layout/stages.js";
 import { BbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";
 import { runBuilderWithProgress } from "./builder-progress.js";
+import { reporterOption } from "./reporter.js";
 
 interface RunCliOptions {
   stages?: string;
@@ -20,6 +21,7 @@ interface RunCliOptions {
   schedule?: "pipeline" | "barrier";
   incremental?: boolean;
   force?: boolean;
+  reporter?: string;
 }
 
 function stagesOption(options: RunCliOptions): StageNumber[] | undefined {
@@ -66,18 +68,23 @@ export function registerRun(program: Command): void {
         "pipeline (a stage of a package starts as soon as it can) or barrier (BBS: stage after stage); default run.schedule",
       ).choices(["pipeline", "barrier"]),
     )
+    .addOption(reporterOption())
     .action(async (options: RunCliOptions, command: Command) => {
       const config = nodeConfig(command);
       const stages = stagesOption(options);
       const packages = packagesOption(options.packages);
-      await runBuilderWithProgress(config, {
-        ...(stages === undefined ? {} : { stages }),
-        noBin: options.bin === false,
-        resume: options.resume === true,
-        ...(packages === undefined ? {} : { packages }),
-        ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
-        ...(options.incremental === true ? { incremental: true } : {}),
-        force: options.force === true,
-      });
+      await runBuilderWithProgress(
+        config,
+        {
+          ...(stages === undefined ? {} : { stages }),
+          noBin: options.bin === false,
+          resume: options.resume === true,
+          ...(packages === undefined ? {} : { packages }),
+          ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
+          ...(options.incremental === true ? { incremental: true } : {}),
+          force: options.force === true,
+        },
+        options.reporter,
+      );
     });
 }

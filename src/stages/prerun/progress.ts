@@ -1,9 +1,11 @@
-// Progress of a prerun as events (what happened, when), and their one-line
-// text form: the CLI prints one line per event, timestamped, so a cron log
-// reads as a timeline.
+// Progress of a prerun as events (what happened, when): the steps emit
+// PrerunEvents; prerunReportEvent turns each into an event of the shared
+// model (util/events), which every reporter prints alike (append-only lines,
+// NDJSON, the terminal's status line of src/cli/prerun.ts).
 
 import { BbsError } from "../../util/errors.js";
-import { logTimestamp } from "../../util/log-format.js";
+import { levelPrefix, type EventBase } from "../../util/events.js";
+import { formatDuration } from "../../util/log-format.js";
 
 export const PRERUN_STEPS = ["manifest", "sources", "index", "inject", "target-repo"] as const;
 export type PrerunStep = (typeof PRERUN_STEPS)[number];
@@ -35,32 +37,64 @@ export function interruptedError(step: PrerunStep): BbsError {
   });
 }
 
-/** Elapsed time of a git or tar job, to the tenth of a second: `0.4 s`, `2 min 5 s`. */
-export function formatSeconds(seconds: number): string {
-  return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-}
+/** A prerun event of the shared model (docs/events.md): the PrerunEvent's fields, `type` as `kind`. */
+export type PrerunReportEvent = EventBase & {
+  readonly command: "prerun";
+  readonly kind: "run-start" | "step-start" | "step-end" | "package" | "note" | "run-end";
+  readonly runId?: string;
+  readonly runDir?: string;
+  readonly snapshotDate?: string;
+  readonly cutoff?: Date;
+  readonly seconds?: number;
+  readonly summary?: string;
+  readonly package?: string;
+  readonly status?: string;
+  readonly detail?: string;
+  readonly done?: number;
+  readonly total?: number;
+};
 
-/** The event as one line (no timestamp; see formatEventLine). */
-export function describeEvent(event: PrerunEvent): string {
+const KINDS = {
+  "run-started": "run-start",
+  "step-started": "step-start",
+  "step-finished": "step-end",
+  package: "package",
+  note: "note",
+  "run-finished": "run-end",
+} as const satisfies Record<PrerunEvent["type"], PrerunReportEvent["kind"]>;
+
+/** What the line says after its `[step] ` (and level). */
+function messageOf(event: PrerunEvent): string {
   switch (event.type) {
     case "run-started":
-      return `[prerun] run ${event.runId} in ${event.runDir}, snapshot ${event.snapshotDate}${event.cutoff ? ` (last commits before ${event.cutoff.toISOString()})` : ""}`;
+      return `run ${event.runId} in ${event.runDir}, snapshot ${event.snapshotDate}${event.cutoff ? ` (last commits before ${event.cutoff.toISOString()})` : ""}`;
     case "step-started":
-      return `[${event.step}] started`;
+      return "started";
     case "step-finished":
-      return `[${event.step}] done in ${formatSeconds(event.seconds)}: ${event.summary}`;
+      return `done in ${formatDuration(event.seconds)}: ${event.summary}`;
     case "package": {
       const width = String(event.total).length;
-      return `[${event.step}] (${String(event.done).padStart(width)}/${event.total}) ${event.package}: ${event.status}${event.detail ? ` ${event.detail}` : ""}`;
+      return `(${String(event.done).padStart(width)}/${event.total}) ${event.package}: ${event.status}${event.detail ? ` ${event.detail}` : ""}`;
     }
     case "note":
-      return `[${event.step ?? "prerun"}] ${event.level === "warning" ? "warning: " : ""}${event.message}`;
+      return event.message;
     case "run-finished":
-      return `[prerun] run ${event.runId} ${event.summary} in ${formatSeconds(event.seconds)}`;
+      return `run ${event.runId} ${event.summary} in ${formatDuration(event.seconds)}`;
   }
 }
 
-/** `2026-11-21 13:55:02 [sources] ( 3/15) preBase: cloned 1a2b3c4` */
-export function formatEventLine(event: PrerunEvent): string {
-  return `${logTimestamp(event.at)} ${describeEvent(event)}`;
+export function prerunReportEvent(event: PrerunEvent): PrerunReportEvent {
+  const { type, at, ...fields } = event;
+  const level = event.type === "note" ? event.level : "info";
+  return { ...fields, at, command: "prerun", kind: KINDS[type], level, message: messageOf(event) };
+}
+
+/** `[sources] ( 3/15) preBase: cloned 1a2b3c4`, `[prerun] run ...`, `[index] warning: ...` (without the time). */
+export function describePrerunEvent(event: PrerunReportEvent): string {
+  return `[${event.step ?? "prerun"}] ${levelPrefix(event.level)}${event.message}`;
+}
+
+/** A package line of a failure (it stays on the screen; the others are rewritten). */
+export function isPrerunFailure(event: PrerunReportEvent): boolean {
+  return event.status === "failed" || event.status === "ERROR" || event.status === "TIMEOUT";
 }

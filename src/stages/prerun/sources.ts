@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { cloneOrUpdate, type GitRunner, type SyncResult } from "./git.js";
 import { runParallel } from "./parallel.js";
-import { formatSeconds, type PrerunListener } from "./progress.js";
+import type { PrerunListener } from "./progress.js";
+import { formatElapsed } from "../../util/log-format.js";
 import type { PackageSource } from "./state.js";
 
 /** The git URL of a package: `packageGitUrl` with `{package}` replaced. */
@@ -53,7 +54,7 @@ export async function syncSources(options: SyncSourcesOptions): Promise<PackageS
             at: new Date(),
             step: "sources",
             level: "warning",
-            message: `${name}: ${reason}; attempt ${attempt} of ${v["prerun.gitAttempts"]} in ${formatSeconds(delayMs / 1000)}`,
+            message: `${name}: ${reason}; attempt ${attempt} of ${v["prerun.gitAttempts"]} in ${formatElapsed(delayMs / 1000)}`,
           }),
       });
       return toPackageSource(name, url, branch, result, (performance.now() - started) / 1000);
@@ -121,5 +122,5 @@ function toPackageSource(
 function describeSource(source: PackageSource): string {
   const attempts = source.attempts > 1 ? `, ${source.attempts} attempts` : "";
   const what = source.status === "failed" ? `(${source.reason ?? "unknown reason"})` : (source.shortCommit ?? "");
-  return `${what} [${formatSeconds(source.seconds)}${attempts}]`;
+  return `${what} [${formatElapsed(source.seconds)}${attempts}]`;
 }

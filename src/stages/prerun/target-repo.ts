@@ -18,7 +18,8 @@ import { BBS_GIT_FIELDS, writePackagesIndex } from "../../rpkg/packages-index.js
 import { swapDirectory, temporaryPathFor } from "../../util/fs.js";
 import { runBuildnovigJob, type BuildnovigResult } from "./buildnovig.js";
 import { runParallel } from "./parallel.js";
-import { formatSeconds, type PrerunListener } from "./progress.js";
+import type { PrerunListener } from "./progress.js";
+import { formatElapsed } from "../../util/log-format.js";
 import { BUILDNOVIG_STAGE } from "../../layout/central.js";
 
 export const TARGET_REPO_DIR = join("src", "contrib");
@@ -85,7 +86,7 @@ export async function makeTargetRepo(options: MakeTargetRepoOptions): Promise<Ta
           step: "target-repo",
           package: name,
           status: result.status,
-          detail: `[${formatSeconds(result.elapsedSeconds)}]`,
+          detail: `[${formatElapsed(result.elapsedSeconds)}]`,
           done,
           total,
         }),

@@ -1,14 +1,19 @@
 // What `bbs run` prints: the ETA from recorded durations, the stage lines
 // and the running jobs of the live view, and the timestamped lines of a
-// cron log. Fed with a real engine running stand-in jobs (no R).
+// cron log (the append-only reporter of its events). Fed with a real engine
+// running stand-in jobs (no R).
 
 import { describe, expect, it } from "vitest";
 import { JobEngine } from "../../../src/jobs/engine.js";
 import type { EngineProgress, JobSpec } from "../../../src/jobs/types.js";
 import type { JobInfo } from "../../../src/stages/run/plan.js";
-import { estimateRemaining, LineProgress, LiveProgress, stageLines } from "../../../src/stages/run/progress.js";
+import type { RunResult } from "../../../src/stages/run/builder.js";
+import { describeRunEvent, RunEventStream } from "../../../src/stages/run/events.js";
+import { LiveRunReporter } from "../../../src/stages/run/live-view.js";
+import { estimateRemaining, stageLines } from "../../../src/stages/run/progress.js";
 import type { StageOutcome } from "../../../src/stages/run/stage-jobs.js";
 import { formatDuration } from "../../../src/util/log-format.js";
+import { LineReporter } from "../../../src/util/reporters.js";
 
 const now = new Date("2024-11-21T20:00:00Z");
 
@@ -125,6 +130,24 @@ function engineWith(releases: Map<string, () => void>): {
   };
 }
 
+/** What the run returns at its end (its lines close the output). */
+function resultOf(runId: string): RunResult {
+  return {
+    runId,
+    node: "n",
+    stages: ["install"],
+    schedule: "pipeline",
+    counts: { install: { OK: 1 } },
+    survivors: 0,
+    reused: 0,
+    statuses: new Map(),
+    tickets: [],
+    deliveryFailures: [],
+    startedAt: now,
+    endedAt: now,
+  };
+}
+
 async function until(condition: () => boolean): Promise<void> {
   for (let attempt = 0; attempt < 200 && !condition(); attempt += 1)
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -133,7 +156,9 @@ async function until(condition: () => boolean): Promise<void> {
 describe("views", () => {
   it("without a terminal: one timestamped line per finished job (installed non-targets left out) and per event", async () => {
     const lines: string[] = [];
-    const view = new LineProgress((text) => lines.push(text));
+    const view = new RunEventStream(
+      new LineReporter(describeRunEvent, (text) => lines.push(...text.trimEnd().split("\n"))),
+    );
     const releases = new Map<string, () => void>();
     const { engine, info } = engineWith(releases);
     view.onEvent({ type: "note", at: now, level: "warning", message: "something odd" });
@@ -158,7 +183,7 @@ describe("views", () => {
     await until(() => releases.has("buildsrc:a"));
     releases.get("buildsrc:a")?.();
     await done;
-    view.finish(["run x finished"]);
+    view.finish(resultOf("x"));
     const stamp = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} /;
     for (const line of lines) expect(line).toMatch(stamp);
     const text = lines.map((line) => line.replace(stamp, "").trimEnd());
@@ -171,17 +196,19 @@ describe("views", () => {
       "[INSTALL] b 2.0: ERROR (1.5 s)  [INSTALL 1/2]",
       "[INSTALL] a 1.0: OK (1.5 s)  [INSTALL 2/2]",
       "[BUILD] a 1.0: OK (1.5 s)  [BUILD 1/1]",
-      "run x finished",
+      "run x on n finished in 0s",
+      "  INSTALL   OK 1",
     ]);
   });
 
   it("on a terminal: stage counts, the running jobs with their slot and elapsed time, redrawn in place", async () => {
     let screen = "";
-    const view = new LiveProgress(
+    const live = new LiveRunReporter(
       (text) => (screen += text),
       () => 120,
       () => 40,
     );
+    const view = new RunEventStream(live, (engine, info) => live.watch(engine, info));
     const releases = new Map<string, () => void>();
     const { engine, info } = engineWith(releases);
     view.onEvent({
@@ -215,7 +242,7 @@ describe("views", () => {
     await until(() => releases.has("buildsrc:a"));
     releases.get("buildsrc:a")?.();
     await done;
-    view.finish(["done"]);
-    expect(screen.trimEnd().endsWith("done")).toBe(true);
+    view.finish(resultOf("done"));
+    expect(screen.trimEnd().endsWith("  INSTALL   OK 1")).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
-// `bbs config`: the group holding `config show`, `config check` and `config doc`.
+// `bbs config`: the group holding `config show`, `config check`, `config doc` and `config import-bbs`.
 
 import type { Command } from "commander";
 import { registerConfigCheck } from "./config-check.js";
 import { registerConfigDoc } from "./config-doc.js";
+import { registerConfigImportBbs } from "./config-import-bbs.js";
 import { registerConfigShow } from "./config-show.js";
 
 export function registerConfigCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerConfigCommands(program: Command): void {
   registerConfigShow(group);
   registerConfigCheck(group);
   registerConfigDoc(group);
+  registerConfigImportBbs(group);
 }

@@ -86,7 +86,8 @@ build-type files set goes into \`global.yaml\`; what \`local-settings.sh\` and t
 goes into \`platforms/<name>.yaml\`; what the host file sets goes into \`hosts/<node-id>.yaml\`. The
 central-only postrun variables (\`BBS_REPORT_NODES\`, \`BBS_OUTGOING_MAP\`, ...) are build-wide keys in
 \`global.yaml\`. \`nodes/nodespecs.py\` becomes the \`os\`, \`arch\`, \`rPlatform\`, \`pkgType\`, \`logEncoding\` and \`reportNote\` keys. The table gives the BBS
-variable each key replaces.
+variable each key replaces. \`bbs config import-bbs <BBS checkout> <version>/<buildtype>\` does this
+translation and lists what it could not translate (docs/migration.md).
 
 ## All keys
 

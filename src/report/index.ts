@@ -16,10 +16,10 @@
 
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { compiledWorkerScript } from "../util/worker-script.js";
+import { WorkerPool } from "../util/worker-pool.js";
 import { readRunFacts } from "../results/run-info.js";
-import { BbsError, errorMessage } from "../util/errors.js";
+import { BbsError } from "../util/errors.js";
 import { ReportTree } from "./output.js";
 import { renderShard, type ShardJob, type ShardResult } from "./shard.js";
 import { writeRootFiles } from "./write.js";
@@ -60,26 +60,21 @@ export function defaultReportThreads(): number {
  */
 const WORKER_HEAP = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 48 };
 
-function runShardInWorker(script: URL, job: ShardJob): Promise<ShardResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(script, { workerData: job, resourceLimits: WORKER_HEAP });
-    let settled = false;
-    worker.once("message", (message: { ok: true; result: ShardResult } | { ok: false; message: string }) => {
-      settled = true;
-      if (message.ok) resolve(message.result);
-      else reject(new BbsError("BBS_INTERNAL", `report shard ${job.shard}: ${message.message}`));
-    });
-    worker.once("error", (error) => {
-      settled = true;
-      reject(new BbsError("BBS_INTERNAL", `report shard ${job.shard}: ${errorMessage(error)}`, { cause: error }));
-    });
-    worker.once("exit", (code) => {
-      if (!settled)
-        reject(
-          new BbsError("BBS_INTERNAL", `report shard ${job.shard}: worker exited with code ${code} before finishing`),
-        );
-    });
+/** Renders the shards in a pool of one thread per shard (a shard takes packages until none is left). */
+async function renderShardsInWorkers(
+  script: URL,
+  jobs: readonly ShardJob[],
+): Promise<PromiseSettledResult<ShardResult>[]> {
+  const pool = new WorkerPool<ShardJob, ShardResult>(script, {
+    threads: jobs.length,
+    resourceLimits: WORKER_HEAP,
+    name: "report shard thread",
   });
+  try {
+    return await Promise.allSettled(jobs.map((job) => pool.run(job, `report shard ${job.shard}`)));
+  } finally {
+    await pool.close();
+  }
 }
 
 /** Generates the report of the run in `input.runDir` into `input.reportDir`. */
@@ -120,7 +115,10 @@ export async function generateReport(input: ReportInput): Promise<ReportSummary>
     const outcomes =
       script === undefined
         ? [{ status: "fulfilled" as const, value: renderShard(job(0)) }]
-        : await Promise.allSettled(Array.from({ length: shards }, (_, shard) => runShardInWorker(script, job(shard))));
+        : await renderShardsInWorkers(
+            script,
+            Array.from({ length: shards }, (_, shard) => job(shard)),
+          );
     const results: ShardResult[] = [];
     for (const outcome of outcomes) {
       if (outcome.status === "rejected") throw outcome.reason;

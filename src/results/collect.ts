@@ -72,6 +72,11 @@ export interface RunResults {
   isSupported(pkg: string, nodeId: string): boolean;
   /** The cell, or undefined when the package is not supported on the node or the stage is not one of the node's. */
   cell(pkg: string, nodeId: string, stage: Stage): Cell | undefined;
+  /**
+   * What the node's summary for the stage says, read once and shared with `cell`, for any node
+   * (also one that is not a report node) and without the report's `skipped` rule.
+   */
+  recorded(pkg: string, nodeId: string, stage: Stage): Cell;
 }
 
 export function nodeIdentityOf(config: ResolvedConfig): NodeIdentity {
@@ -173,6 +178,7 @@ export function collectRunResults(runDir: string, buildType: BuildType, nodes: r
     presence,
     packages,
     isSupported,
+    recorded,
     cell(pkg, nodeId, stage) {
       const node = nodeById.get(nodeId);
       if (!node || node.foreign || !node.stages.includes(stage) || !isSupported(pkg, nodeId)) return undefined;

@@ -277,3 +277,18 @@ export function oneNodeRun(root: string): Fixture {
   writeResultsRun({ runDir, runId: RUN_ID, snapshot: SNAPSHOT, nodes, packages, skipped: ["badDesc"] });
   return { root, runDir, config };
 }
+
+/** The CLI arguments (after the launcher) of `bbs report` of oneNodeRun's run into `reportDir`. */
+export function oneNodeReportArgs(fixture: Fixture, reportDir: string): string[] {
+  return [
+    "--config",
+    fixture.config.dir,
+    "--host",
+    "solo1",
+    "report",
+    "--run-dir",
+    fixture.runDir,
+    "--report-dir",
+    reportDir,
+  ];
+}

@@ -11,7 +11,7 @@ import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { transpileCli } from "../util/helpers/transpile.js";
 import { useTempDirs } from "../fixtures/tmp.js";
-import { oneNodeRun, type Fixture } from "./fixture.js";
+import { oneNodeReportArgs, oneNodeRun, type Fixture } from "./fixture.js";
 import { peakRssMb, peakRssNodeOptions } from "../util/helpers/peak-rss.js";
 
 const temp = useTempDirs();
@@ -41,23 +41,10 @@ beforeAll(async () => {
     productsFile("checksrc", "betaWarn.checksrc-out.txt"),
   ]);
   reportDir = join(fixture.root, "report");
-  const run = await execa(
-    "node",
-    [
-      ...peakRssNodeOptions(),
-      transpileCli(),
-      "--config",
-      fixture.config.dir,
-      "--host",
-      "solo1",
-      "report",
-      "--run-dir",
-      fixture.runDir,
-      "--report-dir",
-      reportDir,
-    ],
-    { reject: false, all: true },
-  );
+  const run = await execa("node", [...peakRssNodeOptions(), transpileCli(), ...oneNodeReportArgs(fixture, reportDir)], {
+    reject: false,
+    all: true,
+  });
   result = { exitCode: run.exitCode, output: run.all, peakRssMb: peakRssMb(run.stderr) };
 }, 600_000);
 

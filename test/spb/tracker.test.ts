@@ -178,3 +178,54 @@ describe("spb tracker post-back (GitHub API double)", () => {
     expect(running.coordinator.store.trackerComment(job.id)).toMatchObject({ commentId: orphan.id, issue: 15 });
   });
 });
+
+describe("spb tracker post-back of a job with a node that never runs", () => {
+  let lonely: RunningCoordinator;
+  let spb1: ScriptedNode;
+  let lonelySite: SpbSite;
+
+  beforeAll(async () => {
+    const root = await dirs.make("spb-tracker-lost");
+    const tokenFile = join(root, "github-token.txt");
+    writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+    // spb2 is expected and never claims: ABNORMAL after spb.claimTimeout.
+    lonelySite = writeSpbSite({
+      root,
+      spb: {
+        publicUrl: PUBLIC,
+        claimTimeout: 2,
+        tracker: { repo: REPO, apiUrl: github.url, tokenFile, retryDelay: 1 },
+      },
+    });
+    lonely = await startCoordinator(lonelySite.config.load());
+    spb1 = new ScriptedNode(lonely.server.url, lonelySite.credentials.get("node:spb1") as Credential, "spb1");
+  });
+
+  afterAll(async () => {
+    await spb1?.close();
+    await lonely?.stop();
+  });
+
+  it("the job completes; the comment and the labels say ABNORMAL for that node, with the reason", async () => {
+    const job = await new SpbClient(lonely.server.url, lonelySite.credentials.get("submit:bot")).request<JobView>(
+      "POST",
+      "/api/v1/jobs",
+      { body: { git: { url: "https://git.example.org/packages/lostPkg.git", commit: COMMIT }, issue: 16 } },
+    );
+    await spb1.claimNext();
+    await spb1.buildAll(COMMIT);
+    for (let tries = 0; tries < 600 && lonely.coordinator.store.outboxOf(job.id)[0]?.deliveredAt == null; tries += 1)
+      await sleep(100);
+    const done = lonely.coordinator.store.job(job.id) as JobView;
+    expect(done).toMatchObject({ state: "complete", result: "ABNORMAL" });
+    const [comment] = github.commentsOf(16);
+    expect(github.commentsOf(16)).toHaveLength(1);
+    expect(comment?.body).toContain(`job [${job.id}](${PUBLIC}/jobs/${job.id}): **ABNORMAL**`);
+    expect(comment?.body).toMatch(/\| spb1 \| OK \| OK \| OK \| OK \| skipped \| 1\.0\.0 \|/);
+    expect(comment?.body).toMatch(
+      /\| spb2 \(lost\) \| ABNORMAL \| ABNORMAL \| ABNORMAL \| ABNORMAL \| ABNORMAL \| +\|$/m,
+    );
+    expect(comment?.body).toMatch(/ABNORMAL \(a build system problem, not the package's\):\n- spb2: .*did not claim/);
+    expect(github.labels.get(16)).toEqual(["ABNORMAL"]);
+  });
+});

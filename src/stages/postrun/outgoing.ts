@@ -17,10 +17,9 @@ import { join } from "node:path";
 import type { ResolvedConfig } from "../../config/load.js";
 import { parseOutgoing, type OutgoingSource } from "../../config/nodes.js";
 import { pkgTypeExtension, type PkgType } from "../../config/schema.js";
-import { readSummary } from "../../results/summary.js";
-import { nodeIdentityOf } from "../../results/collect.js";
+import { nodeIdentityOf, type RunResults } from "../../results/collect.js";
 import type { Stage } from "../../layout/stages.js";
-import { sortCaseInsensitively, type MeatIndexRecord } from "../../rpkg/meat-index.js";
+import { sortCaseInsensitively } from "../../rpkg/meat-index.js";
 import { indexTypeOf } from "../../rpkg/repository.js";
 import { writePackagesIndex } from "../../rpkg/packages-index.js";
 import { isSupportedOn } from "../../rpkg/support.js";
@@ -35,7 +34,6 @@ import {
   stageProductsDir,
   rcheckDirName,
   manualFileName,
-  summaryPath,
 } from "../../layout/central.js";
 
 export type OutgoingNodeState = "present" | "absent" | "no-host-file";
@@ -66,8 +64,8 @@ export interface OutgoingInput {
   runDir: string;
   config: ResolvedConfig;
   hosts: ReadonlyMap<string, ResolvedConfig>;
-  /** The central meat index's records. */
-  records: readonly MeatIndexRecord[];
+  /** The run's results, as postrun collected them (the meat index's records, the summaries). */
+  results: RunResults;
   /** Progress lines for the log. */
   log?: (message: string) => void;
 }
@@ -109,6 +107,10 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
   const buildType = config.values.buildType;
   const log = input.log ?? (() => undefined);
   const report: OutgoingReport = { types: [], manuals: [] };
+  const records = input.results.packages.flatMap((entry) => (entry.record === undefined ? [] : [entry.record]));
+  // The Status of a summary, undefined when it is missing or unreadable (both block).
+  const summaryStatus = (nodeId: string, stage: Stage, pkg: string): string | undefined =>
+    input.results.recorded(pkg, nodeId, stage).summary?.status;
   const manualsWanted = buildType !== "workflows" && buildType !== "books";
   for (const element of outgoingElements(config)) {
     const typeDir = join(staging, element.pkgType);
@@ -142,12 +144,12 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
     const extension = pkgTypeExtension(nodePkgType);
     const identity = nodeIdentityOf(host);
     const supported = sortCaseInsensitively(
-      input.records.filter((record) => isSupportedOn(record.unsupportedPlatforms, identity)),
+      records.filter((record) => isSupportedOn(record.unsupportedPlatforms, identity)),
       (record) => record.package,
     );
     for (const record of supported) {
       const pkg = record.package;
-      const reason = blockReason((stage) => summaryStatus(runDir, element.nodeId, stage, pkg), buildType, nodePkgType);
+      const reason = blockReason((stage) => summaryStatus(element.nodeId, stage, pkg), buildType, nodePkgType);
       if (reason !== undefined) {
         typeReport.blocked.push({ package: pkg, reason });
         continue;
@@ -181,15 +183,6 @@ async function fillOutgoing(staging: string, input: OutgoingInput): Promise<Outg
     );
   }
   return report;
-}
-
-/** The Status of a summary, undefined when it is missing or unreadable (both block). */
-function summaryStatus(runDir: string, nodeId: string, stage: Stage, pkg: string): string | undefined {
-  try {
-    return readSummary(join(runDir, summaryPath(nodeId, stage, pkg)))?.status;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -326,12 +326,11 @@ const STEPS: Readonly<Record<PostrunStep, (context: StepContext) => Promise<Step
   outgoing: async ({ config, hosts, runDir, results, log, alerter, alertedNodes }) => {
     if (outgoingElements(config).length === 0)
       return { status: "skipped", summary: "the outgoing map is empty: no OUTGOING, no propagation DB" };
-    const records = results.packages.flatMap((entry) => (entry.record === undefined ? [] : [entry.record]));
     const report = await makeOutgoing({
       runDir,
       config,
       hosts,
-      records,
+      results,
       log: (message) => log.info(message, "outgoing"),
     });
     for (const type of report.types) {

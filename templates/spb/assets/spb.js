@@ -2,14 +2,21 @@
 // SSE stream, /api/v1/stream?job=<id>), fetch the part again as HTML the
 // server rendered (and escaped) and put it in place; no reload. One fetch at
 // a time; a change during a fetch fetches once more after it. A reconnected
-// stream catches up at once (its `open`).
+// stream catches up at once (its `open`). A log tail is scrolled to its end
+// (its newest lines, where the step's outcome is), at load and after each
+// refresh (a new innerHTML starts scrolled to the top).
 (function () {
   "use strict";
+  function toEnd(root) {
+    var logs = root.querySelectorAll("pre.spb_log");
+    for (var i = 0; i < logs.length; i += 1) logs[i].scrollTop = logs[i].scrollHeight;
+  }
   function start() {
     var live = document.getElementById("spb-live");
     if (live === null || typeof EventSource === "undefined") return;
     var job = live.getAttribute("data-job");
     var url = live.getAttribute("data-live-url");
+    toEnd(live);
     var busy = false;
     var again = false;
     function refresh() {
@@ -24,6 +31,7 @@
         })
         .then(function (html) {
           live.innerHTML = html;
+          toEnd(live);
           live.setAttribute("data-refreshed", String(Number(live.getAttribute("data-refreshed") || "0") + 1));
         })
         .catch(function () {})

@@ -890,10 +890,6 @@ export function isKeyName(name: string): name is KeyName {
   return Object.hasOwn(SCHEMA, name);
 }
 
-export function keySpec(name: KeyName): KeySpec {
-  return SCHEMA[name];
-}
-
 /** Defaults that depend on the build type (BBSvars.py), applied when no layer sets the key. */
 export function buildTypeDefault(key: KeyName, buildType: BuildType): number | undefined {
   const build = (): number => {

@@ -15,8 +15,6 @@
 //     BUILD_STATUS_DB.txt  OUTGOING/  PROPAGATION_STATUS_DB.txt
 //     postrun.json  postrun.log  outgoing.json  alerts/
 
-import type { Stage } from "./stages.js";
-
 // ---- written by prerun ---------------------------------------------------------
 
 /** What prerun learnt about the run (id, snapshot date, status); bbs's own, BBS had none. */
@@ -114,14 +112,6 @@ export function summaryFileName(pkg: string, stage: string): string {
 /** `<pkg>.<stage>-MISSING` */
 export function missingFileName(pkg: string, stage: string): string {
   return `${pkg}.${stage}${MISSING_FILE_SUFFIX}`;
-}
-/** `products-in/<node>/<stage>/<pkg>.<stage>-summary.dcf` */
-export function summaryPath(nodeId: string, stage: Stage, pkg: string): string {
-  return `${stageProductsDir(nodeId, stage)}/${summaryFileName(pkg, stage)}`;
-}
-/** `products-in/<node>/<stage>/<pkg>.<stage>-out.txt` */
-export function outFilePath(nodeId: string, stage: Stage, pkg: string): string {
-  return `${stageProductsDir(nodeId, stage)}/${outFileName(pkg, stage)}`;
 }
 /** Suffix of the check directory `<pkg>.Rcheck` (CHECK's product). */
 export const RCHECK_DIR_SUFFIX = ".Rcheck";

@@ -118,8 +118,6 @@ export type NodeEvent = EventBase &
     | { readonly type: "finished"; readonly outcome: NodeOutcome; readonly reason?: string }
   );
 
-export type NodeEventType = NodeEvent["type"];
-
 /** A worker's sign of life, every `spb.heartbeatInterval`. */
 export interface Heartbeat {
   readonly node: string;

@@ -88,12 +88,6 @@ function errnoOf(error: unknown): NodeJS.ErrnoException | undefined {
   return typeof code === "string" ? (error as NodeJS.ErrnoException) : undefined;
 }
 
-/** True when `error` is a file-system failure of the kinds above (not a bug of bbs). */
-export function isClassifiedFsError(error: unknown): boolean {
-  const code = errnoOf(error)?.code;
-  return code !== undefined && code in CLASSES;
-}
-
 export interface FsErrorContext {
   /** The file or directory bbs was working on, when the error does not name one (errors of read/write on an open file). */
   path?: string;
@@ -139,15 +133,6 @@ export function rethrowFsError(error: unknown, context: FsErrorContext = {}): ne
 export function withFsContext<T>(context: FsErrorContext, work: () => T): T {
   try {
     return work();
-  } catch (error) {
-    rethrowFsError(error, context);
-  }
-}
-
-/** The async form of withFsContext. */
-export async function withFsContextAsync<T>(context: FsErrorContext, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
   } catch (error) {
     rethrowFsError(error, context);
   }

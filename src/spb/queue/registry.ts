@@ -51,10 +51,6 @@ const BACKENDS = new Map<QueueBackendName, BackendFactories>([
   ],
 ]);
 
-export function registerBackend(name: QueueBackendName, factories: BackendFactories): void {
-  BACKENDS.set(name, factories);
-}
-
 export function backendFactories(name: QueueBackendName): BackendFactories {
   const factories = BACKENDS.get(name);
   if (factories === undefined)

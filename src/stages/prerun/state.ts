@@ -85,11 +85,11 @@ export const SKIP_REASONS = [
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
-const skippedReasonsSchema = z.object({
-  runId: z.string(),
-  packages: z.array(z.object({ package: z.string(), reason: z.enum(SKIP_REASONS), message: z.string() })),
-});
-export type SkippedReasons = z.infer<typeof skippedReasonsSchema>;
+/** skipped-reasons.json, read by the report (src/report/inputs.ts), which tolerates its absence. */
+export interface SkippedReasons {
+  runId: string;
+  packages: { package: string; reason: SkipReason; message: string }[];
+}
 
 /** Writes `value` as indented JSON, atomically. */
 export function writeJsonFile(path: string, value: unknown): void {
@@ -147,8 +147,4 @@ export function readSnapshotState(runDir: string): SnapshotState {
 
 export function writeSkippedReasons(runDir: string, reasons: SkippedReasons): void {
   writeJsonFile(join(runDir, SKIPPED_REASONS_FILE), reasons);
-}
-
-export function readSkippedReasons(runDir: string): SkippedReasons {
-  return readStepState(join(runDir, SKIPPED_REASONS_FILE), skippedReasonsSchema, "index");
 }

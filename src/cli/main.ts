@@ -40,6 +40,11 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
     load: async () => (await import("./postrun.js")).registerPostrun,
   },
   {
+    name: "status",
+    summary: "where the current run stands on every node: finished, running (with progress), silent or absent",
+    load: async () => (await import("./status.js")).registerStatus,
+  },
+  {
     name: "report",
     summary: "generate the build report of the current run",
     load: async () => (await import("./report.js")).registerReport,

@@ -1,4 +1,4 @@
-// `bbs postrun [--only <step> | --packages a,b] [--run <id>] [--reporter <name>]`: status DBs,
+// `bbs postrun [--wait [--until HH:MM | --max-wait 2h]] [--only <step> | --packages a,b] [--run <id> [--publish]] [--reporter <name>]`: status DBs,
 // OUTGOING, the central history, the report and its publication, on the
 // central node (postrun.sh). Prints one timestamped line per event (the same
 // lines go to <run dir>/postrun.log whatever the reporter). Exits 0 when every step ran, even with nodes
@@ -9,6 +9,8 @@ import { describePostrunEvent } from "../stages/postrun/log.js";
 import { POSTRUN_STEPS, runPostrun, type PostrunStep } from "../stages/postrun/postrun.js";
 import { BbsError } from "../util/errors.js";
 import { nodeConfig } from "./context.js";
+import { withInterruptSignal } from "./interrupt.js";
+import { nextClockTime, parseDuration, waitForNodes } from "../stages/postrun/wait.js";
 import { cliReporter, reporterOption } from "./reporter.js";
 import {
   BUILD_STATUS_DB_FILE,
@@ -22,9 +24,16 @@ interface PostrunCliOptions {
   only?: PostrunStep;
   run?: string;
   publish?: boolean;
+  wait?: boolean;
+  until?: string;
+  maxWait?: string;
+  poll?: string;
   reporter?: string;
   packages?: string;
 }
+
+/** Without --until or --max-wait, --wait gives up after this long (a night's builds are well within it). */
+const DEFAULT_MAX_WAIT = "12h";
 
 export function registerPostrun(program: Command): void {
   program
@@ -39,6 +48,13 @@ export function registerPostrun(program: Command): void {
     )
     .option("--run <id>", "work on this run of central.runsDir instead of the current one (central.dir)")
     .option("--publish", "with --run <older id>: publish its report even though it replaces the newer run's")
+    .option("--wait", "first wait until every report node has finished (BBS_EndOfRun.txt delivered)")
+    .option("--until <HH:MM>", "with --wait: run anyway at this local time (missing nodes NA, with an alert)")
+    .option(
+      "--max-wait <duration>",
+      `with --wait: run anyway after this long, e.g. 2h, 90m (default ${DEFAULT_MAX_WAIT})`,
+    )
+    .option("--poll <duration>", "with --wait: pause between two looks at the builders (default 60s)")
     .addOption(reporterOption())
     .action(async (options: PostrunCliOptions, command: Command) => {
       const reporter = cliReporter(options.reporter, { describe: describePostrunEvent, plainTimestamps: true });
@@ -51,6 +67,41 @@ export function registerPostrun(program: Command): void {
         ?.split(",")
         .map((name) => name.trim())
         .filter((name) => name !== "");
+      if (options.wait !== true && (options.until ?? options.maxWait ?? options.poll) !== undefined)
+        throw new BbsError("BBS_USAGE", "--until, --max-wait and --poll go with --wait", {
+          hint: "e.g. bbs postrun --wait --max-wait 2h",
+        });
+      if (options.wait === true) {
+        if (options.until !== undefined && options.maxWait !== undefined)
+          throw new BbsError("BBS_USAGE", "give --until or --max-wait, not both", {
+            hint: "--until 08:00 is a time of day, --max-wait 2h a duration from now",
+          });
+        const now = new Date();
+        const deadline =
+          options.until !== undefined
+            ? nextClockTime(options.until, now)
+            : new Date(now.getTime() + parseDuration(options.maxWait ?? DEFAULT_MAX_WAIT, "--max-wait"));
+        const note = (level: "info" | "warning", message: string): void =>
+          reporter.emit({ at: new Date(), command: "postrun", kind: "note", level, step: "wait", message });
+        const outcome = await withInterruptSignal((signal) =>
+          waitForNodes(config, {
+            deadline,
+            pollMs: parseDuration(options.poll ?? "60s", "--poll"),
+            signal,
+            ...(options.run === undefined ? {} : { runId: options.run }),
+            onWait: (_status, line) => note("info", line),
+          }),
+        ).catch((error: unknown) => {
+          reporter.close();
+          throw error;
+        });
+        if (outcome.missing.length > 0)
+          note(
+            "warning",
+            `deadline reached after ${Math.round(outcome.waitedSeconds)} s: ${outcome.missing.join(", ")} not finished, postrun runs without ${outcome.missing.length === 1 ? "it" : "them"}`,
+          );
+        else note("info", `every report node has finished (waited ${Math.round(outcome.waitedSeconds)} s)`);
+      }
       const result = await runPostrun(config, {
         ...(packages === undefined ? {} : { packages }),
         ...(options.only === undefined ? {} : { only: options.only }),

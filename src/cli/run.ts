@@ -18,6 +18,7 @@ interface RunCliOptions {
   bin?: boolean;
   resume?: boolean;
   packages?: string;
+  run?: string;
   schedule?: "pipeline" | "barrier";
   incremental?: boolean;
   force?: boolean;
@@ -62,6 +63,7 @@ export function registerRun(program: Command): void {
       "reuse the results of jobs whose inputs did not change since an earlier run (run.incremental)",
     )
     .option("--force", "with incremental runs: run every job anyway (inputs and results are still recorded)")
+    .option("--run <id>", "build this run only: refused when the central node's current run is another one")
     .addOption(
       new Option(
         "--schedule <schedule>",
@@ -80,6 +82,7 @@ export function registerRun(program: Command): void {
           noBin: options.bin === false,
           resume: options.resume === true,
           ...(packages === undefined ? {} : { packages }),
+          ...(options.run === undefined ? {} : { runId: options.run }),
           ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
           ...(options.incremental === true ? { incremental: true } : {}),
           force: options.force === true,

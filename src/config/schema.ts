@@ -660,6 +660,13 @@ export const SCHEMA = {
     doc: "Pause between two looks for the target repo while `bbs run` waits for it.",
     bbs: "(hard-coded 180 s in BBS-run.py)",
   }),
+  "run.heartbeatInterval": int({
+    scope: "node",
+    default: 60,
+    min: 1,
+    seconds: true,
+    doc: "Seconds between two heartbeats `bbs run` sends to the central node (`heartbeats/<node>.json`: progress, stage, ETA); `bbs status` calls a node silent after 3 missed ones.",
+  }),
   "run.deliveryAttempts": int({
     scope: "node",
     default: 5,

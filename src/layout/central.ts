@@ -12,6 +12,7 @@
 //     run.json  meat-index.dcf  skipped-index.dcf  gitlog/  src/contrib/
 //     products-in/<node>/{BBS_EndOfRun.txt,pkg_dep_graph.txt,jobs.ndjson,NodeInfo/}
 //     products-in/<node>/<stage>/<pkg>.<stage>-{summary.dcf,out.txt,MISSING}
+//     products-in/.<node>.incoming/   (a delivery being assembled)   heartbeats/<node>.json
 //     BUILD_STATUS_DB.txt  OUTGOING/  PROPAGATION_STATUS_DB.txt
 //     postrun.json  postrun.log  outgoing.json  alerts/
 
@@ -49,6 +50,23 @@ export const PRODUCTS_IN_DIR = "products-in";
 export function nodeProductsDir(nodeId: string): string {
   return `${PRODUCTS_IN_DIR}/${nodeId}`;
 }
+
+/**
+ * `products-in/.<node>.incoming`: where a node's delivery of this run is
+ * assembled; renamed to `products-in/<node>` once it holds everything
+ * (BBS_EndOfRun.txt included), so that directory is complete or absent.
+ */
+export function nodeIncomingDir(nodeId: string): string {
+  return `${PRODUCTS_IN_DIR}/.${nodeId}.incoming`;
+}
+
+/** `heartbeats/<node>.json`: a builder's progress during the run (src/site/heartbeat.ts), beside products-in. */
+export function heartbeatPath(nodeId: string): string {
+  return `${HEARTBEATS_DIR}/${nodeId}.json`;
+}
+
+/** Where builders send their heartbeat files. */
+export const HEARTBEATS_DIR = "heartbeats";
 
 /** `products-in/<node>/<stage>`: a node's per-job files and products of one stage. */
 export function stageProductsDir(nodeId: string, stage: string): string {

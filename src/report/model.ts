@@ -16,6 +16,7 @@ import {
 } from "../results/collect.js";
 import type { RunFacts } from "../results/run-info.js";
 import { parseResultsRunId } from "../results/history.js";
+import { describeLiveness, nodeLiveness, readHeartbeat } from "../results/heartbeat.js";
 import { type Status } from "../results/status.js";
 import type { Stage } from "../layout/stages.js";
 import type { MeatIndexRecord } from "../rpkg/meat-index.js";
@@ -56,6 +57,8 @@ export interface NodeModel extends ResultNode {
   slots: Map<Stage, number>;
   encoding: string;
   reportNote?: string;
+  /** Not finished: what its heartbeat says (`running CHECK 12/40 jobs, ETA ...`, `silent since ...`), as `bbs status`. */
+  liveness?: string;
   /** The node's last finished run in the history (said when the node is absent). */
   lastSeen?: { runId: string; at: Date };
 }
@@ -226,6 +229,16 @@ export function buildModel(input: ModelInput): ReportModel {
   const settings = settingsFrom(central, nodes.length);
   const results = collectRunResults(runDir, central.values.buildType, nodes);
   const nodeList = nodeModels(hosts, results, settings);
+  // What `bbs status` says about a node that has not finished (its heartbeat), as of the report's time.
+  const formatDate = dateFormatter();
+  for (const node of nodeList) {
+    const presence = node.presence;
+    if (node.foreign || presence === undefined || presence.state === "finished") continue;
+    const { heartbeat } = readHeartbeat(runDir, node.id);
+    if (heartbeat === undefined || (run.runId !== undefined && heartbeat.runId !== run.runId)) continue;
+    const liveness = nodeLiveness(node.id, presence, heartbeat, input.generatedAt, heartbeat.intervalSeconds);
+    node.liveness = describeLiveness(liveness, (iso) => formatDate(new Date(iso)));
+  }
   const propagation = readPropagationDb(runDir, warn);
   const skipReasons = readSkipReasons(runDir, warn);
 
@@ -344,7 +357,7 @@ export function buildModel(input: ModelInput): ReportModel {
   }
 
   const model: ReportModel = {
-    formatDate: dateFormatter(),
+    formatDate,
     settings,
     run,
     runDir,

@@ -72,6 +72,7 @@ export interface NodeSpecsView {
 export function nodeStateText(node: NodeModel): string {
   if (node.foreign) return "foreign (results of another build)";
   const presence = node.presence;
+  if (node.liveness !== undefined && presence?.state !== "finished") return node.liveness;
   if (presence === undefined || presence.state === "absent") return "absent";
   if (presence.state === "running") return "unfinished";
   return "finished";

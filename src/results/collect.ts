@@ -17,9 +17,11 @@ import {
   SKIPPED_INDEX_FILE,
   END_OF_RUN_FILE,
   stageProductsDir,
+  nodeIncomingDir,
   nodeProductsDir,
   RCHECK_DIR_SUFFIX,
   summaryFileName,
+  heartbeatPath,
 } from "../layout/central.js";
 import { isSupportedOn, type NodeIdentity } from "../rpkg/support.js";
 import { errorMessage } from "../util/errors.js";
@@ -108,7 +110,19 @@ export function stageDir(nodeId: string, stage: string): string {
 
 export function nodePresence(runDir: string, nodeId: string): NodePresence {
   const dir = join(runDir, nodeProductsDir(nodeId));
-  if (!existsSync(dir)) return { state: "absent" };
+  if (!existsSync(dir)) {
+    // A delivery being assembled (stages/run/delivery.ts): the node is at work, none of it counts yet.
+    const incoming = join(runDir, nodeIncomingDir(nodeId));
+    if (existsSync(incoming)) {
+      const lastActivity = newestMtime(incoming);
+      return { state: "running", ...(lastActivity ? { lastActivity } : {}) };
+    }
+    // A heartbeat in this run's directory: the node started this run but none of its
+    // deliveries arrived (e.g. the central node's sshd stopped): it has not finished.
+    const heartbeat = join(runDir, heartbeatPath(nodeId));
+    if (existsSync(heartbeat)) return { state: "running", lastActivity: statSync(heartbeat).mtime };
+    return { state: "absent" };
+  }
   const lastActivity = newestMtime(dir);
   const endOfRun = join(dir, END_OF_RUN_FILE);
   if (existsSync(endOfRun)) {

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeSummary } from "../../src/results/summary.js";
-import { collectRunResults, type ResultNode } from "../../src/results/collect.js";
-import { END_OF_RUN_FILE } from "../../src/layout/central.js";
+import { collectRunResults, nodePresence, type ResultNode } from "../../src/results/collect.js";
+import { END_OF_RUN_FILE, heartbeatPath, nodeIncomingDir, nodeProductsDir } from "../../src/layout/central.js";
 import {
   formatBuildStatusDb,
   formatPropagationDb,
@@ -128,5 +128,38 @@ describe("status DB formats", () => {
     expect(parsePropagationDb(propText, "P")).toEqual(prop);
     expect(propagationVerdict("UNNEEDED, same version is already published")).toBe("UNNEEDED");
     expect(() => parseBuildStatusDb("a4#x: OK\n", "DB")).toThrow(/DB:1: "a4#x" is not <package>#<node>#<stage>/);
+  });
+});
+
+describe("nodePresence", () => {
+  it("tells absent, running (assembling a delivery, or heart-beating only) and finished apart", async () => {
+    const runDir = await temp.make("presence");
+    expect(nodePresence(runDir, "linux1")).toEqual({ state: "absent" });
+
+    // Only a heartbeat: the node started this run, none of its deliveries arrived.
+    const heartbeat = join(runDir, heartbeatPath("linux1"));
+    mkdirSync(dirname(heartbeat), { recursive: true });
+    writeFileSync(heartbeat, "{}\n");
+    const beating = nodePresence(runDir, "linux1");
+    expect(beating.state).toBe("running");
+    expect(beating.lastActivity).toBeInstanceOf(Date);
+
+    // A delivery being assembled counts as running, never as results.
+    mkdirSync(join(runDir, nodeIncomingDir("linux1"), "install"), { recursive: true });
+    writeFileSync(join(runDir, nodeIncomingDir("linux1"), "install", "a.install-out.txt"), "x\n");
+    expect(nodePresence(runDir, "linux1").state).toBe("running");
+
+    // A complete delivery without the end-of-run marker: still running.
+    mkdirSync(join(runDir, nodeProductsDir("linux1")), { recursive: true });
+    writeFileSync(join(runDir, nodeProductsDir("linux1"), "x.txt"), "x\n");
+    expect(nodePresence(runDir, "linux1").state).toBe("running");
+
+    writeFileSync(join(runDir, nodeProductsDir("linux1"), END_OF_RUN_FILE), "done\n");
+    const finished = nodePresence(runDir, "linux1");
+    expect(finished.state).toBe("finished");
+    expect(finished.finishedAt).toBeInstanceOf(Date);
+
+    // Another node of the same run is unaffected.
+    expect(nodePresence(runDir, "win1")).toEqual({ state: "absent" });
   });
 });

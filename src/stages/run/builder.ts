@@ -20,15 +20,16 @@ import type { StageTicket } from "../../results/summary.js";
 import type { Schedule } from "../../jobs/types.js";
 import { HistoryStore } from "../../history/store.js";
 import type { Stage } from "../../layout/stages.js";
-import { BbsError } from "../../util/errors.js";
+import { BbsError, errorMessage, isBbsError } from "../../util/errors.js";
 import { acquireLock } from "../../util/lock.js";
 import { locateRun } from "./central.js";
+import { HeartbeatSender } from "./heartbeat.js";
 import { Delivery, type DeliveryFailure, type DeliveryScope } from "./delivery.js";
 import { stageEstimates } from "./estimates.js";
 import { executePlan, statusCounts } from "./execute.js";
 import { runSurvivors } from "../../jobs/recording.js";
 import { builderLayout, type BuilderLayout } from "./layout.js";
-import { DEP_GRAPH_FILE, END_OF_RUN_FILE } from "../../layout/central.js";
+import { DEP_GRAPH_FILE, END_OF_RUN_FILE, nodeIncomingDir } from "../../layout/central.js";
 import type { StageNumber } from "../../layout/stages.js";
 import { readDeliveryJournal, readMeatMarker, writeMeatMarker, journalKey } from "./meat-state.js";
 import { planRun, jobId, type JobInfo } from "./plan.js";
@@ -71,6 +72,8 @@ export interface RunBuilderOptions {
   readonly resume?: boolean;
   /** Only these packages (and the installs they need). */
   readonly packages?: readonly string[];
+  /** The run this builder means to build (`--run`): another current run is refused. */
+  readonly runId?: string;
   /** Default: run.schedule. */
   readonly schedule?: Schedule;
   /** Reuse the results of jobs whose inputs did not change (default: run.incremental). */
@@ -157,7 +160,13 @@ export class DeliveryFailedError extends BbsError {
 
 export async function runBuilder(config: ResolvedConfig, options: RunBuilderOptions = {}): Promise<RunResult> {
   const startedAt = new Date();
-  const emit = options.onEvent ?? (() => undefined);
+  let heartbeat: HeartbeatSender | undefined;
+  const emitter = options.onEvent ?? (() => undefined);
+  const emit = (event: RunEvent): void => {
+    if (event.type === "engine") heartbeat?.attach(event.engine);
+    if (event.type === "stage-done") void heartbeat?.beat();
+    emitter(event);
+  };
   const note = (level: "info" | "warning", message: string) => emit({ type: "note", at: new Date(), level, message });
   const v = config.values;
   const layout = builderLayout(config);
@@ -185,21 +194,40 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
 
     const run = await locateRun(config, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.runId === undefined ? {} : { expectedRunId: options.runId }),
       onWait: (reason, waitedSeconds, nextInSeconds) =>
         emit({ type: "waiting", at: new Date(), reason, waitedSeconds, nextInSeconds }),
     });
     const runId = run.info.runId;
+    if (run.transport !== undefined) {
+      heartbeat = new HeartbeatSender({
+        transport: run.transport,
+        node: config.nodeId,
+        runId,
+        intervalSeconds: v["run.heartbeatInterval"],
+        schedule,
+        startedAt,
+        onFailure: (message) => note("warning", message),
+      });
+      heartbeat.setStage("preparing sources");
+      await heartbeat.start();
+    }
     if (run.legacyLayout)
       note(
         "warning",
         `${v["central.runsDir"]}/${runId} does not exist: delivering into central.dir itself (${run.reader.where})`,
       );
     if (resume && previous?.runId !== runId) {
+      const replaced = previous !== undefined && previous.runId < runId;
       throw new BbsError(
         "BBS_PRECONDITION",
-        `nothing to resume: the meat in ${layout.meatDir} ${previous === undefined ? "belongs to no run" : `holds run ${previous.runId}`}, the current run is ${runId}`,
+        replaced
+          ? `nothing to resume: the central node has replaced run ${previous.runId}, which the meat in ${layout.meatDir} holds, by run ${runId}`
+          : `nothing to resume: the meat in ${layout.meatDir} ${previous === undefined ? "belongs to no run" : `holds run ${previous.runId}`}, the current run is ${runId}`,
         {
-          hint: "run `bbs run` without --resume to build the current run",
+          hint: replaced
+            ? `what was delivered for run ${previous.runId} stays in its directory (\`bbs postrun --run ${previous.runId}\` reports it); run \`bbs run\` without --resume to build run ${runId}`
+            : "run `bbs run` without --resume to build the current run",
         },
       );
     }
@@ -222,6 +250,7 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       pid: process.pid,
     });
 
+    heartbeat?.setStage("computing the dependency graph");
     let targets = readPlannedTargets(layout.meatDir, targetNames, note);
     const rLibs = rLibsOf(config);
     const firstLib = rLibs?.split(delimiter).find((entry) => entry !== "");
@@ -411,7 +440,14 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       onStageDone: (stage, at) => emit({ type: "stage-done", at, stage }),
       note,
     });
-    const failures = await delivery.close();
+    // Complete or absent: the delivery becomes products-in/<node>/ only when nothing is missing.
+    const switched = (await delivery.close()).length === 0 && !report.cancelled && (await delivery.complete());
+    const failures = delivery.failures;
+    if (!switched && failures.length === 0 && !report.cancelled && run.transport !== undefined)
+      note(
+        "info",
+        `the delivery stays in ${nodeIncomingDir(config.nodeId)}/ of the run (no ${END_OF_RUN_FILE} there yet): products-in/${config.nodeId}/ is switched in when a run of all packages ends`,
+      );
     if (named !== undefined)
       note(
         "info",
@@ -464,6 +500,11 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
       startedAt,
       endedAt: new Date(),
     };
+    await heartbeat?.stop(
+      failures.length > 0 ? "failed" : "finished",
+      failures.length > 0 ? `${failures.length} delivery(ies) to the central node failed` : undefined,
+    );
+    heartbeat = undefined;
     if (failures.length > 0) {
       throw new DeliveryFailedError(
         `run ${runId} finished, but ${failures.length} deliver${failures.length === 1 ? "y" : "ies"} to the central node failed after retries`,
@@ -474,6 +515,10 @@ export async function runBuilder(config: ResolvedConfig, options: RunBuilderOpti
     return result;
   } catch (error) {
     if (openRunId !== undefined) history?.endRun(openRunId, "failed");
+    await heartbeat?.stop(
+      isBbsError(error) && error.code === "BBS_INTERRUPTED" ? "interrupted" : "failed",
+      errorMessage(error).split("\n")[0],
+    );
     throw error;
   } finally {
     history?.close();

@@ -90,6 +90,8 @@ export interface CentralRun {
 }
 
 export interface WaitEvents {
+  /** The run the builder means to build: a current run that replaced it is refused, an older one waited for. */
+  expectedRunId?: string;
   /** The target repo is not there yet; the next look is in `nextInSeconds`. */
   onWait?(reason: string, waitedSeconds: number, nextInSeconds: number): void;
 }
@@ -110,7 +112,17 @@ export async function locateRun(
   const started = Date.now();
   for (;;) {
     const ready = await currentRunIfReady(current, options.signal);
-    if (ready.info !== undefined) {
+    if (ready.info !== undefined && options.expectedRunId !== undefined && ready.info.runId !== options.expectedRunId) {
+      if (ready.info.runId > options.expectedRunId)
+        throw new BbsError(
+          "BBS_PRECONDITION",
+          `run ${options.expectedRunId} was replaced by run ${ready.info.runId} on the central node (${current.where}): this builder refuses to build a run that is not the current one`,
+          {
+            hint: `run \`bbs run\` without --run to build run ${ready.info.runId}; what was delivered for run ${options.expectedRunId} stays in ${v["central.runsDir"]}/${options.expectedRunId}`,
+          },
+        );
+      ready.reason = `the current run is ${ready.info.runId}, not yet ${options.expectedRunId} (prerun is still working)`;
+    } else if (ready.info !== undefined) {
       checkRunMatchesConfig(config, ready.info, current.where);
       return openRun(config, ready.info, current);
     }

@@ -10,6 +10,13 @@
 // jobs.ndjson) are put directly (outbox for `none`).
 // A delivery that fails after the transport's retries is recorded, never
 // thrown: the run goes on, and its end says what did not arrive.
+//
+// Complete or absent: everything goes to `products-in/.<node>.incoming/`
+// on the central node, which is renamed to `products-in/<node>/` once it
+// holds BBS_EndOfRun.txt and every delivery arrived (`complete()`). Postrun
+// therefore sees a node's previous complete delivery, or none, never half of
+// one; a run that keeps what was delivered (--resume, --packages, --stage)
+// starts from a copy of the complete one (hard links, so it costs no space).
 
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -19,7 +26,8 @@ import type { Stage } from "../../layout/stages.js";
 import { BatchedPusher, type Transport } from "../../transport/index.js";
 import { errorMessage, isBbsError } from "../../util/errors.js";
 import { appendDeliveryJournal } from "./meat-state.js";
-import { nodeProductsDir, stageProductsDir } from "../../layout/central.js";
+import { END_OF_RUN_FILE, nodeIncomingDir, nodeProductsDir } from "../../layout/central.js";
+import { quoteForShell } from "../../transport/shell.js";
 
 export interface DeliveryFailure {
   /** What did not arrive: `checksrc/IRanges`, `NodeInfo`... */
@@ -73,6 +81,15 @@ export class Delivery {
     return this.failuresList;
   }
 
+  /** The directory being assembled on the central node. */
+  private get incoming(): string {
+    return nodeIncomingDir(this.options.node);
+  }
+
+  private stageDir(stage: Stage): string {
+    return `${this.incoming}/${stage}`;
+  }
+
   private get transport(): Transport | undefined {
     return this.options.mode === "none" ? undefined : this.options.transport;
   }
@@ -102,13 +119,14 @@ export class Delivery {
   /** Prepares the central and local directories of the stages about to run. Failures here are fatal (nothing could arrive). */
   async begin(stages: readonly Stage[], scope: DeliveryScope): Promise<void> {
     this.scope = scope;
-    const { node, outbox, mode } = this.options;
+    const { outbox, mode } = this.options;
     const transport = this.transport;
     if (transport !== undefined) {
-      if (scope === "full") await transport.remake(nodeProductsDir(node));
+      if (scope === "full") await transport.remake(this.incoming);
+      else await this.seedIncoming(transport);
       for (const stage of stages) {
-        if (scope === "stages") await transport.remake(stageProductsDir(node, stage));
-        else await transport.mkdirs(stageProductsDir(node, stage));
+        if (scope === "stages") await transport.remake(this.stageDir(stage));
+        else await transport.mkdirs(this.stageDir(stage));
       }
     }
     if (mode !== "synchronous") {
@@ -125,7 +143,7 @@ export class Delivery {
           new BatchedPusher({
             transport,
             localDir: join(outbox, stage),
-            remoteDir: stageProductsDir(node, stage),
+            remoteDir: this.stageDir(stage),
             logFile: join(outbox, `${stage}-push.log`),
             ...(this.options.retry === undefined ? {} : { finalRetry: { ...this.options.retry } }),
           }),
@@ -149,7 +167,7 @@ export class Delivery {
   private async put(delivery: JobDelivery): Promise<void> {
     const transport = this.transport;
     if (transport === undefined) return;
-    const dir = stageProductsDir(this.options.node, delivery.stage);
+    const dir = this.stageDir(delivery.stage);
     try {
       if (this.scope === "keep")
         for (const name of delivery.stale) await transport.remove(`${dir}/${name}`, this.retry());
@@ -174,7 +192,7 @@ export class Delivery {
       const transport = this.transport;
       if (transport !== undefined && this.scope === "keep") {
         for (const name of delivery.stale)
-          await transport.remove(`${stageProductsDir(this.options.node, delivery.stage)}/${name}`, this.retry());
+          await transport.remove(`${this.stageDir(delivery.stage)}/${name}`, this.retry());
       }
       appendDeliveryJournal(this.options.journal, delivery.stage, delivery.pkg);
       this.pushers.get(delivery.stage)?.jobFinished();
@@ -217,7 +235,7 @@ export class Delivery {
         rmSync(target, { recursive: true, force: true });
         cpSync(localPath, target, { recursive: true });
       } else {
-        await transport.put(localPath, `${nodeProductsDir(this.options.node)}/${name}`, this.retry());
+        await transport.put(localPath, `${this.incoming}/${name}`, this.retry());
       }
       this.succeeded(name);
       return true;
@@ -225,6 +243,57 @@ export class Delivery {
       this.fail(name, error);
       return false;
     }
+  }
+
+  /**
+   * A run that adds to what was delivered starts from the delivery being
+   * assembled (an interrupted attempt: --resume goes on with it), else from a
+   * copy of the complete one, else from nothing.
+   */
+  private async seedIncoming(transport: Transport): Promise<void> {
+    const incoming = quoteForShell(this.incoming);
+    const complete = quoteForShell(nodeProductsDir(this.options.node));
+    const seed = quoteForShell(`${this.incoming}.seed`);
+    await transport.run(
+      [
+        `test -d ${incoming} && exit 0`,
+        `rm -rf ${seed}`,
+        `if test -d ${complete}; then cp -al ${complete} ${seed} 2>/dev/null || { rm -rf ${seed}; cp -Rp ${complete} ${seed}; }; else mkdir -p ${seed}; fi`,
+        `mv ${seed} ${incoming}`,
+      ].join("\n"),
+      this.retry(),
+    );
+  }
+
+  /**
+   * Makes the assembled delivery the node's delivery of the run, when it is
+   * complete (it holds BBS_EndOfRun.txt: a --packages run on a node that
+   * never finished leaves it incomplete). Returns whether it was switched in.
+   * The previous complete delivery is replaced by two renames.
+   */
+  async complete(): Promise<boolean> {
+    const transport = this.transport;
+    if (transport === undefined) return false;
+    const incoming = quoteForShell(this.incoming);
+    const complete = quoteForShell(nodeProductsDir(this.options.node));
+    const old = quoteForShell(`${this.incoming}.old`);
+    const result = await transport
+      .run(
+        [
+          `test -e ${incoming}/${END_OF_RUN_FILE} || { echo incomplete; exit 0; }`,
+          `rm -rf ${old}`,
+          `if test -e ${complete}; then mv ${complete} ${old}; fi`,
+          `mv ${incoming} ${complete}`,
+          `rm -rf ${old}`,
+          "echo complete",
+        ].join("\n"),
+        this.retry(),
+      )
+      .catch((error: unknown) => {
+        this.fail(`${nodeProductsDir(this.options.node)} (switching in the complete delivery)`, error);
+        return undefined;
+      });
+    return result?.stdout.trim() === "complete";
   }
 
   /** Waits for every stage's deliveries and final pushes. */

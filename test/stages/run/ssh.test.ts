@@ -5,7 +5,7 @@
 // non-zero; `bbs run --resume` then delivers them without rebuilding.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { materializeScenario, runScenario } from "../../fixtures/scenarios.js";
@@ -80,7 +80,9 @@ describe("central directory behind ssh", () => {
     expectDelivered(products);
     const pushLog = readFileSync(join(config.workDir, "products-out", "checksrc-push.log"), "utf8");
     expect(pushLog).toContain("LAST PUSH!");
-    expect(pushLog).toContain(`-> ${sshd.user}@${sshd.host}:${products}/checksrc/`);
+    // Pushed into the node's incoming directory, moved into products-in/<node>/ once complete.
+    expect(pushLog).toContain(`-> ${sshd.user}@${sshd.host}:${join(dirname(products), ".local.incoming")}/checksrc/`);
+    expect(existsSync(join(dirname(products), ".local.incoming"))).toBe(false);
     expect(pushLog).toMatch(/DONE\. \d+ file\(s\) sent/);
   });
 

@@ -103,13 +103,12 @@ export const incrementalBenchmark: Benchmark = {
     const installedList = workload.packages.filter((pkg) => pkg.kind !== "bioc");
     const root = mkdtempSync(join(tmpdir(), "bbs-bench-incremental-"));
     const meatDir = join(root, "meat");
+    const lib = join(root, "lib");
+    mkdirSync(lib, { recursive: true });
     const history = HistoryStore.open(join(root, "history.sqlite"));
     const store = new ReuseStore(join(root, "reuse"));
     const installed = new Map<string, InstalledPackage>(
-      installedList.map((pkg) => [
-        pkg.name,
-        { name: pkg.name, version: "1.0", libPath: join(root, "lib"), deps: pkg.deps },
-      ]),
+      installedList.map((pkg) => [pkg.name, { name: pkg.name, version: "1.0", libPath: lib, deps: pkg.deps }]),
     );
     const graph: DependencyGraph = {
       nodes: [
@@ -154,10 +153,11 @@ export const incrementalBenchmark: Benchmark = {
           installOptions: "",
           buildOptions: "--no-build-vignettes",
           checkOptions: "--no-manual",
-          checkLibrary: join(root, "lib"),
+          checkLibrary: lib,
           nonTargetRepos: [],
         },
-        env: {},
+        // the stand-in's INSTALL leaves each target's DESCRIPTION here, as R would
+        env: { R_LIBS: lib },
         timeoutsMs: { install: 2_400_000, buildsrc: 2_400_000, checksrc: 2_400_000, buildbin: 2_400_000 },
         killGraceMs: 5000,
         rerunDelayMs: 5000,
@@ -214,6 +214,10 @@ export const incrementalBenchmark: Benchmark = {
       unsubscribe();
       await delivery.close();
       history.endRun(name, "finished");
+      // As bbs run reads the library back before the next night: tonight's
+      // targets are installed there now, at the version their DESCRIPTION says.
+      for (const pkg of targets)
+        installed.set(pkg.name, { name: pkg.name, version: "1.0.0", libPath: lib, deps: pkg.deps });
       const usage = process.cpuUsage(cpu);
       const wallSeconds = (performance.now() - started) / 1000;
       const ranJobs = new Set<string>();

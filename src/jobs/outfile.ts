@@ -23,6 +23,9 @@ export function commandHeader(command: string, rerun: boolean): string {
 
 /** Starts (truncates) a job's output file with the "Running command" header. */
 export function startOutputFile(path: string, command: string): void {
+  // Removed, not truncated: an earlier out file may share its inode with a
+  // delivered or stored copy (hard links), which must keep their contents.
+  rmSync(path, { force: true });
   writeFileSync(path, commandHeader(command, false));
 }
 

@@ -32,9 +32,18 @@ export interface BbsDate {
   hasSeconds: boolean;
 }
 
-/** The process's local IANA time zone (honours $TZ). */
+let cachedZone: { readonly tz: string | undefined; readonly zone: string } | undefined;
+
+/**
+ * The process's local IANA time zone (honours $TZ). Cached, keyed by $TZ:
+ * resolving it builds an Intl.DateTimeFormat, which costs more than the rest
+ * of formatting one date, and a night formats thousands.
+ */
 export function localTimeZone(): string {
-  return new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const tz = process.env.TZ;
+  if (cachedZone === undefined || cachedZone.tz !== tz)
+    cachedZone = { tz, zone: new Intl.DateTimeFormat().resolvedOptions().timeZone };
+  return cachedZone.zone;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

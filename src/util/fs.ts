@@ -2,7 +2,22 @@
 // is written under a temporary name in the same directory, flushed, then renamed
 // over the old one, so a reader sees either the old or the new file, never half.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { BbsError } from "./errors.js";
 import { rethrowFsError } from "./fs-errors.js";
@@ -15,8 +30,13 @@ export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter}`);
 }
 
-/** Writes `data` to `path` atomically, creating the parent directory if needed. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/**
+ * Writes `data` to `path` atomically, creating the parent directory if needed.
+ * With `durable: false` the data is not flushed to disk before the rename: a
+ * reader still sees the old file or the new one, but a machine crash may leave
+ * the new one empty. Only for files that can be written again from elsewhere.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: { durable?: boolean } = {}): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = temporaryPathFor(path);
   try {
@@ -25,7 +45,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
       const buffer = typeof data === "string" ? Buffer.from(data, "utf8") : data;
       let offset = 0;
       while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
-      fsyncSync(fd);
+      if (options.durable !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -84,4 +104,43 @@ export function readTextIfExists(path: string): string | undefined {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
+}
+
+/** link(2) errors that mean "not here, copy instead" rather than a real failure. */
+const LINK_REFUSED = new Set(["EXDEV", "EPERM", "EMLINK", "ENOTSUP"]);
+
+function linkTree(source: string, target: string): "linked" | "copied" {
+  const stat = lstatSync(source);
+  if (stat.isDirectory()) {
+    mkdirSync(target);
+    let how: "linked" | "copied" = "linked";
+    for (const name of readdirSync(source))
+      if (linkTree(join(source, name), join(target, name)) === "copied") how = "copied";
+    return how;
+  }
+  if (stat.isSymbolicLink()) {
+    symlinkSync(readlinkSync(source), target);
+    return "linked";
+  }
+  try {
+    linkSync(source, target);
+    return "linked";
+  } catch (error) {
+    if (!LINK_REFUSED.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+    copyFileSync(source, target);
+    return "copied";
+  }
+}
+
+/**
+ * Puts `source` (a file, or a directory tree) at `target`, replacing what was
+ * there, by hard links where it can (BBS: OUTGOING shares the products'
+ * inodes), copying a file only where links are refused (another filesystem).
+ * Only for files that are replaced, never rewritten in place, once made:
+ * products, out files, summaries (written under a temporary name, renamed).
+ * Returns "copied" when any file had to be copied.
+ */
+export function linkOrCopy(source: string, target: string): "linked" | "copied" {
+  rmSync(target, { recursive: true, force: true });
+  return linkTree(source, target);
 }

@@ -3,7 +3,7 @@
 // (util/fs swapDirectory), so a reader (biocpush's update, a web server) sees
 // the old tree or the new one, never a half-filled one.
 
-import { copyFileSync, linkSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** A fresh hidden directory name next to `dir`, for assembling its replacement. */
@@ -22,17 +22,4 @@ export function removeStaleStaging(dir: string): void {
   }
   for (const name of names)
     if (name.startsWith(prefix)) rmSync(join(dirname(dir), name), { recursive: true, force: true });
-}
-
-/** Hard-links `source` to `target` (BBS: OUTGOING shares the products' inodes); copies across filesystems. Returns how. */
-export function linkOrCopy(source: string, target: string): "linked" | "copied" {
-  try {
-    linkSync(source, target);
-    return "linked";
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EXDEV" && code !== "EPERM" && code !== "EMLINK" && code !== "ENOTSUP") throw error;
-    copyFileSync(source, target);
-    return "copied";
-  }
 }

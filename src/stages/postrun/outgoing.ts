@@ -25,8 +25,8 @@ import { writePackagesIndex } from "../../rpkg/packages-index.js";
 import { isSupportedOn } from "../../rpkg/support.js";
 import { BbsError } from "../../util/errors.js";
 import { blockReason } from "./blocking.js";
-import { swapDirectory, writeFileAtomic } from "../../util/fs.js";
-import { linkOrCopy, removeStaleStaging, stagingPathFor } from "./directories.js";
+import { linkOrCopy, swapDirectory, writeFileAtomic } from "../../util/fs.js";
+import { removeStaleStaging, stagingPathFor } from "./directories.js";
 import {
   OUTGOING_DIR,
   OUTGOING_MANUALS_DIR,

@@ -25,6 +25,7 @@ import type { TransmissionMode } from "../../config/schema.js";
 import type { Stage } from "../../layout/stages.js";
 import { BatchedPusher, type Transport } from "../../transport/index.js";
 import { errorMessage, isBbsError } from "../../util/errors.js";
+import { linkOrCopy } from "../../util/fs.js";
 import { appendDeliveryJournal } from "./meat-state.js";
 import { END_OF_RUN_FILE, nodeIncomingDir, nodeProductsDir } from "../../layout/central.js";
 import { quoteForShell } from "../../transport/shell.js";
@@ -183,11 +184,8 @@ export class Delivery {
     try {
       mkdirSync(dir, { recursive: true });
       for (const name of delivery.stale) rmSync(join(dir, name), { recursive: true, force: true });
-      for (const file of delivery.files) {
-        const target = join(dir, basename(file));
-        rmSync(target, { recursive: true, force: true });
-        cpSync(file, target, { recursive: true });
-      }
+      // Linked, not copied: the products and logs in meat are replaced, never rewritten in place.
+      for (const file of delivery.files) linkOrCopy(file, join(dir, basename(file)));
       // Pushes never delete on the central node: stale files of a re-run package are removed there.
       const transport = this.transport;
       if (transport !== undefined && this.scope === "keep") {
@@ -233,6 +231,7 @@ export class Delivery {
         const target = join(this.options.outbox, name);
         mkdirSync(this.options.outbox, { recursive: true });
         rmSync(target, { recursive: true, force: true });
+        // Copied: the jobs log grows while the run goes on.
         cpSync(localPath, target, { recursive: true });
       } else {
         await transport.put(localPath, `${this.incoming}/${name}`, this.retry());

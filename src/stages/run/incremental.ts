@@ -18,12 +18,12 @@ import type { Stage } from "../../layout/stages.js";
 import { Description } from "../../rpkg/description.js";
 import type { InstalledPackage } from "../../rpkg/r-env.js";
 import { configWords } from "../../rpkg/r-commands.js";
-import { writeFileAtomic } from "../../util/fs.js";
+import { linkOrCopy, writeFileAtomic } from "../../util/fs.js";
 import { runTool } from "../../util/tool.js";
 import type { DependencyGraph } from "./dep-graph.js";
 import { RunInputs, type JobInputsRecord } from "./job-inputs.js";
 import type { JobInfo, PlannedTarget, RunPlan } from "./plan.js";
-import { linkOrCopy, ReuseStore, type StoredResult } from "./reuse-store.js";
+import { ReuseStore, type StoredResult } from "./reuse-store.js";
 import { jobDelivery, productName, type StageJobSettings, type StageOutcome } from "./stage-jobs.js";
 
 /** Results that are the package's: the same inputs give them again. TIMEOUT may be the machine's load: re-run. */
@@ -116,7 +116,10 @@ function reusedJob(info: JobInfo, stored: StoredResult, settings: StageJobSettin
       linkOrCopy(stored.productPath, join(settings.meatDir, stored.product));
     linkOrCopy(stored.outFile, files.outFile);
     const text = reusedSummaryText(stored);
-    writeFileAtomic(files.summaryFile, text);
+    // Not flushed: a crash before the run ends re-creates it from the reuse
+    // store on the next run, and an fsync per reused job is most of a
+    // nothing-changed night's time.
+    writeFileAtomic(files.summaryFile, text, { durable: false });
     const product = target === undefined ? null : productName(info.stage, target, settings);
     void settings.delivery.job(jobDelivery(info.stage, info.pkg, product, settings));
     const summary = parseSummary(text, files.summaryFile);

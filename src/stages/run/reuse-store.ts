@@ -7,21 +7,11 @@
 // whole (written beside, then renamed): a crash leaves the old entry or none,
 // never a mix, and a missing or odd entry only means the job runs again.
 
-import {
-  copyFileSync,
-  cpSync,
-  existsSync,
-  linkSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { JobFiles } from "../../jobs/outfile.js";
 import type { Stage } from "../../layout/stages.js";
-import { writeFileAtomic } from "../../util/fs.js";
+import { linkOrCopy, writeFileAtomic } from "../../util/fs.js";
 
 const ENTRY_FILE = "entry.json";
 const SUMMARY_FILE = "summary.dcf";
@@ -42,24 +32,6 @@ export interface StoredResult extends ReuseEntry {
   readonly outFile: string;
   /** Absolute path of the stored product (null: none). */
   readonly productPath: string | null;
-}
-
-/**
- * A file is hard-linked when it can be (tarballs and binaries are removed,
- * never rewritten in place, before a job makes them again), else copied; a
- * directory is copied.
- */
-export function linkOrCopy(from: string, to: string): void {
-  rmSync(to, { recursive: true, force: true });
-  if (lstatSync(from).isDirectory()) {
-    cpSync(from, to, { recursive: true, verbatimSymlinks: true });
-    return;
-  }
-  try {
-    linkSync(from, to);
-  } catch {
-    copyFileSync(from, to);
-  }
 }
 
 export class ReuseStore {

@@ -74,13 +74,20 @@ async function standInWorker(
     const { jobId, node } = delivery.item;
     claims += 1;
     const claimId = `${workerId}-${claims}`;
-    const decision = await queue.claim({ jobId, node, workerId, claimId }, signal);
-    await delivery.ack();
-    if (!decision.accepted) continue;
-    const { count, perMessage } = logs(jobId);
-    const events = standInEvents(jobId, node, claimId, workerId, count);
-    for (let start = 0; start < events.length; start += perMessage)
-      await queue.publish(events.slice(start, start + perMessage), signal);
+    try {
+      const decision = await queue.claim({ jobId, node, workerId, claimId }, signal);
+      await delivery.ack();
+      if (!decision.accepted) continue;
+      const { count, perMessage } = logs(jobId);
+      const events = standInEvents(jobId, node, claimId, workerId, count);
+      for (let start = 0; start < events.length; start += perMessage)
+        await queue.publish(events.slice(start, start + perMessage), signal);
+    } catch (error) {
+      // Stopped mid-delivery (the measurement is over, e.g. a redelivered
+      // job's events): end quietly; any other failure is the bench's.
+      if (signal.aborted) return;
+      throw error;
+    }
   }
 }
 

@@ -28,10 +28,22 @@ class Inbox {
     else this.queued.push(message);
   };
 
-  next(): Promise<StompMessage> {
+  /** The next delivery; rejects after `timeoutMs` so a lost message fails the test instead of hanging it. */
+  next(timeoutMs = 180_000): Promise<StompMessage> {
     const message = this.queued.shift();
     if (message !== undefined) return Promise.resolve(message);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve, reject) => {
+      const waiter = (delivered: StompMessage): void => {
+        clearTimeout(timer);
+        resolve(delivered);
+      };
+      const timer = setTimeout(() => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(new Error(`no message delivered within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
   }
 
   get size(): number {
@@ -232,8 +244,12 @@ describe("StompClient against RabbitMQ", () => {
     await waitFor(() => publisher.connected, "the publisher to reconnect");
     const inbox = new Inbox();
     await publisher.subscribe(destination, inbox.handler, { headers: QUEUE, prefetch: 10 });
-    expect((await inbox.next()).text()).toBe("confirmed-1");
-    expect((await inbox.next()).text()).toBe("confirmed-2");
+    try {
+      expect((await inbox.next()).text()).toBe("confirmed-1");
+      expect((await inbox.next()).text()).toBe("confirmed-2");
+    } catch (error) {
+      throw new Error(`${String(error)}\n--- broker\n${broker.logTail(60)}`);
+    }
   }, 900_000);
 
   it("notices a frozen broker by its missing heart-beats and reconnects when it answers again", async () => {

@@ -36,6 +36,8 @@ import { loadWorkload, seededRandom, type WorkloadPackage } from "../scheduler/w
 
 const STAGES: readonly Stage[] = ["install", "buildsrc", "checksrc"];
 const NODE = "bench";
+/** Every target's Version, in its meat DESCRIPTION and so in the library after INSTALL. */
+const TARGET_VERSION = "1.0.0";
 
 interface NightResult {
   readonly name: string;
@@ -62,7 +64,7 @@ function writeMeat(
     mkdirSync(dir, { recursive: true });
     const fields = [
       `Package: ${pkg.name}`,
-      "Version: 1.0.0",
+      `Version: ${TARGET_VERSION}`,
       ...(pkg.deps.length > 0 ? [`Imports: ${pkg.deps.join(", ")}`] : []),
       `git_last_commit: ${commit(pkg.name, generations.get(pkg.name) ?? 0)}`,
     ];
@@ -217,7 +219,7 @@ export const incrementalBenchmark: Benchmark = {
       // As bbs run reads the library back before the next night: tonight's
       // targets are installed there now, at the version their DESCRIPTION says.
       for (const pkg of targets)
-        installed.set(pkg.name, { name: pkg.name, version: "1.0.0", libPath: lib, deps: pkg.deps });
+        installed.set(pkg.name, { name: pkg.name, version: TARGET_VERSION, libPath: lib, deps: pkg.deps });
       const usage = process.cpuUsage(cpu);
       const wallSeconds = (performance.now() - started) / 1000;
       const ranJobs = new Set<string>();

@@ -21,7 +21,7 @@ export function commandHeader(command: string, rerun: boolean): string {
   return `${head}${HASHES}\n${HASHES}\n###\n${verb}\n###\n###   ${command}\n###\n${HASHES}\n${HASHES}\n\n\n`;
 }
 
-/** Starts (truncates) a job's output file with the "Running command" header. */
+/** Starts a job's output file afresh with the "Running command" header. */
 export function startOutputFile(path: string, command: string): void {
   // Removed, not truncated: an earlier out file may share its inode with a
   // delivered or stored copy (hard links), which must keep their contents.

@@ -6,9 +6,9 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   statSync,
   symlinkSync,
-  readlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
